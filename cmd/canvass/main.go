@@ -1,0 +1,145 @@
+// Command canvass ingests cast vote records, tabulates contests, runs
+// risk-limiting audits and keeps a witnessed transparency log of every action.
+//
+// Usage:
+//
+//	canvass <command> [flags]
+//
+// Run "canvass help" for the list of commands and "canvass <command> --help"
+// for each command's flags.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+)
+
+// command is one subcommand. run receives the arguments after the command
+// name (and after any sub-subcommand name for grouped commands) and the
+// standard streams; it returns an error to print on stderr.
+type command struct {
+	name    string // e.g. "tabulate" or "log append"
+	summary string
+	run     func(args []string, stdin io.Reader, stdout, stderr io.Writer) error
+}
+
+var commands = map[string]*command{}
+
+// register adds a command. Each command lives in its own file and registers
+// itself from init, so main stays wiring only.
+func register(c *command) {
+	if _, dup := commands[c.name]; dup {
+		panic("duplicate command " + c.name)
+	}
+	commands[c.name] = c
+}
+
+// errUsage is returned by commands whose arguments were wrong after they
+// have printed usage; main exits with status 2 for it.
+var errUsage = errors.New("usage")
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		usage(stdout)
+		return 0
+	}
+	if args[0] == "version" || args[0] == "--version" {
+		fmt.Fprintln(stdout, "canvass", versionString())
+		return 0
+	}
+	// Grouped commands ("log append", "rla sample") take two words.
+	name := args[0]
+	rest := args[1:]
+	if len(rest) > 0 {
+		if _, ok := commands[name+" "+rest[0]]; ok {
+			name, rest = name+" "+rest[0], rest[1:]
+		}
+	}
+	c, ok := commands[name]
+	if !ok {
+		if group := subcommands(name); len(group) > 0 {
+			fmt.Fprintf(stderr, "canvass %s: missing or unknown subcommand; one of:\n", name)
+			for _, g := range group {
+				fmt.Fprintf(stderr, "  canvass %-20s %s\n", g.name, g.summary)
+			}
+			return 2
+		}
+		fmt.Fprintf(stderr, "canvass: unknown command %q; run 'canvass help' for the list\n", args[0])
+		return 2
+	}
+	err := c.run(rest, stdin, stdout, stderr)
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errUsage):
+		return 2
+	default:
+		fmt.Fprintf(stderr, "canvass %s: %v\n", c.name, err)
+		return 1
+	}
+}
+
+func subcommands(group string) []*command {
+	var cs []*command
+	for n, c := range commands {
+		if strings.HasPrefix(n, group+" ") {
+			cs = append(cs, c)
+		}
+	}
+	sort.Slice(cs, func(i, j int) bool { return cs[i].name < cs[j].name })
+	return cs
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "canvass: cast vote records, tabulation, risk-limiting audits, and a witnessed election log.")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Usage: canvass <command> [flags]")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Commands:")
+	var names []string
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-22s %s\n", n, commands[n].summary)
+	}
+	fmt.Fprintf(w, "  %-22s %s\n", "version", "print the version and VCS revision")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Run 'canvass <command> --help' for a command's flags.")
+}
+
+// newFlagSet returns a FlagSet for a command that prints its usage and
+// flags to stderr on --help or on a parse error.
+func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("canvass "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: canvass %s %s\n", name, synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseFlags parses args, mapping a parse failure to errUsage (the FlagSet
+// has already printed why) and --help to flag.ErrHelp.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	return nil
+}

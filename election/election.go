@@ -1,0 +1,224 @@
+// Package election holds the domain types every part of canvass shares:
+// contests, candidates and cast vote records (CVRs).
+//
+// The types are deliberately small. A CVR records what a voting system says
+// was marked on one ballot, contest by contest; it carries no interpretation
+// (overvote rules, exhaustion, thresholds), which belongs to package tabulate
+// or to package rla. Readers in package cvr produce these types from vendor
+// files; nothing in this package does I/O.
+package election
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Choice identifies a candidate within one contest: an index into
+// Contest.Candidates. Negative values are markers that are not candidates.
+type Choice int32
+
+// Overvote marks a rank (or, in an unranked contest, a contest) that the
+// voting system reports as overvoted without saying which candidates were
+// marked, as an ES&S "overvote" cell does. When the system does report the
+// candidates, the CVR instead carries one Mark per candidate at that rank.
+const Overvote Choice = -1
+
+// UndeclaredWriteInName is the name under which undeclared write-ins are
+// tallied. RCTab reports them under this exact label, so canvass does too.
+const UndeclaredWriteInName = "Undeclared Write-ins"
+
+// Candidate is one choice a voter can mark in a contest.
+type Candidate struct {
+	// Name is the name reported in results.
+	Name string
+	// ID is the voting system's own identifier for the choice, if it has
+	// one (a Dominion candidate Id, a Hart option GUID, a CDF
+	// ContestSelection @id). Empty when the format identifies candidates
+	// by name.
+	ID string
+	// Aliases are further spellings or codes that identify this candidate
+	// in CVR files (RCTab's "aliases").
+	Aliases []string
+	// Excluded candidates are ignored during tabulation, as if every mark
+	// for them were blank (a candidate who withdrew after printing).
+	Excluded bool
+	// WriteIn is set on the pseudo-candidate that collects undeclared
+	// write-ins. It can never win a ranked-choice contest.
+	WriteIn bool
+}
+
+// Contest is one question on the ballot.
+type Contest struct {
+	// ID is the identifier the voting system uses for the contest; Name is
+	// the human-readable title. Either may equal the other.
+	ID   string
+	Name string
+	// VoteFor is how many candidates a voter may mark (the number of seats
+	// for plurality contests). Zero means unknown.
+	VoteFor int
+	// Ranks is the number of rankings a voter may give; 0 or 1 means the
+	// contest is not ranked.
+	Ranks int
+	// Candidates in the order the source (or configuration) lists them.
+	// A Choice is an index into this slice.
+	Candidates []Candidate
+
+	index map[string]Choice
+}
+
+// Ranked reports whether voters rank candidates in this contest.
+func (c *Contest) Ranked() bool { return c.Ranks > 1 }
+
+// AddCandidate appends cand to the contest and returns its Choice. Its name,
+// ID and aliases all identify it in Lookup; an identifier already taken by
+// another candidate is an error, because it would make CVRs ambiguous.
+func (c *Contest) AddCandidate(cand Candidate) (Choice, error) {
+	if c.index == nil {
+		c.index = make(map[string]Choice)
+	}
+	ch := Choice(len(c.Candidates))
+	keys := append([]string{cand.Name, cand.ID}, cand.Aliases...)
+	for _, k := range keys {
+		if k == "" {
+			continue
+		}
+		if prev, ok := c.index[k]; ok && prev != ch {
+			return 0, fmt.Errorf("contest %q: %q identifies both %q and %q", c.label(), k, c.Candidates[prev].Name, cand.Name)
+		}
+	}
+	for _, k := range keys {
+		if k != "" {
+			c.index[k] = ch
+		}
+	}
+	c.Candidates = append(c.Candidates, cand)
+	return ch, nil
+}
+
+// Lookup returns the candidate whose name, ID or alias is token.
+// Surrounding white space in token is ignored.
+func (c *Contest) Lookup(token string) (Choice, bool) {
+	if c.index == nil {
+		c.reindex()
+	}
+	ch, ok := c.index[token]
+	if !ok {
+		if t := strings.TrimSpace(token); t != token {
+			ch, ok = c.index[t]
+		}
+	}
+	return ch, ok
+}
+
+// reindex builds the lookup index for a Contest assembled as a literal.
+func (c *Contest) reindex() {
+	c.index = make(map[string]Choice, len(c.Candidates))
+	for i, cand := range c.Candidates {
+		for _, k := range append([]string{cand.Name, cand.ID}, cand.Aliases...) {
+			if _, dup := c.index[k]; k != "" && !dup {
+				c.index[k] = Choice(i)
+			}
+		}
+	}
+}
+
+// WriteIn returns the undeclared write-in pseudo-candidate, adding it if the
+// contest does not have one yet.
+func (c *Contest) WriteIn() Choice {
+	for i, cand := range c.Candidates {
+		if cand.WriteIn {
+			return Choice(i)
+		}
+	}
+	ch, err := c.AddCandidate(Candidate{Name: UndeclaredWriteInName, WriteIn: true})
+	if err != nil {
+		// The write-in name collides with a declared candidate: reuse it.
+		ch, _ = c.Lookup(UndeclaredWriteInName)
+		c.Candidates[ch].WriteIn = true
+	}
+	return ch
+}
+
+func (c *Contest) label() string {
+	if c.Name != "" {
+		return c.Name
+	}
+	return c.ID
+}
+
+// Election is the set of contests that CVRs refer to.
+type Election struct {
+	Name     string
+	Contests []*Contest
+}
+
+// Contest returns the contest whose ID or name is key, and its index.
+func (e *Election) Contest(key string) (*Contest, int, bool) {
+	for i, c := range e.Contests {
+		if c.ID == key {
+			return c, i, true
+		}
+	}
+	for i, c := range e.Contests {
+		if c.Name == key {
+			return c, i, true
+		}
+	}
+	return nil, -1, false
+}
+
+// Mark is one indication on a ballot: a choice at a rank. Unranked contests
+// use rank 1 for every mark.
+type Mark struct {
+	Rank   int32
+	Choice Choice
+}
+
+// ContestMarks are the marks of one CVR in one contest. A CVR that lists a
+// contest with no marks (an undervote) has an entry with empty Marks.
+type ContestMarks struct {
+	// Contest is an index into Election.Contests.
+	Contest int32
+	// Marks are sorted by rank, then by choice.
+	Marks []Mark
+}
+
+// CVR is one cast vote record: what the voting system recorded for one
+// ballot (or one card of it).
+type CVR struct {
+	// ID identifies the record within the election. Readers build it the
+	// way RCTab does for the format (e.g. Dominion "tabulator-batch-record")
+	// so that normalized exports match.
+	ID string
+	// SuppliedID is the identifier found in the file itself, if any.
+	SuppliedID string
+	// Source is the path of the file the record came from.
+	Source string
+	// Tabulator, Batch, Precinct, PrecinctPortion and BallotStyle locate
+	// the ballot; any of them may be empty when the format lacks it.
+	Tabulator       string
+	Batch           string
+	Precinct        string
+	PrecinctPortion string
+	BallotStyle     string
+	// Contests lists each contest present on the ballot.
+	Contests []ContestMarks
+}
+
+// Marks returns the marks for the contest with index contest, and whether
+// the contest appears on the ballot at all.
+func (r *CVR) Marks(contest int) ([]Mark, bool) {
+	for i := range r.Contests {
+		if int(r.Contests[i].Contest) == contest {
+			return r.Contests[i].Marks, true
+		}
+	}
+	return nil, false
+}
+
+// Reset empties r for reuse while keeping its allocated capacity, which
+// lets a reader stream millions of records without allocating for each.
+func (r *CVR) Reset() {
+	cs := r.Contests[:0]
+	*r = CVR{Contests: cs}
+}
