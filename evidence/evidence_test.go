@@ -18,7 +18,7 @@ import (
 func TestWriteDirAndCheck(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "results")
 	files := map[string][]byte{
-		"detailed_report.json":                         []byte(`{"a":1}`),
+		"detailed_report.json":                        []byte(`{"a":1}`),
 		"Tabulate by Precinct/p1_precinct_report.csv": []byte("x,y\n"),
 	}
 	m := Manifest{Command: "tabulate", Rules: json.RawMessage(`{"overvoteRule":"exhaustImmediately"}`),
