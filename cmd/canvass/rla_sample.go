@@ -1,0 +1,564 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/canvass/canvass/cvr"
+	"github.com/canvass/canvass/election"
+	"github.com/canvass/canvass/rla/manifest"
+	"github.com/canvass/canvass/rla/sampler"
+)
+
+func init() {
+	register(&command{
+		name:    "rla sample",
+		summary: "draw an audit sample from the public seed (Colorado, Arlo, or batches by error bound)",
+		run:     runRLASample,
+	})
+	register(&command{
+		name:    "rla manifest",
+		summary: "check a ballot manifest, and its batch counts against CVRs",
+		run:     runRLAManifest,
+	})
+}
+
+const rlaSampleSynopsis = `--sampler corla|arlo|pps|arlo-ppeb --seed SEED --count K [flags]
+
+Draws a risk-limiting-audit sample that anyone can reproduce from the seed.
+
+  corla      Colorado (Rivest 2011): draw i is 1 + SHA-256(SEED "," i) mod N.
+             Needs --ballots N, or --manifest FILE.csv (Colorado format:
+             CountyID,ScannerID,BatchID,NumBallots[,StorageLocation]; repeat
+             for each county) to number ballots across counties as
+             ColoradoRLA does. Prints one ballot number per line in draw order,
+             or with --manifest the CSV header
+             draw,ballot_number,county_id,scanner_id,batch_id,ballot_position,storage_location
+  arlo       Arlo (Rivest's consistent sampler, 18-digit tickets). Needs
+             --manifest JURISDICTION=FILE.csv per jurisdiction (Arlo format:
+             [Container,][Tabulator,]Batch Name,Number of Ballots[,CVR]).
+             Prints CSV in ticket order with the header
+             ticket_number,jurisdiction,tabulator,batch,ballot_position,times_sampled
+  pps        Batches with probability proportional to a weight (the MACRO
+             error bound), hash-based (see docs/rla-sampling.md), with
+             replacement. Needs --weights JURISDICTION=FILE.csv
+             ([Tabulator,]Batch Name,Weight). Prints CSV in draw order:
+             draw,ticket_number,jurisdiction,tabulator,batch,times_sampled
+  arlo-ppeb  Arlo's own MACRO batch draw (numpy PCG64), to check an Arlo
+             sample. Needs --weights JURISDICTION=FILE.csv (Batch Name,Weight)
+             in Arlo's jurisdiction order. Prints CSV in draw order:
+             ticket_number,jurisdiction,batch,times_sampled
+
+CSV fields holding a comma, quote or line break are quoted ("" for a quote);
+lines end in \n. Errors go to stderr with a non-zero exit status.
+
+Flags:`
+
+// rlaMultiFlag collects a repeated flag's values.
+type rlaMultiFlag []string
+
+func (m *rlaMultiFlag) String() string     { return strings.Join(*m, ", ") }
+func (m *rlaMultiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+type rlaSampleFlags struct {
+	sampler            string
+	seed               string
+	count, skip        int
+	ballots            int64
+	withoutReplacement bool
+	manifests, weights rlaMultiFlag
+	json               bool
+}
+
+func runRLASample(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlagSet("rla sample", rlaSampleSynopsis, stderr)
+	var f rlaSampleFlags
+	fs.StringVar(&f.sampler, "sampler", "", "sampler: corla, arlo, pps or arlo-ppeb (required)")
+	fs.StringVar(&f.seed, "seed", "", "the public random seed, used exactly as written: \"0\" and \"00\" differ (required)")
+	fs.IntVar(&f.count, "count", -1, "number of draws to print (required)")
+	fs.IntVar(&f.skip, "skip", 0, "draws already taken in earlier rounds; prints draws skip+1 .. skip+count")
+	fs.Int64Var(&f.ballots, "ballots", 0, "corla: number of ballots N; draws are in 1..N (taken from --manifest when omitted)")
+	fs.BoolVar(&f.withoutReplacement, "without-replacement", false, "corla, arlo: never draw a ballot twice (corla still uses up the counter of a repeat)")
+	fs.Var(&f.manifests, "manifest", "corla: Colorado manifest FILE.csv; arlo: JURISDICTION=FILE.csv (repeat per county or jurisdiction)")
+	fs.Var(&f.weights, "weights", "pps, arlo-ppeb: JURISDICTION=FILE.csv of batch weights (repeat per jurisdiction)")
+	fs.BoolVar(&f.json, "json", false, "print a JSON array of draws instead of CSV (tabulator null when absent)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	bad := func(format string, a ...any) error {
+		fmt.Fprintf(stderr, "canvass rla sample: "+format+"\n", a...)
+		fs.Usage()
+		return errUsage
+	}
+	switch {
+	case fs.NArg() > 0:
+		return bad("unexpected argument %q; every input is given by a flag", fs.Arg(0))
+	case f.sampler == "":
+		return bad("--sampler is required: corla, arlo, pps or arlo-ppeb")
+	case f.seed == "":
+		return bad("--seed is required: the public random seed")
+	case f.count < 0:
+		return bad("--count is required and must be 0 or more")
+	case f.skip < 0:
+		return bad("--skip must be 0 or more")
+	}
+	w := bufio.NewWriter(stdout)
+	var err error
+	switch f.sampler {
+	case "corla":
+		if len(f.weights) > 0 {
+			return bad("--weights is for the pps and arlo-ppeb samplers")
+		}
+		if f.ballots <= 0 && len(f.manifests) == 0 {
+			return bad("the corla sampler needs --ballots N (N ≥ 1) or --manifest FILE.csv")
+		}
+		err = rlaSampleCorla(f, w, stderr)
+	case "arlo":
+		if len(f.manifests) == 0 {
+			return bad("the arlo sampler needs --manifest JURISDICTION=FILE.csv for each jurisdiction")
+		}
+		if f.ballots != 0 || len(f.weights) > 0 {
+			return bad("--ballots and --weights are not used by the arlo sampler; the manifests give the ballots")
+		}
+		err = rlaSampleArlo(f, w)
+	case "pps", "arlo-ppeb":
+		if len(f.weights) == 0 {
+			return bad("the %s sampler needs --weights JURISDICTION=FILE.csv for each jurisdiction", f.sampler)
+		}
+		if f.ballots != 0 || len(f.manifests) > 0 || f.withoutReplacement {
+			return bad("the %s sampler draws batches with replacement from --weights; --ballots, --manifest and --without-replacement do not apply", f.sampler)
+		}
+		if f.sampler == "pps" {
+			err = rlaSamplePPS(f, w)
+		} else {
+			err = rlaSampleArloPPEB(f, w)
+		}
+	default:
+		return bad("unknown sampler %q; use corla, arlo, pps or arlo-ppeb", f.sampler)
+	}
+	if err != nil {
+		return err
+	}
+	return w.Flush()
+}
+
+func rlaSampleCorla(f rlaSampleFlags, w *bufio.Writer, stderr io.Writer) error {
+	if !rlaIsDigits(f.seed) || len(f.seed) < 20 {
+		fmt.Fprintln(stderr, "canvass rla sample: warning: ColoradoRLA accepts only seeds of at least 20 digits; it could not reproduce this draw")
+	}
+	var state *manifest.Statewide
+	if len(f.manifests) > 0 {
+		var ms []*manifest.Colorado
+		for _, path := range f.manifests {
+			if strings.Contains(path, "=") && !rlaFileExists(path) {
+				return fmt.Errorf("--manifest %s: the corla sampler takes Colorado manifest files, not JURISDICTION=FILE", path)
+			}
+			m, err := rlaReadFile(path, manifest.ReadColorado)
+			if err != nil {
+				return err
+			}
+			ms = append(ms, m)
+		}
+		var err error
+		if state, err = manifest.NewStatewide(ms...); err != nil {
+			return err
+		}
+		if f.ballots != 0 && f.ballots != state.Ballots() {
+			return fmt.Errorf("--ballots %d disagrees with the manifests' %d ballots; omit --ballots or fix the manifests", f.ballots, state.Ballots())
+		}
+		f.ballots = state.Ballots()
+		if f.ballots == 0 {
+			return errors.New("the manifests list no ballots; there is nothing to sample")
+		}
+	}
+	c := sampler.Corla{Seed: f.seed, Ballots: uint64(f.ballots), WithoutReplacement: f.withoutReplacement}
+	draws, err := c.Draws(f.skip, f.count)
+	if err != nil {
+		return err
+	}
+	if state == nil {
+		if f.json {
+			nums := make([]uint64, len(draws))
+			for i, d := range draws {
+				nums[i] = d.Ballot
+			}
+			return rlaWriteJSON(w, nums)
+		}
+		for _, d := range draws {
+			w.WriteString(strconv.FormatUint(d.Ballot, 10))
+			w.WriteByte('\n')
+		}
+		return nil
+	}
+	type row struct {
+		Draw            int    `json:"draw"`
+		BallotNumber    uint64 `json:"ballot_number"`
+		CountyID        int64  `json:"county_id"`
+		ScannerID       int64  `json:"scanner_id"`
+		BatchID         string `json:"batch_id"`
+		BallotPosition  int    `json:"ballot_position"`
+		StorageLocation string `json:"storage_location"`
+	}
+	rows := make([]row, len(draws))
+	for i, d := range draws {
+		loc, err := state.Locate(int64(d.Ballot))
+		if err != nil {
+			return err
+		}
+		rows[i] = row{f.skip + i + 1, d.Ballot, loc.CountyID, loc.ScannerID, loc.BatchID, loc.Position, loc.StorageLocation}
+	}
+	if f.json {
+		return rlaWriteJSON(w, rows)
+	}
+	rlaWriteCSV(w, "draw", "ballot_number", "county_id", "scanner_id", "batch_id", "ballot_position", "storage_location")
+	for _, r := range rows {
+		rlaWriteCSV(w, strconv.Itoa(r.Draw), strconv.FormatUint(r.BallotNumber, 10), strconv.FormatInt(r.CountyID, 10),
+			strconv.FormatInt(r.ScannerID, 10), r.BatchID, strconv.Itoa(r.BallotPosition), r.StorageLocation)
+	}
+	return nil
+}
+
+func rlaSampleArlo(f rlaSampleFlags, w *bufio.Writer) error {
+	var batches []sampler.Batch
+	err := rlaForEachJurisdiction(f.manifests, "--manifest", func(jurisdiction, path string) error {
+		m, err := rlaReadFile(path, manifest.ReadArlo)
+		if err != nil {
+			return err
+		}
+		for _, b := range m.Batches {
+			batches = append(batches, sampler.Batch{Jurisdiction: jurisdiction, Tabulator: b.Tabulator, Name: b.Name, Ballots: b.Ballots})
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	draws, err := sampler.ArloSample(f.seed, batches, sampler.Options{WithReplacement: !f.withoutReplacement, Drop: f.skip, Take: f.count})
+	if err != nil {
+		return err
+	}
+	type row struct {
+		TicketNumber   string  `json:"ticket_number"`
+		Jurisdiction   string  `json:"jurisdiction"`
+		Tabulator      *string `json:"tabulator"`
+		Batch          string  `json:"batch"`
+		BallotPosition int     `json:"ballot_position"`
+		TimesSampled   int     `json:"times_sampled"`
+	}
+	rows := make([]row, len(draws))
+	for i, d := range draws {
+		b := &batches[d.Batch]
+		rows[i] = row{d.Ticket, b.Jurisdiction, rlaOptional(b.Tabulator), b.Name, d.Position, d.TimesSampled}
+	}
+	if f.json {
+		return rlaWriteJSON(w, rows)
+	}
+	rlaWriteCSV(w, "ticket_number", "jurisdiction", "tabulator", "batch", "ballot_position", "times_sampled")
+	for _, r := range rows {
+		rlaWriteCSV(w, r.TicketNumber, r.Jurisdiction, rlaDeref(r.Tabulator), r.Batch, strconv.Itoa(r.BallotPosition), strconv.Itoa(r.TimesSampled))
+	}
+	return nil
+}
+
+func rlaSamplePPS(f rlaSampleFlags, w *bufio.Writer) error {
+	var batches []sampler.WeightedBatch
+	err := rlaForEachJurisdiction(f.weights, "--weights", func(jurisdiction, path string) error {
+		ws, err := rlaReadFile(path, manifest.ReadWeights)
+		if err != nil {
+			return err
+		}
+		for _, x := range ws {
+			batches = append(batches, sampler.WeightedBatch{Jurisdiction: jurisdiction, Tabulator: x.Tabulator, Name: x.Batch, Weight: x.Weight})
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	draws, err := sampler.PPS(f.seed, batches, f.skip, f.count)
+	if err != nil {
+		return err
+	}
+	type row struct {
+		Draw         uint64  `json:"draw"`
+		TicketNumber string  `json:"ticket_number"`
+		Jurisdiction string  `json:"jurisdiction"`
+		Tabulator    *string `json:"tabulator"`
+		Batch        string  `json:"batch"`
+		TimesSampled int     `json:"times_sampled"`
+	}
+	rows := make([]row, len(draws))
+	for i, d := range draws {
+		b := &batches[d.Batch]
+		rows[i] = row{d.Draw, d.Ticket, b.Jurisdiction, rlaOptional(b.Tabulator), b.Name, d.TimesSampled}
+	}
+	if f.json {
+		return rlaWriteJSON(w, rows)
+	}
+	rlaWriteCSV(w, "draw", "ticket_number", "jurisdiction", "tabulator", "batch", "times_sampled")
+	for _, r := range rows {
+		rlaWriteCSV(w, strconv.FormatUint(r.Draw, 10), r.TicketNumber, r.Jurisdiction, rlaDeref(r.Tabulator), r.Batch, strconv.Itoa(r.TimesSampled))
+	}
+	return nil
+}
+
+func rlaSampleArloPPEB(f rlaSampleFlags, w *bufio.Writer) error {
+	type batch struct{ jurisdiction, name string }
+	var (
+		batches []batch
+		ids     []string
+		weights []float64
+	)
+	err := rlaForEachJurisdiction(f.weights, "--weights", func(jurisdiction, path string) error {
+		ws, err := rlaReadFile(path, manifest.ReadWeights)
+		if err != nil {
+			return err
+		}
+		for _, x := range ws {
+			if x.Tabulator != "" {
+				return fmt.Errorf("%s: row %d: column %q: Arlo identifies MACRO batches by jurisdiction and batch name only; remove the Tabulator column", path, x.Row, manifest.ColTabulator)
+			}
+			// The nearest float64, which is what Python computes for a
+			// decimal or for a quotient of whole numbers.
+			u, _ := x.Weight.Float64()
+			batches = append(batches, batch{jurisdiction, x.Batch})
+			ids = append(ids, "("+sampler.PyRepr(jurisdiction)+", "+sampler.PyRepr(x.Batch)+")")
+			weights = append(weights, u)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	draws, err := sampler.ArloPPEB(f.seed, ids, weights, f.skip, f.count)
+	if err != nil {
+		return err
+	}
+	type row struct {
+		TicketNumber string `json:"ticket_number"`
+		Jurisdiction string `json:"jurisdiction"`
+		Batch        string `json:"batch"`
+		TimesSampled int    `json:"times_sampled"`
+	}
+	rows := make([]row, len(draws))
+	for i, d := range draws {
+		rows[i] = row{d.Ticket, batches[d.Batch].jurisdiction, batches[d.Batch].name, d.TimesSampled}
+	}
+	if f.json {
+		return rlaWriteJSON(w, rows)
+	}
+	rlaWriteCSV(w, "ticket_number", "jurisdiction", "batch", "times_sampled")
+	for _, r := range rows {
+		rlaWriteCSV(w, r.TicketNumber, r.Jurisdiction, r.Batch, strconv.Itoa(r.TimesSampled))
+	}
+	return nil
+}
+
+// rlaForEachJurisdiction splits JURISDICTION=FILE values at the first "="
+// and calls f for each, refusing a jurisdiction named twice.
+func rlaForEachJurisdiction(values []string, flagName string, f func(jurisdiction, path string) error) error {
+	seen := make(map[string]bool)
+	for _, v := range values {
+		j, path, ok := strings.Cut(v, "=")
+		if !ok || j == "" || path == "" {
+			return fmt.Errorf("%s %q: expected JURISDICTION=FILE.csv, e.g. %s \"Adams County=adams.csv\"", flagName, v, flagName)
+		}
+		if seen[j] {
+			return fmt.Errorf("%s: jurisdiction %q is given twice; give each jurisdiction's batches in one file", flagName, j)
+		}
+		seen[j] = true
+		if err := f(j, path); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// rlaReadFile opens path and parses it with read.
+func rlaReadFile[T any](path string, read func(string, io.Reader) (T, error)) (T, error) {
+	file, err := os.Open(path)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	defer file.Close()
+	return read(path, file)
+}
+
+func rlaFileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+func rlaIsDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+func rlaOptional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func rlaDeref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// rlaWriteCSV writes one CSV line, quoting only fields that need it (a
+// comma, quote or line break), so plain fields are byte-for-byte as given.
+func rlaWriteCSV(w *bufio.Writer, fields ...string) {
+	for i, f := range fields {
+		if i > 0 {
+			w.WriteByte(',')
+		}
+		if !strings.ContainsAny(f, ",\"\r\n") {
+			w.WriteString(f)
+			continue
+		}
+		w.WriteByte('"')
+		w.WriteString(strings.ReplaceAll(f, `"`, `""`))
+		w.WriteByte('"')
+	}
+	w.WriteByte('\n')
+}
+
+func rlaWriteJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+const rlaManifestSynopsis = `--format arlo|colorado [--cvrs FORMAT=PATH ...] [--county ID] [--json] FILE.csv
+
+Reads a ballot manifest and reports its batches and ballots; a bad file gets
+an error naming the row and column. With --cvrs it also counts the CVRs in
+each (tabulator, batch) and compares every batch with the manifest, listing
+each batch that differs; the command then fails if any batch differs.
+Manifests without a Tabulator column are matched on batch names alone.
+
+Flags:`
+
+func runRLAManifest(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlagSet("rla manifest", rlaManifestSynopsis, stderr)
+	format := fs.String("format", "", "manifest format: arlo (Container,Tabulator,Batch Name,Number of Ballots,CVR) or colorado (CountyID,ScannerID,BatchID,NumBallots,StorageLocation) (required)")
+	var sources rlaMultiFlag
+	fs.Var(&sources, "cvrs", "CVR export to count, as FORMAT=PATH with FORMAT one of the CVR readers built in (repeat for several exports)")
+	county := fs.Int64("county", -1, "colorado: the county whose CVRs --cvrs gives (default: the manifest's only county)")
+	asJSON := fs.Bool("json", false, "print the summary and check as JSON")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	bad := func(format string, a ...any) error {
+		fmt.Fprintf(stderr, "canvass rla manifest: "+format+"\n", a...)
+		fs.Usage()
+		return errUsage
+	}
+	if fs.NArg() != 1 {
+		return bad("expected one manifest FILE.csv, got %d arguments", fs.NArg())
+	}
+	path := fs.Arg(0)
+	var (
+		counts  []manifest.BatchCount
+		batches int
+		ballots int64
+	)
+	switch *format {
+	case "arlo":
+		m, err := rlaReadFile(path, manifest.ReadArlo)
+		if err != nil {
+			return err
+		}
+		counts, batches, ballots = m.Counts(), len(m.Batches), m.Ballots()
+	case "colorado":
+		m, err := rlaReadFile(path, manifest.ReadColorado)
+		if err != nil {
+			return err
+		}
+		batches, ballots = len(m.Batches), m.Ballots()
+		if len(sources) > 0 {
+			c := *county
+			if c < 0 {
+				ids := map[int64]bool{}
+				for _, b := range m.Batches {
+					ids[b.CountyID] = true
+					c = b.CountyID
+				}
+				if len(ids) > 1 {
+					return bad("%s lists %d counties; say which one the CVRs are from with --county", path, len(ids))
+				}
+			}
+			counts = m.Counts(c)
+		}
+	default:
+		return bad("--format must be arlo or colorado, got %q", *format)
+	}
+	type summary struct {
+		Path    string               `json:"path"`
+		Batches int                  `json:"batches"`
+		Ballots int64                `json:"ballots"`
+		Check   *manifest.CountCheck `json:"cvr_check,omitempty"`
+	}
+	s := summary{Path: path, Batches: batches, Ballots: ballots}
+	if len(sources) > 0 {
+		got, err := rlaCountCVRs(sources)
+		if err != nil {
+			return err
+		}
+		check := manifest.CheckCounts(counts, got)
+		s.Check = &check
+	}
+	if *asJSON {
+		if err := rlaWriteJSON(stdout, s); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(stdout, "%s: %d batches, %d ballots\n", path, batches, ballots)
+		if s.Check != nil {
+			fmt.Fprint(stdout, s.Check.Report())
+		}
+	}
+	if s.Check != nil && !s.Check.OK() {
+		return fmt.Errorf("%s and the CVRs disagree on %d batch(es); correct the manifest or the CVR export before sampling", path, len(s.Check.Mismatches))
+	}
+	return nil
+}
+
+// rlaCountCVRs counts the records of each (tabulator, batch) in the sources.
+func rlaCountCVRs(sources []string) (map[manifest.BatchKey]int64, error) {
+	counts := make(map[manifest.BatchKey]int64)
+	for _, src := range sources {
+		format, path, ok := strings.Cut(src, "=")
+		if !ok || format == "" || path == "" {
+			return nil, fmt.Errorf("--cvrs %q: expected FORMAT=PATH (formats: %s)", src, strings.Join(cvr.Formats(), ", "))
+		}
+		read, err := cvr.Lookup(format)
+		if err != nil {
+			return nil, fmt.Errorf("--cvrs %q: %v", src, err)
+		}
+		var e election.Election
+		err = read(cvr.Source{Path: path}, &e, func(rec *election.CVR) error {
+			counts[manifest.BatchKey{Tabulator: rec.Tabulator, Batch: rec.Batch}]++
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return counts, nil
+}
