@@ -1,0 +1,507 @@
+// Package cdf reads and writes cast vote records in NIST SP 1500-103, the
+// Common Data Format (CDF) for CVRs, in both its JSON and XML encodings.
+//
+// # Reading
+//
+// Read (registered as "cdf") detects JSON or XML from the first byte and
+// reads a CastVoteRecordReport the way RCTab does:
+//
+//   - A source's ContestID names a contest by its Name (RCTab's rule), or by
+//     its @id / ObjectId. Empty reads every contest. A CVR without the
+//     selected contest is not emitted; one that lists it with no selections
+//     is an undervote.
+//   - Of a CVR's snapshots, the one CurrentSnapshotId names is read (the
+//     only one when there is a single snapshot).
+//   - Each SelectionPosition with HasIndication other than "no" is a mark at
+//     its Rank (else the CVRContestSelection's Rank, else 1). IsAllocable,
+//     NumberVotes and FractionalVotes are ignored: the tabulator applies the
+//     contest's rules. A selection without ContestSelectionId (an
+//     unmatched write-in) is ignored.
+//   - A ContestSelectionId names a ContestSelection of the Election section;
+//     its token is the Name of its first candidate (or a ballot measure's
+//     Selection text). A selection with IsWriteIn, or whose id or token is
+//     the source's UndeclaredWriteInLabel, is the undeclared write-in; one
+//     whose id or token is the OvervoteLabel is an explicit overvote. With
+//     declared candidates (cvr.Source.Candidates) the token must match a
+//     declared name or alias; without, candidates are the contest's
+//     selections, with the selection @id as Candidate.ID.
+//
+// The Election section usually follows the CVRs, so a file is read twice:
+// once for the definitions and once streaming the CVRs, one at a time.
+// CVR.ID is RCTab's "file.json(n)" (n counts the file's CVRs from 1),
+// SuppliedID the BallotPrePrintedId (else UniqueId), Precinct the Name of
+// the BallotStyleUnitId's GpUnit (else the id), BallotStyle the
+// BallotStyleId, Batch the BatchId and Tabulator the CreatingDeviceId.
+//
+// # Writing
+//
+// WriteJSON produces the cdf_cvr.json that RCTab writes when a contest's
+// generateCdfJson option is set (and that its --convert-to-cdf produces),
+// value for value. The RCTab runner calls it after tabulating:
+//
+//	err := cdf.WriteJSON(w, &cdf.Report{
+//		Contest:      contest,             // the tabulated contest
+//		ContestIndex: idx,                 // its index in Election.Contests
+//		ContestName:  cfg.ContestName,     // outputSettings.contestName
+//		Jurisdiction: cfg.Jurisdiction,    // outputSettings.contestJurisdiction
+//		Generated:    time.Now(),
+//		Precincts:    cfg.TabulateByPrecinct,
+//		Rounds:       len(rounds),         // 0 for a conversion without tabulation
+//		Allocations:  func(i, round int) ([]cdf.Allocation, bool) { … },
+//		Token:        func(i int, ch election.Choice) string { … },
+//	}, cvrs)
+//
+// See Report for what each field must hold to match RCTab, in particular
+// Token (RCTab names selections by the CVR file's own text for the
+// candidate, which CandidateTokens and dominion.CandidateTokens recover) and
+// Allocations (where each ballot counted at the end of each round).
+package cdf
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/canvass/canvass/cvr"
+	"github.com/canvass/canvass/election"
+)
+
+func init() { cvr.Register("cdf", Read) }
+
+// maxRecordBytes bounds one CVR (and the Election section), so that a
+// corrupt or hostile file cannot make one record use unbounded memory.
+const maxRecordBytes = 16 << 20
+
+// maxRecordItems bounds the snapshots, contests, selections and positions
+// of one CVR.
+const maxRecordItems = 100000
+
+// Read reads the CDF file src.Path, JSON or XML. It is the reader registered
+// as "cdf".
+func Read(src cvr.Source, e *election.Election, h cvr.Handler) error {
+	f, err := os.Open(src.Path)
+	if err != nil {
+		return &cvr.Error{Path: src.Path, Err: err}
+	}
+	br := bufio.NewReader(f)
+	first, err := firstByte(br)
+	f.Close()
+	if err != nil {
+		return &cvr.Error{Path: src.Path, Err: err}
+	}
+	switch first {
+	case '{':
+		return ReadJSON(src, e, h)
+	case '<':
+		return ReadXML(src, e, h)
+	}
+	return &cvr.Error{Path: src.Path, Offset: 0, Err: fmt.Errorf("not a CDF file: it starts with %q; expected JSON ('{') or XML ('<') holding a NIST SP 1500-103 CastVoteRecordReport", first)}
+}
+
+// firstByte returns the first byte after white space and a UTF-8 byte order
+// mark.
+func firstByte(r *bufio.Reader) (byte, error) {
+	if b, err := r.Peek(3); err == nil && bytes.Equal(b, []byte{0xEF, 0xBB, 0xBF}) {
+		r.Discard(3)
+	}
+	for {
+		c, err := r.ReadByte()
+		if err == io.EOF {
+			return 0, errors.New("file is empty; expected a NIST SP 1500-103 CastVoteRecordReport in JSON or XML")
+		}
+		if err != nil {
+			return 0, err
+		}
+		if c != ' ' && c != '\t' && c != '\r' && c != '\n' {
+			return c, nil
+		}
+	}
+}
+
+// defs is what a report's Election and GpUnit sections define.
+type defs struct {
+	candidates map[string]string // candidate id -> Name
+	contests   []*defContest
+	gpUnits    map[string]string // GpUnit id -> Name
+}
+
+type defContest struct {
+	id, name   string
+	voteFor    int
+	selections map[string]*defSelection
+	order      []*defSelection
+}
+
+type defSelection struct {
+	id           string
+	candidateIDs []string
+	text         string // ballot measure Selection
+	writeIn      bool
+}
+
+func newDefs() *defs {
+	return &defs{candidates: map[string]string{}, gpUnits: map[string]string{}}
+}
+
+// token is the text RCTab keeps for a selection: its first candidate's
+// Name, or a ballot measure's Selection (Unisyn writes there the id of a
+// Candidate holding the text, which is followed).
+func (d *defs) token(s *defSelection) string {
+	if len(s.candidateIDs) > 0 {
+		return d.candidates[s.candidateIDs[0]]
+	}
+	if name, ok := d.candidates[s.text]; ok && name != "" {
+		return name
+	}
+	return s.text
+}
+
+// find returns the contest src.ContestID names: by Name, then by id.
+func (d *defs) find(id string) (*defContest, error) {
+	var byName []*defContest
+	for _, c := range d.contests {
+		if c.name == id {
+			byName = append(byName, c)
+		}
+	}
+	if len(byName) == 1 {
+		return byName[0], nil
+	}
+	if len(byName) > 1 {
+		return nil, fmt.Errorf("%d contests are named %q; name the contest by its @id instead", len(byName), id)
+	}
+	for _, c := range d.contests {
+		if c.id == id {
+			return c, nil
+		}
+	}
+	var known []string
+	for i, c := range d.contests {
+		if i == 10 {
+			known = append(known, "…")
+			break
+		}
+		known = append(known, strconv.Quote(c.name))
+	}
+	if len(known) == 0 {
+		return nil, fmt.Errorf("no contest %q: the file's Election section defines no contests", id)
+	}
+	return nil, fmt.Errorf("no contest named %q; the file defines %s", id, strings.Join(known, ", "))
+}
+
+// target is one contest being read.
+type target struct {
+	def      *defContest
+	contest  *election.Contest
+	index    int32
+	choices  map[string]election.Choice // selection id -> choice
+	declared bool
+}
+
+const unknownChoice election.Choice = -1000
+
+// prepare adds the contests src selects to e and maps their selections to
+// choices. It returns the targets keyed by contest id.
+func prepare(src cvr.Source, e *election.Election, d *defs) (map[string]*target, error) {
+	var chosen []*defContest
+	if src.ContestID == "" {
+		if src.Candidates != nil {
+			return nil, errors.New("a candidate list applies to one contest; set the source's contest ID (the contest's Name)")
+		}
+		chosen = d.contests
+	} else {
+		c, err := d.find(src.ContestID)
+		if err != nil {
+			return nil, err
+		}
+		chosen = []*defContest{c}
+	}
+	out := map[string]*target{}
+	for _, dc := range chosen {
+		t := &target{def: dc, choices: map[string]election.Choice{}, declared: src.Candidates != nil}
+		if src.Candidates != nil {
+			c, idx, err := cvr.ContestFor(src, e, dc.id, dc.name)
+			if err != nil {
+				return nil, fmt.Errorf("declared candidates: %w", err)
+			}
+			t.contest, t.index = c, idx
+			if src.UndeclaredWriteInLabel != "" {
+				c.WriteIn()
+			}
+		} else if c, idx, ok := e.Contest(dc.id); ok {
+			t.contest, t.index = c, int32(idx)
+		} else {
+			c := &election.Contest{ID: dc.id, Name: dc.name}
+			e.Contests = append(e.Contests, c)
+			t.contest, t.index = c, int32(len(e.Contests)-1)
+		}
+		if t.contest.VoteFor == 0 {
+			t.contest.VoteFor = dc.voteFor
+		}
+		for _, s := range dc.order {
+			t.choices[s.id] = t.choiceFor(src, d, s)
+		}
+		out[dc.id] = t
+	}
+	return out, nil
+}
+
+func (t *target) choiceFor(src cvr.Source, d *defs, s *defSelection) election.Choice {
+	c := t.contest
+	tok := d.token(s)
+	switch {
+	case s.writeIn, src.UndeclaredWriteInLabel != "" && (tok == src.UndeclaredWriteInLabel || s.id == src.UndeclaredWriteInLabel):
+		return c.WriteIn()
+	case src.OvervoteLabel != "" && (tok == src.OvervoteLabel || s.id == src.OvervoteLabel):
+		return election.Overvote
+	}
+	if t.declared {
+		if ch, ok := c.Lookup(tok); ok {
+			return ch
+		}
+		return unknownChoice
+	}
+	for i, cand := range c.Candidates {
+		if cand.ID == s.id {
+			return election.Choice(i)
+		}
+	}
+	name := tok
+	if name == "" {
+		name = s.id
+		if len(s.candidateIDs) > 0 {
+			name = s.candidateIDs[0]
+		}
+	}
+	if ch, err := c.AddCandidate(election.Candidate{Name: name, ID: s.id}); err == nil {
+		return ch
+	}
+	// A repeated name (two selections for one candidate) keeps the first.
+	if ch, ok := c.Lookup(name); ok {
+		return ch
+	}
+	ch, err := c.AddCandidate(election.Candidate{Name: name + " [" + s.id + "]"})
+	if err != nil {
+		return unknownChoice
+	}
+	return ch
+}
+
+// resolve maps a selection id of a CVR to a choice.
+func (t *target) resolve(d *defs, selID string) (election.Choice, error) {
+	ch, ok := t.choices[selID]
+	if !ok {
+		return 0, fmt.Errorf("ContestSelectionId %q is not a selection of contest %q (%s) in the file's Election section", selID, t.def.id, t.def.name)
+	}
+	if ch == unknownChoice {
+		tok := d.token(t.def.selections[selID])
+		return 0, fmt.Errorf("candidate %q (selection %q) matches no declared candidate's name or alias: %w; add it as an alias of the right candidate", tok, selID, cvr.ErrUnknownCandidate)
+	}
+	return ch, nil
+}
+
+// record is one CVR as read from either encoding, before its current
+// snapshot is chosen.
+type record struct {
+	prePrinted, unique, style, styleUnit, batch, device, current string
+	snaps                                                        []snapshot
+	items                                                        int
+}
+
+type snapshot struct {
+	id       string
+	contests []contestEntry
+}
+
+type contestEntry struct {
+	id     string
+	sels   []selection
+	offset int64
+}
+
+type selection struct {
+	id      string
+	rank    int64 // 0 = not given
+	noMark  bool  // HasIndication "no"
+	pos     int   // position index, for errors
+	sel     int   // selection index
+	offset  int64 // where it was read
+	selRank int64 // the CVRContestSelection's Rank, 0 = not given
+}
+
+func (r *record) reset() {
+	snaps := r.snaps[:0]
+	*r = record{snaps: snaps}
+}
+
+func (r *record) grow() error {
+	r.items++
+	if r.items > maxRecordItems {
+		return fmt.Errorf("CVR holds more than %d snapshots, contests and selections: %w", maxRecordItems, cvr.ErrTooLarge)
+	}
+	return nil
+}
+
+// emitter turns records into election.CVRs.
+type emitter struct {
+	src     cvr.Source
+	d       *defs
+	targets map[string]*target
+	single  bool
+	base    string
+	rec     election.CVR
+}
+
+// recErr locates a problem found after a record was read.
+type recErr struct {
+	field  string
+	offset int64
+	err    error
+}
+
+func (e *recErr) Error() string { return e.err.Error() }
+func (e *recErr) Unwrap() error { return e.err }
+
+// build fills em.rec from r (the n'th CVR of the file, from 1). It reports
+// whether the record is emitted. pathOf renders a snapshot/contest/
+// selection/position location in the encoding's notation.
+func (em *emitter) build(n int, r *record, pathOf func(snap, contest, sel, pos int, key string) string) (bool, error) {
+	si := -1
+	switch {
+	case r.current != "":
+		for i := range r.snaps {
+			if r.snaps[i].id == r.current {
+				si = i
+				break
+			}
+		}
+		if si < 0 {
+			return false, &recErr{field: pathOf(-1, -1, -1, -1, "CurrentSnapshotId"), err: fmt.Errorf("CurrentSnapshotId %q names none of the CVR's %d CVRSnapshot entries", r.current, len(r.snaps))}
+		}
+	case len(r.snaps) == 1:
+		si = 0
+	case len(r.snaps) == 0:
+		return false, &recErr{field: pathOf(-1, -1, -1, -1, "CVRSnapshot"), err: errors.New("CVR has no CVRSnapshot")}
+	default:
+		return false, &recErr{field: pathOf(-1, -1, -1, -1, "CurrentSnapshotId"), err: fmt.Errorf("CVR has %d snapshots and no CurrentSnapshotId to say which is current", len(r.snaps))}
+	}
+	snap := &r.snaps[si]
+	rec := &em.rec
+	rec.Reset()
+	found := false
+	for ci := range snap.contests {
+		ce := &snap.contests[ci]
+		t, ok := em.targets[ce.id]
+		if !ok {
+			if em.single {
+				continue
+			}
+			return false, &recErr{field: pathOf(si, ci, -1, -1, "ContestId"), offset: ce.offset, err: fmt.Errorf("ContestId %q is not defined in the file's Election section", ce.id)}
+		}
+		found = true
+		cm := contestMarks(rec, t.index)
+		for k := range ce.sels {
+			s := &ce.sels[k]
+			if s.noMark || s.id == "" {
+				continue
+			}
+			ch, err := t.resolve(em.d, s.id)
+			if err != nil {
+				return false, &recErr{field: pathOf(si, ci, s.sel, -1, "ContestSelectionId"), offset: s.offset, err: err}
+			}
+			rank := s.rank
+			if rank == 0 {
+				rank = s.selRank
+			}
+			if rank == 0 {
+				rank = 1
+			}
+			if rank < 1 || rank > 1<<20 {
+				return false, &recErr{field: pathOf(si, ci, s.sel, s.pos, "Rank"), offset: s.offset, err: fmt.Errorf("expected a rank from 1 to %d, found %d", 1<<20, rank)}
+			}
+			cm.Marks = append(cm.Marks, election.Mark{Rank: int32(rank), Choice: ch})
+		}
+	}
+	if em.single && !found {
+		return false, nil
+	}
+	for k := range rec.Contests {
+		cm := &rec.Contests[k]
+		cvr.SortMarks(cm.Marks)
+		cm.Marks = dedupe(cm.Marks)
+	}
+	rec.ID = em.base + "(" + strconv.Itoa(n) + ")"
+	rec.SuppliedID = r.prePrinted
+	if rec.SuppliedID == "" {
+		rec.SuppliedID = r.unique
+	}
+	rec.Source = em.src.Path
+	if r.styleUnit != "" {
+		rec.Precinct = r.styleUnit
+		if name := em.d.gpUnits[r.styleUnit]; name != "" {
+			rec.Precinct = name
+		}
+	}
+	rec.BallotStyle, rec.Batch, rec.Tabulator = r.style, r.batch, r.device
+	return true, nil
+}
+
+func newEmitter(src cvr.Source, e *election.Election, d *defs) (*emitter, error) {
+	targets, err := prepare(src, e, d)
+	if err != nil {
+		return nil, err
+	}
+	return &emitter{src: src, d: d, targets: targets, single: src.ContestID != "", base: filepath.Base(src.Path)}, nil
+}
+
+func contestMarks(rec *election.CVR, idx int32) *election.ContestMarks {
+	for k := range rec.Contests {
+		if rec.Contests[k].Contest == idx {
+			return &rec.Contests[k]
+		}
+	}
+	if len(rec.Contests) < cap(rec.Contests) {
+		rec.Contests = rec.Contests[:len(rec.Contests)+1]
+		cm := &rec.Contests[len(rec.Contests)-1]
+		cm.Contest, cm.Marks = idx, cm.Marks[:0]
+		return cm
+	}
+	rec.Contests = append(rec.Contests, election.ContestMarks{Contest: idx})
+	return &rec.Contests[len(rec.Contests)-1]
+}
+
+func dedupe(ms []election.Mark) []election.Mark {
+	if len(ms) < 2 {
+		return ms
+	}
+	out := ms[:1]
+	for _, m := range ms[1:] {
+		if m != out[len(out)-1] {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// budget fails reads once more than maxRecordBytes have been read since the
+// last reset, bounding what one record (or the definitions) may cost.
+type budget struct {
+	r    io.Reader
+	used int64
+	max  int64
+}
+
+func (b *budget) Read(p []byte) (int, error) {
+	if b.max > 0 && b.used > b.max {
+		return 0, fmt.Errorf("a single CVR or section larger than %d bytes: %w", maxRecordBytes, cvr.ErrTooLarge)
+	}
+	n, err := b.r.Read(p)
+	b.used += int64(n)
+	return n, err
+}

@@ -1,0 +1,690 @@
+package cdf
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf16"
+
+	"github.com/canvass/canvass/election"
+)
+
+// Report describes the CDF JSON export of one contest's CVRs. Its fields map
+// onto RCTab's configuration and tabulation so that WriteJSON reproduces
+// RCTab's cdf_cvr.json.
+type Report struct {
+	// Contest is the contest tabulated; its candidates (plus
+	// ExtraCandidates) make the Election's Candidate and ContestSelection
+	// lists, sorted by name as RCTab sorts them. ContestIndex is its index
+	// in Election.Contests, which selects each CVR's marks.
+	Contest      *election.Contest
+	ContestIndex int32
+	// ExtraCandidates are further names RCTab lists as candidates: it
+	// lists a source's overvoteLabel (e.g. "overvote") this way.
+	ExtraCandidates []string
+	// ContestName is the Contest's Name in the report (RCTab's
+	// outputSettings.contestName); empty means Contest.Name.
+	ContestName string
+	// Jurisdiction names the election-scope GpUnit
+	// (outputSettings.contestJurisdiction).
+	Jurisdiction string
+	// Generated is the GeneratedDate; the zero time means now.
+	Generated time.Time
+	// Application and Manufacturer describe the reporting device. Empty
+	// means RCTab's "RCTab" and "Bright Spots", which RCTab's expected
+	// files contain.
+	Application, Manufacturer string
+	// Precincts adds a GpUnit per precinct and each CVR's
+	// BallotStyleUnitId, as RCTab does when tabulateByPrecinct is set.
+	// Every CVR must then have a Precinct.
+	Precincts bool
+	// Rounds is the number of tabulation rounds. Each CVR gets an
+	// "interpreted" snapshot per round after its "original" one. Zero
+	// writes only the original snapshots (RCTab's --convert-to-cdf).
+	Rounds int
+	// Allocations says where the i'th CVR's vote sat at the end of round
+	// round (1-based): the rankings it counted for and how much of the
+	// vote each holds. ok=false means "unchanged since the previous round"
+	// (before round 1: counted for nobody). Nil means no allocations.
+	Allocations func(i, round int) (a []Allocation, ok bool)
+	// Token returns the text RCTab kept for choice ch on the i'th CVR: the
+	// CVR file's own spelling (a Dominion candidate Id, a CDF candidate
+	// Name, an ES&S cell). Selection ids are built from it, and RCTab marks
+	// a selection allocable only when this text equals the candidate's
+	// name, so a candidate known by an alias never shows as allocable —
+	// WriteJSON reproduces that. Nil, or an empty result, means the
+	// candidate's Name. The undeclared write-in is always
+	// "Undeclared Write-ins" and an explicit overvote "overvote".
+	Token func(i int, ch election.Choice) string
+}
+
+// Allocation is one share of a ballot's vote at the end of a round: the
+// ranking (rank and candidate) it counts for, and the share as a decimal
+// ("1", "1.0000", "0.9063"). An empty Votes means the whole vote.
+type Allocation struct {
+	Rank   int32
+	Choice election.Choice
+	Votes  string
+}
+
+// Fixed identifiers of RCTab's export.
+const (
+	cdfElectionID   = "election-001"
+	cdfContestID    = "contest-001"
+	cdfGpuElection  = "gpu-election"
+	cdfReportDevice = "rd-001"
+	overvoteToken   = "overvote"
+)
+
+// WriteJSON writes the CDF JSON report of cvrs as RCTab writes cdf_cvr.json:
+// the same values, key order and layout (Jackson's pretty printer, keys
+// sorted), so that the files differ only in GeneratedDate.
+func WriteJSON(w io.Writer, r *Report, cvrs []*election.CVR) error {
+	if r.Contest == nil {
+		return errors.New("cdf: Report.Contest is nil")
+	}
+	j := &jsonWriter{w: bufio.NewWriterSize(w, 64<<10)}
+	wr := &reportWriter{r: r, j: j}
+	if err := wr.write(cvrs); err != nil {
+		return err
+	}
+	if err := j.w.Flush(); err != nil {
+		return err
+	}
+	return j.err
+}
+
+type reportWriter struct {
+	r        *Report
+	j        *jsonWriter
+	gpu      map[string]string // precinct -> gpu id
+	gpuOrder []string
+	sels     []sel
+}
+
+type sel struct {
+	token string
+	ranks []int32
+}
+
+func (wr *reportWriter) write(cvrs []*election.CVR) error {
+	r, j := wr.r, wr.j
+	if r.Precincts {
+		if err := wr.precincts(cvrs); err != nil {
+			return err
+		}
+	}
+	j.beginObject()
+	j.field("@type")
+	j.str("CVR.CastVoteRecordReport")
+	j.field("CVR")
+	j.beginArray()
+	for i, rec := range cvrs {
+		if err := wr.cvr(i, rec); err != nil {
+			return err
+		}
+		if j.err != nil {
+			return j.err
+		}
+	}
+	j.endArray()
+	wr.election()
+	j.field("GeneratedDate")
+	gen := r.Generated
+	if gen.IsZero() {
+		gen = time.Now()
+	}
+	j.str(gen.Format(time.RFC3339))
+	j.field("GpUnit")
+	j.beginArray()
+	j.beginObject()
+	j.field("@id")
+	j.str(cdfGpuElection)
+	j.field("@type")
+	j.str("GpUnit")
+	j.field("Name")
+	j.str(r.Jurisdiction)
+	j.field("OtherType")
+	j.str("Election Scope Jurisdiction")
+	j.field("Type")
+	j.str("other")
+	j.endObject()
+	for _, p := range wr.gpuOrder {
+		j.beginObject()
+		j.field("@id")
+		j.str(wr.gpu[p])
+		j.field("@type")
+		j.str("GpUnit")
+		j.field("Name")
+		j.str(p)
+		j.field("Type")
+		j.str("precinct")
+		j.endObject()
+	}
+	j.endArray()
+	j.field("ReportGeneratingDeviceIds")
+	j.beginArray()
+	j.str(cdfReportDevice)
+	j.endArray()
+	j.field("ReportingDevice")
+	j.beginArray()
+	j.beginObject()
+	j.field("@id")
+	j.str(cdfReportDevice)
+	j.field("@type")
+	j.str("CVR.ReportingDevice")
+	j.field("Application")
+	j.str(orDefault(r.Application, "RCTab"))
+	j.field("Manufacturer")
+	j.str(orDefault(r.Manufacturer, "Bright Spots"))
+	j.endObject()
+	j.endArray()
+	j.field("Version")
+	j.str("1.0.0")
+	j.endObject()
+	return j.err
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// precincts numbers the precinct GpUnits in the order RCTab's HashMap of
+// precinct names iterates: by hash bucket, then by first appearance.
+func (wr *reportWriter) precincts(cvrs []*election.CVR) error {
+	seen := map[string]bool{}
+	var names []string
+	for _, rec := range cvrs {
+		if rec.Precinct == "" {
+			return fmt.Errorf("cdf: CVR %s has no precinct; a report with precinct GpUnits needs every CVR's precinct", rec.ID)
+		}
+		if !seen[rec.Precinct] {
+			seen[rec.Precinct] = true
+			names = append(names, rec.Precinct)
+		}
+	}
+	wr.gpuOrder = javaHashMapOrder(names)
+	wr.gpu = map[string]string{}
+	for i, p := range wr.gpuOrder {
+		wr.gpu[p] = "gpu-" + strconv.Itoa(i+1)
+	}
+	return nil
+}
+
+// javaHashMapOrder returns keys (distinct, in insertion order) in the order
+// a java.util.HashMap<String, …> built by inserting them iterates: by
+// bucket (the spread String.hashCode masked by the table size, which grows
+// from 16 doubling past a 0.75 load) and, within a bucket, by insertion.
+// Buckets are never large enough in practice to be turned into trees,
+// which would change the order.
+func javaHashMapOrder(keys []string) []string {
+	capacity := 16
+	for len(keys) > capacity*3/4 {
+		capacity *= 2
+	}
+	type kb struct {
+		key    string
+		bucket uint32
+		order  int
+	}
+	ks := make([]kb, len(keys))
+	for i, k := range keys {
+		h := javaStringHash(k)
+		h ^= h >> 16
+		ks[i] = kb{k, h & uint32(capacity-1), i}
+	}
+	sort.SliceStable(ks, func(a, b int) bool { return ks[a].bucket < ks[b].bucket })
+	out := make([]string, len(ks))
+	for i, k := range ks {
+		out[i] = k.key
+	}
+	return out
+}
+
+// javaStringHash is Java's String.hashCode: the polynomial in 31 over the
+// string's UTF-16 code units.
+func javaStringHash(s string) uint32 {
+	var h uint32
+	for _, u := range utf16.Encode([]rune(s)) {
+		h = 31*h + uint32(u)
+	}
+	return h
+}
+
+// javaLess orders strings as Java's String.compareTo: by UTF-16 code unit.
+func javaLess(a, b string) bool {
+	ua, ub := utf16.Encode([]rune(a)), utf16.Encode([]rune(b))
+	for i := 0; i < len(ua) && i < len(ub); i++ {
+		if ua[i] != ub[i] {
+			return ua[i] < ub[i]
+		}
+	}
+	return len(ua) < len(ub)
+}
+
+// sanitize is RCTab's sanitizeStringForOutput: every character other than
+// an ASCII letter, digit, '_', '-' or '.' becomes '_'.
+func sanitize(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, c := range s {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '_', c == '-', c == '.':
+			b.WriteRune(c)
+		default:
+			b.WriteByte('_')
+		}
+	}
+	return b.String()
+}
+
+// cdfID is the id RCTab derives from a candidate name or token.
+func cdfID(s string) string { return strings.ToLower(sanitize(s)) }
+
+func (wr *reportWriter) candidateName(ch election.Choice) string {
+	if ch == election.Overvote {
+		return overvoteToken
+	}
+	if ch < 0 || int(ch) >= len(wr.r.Contest.Candidates) {
+		return ""
+	}
+	cand := wr.r.Contest.Candidates[ch]
+	if cand.WriteIn {
+		return election.UndeclaredWriteInName
+	}
+	return cand.Name
+}
+
+func (wr *reportWriter) token(i int, ch election.Choice) string {
+	if ch == election.Overvote {
+		return overvoteToken
+	}
+	if ch >= 0 && int(ch) < len(wr.r.Contest.Candidates) && wr.r.Contest.Candidates[ch].WriteIn {
+		return election.UndeclaredWriteInName
+	}
+	if wr.r.Token != nil {
+		if t := wr.r.Token(i, ch); t != "" {
+			return t
+		}
+	}
+	return wr.candidateName(ch)
+}
+
+// selections groups a CVR's marks by token in RCTab's order: rank by rank,
+// tokens sorted within a rank, each token once with all its ranks.
+func (wr *reportWriter) selections(i int, rec *election.CVR) ([]sel, error) {
+	marks, _ := rec.Marks(int(wr.r.ContestIndex))
+	wr.sels = wr.sels[:0]
+	for k := 0; k < len(marks); {
+		rank := marks[k].Rank
+		var toks []string
+		for ; k < len(marks) && marks[k].Rank == rank; k++ {
+			m := marks[k]
+			if m.Choice != election.Overvote && (m.Choice < 0 || int(m.Choice) >= len(wr.r.Contest.Candidates)) {
+				return nil, fmt.Errorf("cdf: CVR %s marks choice %d, which contest %q does not have", rec.ID, m.Choice, wr.r.Contest.Name)
+			}
+			toks = append(toks, wr.token(i, m.Choice))
+		}
+		sort.Slice(toks, func(a, b int) bool { return javaLess(toks[a], toks[b]) })
+	next:
+		for t, tok := range toks {
+			if t > 0 && tok == toks[t-1] {
+				continue
+			}
+			for s := range wr.sels {
+				if wr.sels[s].token == tok {
+					wr.sels[s].ranks = append(wr.sels[s].ranks, rank)
+					continue next
+				}
+			}
+			wr.sels = append(wr.sels, sel{token: tok, ranks: []int32{rank}})
+		}
+	}
+	return wr.sels, nil
+}
+
+func (wr *reportWriter) cvr(i int, rec *election.CVR) error {
+	r, j := wr.r, wr.j
+	id := sanitize(rec.ID)
+	sels, err := wr.selections(i, rec)
+	if err != nil {
+		return err
+	}
+	j.beginObject()
+	j.field("@type")
+	j.str("CVR")
+	j.field("BallotPrePrintedId")
+	j.str(id)
+	if r.Precincts {
+		j.field("BallotStyleUnitId")
+		j.str(wr.gpu[rec.Precinct])
+	}
+	j.field("CVRSnapshot")
+	j.beginArray()
+	if err := wr.snapshot("ballot-"+id, "original", sels, nil, false); err != nil {
+		return err
+	}
+	var alloc []Allocation
+	for round := 1; round <= r.Rounds; round++ {
+		if r.Allocations != nil {
+			if a, ok := r.Allocations(i, round); ok {
+				alloc = a
+			}
+		}
+		if err := wr.snapshot("ballot-"+id+"-round-"+strconv.Itoa(round), "interpreted", sels, alloc, true); err != nil {
+			return fmt.Errorf("cdf: CVR %s round %d: %w", rec.ID, round, err)
+		}
+	}
+	j.endArray()
+	j.field("CurrentSnapshotId")
+	if r.Rounds > 0 {
+		j.str("ballot-" + id + "-round-" + strconv.Itoa(r.Rounds))
+	} else {
+		j.str("ballot-" + id)
+	}
+	j.field("ElectionId")
+	j.str(cdfElectionID)
+	j.endObject()
+	return nil
+}
+
+func (wr *reportWriter) snapshot(id, typ string, sels []sel, alloc []Allocation, interpreted bool) error {
+	j := wr.j
+	j.beginObject()
+	j.field("@id")
+	j.str(id)
+	j.field("@type")
+	j.str("CVR.CVRSnapshot")
+	j.field("CVRContest")
+	j.beginArray()
+	j.beginObject()
+	j.field("@type")
+	j.str("CVR.CVRContest")
+	j.field("CVRContestSelection")
+	j.beginArray()
+	for _, s := range sels {
+		j.beginObject()
+		j.field("@type")
+		j.str("CVR.CVRContestSelection")
+		j.field("ContestSelectionId")
+		j.str("cs-" + cdfID(s.token))
+		j.field("SelectionPosition")
+		j.beginArray()
+		for _, rank := range s.ranks {
+			allocable, votes := "unknown", ""
+			if interpreted {
+				allocable = "no"
+				for _, a := range alloc {
+					if a.Rank == rank && wr.candidateName(a.Choice) == s.token {
+						allocable, votes = "yes", a.Votes
+						if votes == "" {
+							votes = "1"
+						}
+						break
+					}
+				}
+			}
+			whole, frac, err := splitVotes(votes)
+			if err != nil {
+				return err
+			}
+			j.beginObject()
+			j.field("@type")
+			j.str("CVR.SelectionPosition")
+			if frac != "" {
+				j.field("FractionalVotes")
+				j.str(frac)
+			}
+			j.field("HasIndication")
+			j.str("yes")
+			j.field("IsAllocable")
+			j.str(allocable)
+			j.field("NumberVotes")
+			j.int(whole)
+			j.field("Rank")
+			j.int(int64(rank))
+			j.endObject()
+		}
+		j.endArray()
+		j.endObject()
+	}
+	j.endArray()
+	j.field("ContestId")
+	j.str(cdfContestID)
+	j.endObject()
+	j.endArray()
+	j.field("Type")
+	j.str(typ)
+	j.endObject()
+	return nil
+}
+
+// splitVotes turns an allocated share into RCTab's NumberVotes and
+// FractionalVotes: a whole vote is NumberVotes 1; a fraction is NumberVotes
+// 0 and FractionalVotes ".dddd" with the digits given.
+func splitVotes(v string) (int64, string, error) {
+	if v == "" {
+		return 1, "", nil
+	}
+	intPart, fracPart, _ := strings.Cut(v, ".")
+	if strings.Trim(intPart, "0123456789") != "" || strings.Trim(fracPart, "0123456789") != "" || (intPart == "" && fracPart == "") {
+		return 0, "", fmt.Errorf("allocation votes %q: expected a decimal such as 1 or 0.9063", v)
+	}
+	n := strings.TrimLeft(intPart, "0")
+	switch {
+	case n == "1" && strings.Trim(fracPart, "0") == "":
+		return 1, "", nil
+	case n == "":
+		if fracPart == "" {
+			fracPart = "0"
+		}
+		return 0, "." + fracPart, nil
+	}
+	return 0, "", fmt.Errorf("allocation votes %q: a ballot's share must be at most 1", v)
+}
+
+// election writes the Election section.
+func (wr *reportWriter) election() {
+	r, j := wr.r, wr.j
+	seen := map[string]bool{}
+	var names []string
+	for k := range r.Contest.Candidates {
+		n := wr.candidateName(election.Choice(k))
+		if !seen[n] {
+			seen[n] = true
+			names = append(names, n)
+		}
+	}
+	for _, n := range r.ExtraCandidates {
+		if !seen[n] {
+			seen[n] = true
+			names = append(names, n)
+		}
+	}
+	sort.SliceStable(names, func(a, b int) bool { return javaLess(names[a], names[b]) })
+	j.field("Election")
+	j.beginArray()
+	j.beginObject()
+	j.field("@id")
+	j.str(cdfElectionID)
+	j.field("@type")
+	j.str("Election")
+	j.field("Candidate")
+	j.beginArray()
+	for _, n := range names {
+		j.beginObject()
+		j.field("@id")
+		j.str("c-" + cdfID(n))
+		j.field("Name")
+		j.str(n)
+		j.endObject()
+	}
+	j.endArray()
+	j.field("Contest")
+	j.beginArray()
+	j.beginObject()
+	j.field("@id")
+	j.str(cdfContestID)
+	j.field("@type")
+	j.str("CandidateContest")
+	j.field("ContestSelection")
+	j.beginArray()
+	for _, n := range names {
+		j.beginObject()
+		j.field("@id")
+		j.str("cs-" + cdfID(n))
+		j.field("@type")
+		j.str("ContestSelection")
+		j.field("CandidateIds")
+		j.beginArray()
+		j.str("c-" + cdfID(n))
+		j.endArray()
+		j.endObject()
+	}
+	j.endArray()
+	j.field("Name")
+	j.str(orDefault(r.ContestName, r.Contest.Name))
+	j.endObject()
+	j.endArray()
+	j.field("ElectionScopeId")
+	j.str(cdfGpuElection)
+	j.endObject()
+	j.endArray()
+}
+
+// jsonWriter writes JSON laid out as Jackson's DefaultPrettyPrinter does:
+// object members on their own lines indented two spaces per enclosing
+// object, arrays inline ("[ a, b ]", "[ ]"), and "key" : value.
+type jsonWriter struct {
+	w     *bufio.Writer
+	stack []frame
+	depth int // enclosing objects
+	err   error
+}
+
+type frame struct {
+	object bool
+	n      int
+}
+
+func (j *jsonWriter) raw(s string) {
+	if j.err == nil {
+		_, j.err = j.w.WriteString(s)
+	}
+}
+
+func (j *jsonWriter) indent(n int) {
+	j.raw("\n")
+	for i := 0; i < n; i++ {
+		j.raw("  ")
+	}
+}
+
+// value writes what precedes a value inside an array.
+func (j *jsonWriter) value() {
+	if len(j.stack) == 0 {
+		return
+	}
+	f := &j.stack[len(j.stack)-1]
+	if f.object {
+		return // field() wrote the separator
+	}
+	if f.n == 0 {
+		j.raw(" ")
+	} else {
+		j.raw(", ")
+	}
+	f.n++
+}
+
+func (j *jsonWriter) beginObject() {
+	j.value()
+	j.raw("{")
+	j.stack = append(j.stack, frame{object: true})
+	j.depth++
+}
+
+func (j *jsonWriter) field(name string) {
+	f := &j.stack[len(j.stack)-1]
+	if f.n > 0 {
+		j.raw(",")
+	}
+	f.n++
+	j.indent(j.depth)
+	j.quote(name)
+	j.raw(" : ")
+}
+
+func (j *jsonWriter) endObject() {
+	f := j.stack[len(j.stack)-1]
+	j.stack = j.stack[:len(j.stack)-1]
+	j.depth--
+	if f.n == 0 {
+		j.raw(" }")
+		return
+	}
+	j.indent(j.depth)
+	j.raw("}")
+}
+
+func (j *jsonWriter) beginArray() {
+	j.value()
+	j.raw("[")
+	j.stack = append(j.stack, frame{})
+}
+
+func (j *jsonWriter) endArray() {
+	j.stack = j.stack[:len(j.stack)-1]
+	j.raw(" ]")
+}
+
+func (j *jsonWriter) str(s string) {
+	j.value()
+	j.quote(s)
+}
+
+func (j *jsonWriter) int(n int64) {
+	j.value()
+	j.raw(strconv.FormatInt(n, 10))
+}
+
+// quote writes s as a JSON string with Jackson's escapes.
+func (j *jsonWriter) quote(s string) {
+	if j.err != nil {
+		return
+	}
+	b := j.w
+	b.WriteByte('"')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '"':
+			b.WriteString(`\"`)
+		case c == '\\':
+			b.WriteString(`\\`)
+		case c >= 0x20:
+			b.WriteByte(c)
+		case c == '\b':
+			b.WriteString(`\b`)
+		case c == '\t':
+			b.WriteString(`\t`)
+		case c == '\n':
+			b.WriteString(`\n`)
+		case c == '\f':
+			b.WriteString(`\f`)
+		case c == '\r':
+			b.WriteString(`\r`)
+		default:
+			fmt.Fprintf(b, `\u%04X`, c)
+		}
+	}
+	j.err = b.WriteByte('"')
+}

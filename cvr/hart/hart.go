@@ -1,0 +1,441 @@
+// Package hart reads cast vote records exported by Hart InterCivic Verity:
+// a folder holding one XML <Cvr> file per ballot sheet (RCTab's provider
+// "hart").
+//
+// Each file is read whole (they are a few kilobytes); files are parsed in
+// parallel and handed on in file-name order, so results do not depend on
+// scheduling. Files ending in .sig.xml are Verity's detached signatures and
+// are not CVRs; other files are ignored.
+//
+// Mapping:
+//
+//   - Contests/Contest{Name, Id} is a contest, identified by its Id (a
+//     GUID, RCTab's contestId) or Name. When a contest is selected, a file
+//     without it is not emitted; one that lists it with no Options is an
+//     undervote.
+//   - Options/Option{Name, Id, Value} is a mark. Value is Hart's mark
+//     string, one character per rank column: "1" marks rank 1 of a
+//     single-rank contest, "0100" marks rank 2 of four, "0110" ranks 2 and
+//     3. Several options at one rank are an overvote and are all kept.
+//   - An option is resolved by its Id (RCTab's aliases are option GUIDs),
+//     then its Name, through the declared candidates when
+//     cvr.Source.Candidates is set; otherwise candidates are discovered as
+//     they appear, with the option Id as Candidate.ID. An option with
+//     WriteInData that names no declared candidate, or whose Id or Name is
+//     the UndeclaredWriteInLabel, is the undeclared write-in.
+//
+// CVR.ID and SuppliedID are the CvrGuid, Batch the BatchNumber, Precinct the
+// PrecinctSplit Name and PrecinctPortion the PrecinctSplit Id.
+package hart
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/canvass/canvass/cvr"
+	"github.com/canvass/canvass/election"
+)
+
+func init() { cvr.Register("hart", Read) }
+
+// maxFileBytes bounds one CVR file; a real sheet is a few kilobytes.
+const maxFileBytes = 16 << 20
+
+// maxRanks bounds the length of a Value mark string.
+const maxRanks = 1 << 10
+
+type xCvr struct {
+	XMLName       xml.Name
+	Contests      []xContest `xml:"Contests>Contest"`
+	BatchNumber   string     `xml:"BatchNumber"`
+	CvrGuid       string     `xml:"CvrGuid"`
+	PrecinctSplit struct {
+		Name string `xml:"Name"`
+		ID   string `xml:"Id"`
+	} `xml:"PrecinctSplit"`
+}
+
+type xContest struct {
+	Name    string    `xml:"Name"`
+	ID      string    `xml:"Id"`
+	Options []xOption `xml:"Options>Option"`
+}
+
+type xOption struct {
+	Name        string    `xml:"Name"`
+	ID          string    `xml:"Id"`
+	Value       string    `xml:"Value"`
+	WriteInData *struct{} `xml:"WriteInData"`
+}
+
+// Read reads the Hart CVR folder src.Path. It is the reader registered as
+// "hart".
+func Read(src cvr.Source, e *election.Election, h cvr.Handler) error {
+	files, err := cvrFiles(src.Path)
+	if err != nil {
+		return err
+	}
+	r := &reader{src: src, e: e, contests: map[string]*target{}}
+	if src.ContestID == "" && src.Candidates != nil {
+		return &cvr.Error{Path: src.Path, Err: errors.New("a candidate list applies to one contest; set the source's contest ID (a Hart contest GUID)")}
+	}
+	if src.Candidates != nil {
+		c, idx, err := cvr.ContestFor(src, e, src.ContestID, "")
+		if err != nil {
+			return &cvr.Error{Path: src.Path, Err: fmt.Errorf("declared candidates: %w", err)}
+		}
+		if src.UndeclaredWriteInLabel != "" {
+			c.WriteIn()
+		}
+		r.declared = &target{contest: c, index: idx}
+	}
+	workers := runtime.GOMAXPROCS(0)
+	if workers > 8 {
+		workers = 8
+	}
+	const batch = 256
+	parsed := make([]parseResult, batch)
+	for start := 0; start < len(files); start += batch {
+		end := min(start+batch, len(files))
+		parseAll(files[start:end], parsed[:end-start], workers)
+		for i := range parsed[:end-start] {
+			res := &parsed[i]
+			if res.err != nil {
+				return res.err
+			}
+			emit, err := r.build(res.path, &res.cvr)
+			if err != nil {
+				return err
+			}
+			if emit {
+				if err := h(&r.rec); err != nil {
+					return err
+				}
+			}
+			*res = parseResult{}
+		}
+	}
+	if src.ContestID != "" && !r.found {
+		return &cvr.Error{Path: src.Path, Err: fmt.Errorf("no CVR file in the folder holds contest %q; check the contest ID (a Hart contest GUID such as those in each file's Contests/Contest/Id)", src.ContestID)}
+	}
+	return nil
+}
+
+// cvrFiles lists the CVR files of a folder in name order.
+func cvrFiles(dir string) ([]string, error) {
+	if info, err := os.Stat(dir); err == nil && !info.IsDir() {
+		return nil, &cvr.Error{Path: dir, Err: errors.New("is a file; the hart provider reads the folder that holds the per-ballot XML files")}
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, &cvr.Error{Path: dir, Err: errors.New("folder not found; the Hart provider reads a folder of per-ballot XML CVR files")}
+		}
+		return nil, &cvr.Error{Path: dir, Err: fmt.Errorf("cannot list the Hart CVR folder: %w", err)}
+	}
+	var files []string
+	for _, ent := range entries {
+		name := ent.Name()
+		lower := strings.ToLower(name)
+		if ent.IsDir() || !strings.HasSuffix(lower, ".xml") || strings.HasSuffix(lower, ".sig.xml") {
+			continue
+		}
+		files = append(files, filepath.Join(dir, name))
+	}
+	sort.Strings(files)
+	if len(files) == 0 {
+		return nil, &cvr.Error{Path: dir, Err: errors.New("no .xml CVR files in the folder; point the source at the folder of Hart CVR XML files")}
+	}
+	return files, nil
+}
+
+type parseResult struct {
+	path string
+	cvr  xCvr
+	err  error
+}
+
+// parseAll parses files into out with up to workers goroutines.
+func parseAll(files []string, out []parseResult, workers int) {
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				out[i].path = files[i]
+				out[i].err = parseFile(files[i], &out[i].cvr)
+			}
+		}()
+	}
+	for i := range files {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+}
+
+func parseFile(path string, x *xCvr) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return &cvr.Error{Path: path, Err: err}
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxFileBytes+1))
+	if err != nil {
+		return &cvr.Error{Path: path, Err: err}
+	}
+	if len(b) > maxFileBytes {
+		return &cvr.Error{Path: path, Err: fmt.Errorf("file larger than %d bytes; a Hart CVR is one ballot sheet: %w", maxFileBytes, cvr.ErrTooLarge)}
+	}
+	return parse(path, b, x)
+}
+
+// parse decodes one CVR file's bytes.
+func parse(path string, b []byte, x *xCvr) error {
+	b = bytes.TrimPrefix(b, []byte{0xEF, 0xBB, 0xBF})
+	dec := xml.NewDecoder(bytes.NewReader(b))
+	if err := dec.Decode(x); err != nil {
+		var se *xml.SyntaxError
+		msg := err.Error()
+		if errors.As(err, &se) {
+			msg = fmt.Sprintf("line %d: %s", se.Line, se.Msg)
+		}
+		if errors.Is(err, io.EOF) {
+			msg = "the file is empty"
+		}
+		return &cvr.Error{Path: path, Offset: dec.InputOffset(), Err: fmt.Errorf("malformed XML (%s); expected a Hart <Cvr> document", msg)}
+	}
+	if x.XMLName.Local != "Cvr" {
+		return &cvr.Error{Path: path, Field: x.XMLName.Local, Err: fmt.Errorf("root element is %s; expected a Hart <Cvr> document", x.XMLName.Local)}
+	}
+	// Anything but white space after the document is a corrupt file.
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return &cvr.Error{Path: path, Offset: dec.InputOffset(), Err: fmt.Errorf("malformed XML after the <Cvr> element: %v", err)}
+		}
+		switch t := tok.(type) {
+		case xml.CharData:
+			if len(bytes.TrimSpace(t)) == 0 {
+				continue
+			}
+		case xml.Comment, xml.ProcInst:
+			continue
+		}
+		return &cvr.Error{Path: path, Offset: dec.InputOffset(), Err: errors.New("content after the <Cvr> element; expected one CVR per file")}
+	}
+	if len(strings.TrimSpace(x.CvrGuid)) > cvr.MaxFieldBytes || len(x.PrecinctSplit.Name) > cvr.MaxFieldBytes {
+		return &cvr.Error{Path: path, Err: fmt.Errorf("a field longer than %d bytes: %w", cvr.MaxFieldBytes, cvr.ErrTooLarge)}
+	}
+	return nil
+}
+
+// target is one contest being read.
+type target struct {
+	contest *election.Contest
+	index   int32
+}
+
+type reader struct {
+	src      cvr.Source
+	e        *election.Election
+	declared *target            // the selected contest when candidates are declared
+	contests map[string]*target // by Hart contest Id, when discovering
+	found    bool
+	rec      election.CVR
+}
+
+func field(ci, oi int, leaf string) string {
+	s := "Cvr/Contests/Contest[" + strconv.Itoa(ci) + "]"
+	if oi >= 0 {
+		s += "/Options/Option[" + strconv.Itoa(oi) + "]"
+	}
+	if leaf != "" {
+		s += "/" + leaf
+	}
+	return s
+}
+
+// build fills r.rec from one parsed file and reports whether to emit it.
+func (r *reader) build(path string, x *xCvr) (bool, error) {
+	guid := strings.TrimSpace(x.CvrGuid)
+	if guid == "" {
+		return false, &cvr.Error{Path: path, Field: "Cvr/CvrGuid", Err: errors.New("missing or empty; each Hart CVR names its CvrGuid")}
+	}
+	rec := &r.rec
+	rec.Reset()
+	has := false
+	for ci := range x.Contests {
+		xc := &x.Contests[ci]
+		id, name := strings.TrimSpace(xc.ID), strings.TrimSpace(xc.Name)
+		if id == "" {
+			return false, &cvr.Error{Path: path, Field: field(ci, -1, "Id"), Err: errors.New("missing or empty; each contest names its Id")}
+		}
+		if r.src.ContestID != "" && id != r.src.ContestID && name != r.src.ContestID {
+			continue
+		}
+		t, err := r.target(id, name)
+		if err != nil {
+			return false, &cvr.Error{Path: path, Field: field(ci, -1, "Id"), Err: err}
+		}
+		has = true
+		cm := contestMarks(rec, t.index)
+		for oi := range xc.Options {
+			o := &xc.Options[oi]
+			value := strings.TrimSpace(o.Value)
+			if len(value) > maxRanks || strings.Trim(value, "01") != "" || value == "" {
+				return false, &cvr.Error{Path: path, Field: field(ci, oi, "Value"), Err: fmt.Errorf("expected Hart's mark string, one 0 or 1 per rank (\"1\", \"0100\"), found %q", clip(value))}
+			}
+			if len(value) > t.contest.Ranks {
+				t.contest.Ranks = len(value)
+			}
+			if strings.IndexByte(value, '1') < 0 {
+				continue
+			}
+			ch, err := r.choice(t, o)
+			if err != nil {
+				return false, &cvr.Error{Path: path, Field: field(ci, oi, "Id"), Err: err}
+			}
+			for k := 0; k < len(value); k++ {
+				if value[k] == '1' {
+					cm.Marks = append(cm.Marks, election.Mark{Rank: int32(k + 1), Choice: ch})
+				}
+			}
+		}
+		cvr.SortMarks(cm.Marks)
+		cm.Marks = dedupe(cm.Marks)
+	}
+	if r.src.ContestID != "" && !has {
+		return false, nil
+	}
+	r.found = r.found || has
+	rec.ID, rec.SuppliedID = guid, guid
+	rec.Source = path
+	rec.Batch = strings.TrimSpace(x.BatchNumber)
+	rec.Precinct = strings.TrimSpace(x.PrecinctSplit.Name)
+	rec.PrecinctPortion = strings.TrimSpace(x.PrecinctSplit.ID)
+	return true, nil
+}
+
+func clip(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "…"
+	}
+	return s
+}
+
+// target returns the contest for a Hart contest, adding it to the election
+// on first sight.
+func (r *reader) target(id, name string) (*target, error) {
+	if r.declared != nil {
+		if r.declared.contest.Name == "" {
+			r.declared.contest.Name = name
+		}
+		return r.declared, nil
+	}
+	if t, ok := r.contests[id]; ok {
+		return t, nil
+	}
+	t := &target{}
+	if c, idx, ok := r.e.Contest(id); ok {
+		t.contest, t.index = c, int32(idx)
+	} else {
+		t.contest = &election.Contest{ID: id, Name: name}
+		r.e.Contests = append(r.e.Contests, t.contest)
+		t.index = int32(len(r.e.Contests) - 1)
+	}
+	r.contests[id] = t
+	return t, nil
+}
+
+// choice resolves an option to a choice of t's contest.
+func (r *reader) choice(t *target, o *xOption) (election.Choice, error) {
+	c := t.contest
+	id, name := strings.TrimSpace(o.ID), strings.TrimSpace(o.Name)
+	if uwi := r.src.UndeclaredWriteInLabel; uwi != "" && (id == uwi || name == uwi) {
+		return c.WriteIn(), nil
+	}
+	if r.declared != nil {
+		for _, tok := range []string{id, name} {
+			if tok == "" {
+				continue
+			}
+			if ch, ok := c.Lookup(tok); ok {
+				return ch, nil
+			}
+		}
+		if o.WriteInData != nil {
+			return c.WriteIn(), nil
+		}
+		return 0, fmt.Errorf("option %q (%s) matches no declared candidate's name or alias: %w; add the option Id as an alias of the right candidate", name, id, cvr.ErrUnknownCandidate)
+	}
+	if id != "" {
+		for k, cand := range c.Candidates {
+			if cand.ID == id {
+				return election.Choice(k), nil
+			}
+		}
+	}
+	if o.WriteInData != nil {
+		return c.WriteIn(), nil
+	}
+	if id == "" && name == "" {
+		return 0, errors.New("option has neither Id nor Name; expected a candidate option")
+	}
+	label := name
+	if label == "" {
+		label = id
+	}
+	if ch, err := c.AddCandidate(election.Candidate{Name: label, ID: id}); err == nil {
+		return ch, nil
+	}
+	ch, err := c.AddCandidate(election.Candidate{Name: label + " [" + id + "]", ID: id})
+	if err != nil {
+		return 0, fmt.Errorf("option %q (%s) clashes with another candidate: %w", name, id, err)
+	}
+	return ch, nil
+}
+
+func contestMarks(rec *election.CVR, idx int32) *election.ContestMarks {
+	for k := range rec.Contests {
+		if rec.Contests[k].Contest == idx {
+			return &rec.Contests[k]
+		}
+	}
+	if len(rec.Contests) < cap(rec.Contests) {
+		rec.Contests = rec.Contests[:len(rec.Contests)+1]
+		cm := &rec.Contests[len(rec.Contests)-1]
+		cm.Contest, cm.Marks = idx, cm.Marks[:0]
+		return cm
+	}
+	rec.Contests = append(rec.Contests, election.ContestMarks{Contest: idx})
+	return &rec.Contests[len(rec.Contests)-1]
+}
+
+func dedupe(ms []election.Mark) []election.Mark {
+	if len(ms) < 2 {
+		return ms
+	}
+	out := ms[:1]
+	for _, m := range ms[1:] {
+		if m != out[len(out)-1] {
+			out = append(out, m)
+		}
+	}
+	return out
+}
