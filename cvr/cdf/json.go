@@ -8,8 +8,8 @@ import (
 	"strconv"
 
 	"github.com/canvass/canvass/cvr"
-	"github.com/canvass/canvass/internal/jsonscan"
 	"github.com/canvass/canvass/election"
+	"github.com/canvass/canvass/internal/jsonscan"
 )
 
 // ReadJSON reads a CDF report in JSON. Read calls it for files that start

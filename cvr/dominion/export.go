@@ -8,8 +8,8 @@ import (
 	"strconv"
 
 	"github.com/canvass/canvass/cvr"
-	"github.com/canvass/canvass/internal/jsonscan"
 	"github.com/canvass/canvass/election"
+	"github.com/canvass/canvass/internal/jsonscan"
 )
 
 // maxSessionItems bounds the cards, contests and marks one session may hold,
