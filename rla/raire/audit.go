@@ -3,6 +3,7 @@ package raire
 import (
 	"errors"
 	"fmt"
+	"github.com/canvass/canvass/rla"
 	"math"
 )
 
@@ -77,13 +78,8 @@ func (a Assertion) Discrepancy(c Comparison) int {
 	return cvr - paper
 }
 
-// Discrepancies counts a sample's over- and understatements.
-type Discrepancies struct {
-	O1, O2, U1, U2 int
-}
-
 // ColoradoGamma is the error inflation factor γ colorado-rla uses.
-const ColoradoGamma = 1.03905
+const ColoradoGamma = rla.Gamma
 
 // AssertionRisk is the state of one assertion in a comparison audit.
 type AssertionRisk struct {
@@ -91,8 +87,10 @@ type AssertionRisk struct {
 	// DilutedMargin is μ = margin / ballots in the audit universe.
 	DilutedMargin float64
 	// SampleSize counts the ballots drawn, with multiplicity.
-	SampleSize    int
-	Discrepancies Discrepancies
+	SampleSize int
+	// Discrepancies counts the sample's over- and understatements of this
+	// assertion's margin (its SampleSize equals SampleSize above).
+	Discrepancies rla.Discrepancies
 	// Risk is the Kaplan-Markov bound for the sample, at most 1.
 	Risk float64
 	// Optimistic is colorado-rla's optimistic sample size: the total
@@ -171,8 +169,10 @@ func MeasureRisk(assertions []Scored, cfg AuditConfig, sample []Comparison) (*Au
 				ar.Discrepancies.U2 += times
 			}
 		}
-		ar.Risk = KaplanMarkovRisk(ar.SampleSize, ar.DilutedMargin, gamma, ar.Discrepancies)
-		ar.Optimistic = OptimisticSampleSize(cfg.RiskLimit, ar.DilutedMargin, gamma, ar.Discrepancies)
+		ar.Discrepancies.SampleSize = ar.SampleSize
+		km := rla.KaplanMarkov{DilutedMargin: ar.DilutedMargin, Gamma: gamma}
+		ar.Risk = km.PValue(ar.Discrepancies)
+		ar.Optimistic = km.OptimisticSize(cfg.RiskLimit, ar.Discrepancies)
 		ar.Confirmed = ar.Risk <= cfg.RiskLimit
 		rep.Assertions = append(rep.Assertions, ar)
 		rep.Risk = max(rep.Risk, ar.Risk)
@@ -180,33 +180,4 @@ func MeasureRisk(assertions []Scored, cfg AuditConfig, sample []Comparison) (*Au
 		rep.Confirmed = rep.Confirmed && ar.Confirmed
 	}
 	return rep, nil
-}
-
-// KaplanMarkovRisk is Colorado's Kaplan-Markov risk for a sample of n
-// ballots with diluted margin mu, error inflation gamma and discrepancy
-// counts d, capped at 1.
-//
-// The root rla package owns the shared Kaplan-Markov math; this local copy
-// exists so that RAIRE audits do not depend on that package while it is
-// being written.
-func KaplanMarkovRisk(n int, mu, gamma float64, d Discrepancies) float64 {
-	lr := float64(n)*math.Log1p(-mu/(2*gamma)) -
-		float64(d.O1)*math.Log1p(-1/(2*gamma)) -
-		float64(d.O2)*math.Log1p(-1/gamma) -
-		float64(d.U1)*math.Log1p(1/(2*gamma)) -
-		float64(d.U2)*math.Log1p(1/gamma)
-	return math.Min(1, math.Exp(lr))
-}
-
-// OptimisticSampleSize is colorado-rla's optimistic sample size:
-// max(o1+o2+u1+u2, ⌈-2γ(ln α + o1 ln(1-1/2γ) + o2 ln(1-1/γ) + u1 ln(1+1/2γ)
-// + u2 ln(1+1/γ))/μ⌉).
-func OptimisticSampleSize(alpha, mu, gamma float64, d Discrepancies) int {
-	x := -2 * gamma * (math.Log(alpha) +
-		float64(d.O1)*math.Log(1-1/(2*gamma)) +
-		float64(d.O2)*math.Log(1-1/gamma) +
-		float64(d.U1)*math.Log(1+1/(2*gamma)) +
-		float64(d.U2)*math.Log(1+1/gamma)) / mu
-	n := int(math.Ceil(x))
-	return max(n, d.O1+d.O2+d.U1+d.U2)
 }

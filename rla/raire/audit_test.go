@@ -2,9 +2,6 @@ package raire
 
 import (
 	"context"
-	"encoding/json"
-	"math"
-	"os"
 	"testing"
 )
 
@@ -61,56 +58,6 @@ func TestDiscrepancy(t *testing.T) {
 	for _, tc := range tests {
 		if got := a.Discrepancy(tc.c); got != tc.want {
 			t.Errorf("%s: discrepancy %d, want %d", tc.name, got, tc.want)
-		}
-	}
-}
-
-// TestColoradoVectors checks the local Kaplan-Markov formulas against
-// colorado-rla's AuditTest values in published.json.
-func TestColoradoVectors(t *testing.T) {
-	b, err := os.ReadFile("../../testdata/rla/published.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var all struct {
-		Corla []struct {
-			Optimistic *struct {
-				RiskLimit      float64 `json:"risk_limit"`
-				DilutedMargin  float64 `json:"diluted_margin"`
-				Gamma          float64 `json:"gamma"`
-				O1, O2, U1, U2 int
-			} `json:"optimistic"`
-			PValue *struct {
-				N             int     `json:"n"`
-				DilutedMargin float64 `json:"diluted_margin"`
-				Gamma         float64 `json:"gamma"`
-				O1, O2        int
-			} `json:"pvalue"`
-			Value   float64 `json:"value"`
-			Rounded int     `json:"rounded"`
-		} `json:"corla_math"`
-	}
-	if err := json.Unmarshal(b, &all); err != nil {
-		t.Fatal(err)
-	}
-	if len(all.Corla) == 0 {
-		t.Fatal("no corla_math vectors")
-	}
-	for i, v := range all.Corla {
-		switch {
-		case v.Optimistic != nil:
-			o := v.Optimistic
-			got := OptimisticSampleSize(o.RiskLimit, o.DilutedMargin, o.Gamma, Discrepancies{o.O1, o.O2, o.U1, o.U2})
-			if float64(got) != v.Value {
-				t.Errorf("vector %d: optimistic %d, want %v", i, got, v.Value)
-			}
-		case v.PValue != nil:
-			p := v.PValue
-			got := KaplanMarkovRisk(p.N, p.DilutedMargin, p.Gamma, Discrepancies{O1: p.O1, O2: p.O2})
-			scale := math.Pow(10, float64(v.Rounded))
-			if math.Round(got*scale)/scale != v.Value {
-				t.Errorf("vector %d: risk %v (rounded %v), want %v", i, got, math.Round(got*scale)/scale, v.Value)
-			}
 		}
 	}
 }
