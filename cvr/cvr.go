@@ -9,8 +9,10 @@
 package cvr
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -80,6 +82,9 @@ type Error struct {
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString(e.Path)
+	if e.Path == "" {
+		b.WriteString("input")
+	}
 	if e.Row > 0 {
 		fmt.Fprintf(&b, ": row %d", e.Row)
 	}
@@ -159,11 +164,11 @@ func Formats() []string {
 // SortMarks puts marks in the canonical order (rank, then choice) that
 // election.ContestMarks promises.
 func SortMarks(ms []election.Mark) {
-	sort.Slice(ms, func(i, j int) bool {
-		if ms[i].Rank != ms[j].Rank {
-			return ms[i].Rank < ms[j].Rank
+	slices.SortFunc(ms, func(a, b election.Mark) int {
+		if a.Rank != b.Rank {
+			return cmp.Compare(a.Rank, b.Rank)
 		}
-		return ms[i].Choice < ms[j].Choice
+		return cmp.Compare(a.Choice, b.Choice)
 	})
 }
 

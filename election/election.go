@@ -74,7 +74,8 @@ func (c *Contest) Ranked() bool { return c.Ranks > 1 }
 // another candidate is an error, because it would make CVRs ambiguous.
 func (c *Contest) AddCandidate(cand Candidate) (Choice, error) {
 	if c.index == nil {
-		c.index = make(map[string]Choice)
+		// A contest built as a literal has candidates but no index yet.
+		c.reindex()
 	}
 	ch := Choice(len(c.Candidates))
 	keys := append([]string{cand.Name, cand.ID}, cand.Aliases...)

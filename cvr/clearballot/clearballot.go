@@ -1,0 +1,367 @@
+// Package clearballot reads ranked cast vote records exported by Clear
+// Ballot's ClearVote as CSV, RCTab's "clearBallot" provider.
+//
+// The header names the ballot's fixed columns (RowNumber, BoxID,
+// BoxPosition, BallotID, PrecinctID, BallotStyleID, PrecinctStyleName,
+// ScanComputerName, Status, Remade) and then one column per contest, rank
+// and candidate:
+//
+//	Choice_1_1:Democratic Primary:1:Vote For 1:Michael Bennet:Democratic
+//
+// that is Choice_<n>_<x>:<contest>:<rank>:Vote For <n>:<candidate>:<party>.
+// A ballot's cell is 1 where the voter marked that candidate at that rank
+// and 0 (or blank) elsewhere. The reader takes the columns of the contest
+// the source selects and ignores the rest.
+package clearballot
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/canvass/canvass/cvr"
+	"github.com/canvass/canvass/cvr/generic/csvscan"
+	"github.com/canvass/canvass/election"
+)
+
+func init() { cvr.Register("clearBallot", Read) }
+
+// MaxRank bounds the rank in a column header, as RCTab bounds
+// maxRankingsAllowed.
+const MaxRank = 1_000_000
+
+// maxColumns bounds the header. A county-wide export has one column per
+// contest, rank and candidate: thousands, not millions.
+const maxColumns = 1 << 20
+
+// Names of the fixed columns the reader uses.
+const (
+	colBallotID     = "BallotID"
+	colBoxID        = "BoxID"
+	colPrecinctID   = "PrecinctID"
+	colBallotStyle  = "BallotStyleID"
+	colScanComputer = "ScanComputerName"
+)
+
+// Read reads the Clear Ballot CSV file src.Path into e and calls h for
+// each ballot, in file order. src.ContestID names the contest (as it
+// appears in the column headers); it may be empty when the file holds only
+// one contest. See docs/cvr-formats-ess-csv.md for every option.
+//
+// The record passed to h, and its slices, are reused for the next ballot.
+// On error nothing read from the file remains in e.
+func Read(src cvr.Source, e *election.Election, h cvr.Handler) error {
+	if src.Path == "" {
+		return &cvr.Error{Path: "(no filePath)", Err: errors.New("no Clear Ballot CVR file given; set filePath")}
+	}
+	f, err := os.Open(src.Path)
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return &cvr.Error{Path: src.Path, Err: fmt.Errorf("cannot open the Clear Ballot CVR file: %w; check filePath", err)}
+	}
+	defer f.Close()
+	return ReadFrom(f, src, e, h)
+}
+
+// ReadFrom is Read for an already open file; src.Path names it in errors
+// and in the computed record IDs.
+func ReadFrom(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler) error {
+	snap := takeSnapshot(e)
+	err := read(r, src, e, h, &snap)
+	if err != nil {
+		snap.restore()
+	}
+	return err
+}
+
+// choiceColumn is one column of the selected contest.
+type choiceColumn struct {
+	index  int // 0-based column
+	header string
+	rank   int32
+	name   string
+	choice election.Choice
+	ok     bool
+}
+
+// header is a parsed "Choice_..." column header.
+type header struct {
+	contest   string
+	rank      int
+	voteFor   int
+	candidate string
+}
+
+// parseHeader splits a choice column header. Fields are separated by
+// colons; a candidate name containing a colon keeps it, since the party is
+// always the last field.
+func parseHeader(h string) (header, string) {
+	f := strings.Split(h, ":")
+	if len(f) < 6 {
+		return header{}, fmt.Sprintf("has %d colon-separated fields; expected Choice_<n>_<x>:<contest>:<rank>:Vote For <n>:<candidate>:<party>", len(f))
+	}
+	var c header
+	c.contest = f[1]
+	rank, err := strconv.Atoi(f[2])
+	if err != nil || rank < 1 || rank > MaxRank {
+		return header{}, fmt.Sprintf("rank %s is not a whole number from 1 to %d; expected Choice_<n>_<x>:<contest>:<rank>:Vote For <n>:<candidate>:<party>", quote(f[2]), MaxRank)
+	}
+	c.rank = rank
+	if v, ok := strings.CutPrefix(f[3], "Vote For "); ok {
+		c.voteFor, _ = strconv.Atoi(v)
+	}
+	c.candidate = strings.Join(f[4:len(f)-1], ":")
+	return c, ""
+}
+
+func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap *snapshot) error {
+	path := src.Path
+	fail := func(row int, field string, format string, args ...any) error {
+		return &cvr.Error{Path: path, Row: row, Field: field, Err: fmt.Errorf(format, args...)}
+	}
+	sc := csvscan.NewScanner(r, csvscan.Limits{MaxField: cvr.MaxFieldBytes, MaxFields: maxColumns, MaxRecord: 256 << 20})
+	scanErr := func(err error) error {
+		line, col, _ := csvscan.Position(err)
+		field := ""
+		if col > 0 {
+			field = fmt.Sprintf("column %d", col)
+		}
+		if errors.Is(err, csvscan.ErrTooLarge) {
+			return &cvr.Error{Path: path, Row: line, Field: field, Err: fmt.Errorf("%w: %s", cvr.ErrTooLarge, err)}
+		}
+		var se *csvscan.SyntaxError
+		if errors.As(err, &se) {
+			return &cvr.Error{Path: path, Row: line, Field: field, Err: fmt.Errorf("not a valid CSV file: %s", err)}
+		}
+		return &cvr.Error{Path: path, Err: fmt.Errorf("reading the file: %w", err)}
+	}
+
+	hdr, err := sc.Next()
+	if err == io.EOF {
+		return fail(0, "", "not a Clear Ballot CVR file: it is empty; expected a header row (RowNumber,BoxID,...,Choice_1_1:...)")
+	}
+	if err != nil {
+		return scanErr(err)
+	}
+	hdrLine := sc.Line()
+	fixed := map[string]int{}
+	var contests []string
+	var parsed []header
+	var heads []int // indexes of choice columns
+	for i, b := range hdr {
+		name := string(trim(b))
+		if !strings.HasPrefix(name, "Choice_") {
+			if _, dup := fixed[name]; !dup {
+				fixed[name] = i
+			}
+			continue
+		}
+		f := strings.SplitN(name, ":", 3)
+		if len(f) < 2 {
+			return fail(hdrLine, columnName(i, name), "choice column header has no contest; expected Choice_<n>_<x>:<contest>:<rank>:Vote For <n>:<candidate>:<party>")
+		}
+		if !slices.Contains(contests, f[1]) {
+			contests = append(contests, f[1])
+		}
+		heads = append(heads, i)
+		parsed = append(parsed, header{contest: f[1]})
+	}
+	for _, need := range []string{colBallotID, colPrecinctID} {
+		if _, ok := fixed[need]; !ok {
+			return fail(hdrLine, "", "not a Clear Ballot CVR file: the header has no %s column; expected RowNumber,BoxID,BoxPosition,BallotID,PrecinctID,BallotStyleID,PrecinctStyleName,ScanComputerName,Status,Remade then Choice_ columns", need)
+		}
+	}
+	if len(heads) == 0 {
+		return fail(hdrLine, "", "not a Clear Ballot CVR file: the header has no Choice_ columns; expected columns such as Choice_1_1:<contest>:<rank>:Vote For 1:<candidate>:<party>")
+	}
+	contestID := src.ContestID
+	if contestID == "" {
+		if len(contests) > 1 {
+			return fail(hdrLine, "", "the file holds %d contests (%s); set contestId to the one to read", len(contests), quoteList(contests))
+		}
+		contestID = contests[0]
+	}
+	if !slices.Contains(contests, contestID) {
+		return fail(hdrLine, "", "contest %s is not in the file; set contestId to one of %s", quote(contestID), quoteList(contests))
+	}
+
+	contest, ci, err := cvr.ContestFor(src, e, contestID, contestID)
+	if err != nil {
+		return fail(0, "", "%v", err)
+	}
+	snap.contest(contest, int(ci))
+	if err := declare(contest, src.Candidates); err != nil {
+		return fail(0, "", "%v", err)
+	}
+	created := int(ci) >= snap.contests
+	ch := newChoices(contest, src.Candidates != nil)
+
+	var cols []choiceColumn
+	type key struct {
+		rank int
+		name string
+	}
+	seen := map[key]int{}
+	maxRank, voteFor := 0, 0
+	for k, i := range heads {
+		if parsed[k].contest != contestID {
+			continue
+		}
+		name := string(trim(hdr[i]))
+		p, msg := parseHeader(name)
+		if msg != "" {
+			return fail(hdrLine, columnName(i, name), "%s", msg)
+		}
+		if prev, dup := seen[key{p.rank, p.candidate}]; dup {
+			return fail(hdrLine, columnName(i, name), "candidate %s has a second column for rank %d (the first is column %d); expected one column per rank and candidate", quote(p.candidate), p.rank, prev+1)
+		}
+		seen[key{p.rank, p.candidate}] = i
+		maxRank, voteFor = max(maxRank, p.rank), max(voteFor, p.voteFor)
+		col := choiceColumn{index: i, header: name, rank: int32(p.rank), name: p.candidate}
+		if src.UndeclaredWriteInLabel != "" && p.candidate == src.UndeclaredWriteInLabel {
+			col.choice, col.ok = ch.writeIn(), true
+		} else {
+			c, ok, err := ch.lookup(p.candidate)
+			if err != nil {
+				return fail(hdrLine, columnName(i, name), "%v", err)
+			}
+			col.choice, col.ok = c, ok
+		}
+		cols = append(cols, col)
+	}
+	if created {
+		contest.Ranks, contest.VoteFor = maxRank, voteFor
+	}
+
+	get := func(f [][]byte, name string) []byte {
+		if i, ok := fixed[name]; ok {
+			return f[i]
+		}
+		return nil
+	}
+	var (
+		rec     election.CVR
+		cms     [1]election.ContestMarks
+		marks   []election.Mark
+		idBuf   = []byte(filepath.Base(path) + "-")
+		prefix  = len(idBuf)
+		strs    = make(map[string]string)
+		ordinal int
+	)
+	intern := func(b []byte) string {
+		if s, ok := strs[string(b)]; ok {
+			return s
+		}
+		s := string(b)
+		if len(strs) < 1<<16 {
+			strs[s] = s
+		}
+		return s
+	}
+	for {
+		f, err := sc.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return scanErr(err)
+		}
+		row := sc.Line()
+		if blankRecord(f) {
+			// A line of empty fields (",,,,", as spreadsheets export
+			// formatted empty rows) is not a ballot.
+			continue
+		}
+		if len(f) != len(hdr) {
+			return fail(row, "", "has %d fields but the header has %d; expected one field per header column", len(f), len(hdr))
+		}
+		ordinal++
+		marks = marks[:0]
+		for k := range cols {
+			col := &cols[k]
+			cell := f[col.index]
+			if len(cell) != 1 || cell[0] != '1' {
+				if t := trim(cell); len(t) == 0 || len(t) == 1 && t[0] == '0' {
+					continue
+				} else if len(t) != 1 || t[0] != '1' {
+					return fail(row, columnName(col.index, col.header), "cell is %s; expected 1 (marked) or 0 (not marked)", quote(string(t)))
+				}
+			}
+			if !col.ok {
+				return fail(row, columnName(col.index, col.header), "%w: %s is not a declared candidate; add it (or an alias) to the candidates, or set it as the undeclared write-in label", cvr.ErrUnknownCandidate, quote(col.name))
+			}
+			marks = append(marks, election.Mark{Rank: col.rank, Choice: col.choice})
+		}
+		sortMarks(marks)
+
+		idBuf = strconv.AppendInt(idBuf[:prefix], int64(ordinal), 10)
+		rec = election.CVR{
+			ID:          string(idBuf),
+			SuppliedID:  string(get(f, colBallotID)),
+			Source:      path,
+			Tabulator:   intern(get(f, colScanComputer)),
+			Batch:       intern(get(f, colBoxID)),
+			Precinct:    intern(get(f, colPrecinctID)),
+			BallotStyle: intern(get(f, colBallotStyle)),
+		}
+		cms[0] = election.ContestMarks{Contest: ci, Marks: marks}
+		rec.Contests = cms[:]
+		if err := h(&rec); err != nil {
+			return err
+		}
+	}
+}
+
+// sortMarks orders marks by rank, then choice, without allocating.
+func sortMarks(ms []election.Mark) {
+	for i := 1; i < len(ms); i++ {
+		m := ms[i]
+		j := i
+		for j > 0 && (ms[j-1].Rank > m.Rank || ms[j-1].Rank == m.Rank && ms[j-1].Choice > m.Choice) {
+			ms[j] = ms[j-1]
+			j--
+		}
+		ms[j] = m
+	}
+}
+
+// columnName names a 0-based column for errors: its 1-based number and
+// header.
+func columnName(i int, header string) string {
+	if header == "" {
+		return fmt.Sprintf("column %d", i+1)
+	}
+	return fmt.Sprintf("column %d %s", i+1, quote(header))
+}
+
+func quoteList(ss []string) string {
+	const show = 10
+	var q []string
+	for i, s := range ss {
+		if i == show {
+			q = append(q, fmt.Sprintf("and %d more", len(ss)-show))
+			break
+		}
+		q = append(q, quote(s))
+	}
+	return strings.Join(q, ", ")
+}
+
+// blankRecord reports whether every field of a record is empty or spaces.
+func blankRecord(f [][]byte) bool {
+	for _, b := range f {
+		if len(trim(b)) > 0 {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,336 @@
+// Package generic reads ranked cast vote records from a generic CSV file,
+// RCTab's "genericCsv" provider.
+//
+// The first row names the candidates, one column each, from the first vote
+// column on; earlier columns may hold a ballot ID, precinct and batch. Each
+// later row is one ballot whose cell under a candidate is the rank the voter
+// gave that candidate (1 = first choice), or blank if the voter did not rank
+// them. Two candidates with the same rank are an overvote at that rank:
+//
+//	Response ID,precinct_id,batch_id,Lettuce,Broccoli,Cucumber,Write-In
+//	R_3QEQ85E7gV2DuyG,p1,b1,,2,1,
+//	R_22G3akvxq7ggl01,p1,b1,3,1,2,4
+//
+// A column whose header equals the source's undeclared write-in label
+// collects undeclared write-ins.
+package generic
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/canvass/canvass/cvr"
+	"github.com/canvass/canvass/cvr/generic/csvscan"
+	"github.com/canvass/canvass/election"
+)
+
+func init() { cvr.Register("genericCsv", Read) }
+
+// MaxRank is the largest rank a cell may hold: RCTab's upper bound for
+// maxRankingsAllowed. Larger numbers are typing errors, not rankings.
+const MaxRank = 1_000_000
+
+// maxColumns bounds the header; a real file has a few dozen columns.
+const maxColumns = 1 << 14
+
+// Read reads the generic CSV file src.Path into e and calls h for each
+// ballot, in file order. See the package documentation for the format and
+// docs/cvr-formats-ess-csv.md for every option.
+//
+// The record passed to h, and its slices, are reused for the next ballot.
+// On error nothing read from the file remains in e.
+func Read(src cvr.Source, e *election.Election, h cvr.Handler) error {
+	if src.Path == "" {
+		return &cvr.Error{Path: "(no filePath)", Err: errors.New("no generic CSV CVR file given; set filePath")}
+	}
+	f, err := os.Open(src.Path)
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return &cvr.Error{Path: src.Path, Err: fmt.Errorf("cannot open the generic CSV CVR file: %w; check filePath", err)}
+	}
+	defer f.Close()
+	return ReadFrom(f, src, e, h)
+}
+
+// ReadFrom is Read for an already open file; src.Path names it in errors
+// and in the computed record IDs.
+func ReadFrom(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler) error {
+	snap := takeSnapshot(e)
+	err := read(r, src, e, h, &snap)
+	if err != nil {
+		snap.restore()
+	}
+	return err
+}
+
+// column is one vote column of the header.
+type column struct {
+	header string
+	choice election.Choice
+	ok     bool // choice is valid; otherwise ranking here is an error
+}
+
+func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap *snapshot) error {
+	path := src.Path
+	fail := func(row int, field string, format string, args ...any) error {
+		return &cvr.Error{Path: path, Row: row, Field: field, Err: fmt.Errorf(format, args...)}
+	}
+	for _, p := range []struct {
+		name string
+		v    int
+	}{{"firstVoteColumnIndex", src.FirstVoteColumn}, {"firstVoteRowIndex", src.FirstVoteRow},
+		{"idColumnIndex", src.IDColumn}, {"precinctColumnIndex", src.PrecinctColumn}, {"batchColumnIndex", src.BatchColumn}} {
+		if p.v < 0 || p.v > maxColumns && p.name != "firstVoteRowIndex" {
+			return fail(0, "", "%s is %d; expected a 1-based index (or 0 for the default)", p.name, p.v)
+		}
+	}
+	firstCol := src.FirstVoteColumn
+	if firstCol == 0 {
+		// Vote columns start after the last configured column.
+		firstCol = max(src.IDColumn, src.PrecinctColumn, src.BatchColumn) + 1
+	}
+	firstRow := src.FirstVoteRow
+	if firstRow == 0 {
+		firstRow = 2
+	}
+	if firstRow < 2 {
+		return fail(0, "", "firstVoteRowIndex is %d; a generic CSV needs the candidate names in the row above the first ballot, so it must be 2 or more", firstRow)
+	}
+
+	sc := csvscan.NewScanner(r, csvscan.Limits{MaxField: cvr.MaxFieldBytes, MaxFields: maxColumns})
+	scanErr := func(err error) error {
+		line, col, _ := csvscan.Position(err)
+		field := ""
+		if col > 0 {
+			field = fmt.Sprintf("column %d", col)
+		}
+		if errors.Is(err, csvscan.ErrTooLarge) {
+			return &cvr.Error{Path: path, Row: line, Field: field, Err: fmt.Errorf("%w: %s", cvr.ErrTooLarge, err)}
+		}
+		var se *csvscan.SyntaxError
+		if errors.As(err, &se) {
+			return &cvr.Error{Path: path, Row: line, Field: field, Err: fmt.Errorf("not a valid CSV file: %s", err)}
+		}
+		return &cvr.Error{Path: path, Err: fmt.Errorf("reading the file: %w", err)}
+	}
+
+	// The header is the record just above the first ballot.
+	var hdr [][]byte
+	for n := 1; n < firstRow; n++ {
+		f, err := sc.Next()
+		if err == io.EOF {
+			return fail(0, "", "not a generic CSV CVR file: it has %d rows; expected a header row naming the candidates (row %d) and ballots below it", n-1, firstRow-1)
+		}
+		if err != nil {
+			return scanErr(err)
+		}
+		hdr = f
+	}
+	hdrLine := sc.Line()
+	header := make([]string, len(hdr))
+	for i, b := range hdr {
+		header[i] = string(trim(b))
+	}
+	for _, p := range []struct {
+		name string
+		v    int
+	}{{"firstVoteColumnIndex", firstCol}, {"idColumnIndex", src.IDColumn}, {"precinctColumnIndex", src.PrecinctColumn}, {"batchColumnIndex", src.BatchColumn}} {
+		if p.v > len(header) {
+			return fail(hdrLine, "", "%s is %d but the header row has only %d columns; check the configuration", p.name, p.v, len(header))
+		}
+	}
+
+	name := src.ContestID
+	if name == "" {
+		name = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	}
+	contest, ci, err := cvr.ContestFor(src, e, src.ContestID, name)
+	if err != nil {
+		return fail(0, "", "%v", err)
+	}
+	snap.contest(contest, int(ci))
+	if err := declare(contest, src.Candidates); err != nil {
+		return fail(0, "", "%v", err)
+	}
+	created := int(ci) >= snap.contests
+	ch := newChoices(contest, src.Candidates != nil)
+
+	cols := make([]column, 0, len(header)-firstCol+1)
+	seen := make(map[string]int)
+	for i := firstCol - 1; i < len(header); i++ {
+		hname := header[i]
+		col := column{header: hname}
+		if hname != "" {
+			if prev, dup := seen[hname]; dup {
+				return fail(hdrLine, columnName(i, hname), "candidate %s also heads column %d; expected each candidate to have one column", quote(hname), prev+1)
+			}
+			seen[hname] = i
+			if src.UndeclaredWriteInLabel != "" && hname == src.UndeclaredWriteInLabel {
+				col.choice, col.ok = ch.writeIn(), true
+			} else {
+				c, ok, err := ch.lookup(hname)
+				if err != nil {
+					return fail(hdrLine, columnName(i, hname), "%v", err)
+				}
+				col.choice, col.ok = c, ok
+			}
+		}
+		cols = append(cols, col)
+	}
+	if created {
+		contest.Ranks = len(cols)
+	}
+
+	var (
+		rec     election.CVR
+		cms     [1]election.ContestMarks
+		marks   []election.Mark
+		idBuf   = []byte(filepath.Base(path) + "-")
+		prefix  = len(idBuf)
+		strs    = make(map[string]string)
+		ordinal int
+	)
+	intern := func(b []byte) string {
+		if s, ok := strs[string(b)]; ok {
+			return s
+		}
+		if len(strs) > 1<<16 {
+			return string(b) // a file of unique values: stop growing
+		}
+		s := string(b)
+		strs[s] = s
+		return s
+	}
+	for {
+		f, err := sc.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return scanErr(err)
+		}
+		row := sc.Line()
+		if blankRecord(f) {
+			// A line of empty fields (",,,,", as spreadsheets export
+			// formatted empty rows) is not a ballot.
+			continue
+		}
+		if len(f) != len(header) {
+			return fail(row, "", "has %d fields but the header has %d; expected one field per header column", len(f), len(header))
+		}
+		ordinal++
+		marks = marks[:0]
+		for j, cell := range f[firstCol-1:] {
+			if len(cell) == 0 {
+				continue
+			}
+			var rank int
+			if len(cell) == 1 && cell[0] > '0' && cell[0] <= '9' {
+				rank = int(cell[0] - '0') // the common case
+			} else {
+				if cell[0] <= ' ' || cell[len(cell)-1] <= ' ' {
+					if cell = trim(cell); len(cell) == 0 {
+						continue
+					}
+				}
+				var perr string
+				if rank, perr = parseRank(cell); perr != "" {
+					return fail(row, columnName(firstCol-1+j, cols[j].header), "%s", perr)
+				}
+			}
+			col := &cols[j]
+			if !col.ok {
+				if col.header == "" {
+					return fail(row, columnName(firstCol-1+j, ""), "%w: ranked a column with no candidate name in the header; name the candidate in row %d", cvr.ErrUnknownCandidate, hdrLine)
+				}
+				return fail(row, columnName(firstCol-1+j, col.header), "%w: %s is not a declared candidate; add it (or an alias) to the candidates, or set it as the undeclared write-in label", cvr.ErrUnknownCandidate, quote(col.header))
+			}
+			marks = append(marks, election.Mark{Rank: int32(rank), Choice: col.choice})
+		}
+		sortMarks(marks)
+
+		idBuf = strconv.AppendInt(idBuf[:prefix], int64(ordinal), 10)
+		rec = election.CVR{ID: string(idBuf), Source: path}
+		// Like RCTab, keep these cells as they are, spaces included.
+		if src.IDColumn > 0 {
+			rec.SuppliedID = string(f[src.IDColumn-1])
+		}
+		// A blank precinct or batch stays empty; RCTab reports such
+		// ballots in a slice named "no precinct id" ("no batch id").
+		if src.PrecinctColumn > 0 {
+			rec.Precinct = intern(f[src.PrecinctColumn-1])
+		}
+		if src.BatchColumn > 0 {
+			rec.Batch = intern(f[src.BatchColumn-1])
+		}
+		cms[0] = election.ContestMarks{Contest: ci, Marks: marks}
+		rec.Contests = cms[:]
+		if err := h(&rec); err != nil {
+			return err
+		}
+	}
+}
+
+// parseRank parses a rank cell: a whole number from 1 to MaxRank. It
+// returns a message saying what was expected when the cell is not one.
+func parseRank(b []byte) (int, string) {
+	n := 0
+	for i, c := range b {
+		if c < '0' || c > '9' {
+			if i == 0 && c == '-' && len(b) > 1 {
+				return 0, fmt.Sprintf("rank %s is negative; expected a whole number from 1 to %d or a blank cell", quote(string(b)), MaxRank)
+			}
+			return 0, fmt.Sprintf("rank %s is not a whole number; expected a rank from 1 to %d or a blank cell", quote(string(b)), MaxRank)
+		}
+		n = n*10 + int(c-'0')
+		if n > MaxRank {
+			return 0, fmt.Sprintf("rank %s is larger than %d; expected a rank from 1 to %d or a blank cell", quote(string(b)), MaxRank, MaxRank)
+		}
+	}
+	if n == 0 {
+		return 0, fmt.Sprintf("rank %s is zero; ranks start at 1 (leave the cell blank for no ranking)", quote(string(b)))
+	}
+	return n, ""
+}
+
+// sortMarks orders marks by rank, then choice. Insertion sort: a ballot has
+// a handful of marks, and sort.Slice would allocate for every ballot.
+func sortMarks(ms []election.Mark) {
+	for i := 1; i < len(ms); i++ {
+		m := ms[i]
+		j := i
+		for j > 0 && (ms[j-1].Rank > m.Rank || ms[j-1].Rank == m.Rank && ms[j-1].Choice > m.Choice) {
+			ms[j] = ms[j-1]
+			j--
+		}
+		ms[j] = m
+	}
+}
+
+// columnName names a 0-based column for errors: its 1-based number and
+// header.
+func columnName(i int, header string) string {
+	if header == "" {
+		return fmt.Sprintf("column %d", i+1)
+	}
+	return fmt.Sprintf("column %d %s", i+1, quote(header))
+}
+
+// blankRecord reports whether every field of a record is empty or spaces.
+func blankRecord(f [][]byte) bool {
+	for _, b := range f {
+		if len(trim(b)) > 0 {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,78 @@
+package election
+
+import "testing"
+
+func TestContestLookupAndAdd(t *testing.T) {
+	// A contest built as a literal must index the candidates it already has
+	// before a new one is added.
+	c := &Contest{ID: "mayor", Candidates: []Candidate{
+		{Name: "Alice", ID: "7", Aliases: []string{"A. Smith"}},
+		{Name: "Bob"},
+	}}
+	if _, err := c.AddCandidate(Candidate{Name: "Carol", Aliases: []string{"7"}}); err == nil {
+		t.Fatal("alias already used by Alice accepted for Carol")
+	}
+	ch, err := c.AddCandidate(Candidate{Name: "Dan"})
+	if err != nil || ch != 2 {
+		t.Fatalf("AddCandidate(Dan) = %d, %v", ch, err)
+	}
+	for token, want := range map[string]Choice{"Alice": 0, "7": 0, "A. Smith": 0, " Bob ": 1, "Dan": 2} {
+		if got, ok := c.Lookup(token); !ok || got != want {
+			t.Errorf("Lookup(%q) = %d, %v; want %d", token, got, ok, want)
+		}
+	}
+	if _, ok := c.Lookup("Eve"); ok {
+		t.Error("unknown name found")
+	}
+	if _, ok := c.Lookup(""); ok {
+		t.Error("empty token found")
+	}
+}
+
+func TestWriteIn(t *testing.T) {
+	c := &Contest{}
+	c.AddCandidate(Candidate{Name: "Alice"})
+	w := c.WriteIn()
+	if w != 1 || !c.Candidates[w].WriteIn || c.Candidates[w].Name != UndeclaredWriteInName {
+		t.Fatalf("WriteIn() = %d, %+v", w, c.Candidates)
+	}
+	if again := c.WriteIn(); again != w || len(c.Candidates) != 2 {
+		t.Fatal("WriteIn added a second write-in candidate")
+	}
+	// A declared candidate named like the write-in label becomes it.
+	d := &Contest{}
+	d.AddCandidate(Candidate{Name: UndeclaredWriteInName})
+	if got := d.WriteIn(); got != 0 || !d.Candidates[0].WriteIn || len(d.Candidates) != 1 {
+		t.Fatalf("declared write-in candidate not reused: %d %+v", got, d.Candidates)
+	}
+}
+
+func TestCVRMarksAndReset(t *testing.T) {
+	r := &CVR{ID: "1", Contests: []ContestMarks{{Contest: 3, Marks: []Mark{{Rank: 1, Choice: 2}}}, {Contest: 5}}}
+	if ms, ok := r.Marks(3); !ok || len(ms) != 1 {
+		t.Fatalf("Marks(3) = %v, %v", ms, ok)
+	}
+	if ms, ok := r.Marks(5); !ok || len(ms) != 0 {
+		t.Fatalf("undervoted contest: Marks(5) = %v, %v", ms, ok)
+	}
+	if _, ok := r.Marks(4); ok {
+		t.Fatal("absent contest reported present")
+	}
+	r.Reset()
+	if r.ID != "" || len(r.Contests) != 0 || cap(r.Contests) != 2 {
+		t.Fatalf("Reset: %+v cap %d", r, cap(r.Contests))
+	}
+}
+
+func TestElectionContest(t *testing.T) {
+	e := &Election{Contests: []*Contest{{ID: "1", Name: "Mayor"}, {ID: "Mayor", Name: "Other"}}}
+	if _, i, _ := e.Contest("Mayor"); i != 1 {
+		t.Fatalf("ID match must win over name match, got %d", i)
+	}
+	if _, i, ok := e.Contest("1"); !ok || i != 0 {
+		t.Fatal("lookup by ID failed")
+	}
+	if _, _, ok := e.Contest("none"); ok {
+		t.Fatal("unknown contest found")
+	}
+}
