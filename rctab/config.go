@@ -1,0 +1,486 @@
+// Package rctab runs RCTab contest configurations: it loads and validates
+// an RCTab configuration file, reads the cast vote records it names with
+// the registered readers of package cvr, counts the contest with package
+// tabulate and returns RCTab's report files, in memory.
+//
+// Nothing here writes to disk; the caller decides where, and how safely,
+// the files are stored.
+package rctab
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/canvass/canvass/tabulate"
+)
+
+// MaxConfigBytes bounds the configuration file; real ones are a few KB.
+const MaxConfigBytes = 16 << 20
+
+// Config is a loaded RCTab contest configuration.
+type Config struct {
+	// Path is the configuration file; Dir its folder, against which
+	// relative CVR paths are resolved.
+	Path string
+	Dir  string
+
+	TabulatorVersion string
+	Output           OutputSettings
+	Sources          []Source
+	Candidates       []Candidate
+	Rules            Rules
+}
+
+// OutputSettings is RCTab's outputSettings section.
+type OutputSettings struct {
+	ContestName         string
+	OutputDirectory     string
+	ContestDate         string
+	ContestJurisdiction string
+	ContestOffice       string
+	TabulateByPrecinct  bool
+	TabulateByBatch     bool
+	GenerateCdfJSON     bool
+}
+
+// Source is one entry of cvrFileSources. Index fields are 1-based; 0 means
+// not set.
+type Source struct {
+	Provider string
+	// FilePath is as written in the configuration; Path is it resolved
+	// against the configuration's folder.
+	FilePath string
+	Path     string
+
+	ContestID                     string
+	FirstVoteColumnIndex          int
+	FirstVoteRowIndex             int
+	IDColumnIndex                 int
+	BatchColumnIndex              int
+	PrecinctColumnIndex           int
+	OvervoteDelimiter             string
+	OvervoteLabel                 string
+	UndervoteLabel                string
+	UndeclaredWriteInLabel        string
+	TreatBlankAsUndeclaredWriteIn bool
+}
+
+// Candidate is one entry of candidates.
+type Candidate struct {
+	Name     string
+	Aliases  []string
+	Excluded bool
+}
+
+// Rules is RCTab's rules section. Numeric settings that are absent are left
+// at their zero value and flagged in Set.
+type Rules struct {
+	TiebreakMode                          string
+	OvervoteRule                          string
+	WinnerElectionMode                    string
+	RandomSeed                            int64
+	NumberOfWinners                       int
+	MultiSeatBottomsUpPercentageThreshold tabulate.Decimal
+	DecimalPlacesForVoteArithmetic        int
+	// MaxSkippedRanksAllowed is tabulate.UnlimitedSkippedRanks for
+	// "unlimited".
+	MaxSkippedRanksAllowed int
+	// MaxRankingsAllowed is 0 for "max" (the number of declared
+	// candidates); see MaxRankings.
+	MaxRankingsAllowed               int
+	MaxRankingsIsMax                 bool
+	NonIntegerWinningThreshold       bool
+	DoesFirstRoundDetermineThreshold bool
+	HareQuota                        bool
+	BatchElimination                 bool
+	ContinueUntilTwoCandidatesRemain bool
+	CutoffElimination                bool
+	ExhaustOnDuplicateCandidate      bool
+	StopTabulationEarlyAfterRound    int
+	RulesDescription                 string
+
+	// Set records which optional settings were given.
+	Set map[string]bool
+}
+
+// ConfigError lists everything wrong with a configuration, so an operator
+// can fix it in one pass.
+type ConfigError struct {
+	Path     string
+	Problems []string
+}
+
+// Error lists the problems, one per line.
+func (e *ConfigError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "invalid RCTab configuration %s (%d problem", e.Path, len(e.Problems))
+	if len(e.Problems) != 1 {
+		b.WriteByte('s')
+	}
+	b.WriteString("):")
+	for _, p := range e.Problems {
+		b.WriteString("\n  - ")
+		b.WriteString(p)
+	}
+	return b.String()
+}
+
+// ErrInvalidConfig is matched (errors.Is) by every *ConfigError.
+var ErrInvalidConfig = errors.New("invalid RCTab configuration")
+
+// Is lets errors.Is(err, ErrInvalidConfig) recognize configuration errors.
+func (e *ConfigError) Is(target error) bool { return target == ErrInvalidConfig }
+
+// LoadConfig reads and validates the configuration file at path. Unknown
+// keys are ignored, as RCTab ignores them; numbers may be written as JSON
+// numbers or strings, and an empty string means "not set".
+func LoadConfig(path string) (*Config, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the RCTab configuration: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxConfigBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the RCTab configuration %s: %w", path, err)
+	}
+	if len(data) > MaxConfigBytes {
+		return nil, fmt.Errorf("%s is larger than %d bytes; it is not an RCTab configuration", path, MaxConfigBytes)
+	}
+	return ParseConfig(path, data)
+}
+
+// ParseConfig parses and validates configuration text; path names it in
+// errors and anchors relative CVR paths. It checks the settings themselves;
+// Validate also checks that the CVR files exist.
+func ParseConfig(path string, data []byte) (*Config, error) {
+	p := &parser{}
+	cfg := &Config{Path: path, Dir: filepath.Dir(path)}
+	var top map[string]json.RawMessage
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	if err := dec.Decode(&top); err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			line, col := lineCol(data, se.Offset)
+			return nil, &ConfigError{Path: path, Problems: []string{fmt.Sprintf("line %d, column %d: not valid JSON: %v", line, col, err)}}
+		}
+		return nil, &ConfigError{Path: path, Problems: []string{fmt.Sprintf("not an RCTab configuration (a JSON object with outputSettings, cvrFileSources, candidates and rules): %v", err)}}
+	}
+	if dec.More() {
+		return nil, &ConfigError{Path: path, Problems: []string{"unexpected data after the JSON object"}}
+	}
+	cfg.TabulatorVersion, _ = p.str(top, "tabulatorVersion", "tabulatorVersion")
+
+	out := p.object(top, "outputSettings", "outputSettings")
+	o := &cfg.Output
+	o.ContestName, _ = p.str(out, "contestName", "outputSettings.contestName")
+	o.OutputDirectory, _ = p.str(out, "outputDirectory", "outputSettings.outputDirectory")
+	o.ContestDate, _ = p.str(out, "contestDate", "outputSettings.contestDate")
+	o.ContestJurisdiction, _ = p.str(out, "contestJurisdiction", "outputSettings.contestJurisdiction")
+	o.ContestOffice, _ = p.str(out, "contestOffice", "outputSettings.contestOffice")
+	o.TabulateByPrecinct, _ = p.boolean(out, "tabulateByPrecinct", "outputSettings.tabulateByPrecinct")
+	o.TabulateByBatch, _ = p.boolean(out, "tabulateByBatch", "outputSettings.tabulateByBatch")
+	o.GenerateCdfJSON, _ = p.boolean(out, "generateCdfJson", "outputSettings.generateCdfJson")
+
+	for i, raw := range p.array(top, "cvrFileSources", "cvrFileSources") {
+		at := fmt.Sprintf("cvrFileSources[%d]", i+1)
+		var m map[string]json.RawMessage
+		if err := unmarshalObject(raw, &m); err != nil {
+			p.add("%s: expected an object with provider and filePath", at)
+			continue
+		}
+		s := Source{}
+		s.Provider, _ = p.str(m, "provider", at+".provider")
+		s.FilePath, _ = p.str(m, "filePath", at+".filePath")
+		if s.FilePath != "" {
+			s.Path = s.FilePath
+			if !filepath.IsAbs(s.Path) {
+				s.Path = filepath.Join(cfg.Dir, s.Path)
+			}
+		}
+		s.ContestID, _ = p.str(m, "contestId", at+".contestId")
+		s.FirstVoteColumnIndex, _ = p.integer(m, "firstVoteColumnIndex", at+".firstVoteColumnIndex")
+		s.FirstVoteRowIndex, _ = p.integer(m, "firstVoteRowIndex", at+".firstVoteRowIndex")
+		s.IDColumnIndex, _ = p.integer(m, "idColumnIndex", at+".idColumnIndex")
+		s.BatchColumnIndex, _ = p.integer(m, "batchColumnIndex", at+".batchColumnIndex")
+		s.PrecinctColumnIndex, _ = p.integer(m, "precinctColumnIndex", at+".precinctColumnIndex")
+		s.OvervoteDelimiter, _ = p.rawStr(m, "overvoteDelimiter", at+".overvoteDelimiter")
+		s.OvervoteLabel, _ = p.rawStr(m, "overvoteLabel", at+".overvoteLabel")
+		// RCTab calls the undervote label skippedRankLabel in configuration
+		// files; older files say undervoteLabel.
+		if v, ok := p.rawStr(m, "skippedRankLabel", at+".skippedRankLabel"); ok {
+			s.UndervoteLabel = v
+		} else {
+			s.UndervoteLabel, _ = p.rawStr(m, "undervoteLabel", at+".undervoteLabel")
+		}
+		s.UndeclaredWriteInLabel, _ = p.rawStr(m, "undeclaredWriteInLabel", at+".undeclaredWriteInLabel")
+		s.TreatBlankAsUndeclaredWriteIn, _ = p.boolean(m, "treatBlankAsUndeclaredWriteIn", at+".treatBlankAsUndeclaredWriteIn")
+		cfg.Sources = append(cfg.Sources, s)
+	}
+
+	for i, raw := range p.array(top, "candidates", "candidates") {
+		at := fmt.Sprintf("candidates[%d]", i+1)
+		var m map[string]json.RawMessage
+		if err := unmarshalObject(raw, &m); err != nil {
+			p.add("%s: expected an object with a name", at)
+			continue
+		}
+		c := Candidate{}
+		c.Name, _ = p.rawStr(m, "name", at+".name")
+		c.Excluded, _ = p.boolean(m, "excluded", at+".excluded")
+		for j, a := range p.array(m, "aliases", at+".aliases") {
+			var s string
+			if err := json.Unmarshal(a, &s); err != nil {
+				p.add("%s.aliases[%d]: expected a string", at, j+1)
+				continue
+			}
+			c.Aliases = append(c.Aliases, s)
+		}
+		// Configurations from RCTab 1.x give a single "code" instead of
+		// aliases.
+		if code, ok := p.str(m, "code", at+".code"); ok {
+			c.Aliases = append(c.Aliases, code)
+		}
+		cfg.Candidates = append(cfg.Candidates, c)
+	}
+
+	rules := p.object(top, "rules", "rules")
+	r := &cfg.Rules
+	r.Set = map[string]bool{}
+	note := func(key string, ok bool) {
+		if ok {
+			r.Set[key] = true
+		}
+	}
+	var ok bool
+	r.TiebreakMode, ok = p.str(rules, "tiebreakMode", "rules.tiebreakMode")
+	note("tiebreakMode", ok)
+	r.OvervoteRule, ok = p.str(rules, "overvoteRule", "rules.overvoteRule")
+	note("overvoteRule", ok)
+	r.WinnerElectionMode, ok = p.str(rules, "winnerElectionMode", "rules.winnerElectionMode")
+	note("winnerElectionMode", ok)
+	if s, ok := p.str(rules, "randomSeed", "rules.randomSeed"); ok {
+		v, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			p.add("rules.randomSeed: %q is not a whole number; expected -140737488355328 to 140737488355327", s)
+		} else {
+			r.RandomSeed = v
+			note("randomSeed", true)
+		}
+	}
+	r.NumberOfWinners, ok = p.integer(rules, "numberOfWinners", "rules.numberOfWinners")
+	note("numberOfWinners", ok)
+	if s, ok := p.str(rules, "multiSeatBottomsUpPercentageThreshold", "rules.multiSeatBottomsUpPercentageThreshold"); ok {
+		d, err := tabulate.ParseDecimal(s)
+		if err != nil {
+			p.add("rules.multiSeatBottomsUpPercentageThreshold: %q is not a number; expected 1 to 100", s)
+		} else {
+			r.MultiSeatBottomsUpPercentageThreshold = d
+			note("multiSeatBottomsUpPercentageThreshold", true)
+		}
+	}
+	r.DecimalPlacesForVoteArithmetic, ok = p.integer(rules, "decimalPlacesForVoteArithmetic", "rules.decimalPlacesForVoteArithmetic")
+	note("decimalPlacesForVoteArithmetic", ok)
+	if s, ok := p.str(rules, "maxSkippedRanksAllowed", "rules.maxSkippedRanksAllowed"); ok {
+		note("maxSkippedRanksAllowed", true)
+		if strings.EqualFold(s, "unlimited") {
+			r.MaxSkippedRanksAllowed = tabulate.UnlimitedSkippedRanks
+		} else if v, err := strconv.Atoi(s); err == nil {
+			r.MaxSkippedRanksAllowed = v
+			if v < 0 || v > 1_000_000 {
+				p.add("rules.maxSkippedRanksAllowed: %d is out of range; expected 0 to 1000000 or \"unlimited\"", v)
+			}
+		} else {
+			p.add("rules.maxSkippedRanksAllowed: %q is not a whole number; expected 0 to 1000000 or \"unlimited\"", s)
+		}
+	}
+	if s, ok := p.str(rules, "maxRankingsAllowed", "rules.maxRankingsAllowed"); ok {
+		note("maxRankingsAllowed", true)
+		if strings.EqualFold(s, "max") {
+			r.MaxRankingsIsMax = true
+		} else if v, err := strconv.Atoi(s); err == nil {
+			r.MaxRankingsAllowed = v
+			if v < 1 || v > 1_000_000 {
+				p.add("rules.maxRankingsAllowed: %d is out of range; expected 1 to 1000000 or \"max\"", v)
+			}
+		} else {
+			p.add("rules.maxRankingsAllowed: %q is not a whole number; expected 1 to 1000000 or \"max\"", s)
+		}
+	}
+	for _, b := range []struct {
+		key string
+		dst *bool
+	}{
+		{"nonIntegerWinningThreshold", &r.NonIntegerWinningThreshold},
+		{"doesFirstRoundDetermineThreshold", &r.DoesFirstRoundDetermineThreshold},
+		{"hareQuota", &r.HareQuota},
+		{"batchElimination", &r.BatchElimination},
+		{"continueUntilTwoCandidatesRemain", &r.ContinueUntilTwoCandidatesRemain},
+		{"cutoffElimination", &r.CutoffElimination},
+		{"exhaustOnDuplicateCandidate", &r.ExhaustOnDuplicateCandidate},
+	} {
+		*b.dst, ok = p.boolean(rules, b.key, "rules."+b.key)
+		note(b.key, ok)
+	}
+	r.StopTabulationEarlyAfterRound, ok = p.integer(rules, "stopTabulationEarlyAfterRound", "rules.stopTabulationEarlyAfterRound")
+	note("stopTabulationEarlyAfterRound", ok)
+	r.RulesDescription, _ = p.rawStr(rules, "rulesDescription", "rules.rulesDescription")
+
+	p.problems = append(p.problems, validateSettings(cfg)...)
+	if len(p.problems) > 0 {
+		return nil, &ConfigError{Path: path, Problems: p.problems}
+	}
+	return cfg, nil
+}
+
+func unmarshalObject(raw json.RawMessage, m *map[string]json.RawMessage) error {
+	if err := json.Unmarshal(raw, m); err != nil {
+		return err
+	}
+	if *m == nil {
+		return errors.New("null")
+	}
+	return nil
+}
+
+func lineCol(data []byte, offset int64) (int, int) {
+	if offset > int64(len(data)) {
+		offset = int64(len(data))
+	}
+	before := data[:offset]
+	line := bytes.Count(before, []byte("\n")) + 1
+	col := int(offset) - bytes.LastIndexByte(before, '\n')
+	return line, col
+}
+
+// parser reads loosely typed values and collects problems instead of
+// stopping at the first.
+type parser struct {
+	problems []string
+}
+
+func (p *parser) add(format string, a ...any) {
+	p.problems = append(p.problems, fmt.Sprintf(format, a...))
+}
+
+func (p *parser) object(m map[string]json.RawMessage, key, at string) map[string]json.RawMessage {
+	raw, ok := m[key]
+	if !ok || isNull(raw) {
+		p.add("%s: missing; expected an object", at)
+		return nil
+	}
+	var out map[string]json.RawMessage
+	if err := unmarshalObject(raw, &out); err != nil {
+		p.add("%s: expected an object", at)
+		return nil
+	}
+	return out
+}
+
+func (p *parser) array(m map[string]json.RawMessage, key, at string) []json.RawMessage {
+	raw, ok := m[key]
+	if !ok || isNull(raw) {
+		return nil
+	}
+	var out []json.RawMessage
+	if err := json.Unmarshal(raw, &out); err != nil {
+		p.add("%s: expected a list", at)
+		return nil
+	}
+	return out
+}
+
+func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }
+
+// rawStr returns a string value as written, spaces included (labels and
+// names must match CVR text exactly). Numbers are taken as their text.
+func (p *parser) rawStr(m map[string]json.RawMessage, key, at string) (string, bool) {
+	raw, ok := m[key]
+	if !ok || isNull(raw) {
+		return "", false
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err == nil {
+		return s, s != ""
+	}
+	var n json.Number
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(&n); err == nil {
+		return n.String(), true
+	}
+	p.add("%s: expected a string, got %s", at, abbreviate(raw))
+	return "", false
+}
+
+// str is rawStr with surrounding spaces removed; an all-space value is
+// treated as not set.
+func (p *parser) str(m map[string]json.RawMessage, key, at string) (string, bool) {
+	s, ok := p.rawStr(m, key, at)
+	s = strings.TrimSpace(s)
+	return s, ok && s != ""
+}
+
+// integer reads a whole number written as a JSON number or string.
+func (p *parser) integer(m map[string]json.RawMessage, key, at string) (int, bool) {
+	s, ok := p.str(m, key, at)
+	if !ok {
+		return 0, false
+	}
+	v, err := strconv.Atoi(s)
+	if err != nil {
+		p.add("%s: %q is not a whole number", at, s)
+		return 0, false
+	}
+	return v, true
+}
+
+// boolean reads true/false, also written as a string in any case.
+func (p *parser) boolean(m map[string]json.RawMessage, key, at string) (bool, bool) {
+	raw, ok := m[key]
+	if !ok || isNull(raw) {
+		return false, false
+	}
+	var b bool
+	if err := json.Unmarshal(raw, &b); err == nil {
+		return b, true
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err == nil {
+		switch strings.ToLower(strings.TrimSpace(s)) {
+		case "true":
+			return true, true
+		case "false":
+			return false, true
+		case "":
+			return false, false
+		}
+	}
+	p.add("%s: expected true or false, got %s", at, abbreviate(raw))
+	return false, false
+}
+
+func abbreviate(raw json.RawMessage) string {
+	s := string(bytes.TrimSpace(raw))
+	if len(s) > 40 {
+		s = s[:37] + "..."
+	}
+	return s
+}
+
+// MaxRankings returns maxRankingsAllowed as a number: "max" means the number
+// of declared candidates.
+func (c *Config) MaxRankings() int {
+	if c.Rules.MaxRankingsIsMax {
+		return len(c.Candidates)
+	}
+	return c.Rules.MaxRankingsAllowed
+}
