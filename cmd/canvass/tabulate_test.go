@@ -1,0 +1,253 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/canvass/canvass/evidence"
+	"github.com/canvass/canvass/rctab"
+)
+
+func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(args, strings.NewReader(""), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+const fixtures = "../../testdata/rctab"
+
+// TestTabulateRCTabConfig runs a fixture configuration through the command
+// and checks the directory it writes: RCTab's reports, equal to RCTab's by
+// RCTab's rules, and a manifest whose hashes check out.
+func TestTabulateRCTabConfig(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "results")
+	cfg := filepath.Join(fixtures, "precinct_example", "precinct_example_config.json")
+	code, stdout, stderr := runCLI(t, "tabulate", "--rctab-config", cfg, "--out", out)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout, "Winner(s):") {
+		t.Errorf("no winner in the summary:\n%s", stdout)
+	}
+	got, err := os.ReadFile(filepath.Join(out, "detailed_report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := os.ReadFile(filepath.Join(fixtures, "precinct_example", "precinct_example_expected_detailed_report.json"))
+	if d, err := rctab.CompareJSON(want, got); err != nil || d != "" {
+		t.Fatalf("detailed_report.json differs from RCTab's: %s %v", d, err)
+	}
+	for _, f := range []string{"detailed_report.csv", "summary_report.csv", "cdf_cvr.json", "Tabulate by Precinct"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Errorf("missing %s: %v", f, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(out, "rctab_cvr.csv")); err == nil {
+		t.Error("rctab_cvr.csv written without --rctab-cvr")
+	}
+	if err := evidence.Check(out); err != nil {
+		t.Fatalf("manifest check: %v", err)
+	}
+	m, err := evidence.ReadManifest(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, in := range m.Inputs {
+		names = append(names, in.Path)
+	}
+	if strings.Join(names, " ") != "precinct_example_config.json precinct_example_cvr.xlsx" {
+		t.Errorf("manifest inputs %v", names)
+	}
+	if !bytes.Contains(m.Rules, []byte(`"winnerElectionMode"`)) {
+		t.Errorf("manifest rules: %s", m.Rules)
+	}
+
+	// Results are never overwritten.
+	code, _, stderr = runCLI(t, "tabulate", "--rctab-config", cfg, "--out", out)
+	if code != 1 || !strings.Contains(stderr, "already exists") {
+		t.Errorf("second run into the same directory: exit %d, %s", code, stderr)
+	}
+}
+
+// TestTabulateBadInputWritesNothing: an invalid configuration or CVR fails
+// with the reason on stderr and creates no results directory.
+func TestTabulateBadInputWritesNothing(t *testing.T) {
+	for _, name := range []string{"invalid_params_test", "invalid_sources_test", "max_ranking_enforcement", "tabulate_by_precinct_without_precincts"} {
+		t.Run(name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "results")
+			code, stdout, stderr := runCLI(t, "tabulate", "--rctab-config", filepath.Join(fixtures, name, name+"_config.json"), "--out", out)
+			if code != 1 || stderr == "" || stdout != "" {
+				t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
+			}
+			if _, err := os.Stat(out); err == nil {
+				t.Fatal("results directory created for a failed run")
+			}
+			if entries, _ := os.ReadDir(filepath.Dir(out)); len(entries) != 0 {
+				t.Fatalf("left files behind: %v", entries)
+			}
+		})
+	}
+}
+
+func TestTabulateUsage(t *testing.T) {
+	for _, args := range [][]string{
+		{"tabulate"},
+		{"tabulate", "--rctab-config", "x.json"},
+		{"tabulate", "--format", "dominion"},
+		{"tabulate", "--format", "dominion", "--rctab-config", "x", "p"},
+		{"tabulate", "--format", "dominion", "--output", "xml", "p"},
+	} {
+		if code, _, _ := runCLI(t, args...); code != 2 {
+			t.Errorf("%v: exit %d, want 2", args, code)
+		}
+	}
+	if code, _, stderr := runCLI(t, "tabulate", "--format", "nosuch", "x"); code != 1 || !strings.Contains(stderr, "known:") {
+		t.Errorf("unknown format: exit %d, %s", code, stderr)
+	}
+	if code, _, stderr := runCLI(t, "tabulate", "--help"); code != 0 || !strings.Contains(stderr, "--rctab-config") {
+		t.Errorf("--help: exit %d, %s", code, stderr)
+	}
+}
+
+const alaska = fixtures + "/_shared/dominion_alaska/alaska_input_data"
+
+// TestTabulateDirectRanked counts a Dominion export with no configuration
+// under the rules of the RCTab fixture for the same data, and gets RCTab's
+// winner and final threshold.
+func TestTabulateDirectRanked(t *testing.T) {
+	code, stdout, stderr := runCLI(t, "tabulate", "--format", "dominion", "--write-in-label", "12",
+		"--tiebreak", "useCandidateOrder", "--batch-elimination", alaska)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"PRESIDENT OF THE UNITED STATES", "1,000 ballots (55 with no rankings)", "elected Tom Steyer (400)", "Winner(s): Tom Steyer"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, stdout)
+		}
+	}
+	// RCTab's report for these ballots: threshold 397 in the final round.
+	exp, _ := os.ReadFile(filepath.Join(fixtures, "dominion_alaska", "dominion_alaska_expected_detailed_report.csv"))
+	if !strings.Contains(string(exp), "Final Threshold,397") || !strings.Contains(stdout, "793        397  elected Tom Steyer") {
+		t.Errorf("final round does not match RCTab's threshold 397:\n%s", stdout)
+	}
+}
+
+// TestTabulateDirectTieNeedsDecision: with the "ask" tie-break (the default
+// for direct counts) a tie stops the count with the tied names, and the
+// decision given on the command line resolves it.
+func TestTabulateDirectTieNeedsDecision(t *testing.T) {
+	code, _, stderr := runCLI(t, "tabulate", "--format", "dominion", alaska)
+	if code != 1 || !strings.Contains(stderr, `"(undeclared)", "Tom Steyer"`) || !strings.Contains(stderr, "--tiebreak-choice") {
+		t.Fatalf("exit %d, stderr %s", code, stderr)
+	}
+	code, stdout, stderr := runCLI(t, "tabulate", "--format", "dominion", "--tiebreak-choice", "(undeclared)", alaska)
+	if code != 0 || !strings.Contains(stdout, "Tie in round 6 to eliminate between ") || !strings.Contains(stdout, ": (undeclared) chosen") ||
+		!strings.Contains(stdout, "eliminated (undeclared) (228) after a tie-break") {
+		t.Fatalf("exit %d, %s\n%s", code, stderr, stdout)
+	}
+}
+
+// A Dominion CSV export with a vote-for-1 and a vote-for-2 contest. Mayor:
+// Ann 3, Bob 2 (ballot 4 overvotes). Council (vote for 2): Cy 3, Di 2, Ed 2
+// (ballot 5 marks three: an overvote); ballot 6 leaves it blank.
+const pluralityCSV = `"Test Election","5.10",,,,,,,,,,,,
+,,,,,,,,"Mayor (Vote For=1)","Mayor (Vote For=1)","Council (Vote For=2)","Council (Vote For=2)","Council (Vote For=2)"
+,,,,,,,,"Ann","Bob","Cy","Di","Ed"
+"CvrNumber","TabulatorNum","BatchId","RecordId","ImprintedId","CountingGroup","PrecinctPortion","BallotType","DEM","REP","DEM","REP","IND"
+1,1,1,1,1-1-1,Election Day,Ward 1,Ballot 1,1,0,1,1,0
+2,1,1,2,1-1-2,Election Day,Ward 1,Ballot 1,1,0,1,0,1
+3,1,1,3,1-1-3,Election Day,Ward 1,Ballot 1,0,1,1,0,0
+4,1,1,4,1-1-4,Election Day,Ward 1,Ballot 1,1,1,0,1,1
+5,1,2,1,1-2-1,Mail,Ward 2,Ballot 1,1,0,1,1,1
+6,1,2,2,1-2-2,Mail,Ward 2,Ballot 1,0,1,0,0,0
+`
+
+func TestTabulateDirectPlurality(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "cvr.csv")
+	os.WriteFile(p, []byte(pluralityCSV), 0o644)
+	out := filepath.Join(dir, "out")
+	code, stdout, stderr := runCLI(t, "tabulate", "--format", "dominion-csv", "--output", "json", "--out", out, p)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var s struct {
+		Contests []struct {
+			Name, Method string
+			Seats        int
+			Ballots      int64
+			Winners      []string
+			Votes        []struct {
+				Name  string
+				Votes int64
+			}
+			Overvotes  int64
+			Undervotes int64
+		}
+	}
+	if err := json.Unmarshal([]byte(stdout), &s); err != nil {
+		t.Fatalf("--output json is not JSON: %v\n%s", err, stdout)
+	}
+	if len(s.Contests) != 2 {
+		t.Fatalf("contests: %+v", s.Contests)
+	}
+	mayor, council := s.Contests[0], s.Contests[1]
+	if mayor.Method != "plurality" || mayor.Ballots != 6 || strings.Join(mayor.Winners, ",") != "Ann" ||
+		mayor.Votes[0].Votes != 3 || mayor.Votes[1].Votes != 2 || mayor.Overvotes != 1 {
+		t.Errorf("mayor: %+v", mayor)
+	}
+	if council.Method != "vote-for-n" || council.Seats != 2 || council.Ballots != 6 || council.Overvotes != 2 || council.Undervotes != 3 {
+		t.Errorf("council: %+v", council)
+	}
+	// Cy (3) wins outright; Di and Ed tie at 2 for the second seat, which
+	// the law, not the software, must break.
+	if council.Votes[0].Name != "Cy" || council.Votes[0].Votes != 3 || len(council.Winners) != 1 || council.Winners[0] != "Cy" {
+		t.Errorf("council winners: %+v", council)
+	}
+	if err := evidence.Check(out); err != nil {
+		t.Fatal(err)
+	}
+	nist, err := os.ReadFile(filepath.Join(out, "nist_results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sch, err := jsonschema.NewCompiler().Compile("../../testdata/nist/election_results_reporting.schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, _ := jsonschema.UnmarshalJSON(bytes.NewReader(nist))
+	if err := sch.Validate(doc); err != nil {
+		t.Fatalf("nist_results.json does not validate: %v", err)
+	}
+	text, _ := os.ReadFile(filepath.Join(out, "results.txt"))
+	if !strings.Contains(string(text), "Tie for 1 seat(s) between Di, Ed") {
+		t.Errorf("text summary does not report the council tie:\n%s", text)
+	}
+}
+
+func TestDemo(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the demo counts 80,101 ballots")
+	}
+	out := filepath.Join(t.TempDir(), "demo")
+	code, stdout, stderr := runCLI(t, "demo", "--out", out)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"Winner(s): BETSY HODGES", "80,101 ballots", "Identical to RCTab's published report"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("demo output lacks %q", want)
+		}
+	}
+	if err := evidence.Check(out); err != nil {
+		t.Fatal(err)
+	}
+}
