@@ -472,6 +472,11 @@ func (e *Event) AppendEntry(dst []byte, origin string, index uint64, now time.Ti
 	if e.TimeStamp.IsZero() {
 		e.TimeStamp = now.UTC()
 	}
+	if e.Severity == "" {
+		if t, ok := LookupType(e.Type); ok {
+			e.Severity = t.Severity
+		}
+	}
 	start := len(dst)
 	dst = appendCanonical(dst, e.object())
 	if n := len(dst) - start; n > MaxEntrySize {

@@ -346,7 +346,9 @@ func (l *Log) Append(ctx context.Context, events []Event) (first uint64, err err
 		}
 		entries[i] = data
 	}
-	return l.appendEntries(ctx, entries)
+	// Validate exactly as verify will, so the API can never store an entry
+	// that makes the log fail verification.
+	return l.AppendEntries(ctx, entries)
 }
 
 // AppendEntries is Append for entries already encoded with

@@ -312,3 +312,60 @@ func TestAppendEntriesChecksEveryEntry(t *testing.T) {
 		t.Fatalf("good entry: %d %v", first, err)
 	}
 }
+
+// TestAppendAPIAppliesDefaultsAndValidates: events appended through the Go
+// API get their type's default severity, and an event verify would reject
+// is refused with nothing stored.
+func TestAppendAPIAppliesDefaultsAndValidates(t *testing.T) {
+	dir := t.TempDir()
+	logDir, key := filepath.Join(dir, "log"), filepath.Join(dir, "key")
+	vkey, err := CreateKeyFile(key, "example.gov/api", logDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	skey, err := ReadKeyFile(key, logDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Create(logDir, skey, nil); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	l, err := Open(ctx, logDir, skey, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	ok := Event{Type: "logout", Disposition: "success", UserID: "clerk1", Payload: map[string]any{"reason": "user"}}
+	if _, err := l.Append(ctx, []Event{ok}); err != nil {
+		t.Fatal(err)
+	}
+	bad := Event{Type: "logout", Disposition: "success", Payload: map[string]any{"reason": "bored"}}
+	if _, err := l.Append(ctx, []Event{ok, bad}); err == nil {
+		t.Fatal("event with an invalid payload appended")
+	}
+	if l.Size() != 1 {
+		t.Fatalf("size %d after a refused batch, want 1", l.Size())
+	}
+	if _, err := l.Publish(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Verify(ctx, DirFetcher(logDir), VerifyOptions{VKey: vkey}); err != nil {
+		t.Fatalf("log written through the API does not verify: %v", err)
+	}
+	bundle, err := os.ReadFile(filepath.Join(logDir, EntriesPath(0, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, _, err := splitBundle("bundle", bundle, 1, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := ParseEntry(entries[0], "example.gov/api", 0)
+	if err != nil {
+		t.Fatalf("stored entry does not parse: %v", err)
+	}
+	if e.Severity != "info" {
+		t.Fatalf("severity %q, want the logout type's default \"info\"", e.Severity)
+	}
+}

@@ -80,8 +80,18 @@ func runTabulate(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	fs.StringVar(&src.OvervoteLabel, "overvote-label", "", "text that means an overvote")
 	fs.StringVar(&src.UndervoteLabel, "undervote-label", "", "text that means no mark at a rank")
 	fs.StringVar(&src.OvervoteDelimiter, "overvote-delimiter", "", "ES&S: separator of candidates in an overvoted cell")
+	var lt logTarget
+	lt.flags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if err := lt.check(); err != nil {
+		fmt.Fprintln(stderr, "canvass tabulate:", err)
+		return errUsage
+	}
+	if lt.dir != "" && *out == "" {
+		fmt.Fprintln(stderr, "canvass tabulate: --log records the results written by --out; give --out DIR")
+		return errUsage
 	}
 	d.decisions = decisions
 	switch {
@@ -93,7 +103,7 @@ func runTabulate(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 			fmt.Fprintln(stderr, "canvass tabulate: --rctab-config needs --out DIR and no other arguments")
 			return errUsage
 		}
-		return tabulateConfig(*config, *out, decisions, *cvrExport, *asJSON, stdout, stderr)
+		return tabulateConfig(*config, *out, decisions, *cvrExport, *asJSON, &lt, stdout, stderr)
 	case *format != "":
 		if fs.NArg() == 0 {
 			fmt.Fprintln(stderr, "canvass tabulate: --format needs at least one CVR file or folder")
@@ -106,14 +116,14 @@ func runTabulate(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 			return errUsage
 		}
 		src.ContestID = *contest
-		return tabulateDirect(*format, fs.Args(), src, d, *output, *out, stdout, stderr)
+		return tabulateDirect(*format, fs.Args(), src, d, *output, *out, &lt, stdout, stderr)
 	}
 	fs.Usage()
 	return errUsage
 }
 
 // tabulateConfig runs an RCTab configuration and writes its reports.
-func tabulateConfig(config, outDir string, decisions []string, cvrExport, asJSON bool, stdout, stderr io.Writer) error {
+func tabulateConfig(config, outDir string, decisions []string, cvrExport, asJSON bool, lt *logTarget, stdout, stderr io.Writer) error {
 	start := time.Now()
 	res, err := rctab.Run(config, rctab.Options{Version: versionString(), TiebreakDecisions: decisions, NoCVRExport: !cvrExport})
 	if err != nil {
@@ -136,6 +146,9 @@ func tabulateConfig(config, outDir string, decisions []string, cvrExport, asJSON
 		return err
 	}
 	fmt.Fprintf(stderr, "wrote %d files and %s to %s in %.2fs\n", len(res.Files), evidence.ManifestName, outDir, time.Since(start).Seconds())
+	if err := recordTabulation(lt, outDir, "tabulate --rctab-config "+filepath.Base(config), []string{res.Config.Output.ContestName}); err != nil {
+		return err
+	}
 	info := reportInfo(res.Config)
 	if asJSON {
 		s, err := results.SummarizeRanked(res.Config.Output.ContestName, res.Config.Output.ContestName, res.Result, info)
@@ -233,7 +246,7 @@ func decodeMarks(s string) []election.Mark {
 }
 
 // tabulateDirect counts every contest in CVR files read with one format.
-func tabulateDirect(format string, paths []string, src cvr.Source, d directRules, output, outDir string, stdout, stderr io.Writer) error {
+func tabulateDirect(format string, paths []string, src cvr.Source, d directRules, output, outDir string, lt *logTarget, stdout, stderr io.Writer) error {
 	read, err := cvr.Lookup(format)
 	if err != nil {
 		return err
@@ -373,6 +386,13 @@ func tabulateDirect(format string, paths []string, src cvr.Source, d directRules
 			return err
 		}
 		fmt.Fprintf(stderr, "wrote %d files and %s to %s\n", len(files), evidence.ManifestName, outDir)
+		var names []string
+		for _, c := range summary.Contests {
+			names = append(names, c.Name)
+		}
+		if err := recordTabulation(lt, outDir, "tabulate --format "+format, names); err != nil {
+			return err
+		}
 	}
 	var err2 error
 	switch output {

@@ -251,3 +251,42 @@ func TestDemo(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestTabulateRecordsInLog: with --log, the tabulation is appended to the
+// election log with the hashes of every input and output, the log still
+// verifies, and the recorded manifest hash is the one on disk.
+func TestTabulateRecordsInLog(t *testing.T) {
+	dir := t.TempDir()
+	logDir, key := filepath.Join(dir, "log"), filepath.Join(dir, "log.key")
+	code, stdout, stderr := runCLI(t, "log", "init", "--dir", logDir, "--origin", "example.gov/county/log", "--key-file", key)
+	if code != 0 {
+		t.Fatalf("log init: exit %d: %s", code, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	vkey := lines[len(lines)-1]
+	out := filepath.Join(dir, "results")
+	cfg := filepath.Join(fixtures, "test_set_1_exhaust_at_overvote", "test_set_1_exhaust_at_overvote_config.json")
+	if code, _, stderr := runCLI(t, "tabulate", "--rctab-config", cfg, "--out", out, "--log", logDir, "--key-file", key, "--user", "clerk1"); code != 0 {
+		t.Fatalf("tabulate --log: exit %d: %s", code, stderr)
+	}
+	if code, _, stderr := runCLI(t, "log", "verify", "--dir", logDir, "--vkey", vkey); code != 0 {
+		t.Fatalf("log verify after tabulate: exit %d: %s", code, stderr)
+	}
+	code, export, stderr := runCLI(t, "log", "export", "--dir", logDir, "--format", "nist-eel")
+	if code != 0 {
+		t.Fatalf("log export: exit %d: %s", code, stderr)
+	}
+	manifest, err := evidence.CommitFile("manifest.json", filepath.Join(out, "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"tabulation-run", "clerk1", manifest.SHA256, "test_set_1_exhaust_at_overvote_cvr.json"} {
+		if !strings.Contains(export, want) {
+			t.Errorf("exported log lacks %q", want)
+		}
+	}
+	// Without --out there is nothing to record.
+	if code, _, _ := runCLI(t, "tabulate", "--rctab-config", cfg, "--log", logDir, "--key-file", key); code != 2 {
+		t.Errorf("--log without --out: exit %d, want 2", code)
+	}
+}
