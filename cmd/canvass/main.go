@@ -132,6 +132,12 @@ func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (s *stringList) String() string     { return strings.Join(*s, ", ") }
+func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
+
 // parseFlags parses args, mapping a parse failure to errUsage (the FlagSet
 // has already printed why) and --help to flag.ErrHelp.
 func parseFlags(fs *flag.FlagSet, args []string) error {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +13,8 @@ import (
 
 	"github.com/canvass/canvass/cvr"
 	"github.com/canvass/canvass/election"
+	"github.com/canvass/canvass/evidence"
+	"github.com/canvass/canvass/ledger"
 	"github.com/canvass/canvass/rla/manifest"
 	"github.com/canvass/canvass/rla/sampler"
 )
@@ -60,20 +63,17 @@ lines end in \n. Errors go to stderr with a non-zero exit status.
 
 Flags:`
 
-// rlaMultiFlag collects a repeated flag's values.
-type rlaMultiFlag []string
-
-func (m *rlaMultiFlag) String() string     { return strings.Join(*m, ", ") }
-func (m *rlaMultiFlag) Set(v string) error { *m = append(*m, v); return nil }
-
+// stringList collects a repeated flag's values.
 type rlaSampleFlags struct {
 	sampler            string
 	seed               string
 	count, skip        int
 	ballots            int64
 	withoutReplacement bool
-	manifests, weights rlaMultiFlag
+	manifests, weights stringList
 	json               bool
+	round              int
+	log                logTarget
 }
 
 func runRLASample(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -88,8 +88,14 @@ func runRLASample(args []string, stdin io.Reader, stdout, stderr io.Writer) erro
 	fs.Var(&f.manifests, "manifest", "corla: Colorado manifest FILE.csv; arlo: JURISDICTION=FILE.csv (repeat per county or jurisdiction)")
 	fs.Var(&f.weights, "weights", "pps, arlo-ppeb: JURISDICTION=FILE.csv of batch weights (repeat per jurisdiction)")
 	fs.BoolVar(&f.json, "json", false, "print a JSON array of draws instead of CSV (tabulator null when absent)")
+	fs.IntVar(&f.round, "round", 1, "with --log: the audit round this sample is for")
+	f.log.flags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if err := f.log.check(); err != nil {
+		fmt.Fprintln(stderr, "canvass rla sample:", err)
+		return errUsage
 	}
 	bad := func(format string, a ...any) error {
 		fmt.Fprintf(stderr, "canvass rla sample: "+format+"\n", a...)
@@ -108,7 +114,14 @@ func runRLASample(args []string, stdin io.Reader, stdout, stderr io.Writer) erro
 	case f.skip < 0:
 		return bad("--skip must be 0 or more")
 	}
-	w := bufio.NewWriter(stdout)
+	// With --log the sample is held until its commitment is recorded, so
+	// that what is printed is exactly what the log commits to.
+	var held bytes.Buffer
+	dest := stdout
+	if f.log.dir != "" {
+		dest = &held
+	}
+	w := bufio.NewWriter(dest)
 	var err error
 	switch f.sampler {
 	case "corla":
@@ -145,7 +158,49 @@ func runRLASample(args []string, stdin io.Reader, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	return w.Flush()
+	if err := w.Flush(); err != nil || f.log.dir == "" {
+		return err
+	}
+	if err := recordSample(f, held.Bytes(), stderr); err != nil {
+		return err
+	}
+	_, err = stdout.Write(held.Bytes())
+	return err
+}
+
+// recordSample logs a sample-drawn event committing to the sample's exact
+// bytes and, when there is one manifest, to the manifest sampled from.
+func recordSample(f rlaSampleFlags, sample []byte, stderr io.Writer) error {
+	name := "sample.csv"
+	if f.json {
+		name = "sample.json"
+	}
+	sum := evidence.Commit(name, sample)
+	algorithm := map[string]string{"corla": "rivest-sampler", "arlo": "consistent-sampler-sha256",
+		"pps": "canvass-pps-sha256", "arlo-ppeb": "arlo-ppeb-pcg64"}[f.sampler]
+	payload := map[string]any{
+		"seed": f.seed, "algorithm": algorithm, "round": int64(f.round), "sample_size": int64(f.count),
+		"sample": map[string]any{"name": sum.Path, "sha256": sum.SHA256, "size": sum.Size},
+	}
+	inputs := append(append([]string{}, f.manifests...), f.weights...)
+	if len(inputs) == 1 {
+		path := inputs[0]
+		if _, p, ok := strings.Cut(path, "="); ok {
+			path = p
+		}
+		m, err := evidence.CommitFile(path, path)
+		if err != nil {
+			return err
+		}
+		payload["manifest_sha256"] = m.SHA256
+	}
+	desc := fmt.Sprintf("rla sample --sampler %s --count %d --skip %d", f.sampler, f.count, f.skip)
+	idx, err := f.log.record(ledger.Event{Type: "sample-drawn", Disposition: "success", Description: desc, Payload: payload})
+	if err != nil {
+		return fmt.Errorf("the sample was not recorded in the log, so it is not printed: %w", err)
+	}
+	fmt.Fprintf(stderr, "recorded the sample (sha256 %s) as entry %d of the log in %s\n", sum.SHA256, idx, f.log.dir)
+	return nil
 }
 
 func rlaSampleCorla(f rlaSampleFlags, w *bufio.Writer, stderr io.Writer) error {
@@ -457,7 +512,7 @@ Flags:`
 func runRLAManifest(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("rla manifest", rlaManifestSynopsis, stderr)
 	format := fs.String("format", "", "manifest format: arlo (Container,Tabulator,Batch Name,Number of Ballots,CVR) or colorado (CountyID,ScannerID,BatchID,NumBallots,StorageLocation) (required)")
-	var sources rlaMultiFlag
+	var sources stringList
 	fs.Var(&sources, "cvrs", "CVR export to count, as FORMAT=PATH with FORMAT one of the CVR readers built in (repeat for several exports)")
 	county := fs.Int64("county", -1, "colorado: the county whose CVRs --cvrs gives (default: the manifest's only county)")
 	asJSON := fs.Bool("json", false, "print the summary and check as JSON")

@@ -29,12 +29,6 @@ func init() {
 	})
 }
 
-// stringList is a repeatable string flag.
-type stringList []string
-
-func (s *stringList) String() string     { return strings.Join(*s, ",") }
-func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
-
 const tabulateSynopsis = `--rctab-config FILE --out DIR [flags]
        canvass tabulate --format FORMAT [flags] PATH...
 

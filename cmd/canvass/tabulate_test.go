@@ -290,3 +290,32 @@ func TestTabulateRecordsInLog(t *testing.T) {
 		t.Errorf("--log without --out: exit %d, want 2", code)
 	}
 }
+
+// TestSampleRecordsInLog: with --log, the sample's exact printed bytes are
+// committed to in a sample-drawn event with the seed.
+func TestSampleRecordsInLog(t *testing.T) {
+	dir := t.TempDir()
+	logDir, key := filepath.Join(dir, "log"), filepath.Join(dir, "log.key")
+	if code, _, stderr := runCLI(t, "log", "init", "--dir", logDir, "--origin", "example.gov/rla", "--key-file", key); code != 0 {
+		t.Fatalf("log init: %s", stderr)
+	}
+	args := []string{"rla", "sample", "--sampler", "corla", "--seed", "3546311556112163624615351222", "--ballots", "876", "--count", "5"}
+	code, plain, _ := runCLI(t, args...)
+	if code != 0 {
+		t.Fatal("sample without --log failed")
+	}
+	code, logged, stderr := runCLI(t, append(args, "--log", logDir, "--key-file", key)...)
+	if code != 0 {
+		t.Fatalf("sample --log: exit %d: %s", code, stderr)
+	}
+	if logged != plain {
+		t.Fatalf("--log changed the sample:\n%s\nvs\n%s", logged, plain)
+	}
+	_, export, _ := runCLI(t, "log", "export", "--dir", logDir, "--format", "nist-eel")
+	sum := evidence.Commit("sample.csv", []byte(logged))
+	for _, want := range []string{"sample-drawn", "3546311556112163624615351222", sum.SHA256} {
+		if !strings.Contains(export, want) {
+			t.Errorf("exported log lacks %q", want)
+		}
+	}
+}
