@@ -67,11 +67,18 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	c, ok := commands[name]
 	if !ok {
 		if group := subcommands(name); len(group) > 0 {
-			fmt.Fprintf(stderr, "canvass %s: missing or unknown subcommand; one of:\n", name)
-			for _, g := range group {
-				fmt.Fprintf(stderr, "  canvass %-20s %s\n", g.name, g.summary)
+			help := len(rest) > 0 && (rest[0] == "-h" || rest[0] == "--help" || rest[0] == "-help" || rest[0] == "help")
+			w, code := stderr, 2
+			if help {
+				w, code = stdout, 0
+				fmt.Fprintf(w, "Usage: canvass %s <subcommand> [flags]; subcommands:\n", name)
+			} else {
+				fmt.Fprintf(w, "canvass %s: missing or unknown subcommand; one of:\n", name)
 			}
-			return 2
+			for _, g := range group {
+				fmt.Fprintf(w, "  canvass %-20s %s\n", g.name, g.summary)
+			}
+			return code
 		}
 		fmt.Fprintf(stderr, "canvass: unknown command %q; run 'canvass help' for the list\n", args[0])
 		return 2
