@@ -200,16 +200,6 @@ func (b *Ballots) Precincts() []string { return slices.Clone(b.precincts) }
 // Batches returns the distinct batch names seen, in order of first appearance.
 func (b *Ballots) Batches() []string { return slices.Clone(b.batches) }
 
-func marksSorted(ms []election.Mark) bool {
-	for i := 1; i < len(ms); i++ {
-		a, c := ms[i-1], ms[i]
-		if a.Rank > c.Rank || a.Rank == c.Rank && a.Choice > c.Choice {
-			return false
-		}
-	}
-	return true
-}
-
 // encodeMarks appends the rank entries of sorted marks to dst. Repeated
 // marks for one candidate at one rank count once.
 func encodeMarks(dst []int32, marks []election.Mark) []int32 {
@@ -242,24 +232,6 @@ func encodeMarks(dst []int32, marks []election.Mark) []int32 {
 func (b *Ballots) pattern(p int32) []int32 {
 	loc := b.patterns[p]
 	return b.arena[loc[0] : loc[0]+loc[1]]
-}
-
-// patternMarks decodes pattern p back into marks (for reports and tests).
-func (b *Ballots) patternMarks(p int32) []election.Mark {
-	var ms []election.Mark
-	enc := b.pattern(p)
-	for i := 0; i < len(enc); {
-		rank, n := enc[i], enc[i+1]
-		if n&explicitOvervoteFlag != 0 {
-			ms = append(ms, election.Mark{Rank: rank, Choice: election.Overvote})
-		}
-		n &^= explicitOvervoteFlag
-		for _, c := range enc[i+2 : i+2+int(n)] {
-			ms = append(ms, election.Mark{Rank: rank, Choice: election.Choice(c)})
-		}
-		i += 2 + int(n)
-	}
-	return ms
 }
 
 // patternTable interns encoded patterns with open addressing, so that adding

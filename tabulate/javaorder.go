@@ -52,9 +52,6 @@ func utf16Lead(r rune) rune {
 	return r
 }
 
-// javaLess reports whether a sorts before b in Java's natural string order.
-func javaLess(a, b string) bool { return javaCompare(a, b) < 0 }
-
 // javaHashCode returns Java's String.hashCode: the polynomial hash, base 31,
 // of the string's UTF-16 code units, in 32-bit arithmetic.
 func javaHashCode(s string) int32 {

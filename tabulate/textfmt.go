@@ -127,8 +127,7 @@ func writeJSONString(w *bufio.Writer, s string) {
 // does with "\n" as the record separator (which is what RCTab's reports
 // contain): a field is quoted only when it must be.
 type csvWriter struct {
-	w   *bufio.Writer
-	err error
+	w *bufio.Writer
 }
 
 func newCSVWriter(w io.Writer) *csvWriter { return &csvWriter{w: bufio.NewWriter(w)} }

@@ -98,9 +98,6 @@ func newTrie(votes []Vote) *trie {
 	return t
 }
 
-// total is the number of ballots in the trie.
-func (t *trie) total() int64 { return t.count[0] }
-
 // tally adds to out[c] the ballots whose first continuing choice is c, for
 // continuing set s. Ballots exhausted within s go to no one.
 func (t *trie) tally(s set, out []int64) {
