@@ -6,13 +6,18 @@
 // Readers stream: they call a function for each record and may reuse the
 // record's memory once it returns, so that memory stays proportional to what
 // the caller keeps rather than to the size of the file.
+//
+// Besides the registry, the package holds what the readers share: matching
+// tokens to candidates as RCTab does (Choices, JavaTrim), undoing a failed
+// read (Snapshot), putting marks in canonical order (SortMarks,
+// DedupeMarks), sharing the strings that repeat from record to record
+// (Interner), and the pieces of their errors (Quote, ColumnName, CSVError,
+// OpenFile).
 package cvr
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
 
@@ -159,17 +164,6 @@ func Formats() []string {
 	}
 	sort.Strings(fs)
 	return fs
-}
-
-// SortMarks puts marks in the canonical order (rank, then choice) that
-// election.ContestMarks promises.
-func SortMarks(ms []election.Mark) {
-	slices.SortFunc(ms, func(a, b election.Mark) int {
-		if a.Rank != b.Rank {
-			return cmp.Compare(a.Rank, b.Rank)
-		}
-		return cmp.Compare(a.Choice, b.Choice)
-	})
 }
 
 // ContestFor returns the contest src selects in e, creating it with the

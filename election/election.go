@@ -217,6 +217,27 @@ func (r *CVR) Marks(contest int) ([]Mark, bool) {
 	return nil, false
 }
 
+// MarksFor returns r's entry for the contest with index contest, adding an
+// empty one at the end of r.Contests when r has none. An added entry reuses
+// the Marks capacity an earlier record left in r.Contests (see Reset), so
+// that a reader filling one CVR per ballot does not allocate for each. The
+// pointer is valid until the next call that adds an entry.
+func (r *CVR) MarksFor(contest int32) *ContestMarks {
+	for k := range r.Contests {
+		if r.Contests[k].Contest == contest {
+			return &r.Contests[k]
+		}
+	}
+	if len(r.Contests) < cap(r.Contests) {
+		r.Contests = r.Contests[:len(r.Contests)+1]
+		cm := &r.Contests[len(r.Contests)-1]
+		cm.Contest, cm.Marks = contest, cm.Marks[:0]
+		return cm
+	}
+	r.Contests = append(r.Contests, ContestMarks{Contest: contest})
+	return &r.Contests[len(r.Contests)-1]
+}
+
 // Reset empties r for reuse while keeping its allocated capacity, which
 // lets a reader stream millions of records without allocating for each.
 func (r *CVR) Reset() {

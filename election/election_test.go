@@ -76,3 +76,37 @@ func TestElectionContest(t *testing.T) {
 		t.Fatal("unknown contest found")
 	}
 }
+
+func TestCVRMarksFor(t *testing.T) {
+	r := &CVR{Contests: []ContestMarks{{Contest: 3, Marks: []Mark{{Rank: 1, Choice: 2}}}}}
+	if cm := r.MarksFor(3); cm != &r.Contests[0] || len(cm.Marks) != 1 {
+		t.Fatalf("existing entry: %+v", cm)
+	}
+	cm := r.MarksFor(7)
+	if len(r.Contests) != 2 || cm != &r.Contests[1] || cm.Contest != 7 || len(cm.Marks) != 0 {
+		t.Fatalf("added entry: %+v in %+v", cm, r.Contests)
+	}
+	cm.Marks = append(cm.Marks, Mark{Rank: 1, Choice: 0}, Mark{Rank: 2, Choice: 1})
+	if ms, ok := r.Marks(7); !ok || len(ms) != 2 {
+		t.Fatalf("marks through the pointer: %v %v", ms, ok)
+	}
+
+	// The next record: the entries' Marks capacity is reused, emptied.
+	r.Reset()
+	second := r.MarksFor(9)
+	if len(r.Contests) != 1 || second.Contest != 9 || len(second.Marks) != 0 || cap(second.Marks) == 0 {
+		t.Fatalf("reused entry: %+v cap %d", second, cap(second.Marks))
+	}
+	third := r.MarksFor(3)
+	if len(third.Marks) != 0 || cap(third.Marks) < 2 {
+		t.Fatalf("second reused entry: %+v cap %d", third, cap(third.Marks))
+	}
+	third.Marks = append(third.Marks, Mark{Rank: 1, Choice: 5})
+	if n := testing.AllocsPerRun(100, func() {
+		r.Reset()
+		r.MarksFor(9).Marks = append(r.MarksFor(9).Marks, Mark{Rank: 1})
+		r.MarksFor(3).Marks = append(r.MarksFor(3).Marks, Mark{Rank: 1}, Mark{Rank: 2})
+	}); n != 0 {
+		t.Errorf("refilling a reset record allocates %v times", n)
+	}
+}

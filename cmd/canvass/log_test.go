@@ -309,6 +309,11 @@ func TestLogAppendSurvivesSIGKILL(t *testing.T) {
 	r := mrand.New(mrand.NewPCG(seed, 1))
 	const runs, lines = 8, 10000
 	killed := 0
+	// Kills land at a random instant within window. A run that finishes
+	// before its kill shows the window is longer than a run on this
+	// machine, so the window shrinks to that run's length: the test keeps
+	// killing mid-write whether the machine is fast or loaded.
+	window := 900 * time.Millisecond
 	for run := 0; run < runs; run++ {
 		var in bytes.Buffer
 		for k := 0; k < lines; k++ {
@@ -328,6 +333,7 @@ func TestLogAppendSurvivesSIGKILL(t *testing.T) {
 		}
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
+		started := time.Now()
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -340,7 +346,7 @@ func TestLogAppendSurvivesSIGKILL(t *testing.T) {
 		}()
 		last := run == runs-1
 		if !last {
-			time.Sleep(time.Duration(10+r.IntN(900)) * time.Millisecond)
+			time.Sleep(10*time.Millisecond + time.Duration(r.Int64N(int64(window))))
 			cmd.Process.Signal(syscall.SIGKILL)
 		}
 		wg.Wait()
@@ -349,7 +355,9 @@ func TestLogAppendSurvivesSIGKILL(t *testing.T) {
 			t.Fatalf("final run: %v\n%s", err, stderr.String())
 		}
 		if err == nil && !last {
-			t.Logf("run %d finished before the kill", run)
+			took := time.Since(started)
+			t.Logf("run %d finished before the kill (%v); kill window now %v", run, took, took*4/5)
+			window = max(took*4/5, 20*time.Millisecond)
 		} else if !last {
 			killed++
 		}

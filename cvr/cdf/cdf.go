@@ -104,6 +104,38 @@ func Read(src cvr.Source, e *election.Election, h cvr.Handler) error {
 	return &cvr.Error{Path: src.Path, Offset: 0, Err: fmt.Errorf("not a CDF file: it starts with %q; expected JSON ('{') or XML ('<') holding a NIST SP 1500-103 CastVoteRecordReport", first)}
 }
 
+// readTwice reads the report at src.Path, in the encoding enc names ('<'
+// XML, else JSON), in the two passes both encodings need since the Election
+// section usually follows the CVRs: the definitions, then the CVRs streamed
+// from the start again.
+func readTwice(enc byte, src cvr.Source, e *election.Election, h cvr.Handler) error {
+	f, err := os.Open(src.Path)
+	if err != nil {
+		return &cvr.Error{Path: src.Path, Err: err}
+	}
+	defer f.Close()
+	d, err := readDefs(enc, src.Path, f)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return &cvr.Error{Path: src.Path, Err: err}
+	}
+	if enc == '<' {
+		return xmlCVRs(src, e, h, d, f)
+	}
+	return jsonCVRs(src, e, h, d, f)
+}
+
+// readDefs reads the Election and GpUnit sections of a report in the
+// encoding enc names ('<' XML, else JSON).
+func readDefs(enc byte, path string, r io.Reader) (*defs, error) {
+	if enc == '<' {
+		return xmlDefs(path, r)
+	}
+	return jsonDefs(path, r)
+}
+
 // firstByte returns the first byte after white space and a UTF-8 byte order
 // mark.
 func firstByte(r *bufio.Reader) (byte, error) {
@@ -225,21 +257,13 @@ func prepare(src cvr.Source, e *election.Election, d *defs) (map[string]*target,
 	out := map[string]*target{}
 	for _, dc := range chosen {
 		t := &target{def: dc, choices: map[string]election.Choice{}, declared: src.Candidates != nil}
-		if src.Candidates != nil {
-			c, idx, err := cvr.ContestFor(src, e, dc.id, dc.name)
-			if err != nil {
-				return nil, fmt.Errorf("declared candidates: %w", err)
-			}
-			t.contest, t.index = c, idx
-			if src.UndeclaredWriteInLabel != "" {
-				c.WriteIn()
-			}
-		} else if c, idx, ok := e.Contest(dc.id); ok {
-			t.contest, t.index = c, int32(idx)
-		} else {
-			c := &election.Contest{ID: dc.id, Name: dc.name}
-			e.Contests = append(e.Contests, c)
-			t.contest, t.index = c, int32(len(e.Contests)-1)
+		c, idx, err := cvr.ContestFor(src, e, dc.id, dc.name)
+		if err != nil { // only declared candidates can clash
+			return nil, fmt.Errorf("declared candidates: %w", err)
+		}
+		t.contest, t.index = c, idx
+		if t.declared && src.UndeclaredWriteInLabel != "" {
+			c.WriteIn()
 		}
 		if t.contest.VoteFor == 0 {
 			t.contest.VoteFor = dc.voteFor
@@ -358,6 +382,31 @@ type emitter struct {
 	rec     election.CVR
 }
 
+// recordPath names a place in the CVR with index cvrIdx, for errors: its
+// snapshot, contest, selection and position (each omitted when negative)
+// and key (omitted when empty), joined by sep: '.' in the JSON encoding
+// ("CVR[0].CVRSnapshot[0].CVRContest[1].Rank"), '/' in the XML one.
+func recordPath(sep byte, cvrIdx, snap, contest, sel, pos int, key string) string {
+	b := []byte("CVR[" + strconv.Itoa(cvrIdx) + "]")
+	for _, part := range [...]struct {
+		name string
+		i    int
+	}{{"CVRSnapshot", snap}, {"CVRContest", contest}, {"CVRContestSelection", sel}, {"SelectionPosition", pos}} {
+		if part.i >= 0 {
+			b = append(b, sep)
+			b = append(b, part.name...)
+			b = append(b, '[')
+			b = strconv.AppendInt(b, int64(part.i), 10)
+			b = append(b, ']')
+		}
+	}
+	if key != "" {
+		b = append(b, sep)
+		b = append(b, key...)
+	}
+	return string(b)
+}
+
 // recErr locates a problem found after a record was read.
 type recErr struct {
 	field  string
@@ -405,7 +454,7 @@ func (em *emitter) build(n int, r *record, pathOf func(snap, contest, sel, pos i
 			return false, &recErr{field: pathOf(si, ci, -1, -1, "ContestId"), offset: ce.offset, err: fmt.Errorf("ContestId %q is not defined in the file's Election section", ce.id)}
 		}
 		found = true
-		cm := contestMarks(rec, t.index)
+		cm := rec.MarksFor(t.index)
 		for k := range ce.sels {
 			s := &ce.sels[k]
 			if s.noMark || s.id == "" {
@@ -434,7 +483,7 @@ func (em *emitter) build(n int, r *record, pathOf func(snap, contest, sel, pos i
 	for k := range rec.Contests {
 		cm := &rec.Contests[k]
 		cvr.SortMarks(cm.Marks)
-		cm.Marks = dedupe(cm.Marks)
+		cm.Marks = cvr.DedupeMarks(cm.Marks)
 	}
 	rec.ID = em.base + "(" + strconv.Itoa(n) + ")"
 	rec.SuppliedID = r.prePrinted
@@ -458,35 +507,6 @@ func newEmitter(src cvr.Source, e *election.Election, d *defs) (*emitter, error)
 		return nil, err
 	}
 	return &emitter{src: src, d: d, targets: targets, single: src.ContestID != "", base: filepath.Base(src.Path)}, nil
-}
-
-func contestMarks(rec *election.CVR, idx int32) *election.ContestMarks {
-	for k := range rec.Contests {
-		if rec.Contests[k].Contest == idx {
-			return &rec.Contests[k]
-		}
-	}
-	if len(rec.Contests) < cap(rec.Contests) {
-		rec.Contests = rec.Contests[:len(rec.Contests)+1]
-		cm := &rec.Contests[len(rec.Contests)-1]
-		cm.Contest, cm.Marks = idx, cm.Marks[:0]
-		return cm
-	}
-	rec.Contests = append(rec.Contests, election.ContestMarks{Contest: idx})
-	return &rec.Contests[len(rec.Contests)-1]
-}
-
-func dedupe(ms []election.Mark) []election.Mark {
-	if len(ms) < 2 {
-		return ms
-	}
-	out := ms[:1]
-	for _, m := range ms[1:] {
-		if m != out[len(out)-1] {
-			out = append(out, m)
-		}
-	}
-	return out
 }
 
 // budget fails reads once more than maxRecordBytes have been read since the

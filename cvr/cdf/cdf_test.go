@@ -1,7 +1,6 @@
 package cdf
 
 import (
-	"encoding/csv"
 	"errors"
 	"os"
 	"path/filepath"
@@ -12,43 +11,22 @@ import (
 
 	"github.com/canvass/canvass/cvr"
 	"github.com/canvass/canvass/election"
+	"github.com/canvass/canvass/internal/fixture"
 )
-
-func marksOf(e *election.Election, rec *election.CVR, idx int) []string {
-	ms, _ := rec.Marks(idx)
-	var out []string
-	for _, m := range ms {
-		name := "overvote"
-		if m.Choice >= 0 {
-			name = e.Contests[idx].Candidates[m.Choice].Name
-		}
-		out = append(out, string(rune('0'+m.Rank))+":"+name)
-	}
-	return out
-}
 
 // TestConversionMatchesRCTab compares every CVR of the two alias files with
 // RCTab's normalized export (conversions_from_cdf_expected.csv).
 func TestConversionMatchesRCTab(t *testing.T) {
-	_, srcs := loadFixture(t, "conversions_from_cdf")
+	fc := fixture.LoadConfig(t, "conversions_from_cdf")
 	e := &election.Election{}
 	var recs []*election.CVR
-	for _, s := range srcs {
-		recs = append(recs, collect(t, Read, s.Source, e)...)
+	for _, s := range fc.Sources {
+		recs = append(recs, fixture.Collect(t, Read, s.Source, e)...)
 	}
 	if len(e.Contests) != 1 {
 		t.Fatalf("contests = %d; both files define contest-001, which must be one contest", len(e.Contests))
 	}
-	f, err := os.Open(filepath.Join("..", "..", "testdata", "rctab", "conversions_from_cdf", "conversions_from_cdf_expected.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows = rows[1:]
+	rows := fixture.ExpectedConversion(t, "conversions_from_cdf")
 	if len(rows) != len(recs) || len(recs) != 30 {
 		t.Fatalf("records = %d, RCTab %d (want 30)", len(recs), len(rows))
 	}
@@ -139,11 +117,11 @@ func TestFixtures(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.fixture, func(t *testing.T) {
-			_, srcs := loadFixture(t, tc.fixture)
+			fc := fixture.LoadConfig(t, tc.fixture)
 			e := &election.Election{}
 			var recs []*election.CVR
-			for _, s := range srcs {
-				recs = append(recs, collect(t, Read, s.Source, e)...)
+			for _, s := range fc.Sources {
+				recs = append(recs, fixture.Collect(t, Read, s.Source, e)...)
 			}
 			if len(recs) != tc.ballots {
 				t.Errorf("ballots = %d, want %d", len(recs), tc.ballots)
@@ -169,7 +147,7 @@ func TestFixtures(t *testing.T) {
 			if rec == nil {
 				t.Fatalf("no record %s", tc.id)
 			}
-			if got := marksOf(e, rec, 0); !slices.Equal(got, tc.marks) {
+			if got := fixture.Names(e, rec, 0); !slices.Equal(got, tc.marks) {
 				t.Errorf("%s marks %q, want %q", tc.id, got, tc.marks)
 			}
 			if rec.Precinct != tc.precinct || rec.BallotStyle != tc.style {
@@ -183,7 +161,7 @@ func TestFixtures(t *testing.T) {
 // contests, with candidates from the Election section.
 func TestEveryContest(t *testing.T) {
 	e := &election.Election{}
-	recs := collect(t, Read, cvr.Source{Path: filepath.Join("..", "..", "testdata", "rctab", "unisyn_cvrs", "101-RCV-CVT_TEST_3_UNIOVS2103-2.xml")}, e)
+	recs := fixture.Collect(t, Read, cvr.Source{Path: fixture.Path(t, "unisyn_cvrs", "101-RCV-CVT_TEST_3_UNIOVS2103-2.xml")}, e)
 	if len(recs) != 35 || len(e.Contests) != 8 {
 		t.Fatalf("records %d contests %d, want 35 and 8", len(recs), len(e.Contests))
 	}
@@ -204,7 +182,7 @@ func TestEveryContest(t *testing.T) {
 			t.Fatalf("%s holds %d contests, want 8", r.ID, len(r.Contests))
 		}
 	}
-	if got := marksOf(e, recs[0], idx); !slices.Equal(got, []string{"1:Greg Smith", "2:Wendy McDonald", "3:Mel Bonham"}) {
+	if got := fixture.Names(e, recs[0], idx); !slices.Equal(got, []string{"1:Greg Smith", "2:Wendy McDonald", "3:Mel Bonham"}) {
 		t.Errorf("first record %q", got)
 	}
 	// The ballot measure's selections are its candidates.
@@ -273,12 +251,12 @@ func TestReadSemantics(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.src.Path = tc.path
 			e := &election.Election{}
-			recs := collect(t, Read, tc.src, e)
+			recs := fixture.Collect(t, Read, tc.src, e)
 			if len(recs) != len(tc.want) {
 				t.Fatalf("records %d, want %d", len(recs), len(tc.want))
 			}
 			for i, w := range tc.want {
-				if got := marksOf(e, recs[i], 0); !slices.Equal(got, w) {
+				if got := fixture.Names(e, recs[i], 0); !slices.Equal(got, w) {
 					t.Errorf("record %d: %q, want %q", i+1, got, w)
 				}
 			}

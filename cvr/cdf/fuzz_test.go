@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"errors"
 	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/canvass/canvass/cvr"
 	"github.com/canvass/canvass/election"
+	"github.com/canvass/canvass/internal/fixture"
 )
 
 func checkRecord(t *testing.T, e *election.Election, rec *election.CVR) {
@@ -46,7 +46,7 @@ func fuzzRead(t *testing.T, body []byte, contest string, isXML bool) {
 
 func seed(f *testing.F, paths ...string) {
 	for _, p := range paths {
-		b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "rctab", p))
+		b, err := os.ReadFile(fixture.Path(f, p))
 		if err != nil {
 			f.Fatal(err)
 		}

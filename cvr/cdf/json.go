@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 
 	"github.com/canvass/canvass/cvr"
@@ -15,19 +14,7 @@ import (
 // ReadJSON reads a CDF report in JSON. Read calls it for files that start
 // with '{'.
 func ReadJSON(src cvr.Source, e *election.Election, h cvr.Handler) error {
-	f, err := os.Open(src.Path)
-	if err != nil {
-		return &cvr.Error{Path: src.Path, Err: err}
-	}
-	defer f.Close()
-	d, err := jsonDefs(src.Path, f)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return &cvr.Error{Path: src.Path, Err: err}
-	}
-	return jsonCVRs(src, e, h, d, f)
+	return readTwice('{', src, e, h)
 }
 
 // jsonParser holds a scanner and the location being read.
@@ -127,21 +114,7 @@ func jsonDefs(path string, r io.Reader) (*defs, error) {
 					case "Candidate":
 						return p.forArray(func(j int) error {
 							cp := prefix + ".Candidate[" + strconv.Itoa(j) + "]"
-							var id, name string
-							err := p.forObject(func(key []byte) error {
-								var err error
-								switch string(key) {
-								case "@id":
-									p.at(cp + ".@id")
-									id, err = p.str()
-								case "Name":
-									p.at(cp + ".Name")
-									name, err = p.str()
-								default:
-									err = s.Skip()
-								}
-								return err
-							})
+							id, name, err := p.idAndName(cp)
 							if err == nil {
 								p.at(cp + ".@id")
 								err = d.addCandidate(id, name)
@@ -159,21 +132,7 @@ func jsonDefs(path string, r io.Reader) (*defs, error) {
 		case "GpUnit":
 			return p.forArray(func(i int) error {
 				gp := "GpUnit[" + strconv.Itoa(i) + "]"
-				var id, name string
-				err := p.forObject(func(key []byte) error {
-					var err error
-					switch string(key) {
-					case "@id":
-						p.at(gp + ".@id")
-						id, err = p.str()
-					case "Name":
-						p.at(gp + ".Name")
-						name, err = p.str()
-					default:
-						err = s.Skip()
-					}
-					return err
-				})
+				id, name, err := p.idAndName(gp)
 				if err == nil && id != "" {
 					d.gpUnits[id] = name
 				}
@@ -194,6 +153,26 @@ func jsonDefs(path string, r io.Reader) (*defs, error) {
 		return nil, &cvr.Error{Path: path, Field: "Election", Err: errors.New("no Election section; a CDF CastVoteRecordReport defines its contests and candidates in Election[]")}
 	}
 	return d, nil
+}
+
+// idAndName reads the "@id" and "Name" of the object at prefix (a Candidate
+// or a GpUnit), skipping its other keys.
+func (p *jsonParser) idAndName(prefix string) (id, name string, err error) {
+	err = p.forObject(func(key []byte) error {
+		var err error
+		switch string(key) {
+		case "@id":
+			p.at(prefix + ".@id")
+			id, err = p.str()
+		case "Name":
+			p.at(prefix + ".Name")
+			name, err = p.str()
+		default:
+			err = p.s.Skip()
+		}
+		return err
+	})
+	return id, name, err
 }
 
 func (d *defs) addCandidate(id, name string) error {
@@ -373,24 +352,7 @@ func (l *jloc) String() string {
 }
 
 func jsonPath(cvrIdx, snap, contest, sel, pos int, key string) string {
-	b := []byte("CVR[" + strconv.Itoa(cvrIdx) + "]")
-	if snap >= 0 {
-		b = append(b, ".CVRSnapshot["+strconv.Itoa(snap)+"]"...)
-	}
-	if contest >= 0 {
-		b = append(b, ".CVRContest["+strconv.Itoa(contest)+"]"...)
-	}
-	if sel >= 0 {
-		b = append(b, ".CVRContestSelection["+strconv.Itoa(sel)+"]"...)
-	}
-	if pos >= 0 {
-		b = append(b, ".SelectionPosition["+strconv.Itoa(pos)+"]"...)
-	}
-	if key != "" {
-		b = append(b, '.')
-		b = append(b, key...)
-	}
-	return string(b)
+	return recordPath('.', cvrIdx, snap, contest, sel, pos, key)
 }
 
 func (p *jsonParser) checkSize(r *record) error {

@@ -27,12 +27,7 @@ func CandidateTokens(src cvr.Source, c *election.Contest) (map[election.Choice]s
 	if _, err := f.Seek(0, 0); err != nil {
 		return nil, &cvr.Error{Path: src.Path, Err: err}
 	}
-	var d *defs
-	if first == '<' {
-		d, err = xmlDefs(src.Path, f)
-	} else {
-		d, err = jsonDefs(src.Path, f)
-	}
+	d, err := readDefs(first, src.Path, f)
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package cdf
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"github.com/canvass/canvass/cvr"
 	"github.com/canvass/canvass/cvr/dominion"
 	"github.com/canvass/canvass/election"
+	"github.com/canvass/canvass/internal/fixture"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -22,7 +24,7 @@ import (
 // enough to rebuild their CVRs for the writer test (the real ES&S reader
 // lives in package ess). Cells hold a candidate name, the skipped-rank
 // label, the overvote label or the undeclared write-in label.
-func readESS(t *testing.T, s fixtureSource, ranks int, contestName string, e *election.Election) []*election.CVR {
+func readESS(t *testing.T, s fixture.Source, ranks int, contestName string, e *election.Election) []*election.CVR {
 	t.Helper()
 	x, err := excelize.OpenFile(s.Path)
 	if err != nil {
@@ -46,21 +48,22 @@ func readESS(t *testing.T, s fixtureSource, ranks int, contestName string, e *el
 		}
 		return strings.TrimSpace(row[col-1])
 	}
+	firstCol, firstRow := cmp.Or(s.FirstVoteColumn, 4), cmp.Or(s.FirstVoteRow, 2)
 	var out []*election.CVR
-	for r := s.firstRow - 1; r < len(rows); r++ {
+	for r := firstRow - 1; r < len(rows); r++ {
 		row := rows[r]
 		rec := &election.CVR{
-			ID:       filepath.Base(s.Path) + "-" + strconv.Itoa(r-s.firstRow+2),
+			ID:       filepath.Base(s.Path) + "-" + strconv.Itoa(r-firstRow+2),
 			Source:   s.Path,
-			Precinct: cell(row, s.precCol),
-			Batch:    cell(row, s.batch),
+			Precinct: cell(row, s.PrecinctColumn),
+			Batch:    cell(row, s.BatchColumn),
 			Contests: []election.ContestMarks{{Contest: idx}},
 		}
 		for k := 0; k < ranks; k++ {
-			v := cell(row, s.firstCol+k)
+			v := cell(row, firstCol+k)
 			var ch election.Choice
 			switch {
-			case v == "" || v == s.skipped:
+			case v == "" || v == s.UndervoteLabel:
 				continue
 			case v == s.OvervoteLabel:
 				ch = election.Overvote
@@ -156,7 +159,7 @@ var generatedLine = regexp.MustCompile(`(?m)^  "GeneratedDate" : .*$`)
 // RCTab's, as parsed JSON (GeneratedDate and generatedBy ignored) and byte
 // for byte.
 func TestWriteMatchesRCTab(t *testing.T) {
-	root := filepath.Join("..", "..", "testdata", "rctab")
+	root := fixture.Root(t)
 	matches, err := filepath.Glob(filepath.Join(root, "*", "*_expected_cdf_cvr.json"))
 	if err != nil || len(matches) < 14 {
 		t.Fatalf("expected CDF files: %d (%v)", len(matches), err)
@@ -164,7 +167,8 @@ func TestWriteMatchesRCTab(t *testing.T) {
 	for _, m := range matches {
 		name := filepath.Base(filepath.Dir(m))
 		t.Run(name, func(t *testing.T) {
-			cfg, srcs := loadFixture(t, name)
+			cfg := fixture.LoadConfig(t, name)
+			srcs := cfg.Sources
 			want, err := os.ReadFile(m)
 			if err != nil {
 				t.Fatal(err)
@@ -182,15 +186,15 @@ func TestWriteMatchesRCTab(t *testing.T) {
 			var extra []string
 			for si, s := range srcs {
 				var recs []*election.CVR
-				switch s.provider {
+				switch s.Provider {
 				case "cdf":
-					recs = collect(t, Read, s.Source, e)
+					recs = fixture.Collect(t, Read, s.Source, e)
 				case "dominion":
-					recs = collect(t, dominion.Read, s.Source, e)
+					recs = fixture.Collect(t, dominion.Read, s.Source, e)
 				case "ess":
-					recs = readESS(t, s, atoiOr(cfg.Rules.MaxRankingsAllowed, 3), cfg.OutputSettings.ContestName, e)
+					recs = readESS(t, s, cfg.IntRule("maxRankingsAllowed", 3), cfg.ContestName, e)
 				default:
-					t.Fatalf("provider %q", s.provider)
+					t.Fatalf("provider %q", s.Provider)
 				}
 				for range recs {
 					srcOf = append(srcOf, si)
@@ -206,7 +210,7 @@ func TestWriteMatchesRCTab(t *testing.T) {
 			c := e.Contests[0]
 			tokens := make([]map[election.Choice]string, len(srcs))
 			for si, s := range srcs {
-				switch s.provider {
+				switch s.Provider {
 				case "cdf":
 					tokens[si], err = CandidateTokens(s.Source, c)
 				case "dominion":
@@ -225,10 +229,10 @@ func TestWriteMatchesRCTab(t *testing.T) {
 				Contest:         c,
 				ContestIndex:    0,
 				ExtraCandidates: extra,
-				ContestName:     cfg.OutputSettings.ContestName,
-				Jurisdiction:    cfg.OutputSettings.ContestJurisdiction,
+				ContestName:     cfg.ContestName,
+				Jurisdiction:    cfg.Jurisdiction,
 				Generated:       generated,
-				Precincts:       cfg.OutputSettings.TabulateByPrecinct,
+				Precincts:       cfg.TabulateByPrecinct,
 				Rounds:          rounds,
 				Allocations: func(i, round int) ([]Allocation, bool) {
 					return alloc[i][round-1], true
@@ -294,20 +298,9 @@ func roundTrip(t *testing.T, report []byte, r *Report, cvrs []*election.CVR) {
 		t.Fatal(err)
 	}
 	e := &election.Election{}
-	back := collect(t, Read, cvr.Source{Path: path, ContestID: orDefault(r.ContestName, r.Contest.Name), OvervoteLabel: "overvote"}, e)
+	back := fixture.Collect(t, Read, cvr.Source{Path: path, ContestID: orDefault(r.ContestName, r.Contest.Name), OvervoteLabel: "overvote"}, e)
 	if len(back) != len(cvrs) {
 		t.Fatalf("read back %d CVRs, wrote %d", len(back), len(cvrs))
-	}
-	names := func(c *election.Contest, ms []election.Mark) []string {
-		var out []string
-		for _, m := range ms {
-			n := "overvote"
-			if m.Choice >= 0 {
-				n = c.Candidates[m.Choice].Name
-			}
-			out = append(out, strconv.Itoa(int(m.Rank))+":"+n)
-		}
-		return out
 	}
 	for i, rec := range cvrs {
 		ms, _ := rec.Marks(int(r.ContestIndex))
@@ -315,7 +308,7 @@ func roundTrip(t *testing.T, report []byte, r *Report, cvrs []*election.CVR) {
 		if !ok {
 			t.Fatalf("read-back CVR %d lacks the contest", i)
 		}
-		want, got := names(r.Contest, ms), names(e.Contests[0], bms)
+		want, got := fixture.MarkNames(r.Contest, ms), fixture.MarkNames(e.Contests[0], bms)
 		if strings.Join(want, "|") != strings.Join(got, "|") {
 			t.Fatalf("CVR %s read back as %q, was %q", rec.ID, got, want)
 		}

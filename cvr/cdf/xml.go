@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 
@@ -82,19 +81,7 @@ type xGpUnit struct {
 // ReadXML reads a CDF report in XML. Read calls it for files that start
 // with '<'.
 func ReadXML(src cvr.Source, e *election.Election, h cvr.Handler) error {
-	f, err := os.Open(src.Path)
-	if err != nil {
-		return &cvr.Error{Path: src.Path, Err: err}
-	}
-	defer f.Close()
-	d, err := xmlDefs(src.Path, f)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return &cvr.Error{Path: src.Path, Err: err}
-	}
-	return xmlCVRs(src, e, h, d, f)
+	return readTwice('<', src, e, h)
 }
 
 // xmlReader walks the children of the report's root element.
@@ -265,24 +252,7 @@ func xmlDefs(path string, r io.Reader) (*defs, error) {
 }
 
 func xmlPath(cvrIdx, snap, contest, sel, pos int, key string) string {
-	b := []byte("CVR[" + strconv.Itoa(cvrIdx) + "]")
-	if snap >= 0 {
-		b = append(b, "/CVRSnapshot["+strconv.Itoa(snap)+"]"...)
-	}
-	if contest >= 0 {
-		b = append(b, "/CVRContest["+strconv.Itoa(contest)+"]"...)
-	}
-	if sel >= 0 {
-		b = append(b, "/CVRContestSelection["+strconv.Itoa(sel)+"]"...)
-	}
-	if pos >= 0 {
-		b = append(b, "/SelectionPosition["+strconv.Itoa(pos)+"]"...)
-	}
-	if key != "" {
-		b = append(b, '/')
-		b = append(b, key...)
-	}
-	return string(b)
+	return recordPath('/', cvrIdx, snap, contest, sel, pos, key)
 }
 
 // xmlRank parses a Rank element; empty means not given.

@@ -15,19 +15,16 @@
 package clearballot
 
 import (
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/canvass/canvass/cvr"
-	"github.com/canvass/canvass/cvr/generic/csvscan"
 	"github.com/canvass/canvass/election"
+	"github.com/canvass/canvass/internal/csvscan"
 )
 
 func init() { cvr.Register("clearBallot", Read) }
@@ -57,16 +54,9 @@ const (
 // The record passed to h, and its slices, are reused for the next ballot.
 // On error nothing read from the file remains in e.
 func Read(src cvr.Source, e *election.Election, h cvr.Handler) error {
-	if src.Path == "" {
-		return &cvr.Error{Path: "(no filePath)", Err: errors.New("no Clear Ballot CVR file given; set filePath")}
-	}
-	f, err := os.Open(src.Path)
+	f, err := cvr.OpenFile(src, "Clear Ballot")
 	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		return &cvr.Error{Path: src.Path, Err: fmt.Errorf("cannot open the Clear Ballot CVR file: %w; check filePath", err)}
+		return err
 	}
 	defer f.Close()
 	return ReadFrom(f, src, e, h)
@@ -75,10 +65,10 @@ func Read(src cvr.Source, e *election.Election, h cvr.Handler) error {
 // ReadFrom is Read for an already open file; src.Path names it in errors
 // and in the computed record IDs.
 func ReadFrom(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler) error {
-	snap := takeSnapshot(e)
+	snap := cvr.TakeSnapshot(e)
 	err := read(r, src, e, h, &snap)
 	if err != nil {
-		snap.restore()
+		snap.Restore()
 	}
 	return err
 }
@@ -113,7 +103,7 @@ func parseHeader(h string) (header, string) {
 	c.contest = f[1]
 	rank, err := strconv.Atoi(f[2])
 	if err != nil || rank < 1 || rank > MaxRank {
-		return header{}, fmt.Sprintf("rank %s is not a whole number from 1 to %d; expected Choice_<n>_<x>:<contest>:<rank>:Vote For <n>:<candidate>:<party>", quote(f[2]), MaxRank)
+		return header{}, fmt.Sprintf("rank %s is not a whole number from 1 to %d; expected Choice_<n>_<x>:<contest>:<rank>:Vote For <n>:<candidate>:<party>", cvr.Quote(f[2]), MaxRank)
 	}
 	c.rank = rank
 	if v, ok := strings.CutPrefix(f[3], "Vote For "); ok {
@@ -123,34 +113,19 @@ func parseHeader(h string) (header, string) {
 	return c, ""
 }
 
-func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap *snapshot) error {
+func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap *cvr.Snapshot) error {
 	path := src.Path
 	fail := func(row int, field string, format string, args ...any) error {
 		return &cvr.Error{Path: path, Row: row, Field: field, Err: fmt.Errorf(format, args...)}
 	}
 	sc := csvscan.NewScanner(r, csvscan.Limits{MaxField: cvr.MaxFieldBytes, MaxFields: maxColumns, MaxRecord: 256 << 20})
-	scanErr := func(err error) error {
-		line, col, _ := csvscan.Position(err)
-		field := ""
-		if col > 0 {
-			field = fmt.Sprintf("column %d", col)
-		}
-		if errors.Is(err, csvscan.ErrTooLarge) {
-			return &cvr.Error{Path: path, Row: line, Field: field, Err: fmt.Errorf("%w: %s", cvr.ErrTooLarge, err)}
-		}
-		var se *csvscan.SyntaxError
-		if errors.As(err, &se) {
-			return &cvr.Error{Path: path, Row: line, Field: field, Err: fmt.Errorf("not a valid CSV file: %s", err)}
-		}
-		return &cvr.Error{Path: path, Err: fmt.Errorf("reading the file: %w", err)}
-	}
 
 	hdr, err := sc.Next()
 	if err == io.EOF {
 		return fail(0, "", "not a Clear Ballot CVR file: it is empty; expected a header row (RowNumber,BoxID,...,Choice_1_1:...)")
 	}
 	if err != nil {
-		return scanErr(err)
+		return cvr.CSVError(path, err)
 	}
 	hdrLine := sc.Line()
 	fixed := map[string]int{}
@@ -158,7 +133,7 @@ func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap
 	var parsed []header
 	var heads []int // indexes of choice columns
 	for i, b := range hdr {
-		name := string(trim(b))
+		name := string(cvr.JavaTrim(b))
 		if !strings.HasPrefix(name, "Choice_") {
 			if _, dup := fixed[name]; !dup {
 				fixed[name] = i
@@ -167,7 +142,7 @@ func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap
 		}
 		f := strings.SplitN(name, ":", 3)
 		if len(f) < 2 {
-			return fail(hdrLine, columnName(i, name), "choice column header has no contest; expected Choice_<n>_<x>:<contest>:<rank>:Vote For <n>:<candidate>:<party>")
+			return fail(hdrLine, cvr.ColumnName(i, name), "choice column header has no contest; expected Choice_<n>_<x>:<contest>:<rank>:Vote For <n>:<candidate>:<party>")
 		}
 		if !slices.Contains(contests, f[1]) {
 			contests = append(contests, f[1])
@@ -191,19 +166,19 @@ func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap
 		contestID = contests[0]
 	}
 	if !slices.Contains(contests, contestID) {
-		return fail(hdrLine, "", "contest %s is not in the file; set contestId to one of %s", quote(contestID), quoteList(contests))
+		return fail(hdrLine, "", "contest %s is not in the file; set contestId to one of %s", cvr.Quote(contestID), quoteList(contests))
 	}
 
 	contest, ci, err := cvr.ContestFor(src, e, contestID, contestID)
 	if err != nil {
 		return fail(0, "", "%v", err)
 	}
-	snap.contest(contest, int(ci))
-	if err := declare(contest, src.Candidates); err != nil {
+	snap.Track(contest, int(ci))
+	if err := cvr.DeclareCandidates(contest, src.Candidates); err != nil {
 		return fail(0, "", "%v", err)
 	}
-	created := int(ci) >= snap.contests
-	ch := newChoices(contest, src.Candidates != nil)
+	created := snap.Created(int(ci))
+	ch := cvr.NewChoices(contest, src.Candidates != nil)
 
 	var cols []choiceColumn
 	type key struct {
@@ -216,23 +191,23 @@ func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap
 		if parsed[k].contest != contestID {
 			continue
 		}
-		name := string(trim(hdr[i]))
+		name := string(cvr.JavaTrim(hdr[i]))
 		p, msg := parseHeader(name)
 		if msg != "" {
-			return fail(hdrLine, columnName(i, name), "%s", msg)
+			return fail(hdrLine, cvr.ColumnName(i, name), "%s", msg)
 		}
 		if prev, dup := seen[key{p.rank, p.candidate}]; dup {
-			return fail(hdrLine, columnName(i, name), "candidate %s has a second column for rank %d (the first is column %d); expected one column per rank and candidate", quote(p.candidate), p.rank, prev+1)
+			return fail(hdrLine, cvr.ColumnName(i, name), "candidate %s has a second column for rank %d (the first is column %d); expected one column per rank and candidate", cvr.Quote(p.candidate), p.rank, prev+1)
 		}
 		seen[key{p.rank, p.candidate}] = i
 		maxRank, voteFor = max(maxRank, p.rank), max(voteFor, p.voteFor)
 		col := choiceColumn{index: i, header: name, rank: int32(p.rank), name: p.candidate}
 		if src.UndeclaredWriteInLabel != "" && p.candidate == src.UndeclaredWriteInLabel {
-			col.choice, col.ok = ch.writeIn(), true
+			col.choice, col.ok = ch.WriteIn(), true
 		} else {
-			c, ok, err := ch.lookup(p.candidate)
+			c, ok, err := ch.Lookup(p.candidate)
 			if err != nil {
-				return fail(hdrLine, columnName(i, name), "%v", err)
+				return fail(hdrLine, cvr.ColumnName(i, name), "%v", err)
 			}
 			col.choice, col.ok = c, ok
 		}
@@ -254,29 +229,19 @@ func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap
 		marks   []election.Mark
 		idBuf   = []byte(filepath.Base(path) + "-")
 		prefix  = len(idBuf)
-		strs    = make(map[string]string)
+		strs    = cvr.NewInterner()
 		ordinal int
 	)
-	intern := func(b []byte) string {
-		if s, ok := strs[string(b)]; ok {
-			return s
-		}
-		s := string(b)
-		if len(strs) < 1<<16 {
-			strs[s] = s
-		}
-		return s
-	}
 	for {
 		f, err := sc.Next()
 		if err == io.EOF {
 			return nil
 		}
 		if err != nil {
-			return scanErr(err)
+			return cvr.CSVError(path, err)
 		}
 		row := sc.Line()
-		if blankRecord(f) {
+		if cvr.BlankRecord(f) {
 			// A line of empty fields (",,,,", as spreadsheets export
 			// formatted empty rows) is not a ballot.
 			continue
@@ -290,28 +255,28 @@ func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap
 			col := &cols[k]
 			cell := f[col.index]
 			if len(cell) != 1 || cell[0] != '1' {
-				if t := trim(cell); len(t) == 0 || len(t) == 1 && t[0] == '0' {
+				if t := cvr.JavaTrim(cell); len(t) == 0 || len(t) == 1 && t[0] == '0' {
 					continue
 				} else if len(t) != 1 || t[0] != '1' {
-					return fail(row, columnName(col.index, col.header), "cell is %s; expected 1 (marked) or 0 (not marked)", quote(string(t)))
+					return fail(row, cvr.ColumnName(col.index, col.header), "cell is %s; expected 1 (marked) or 0 (not marked)", cvr.Quote(string(t)))
 				}
 			}
 			if !col.ok {
-				return fail(row, columnName(col.index, col.header), "%w: %s is not a declared candidate; add it (or an alias) to the candidates, or set it as the undeclared write-in label", cvr.ErrUnknownCandidate, quote(col.name))
+				return fail(row, cvr.ColumnName(col.index, col.header), "%w: %s is not a declared candidate; add it (or an alias) to the candidates, or set it as the undeclared write-in label", cvr.ErrUnknownCandidate, cvr.Quote(col.name))
 			}
 			marks = append(marks, election.Mark{Rank: col.rank, Choice: col.choice})
 		}
-		sortMarks(marks)
+		cvr.SortMarks(marks)
 
 		idBuf = strconv.AppendInt(idBuf[:prefix], int64(ordinal), 10)
 		rec = election.CVR{
 			ID:          string(idBuf),
 			SuppliedID:  string(get(f, colBallotID)),
 			Source:      path,
-			Tabulator:   intern(get(f, colScanComputer)),
-			Batch:       intern(get(f, colBoxID)),
-			Precinct:    intern(get(f, colPrecinctID)),
-			BallotStyle: intern(get(f, colBallotStyle)),
+			Tabulator:   strs.Intern(get(f, colScanComputer)),
+			Batch:       strs.Intern(get(f, colBoxID)),
+			Precinct:    strs.Intern(get(f, colPrecinctID)),
+			BallotStyle: strs.Intern(get(f, colBallotStyle)),
 		}
 		cms[0] = election.ContestMarks{Contest: ci, Marks: marks}
 		rec.Contests = cms[:]
@@ -319,28 +284,6 @@ func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap
 			return err
 		}
 	}
-}
-
-// sortMarks orders marks by rank, then choice, without allocating.
-func sortMarks(ms []election.Mark) {
-	for i := 1; i < len(ms); i++ {
-		m := ms[i]
-		j := i
-		for j > 0 && (ms[j-1].Rank > m.Rank || ms[j-1].Rank == m.Rank && ms[j-1].Choice > m.Choice) {
-			ms[j] = ms[j-1]
-			j--
-		}
-		ms[j] = m
-	}
-}
-
-// columnName names a 0-based column for errors: its 1-based number and
-// header.
-func columnName(i int, header string) string {
-	if header == "" {
-		return fmt.Sprintf("column %d", i+1)
-	}
-	return fmt.Sprintf("column %d %s", i+1, quote(header))
 }
 
 func quoteList(ss []string) string {
@@ -351,17 +294,7 @@ func quoteList(ss []string) string {
 			q = append(q, fmt.Sprintf("and %d more", len(ss)-show))
 			break
 		}
-		q = append(q, quote(s))
+		q = append(q, cvr.Quote(s))
 	}
 	return strings.Join(q, ", ")
-}
-
-// blankRecord reports whether every field of a record is empty or spaces.
-func blankRecord(f [][]byte) bool {
-	for _, b := range f {
-		if len(trim(b)) > 0 {
-			return false
-		}
-	}
-	return true
 }

@@ -12,43 +12,24 @@ import (
 
 	"github.com/canvass/canvass/cvr"
 	"github.com/canvass/canvass/election"
+	"github.com/canvass/canvass/internal/fixture"
 )
 
-func TestRegistered(t *testing.T) {
-	r, err := cvr.Lookup("clearBallot")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if fmt.Sprintf("%p", r) != fmt.Sprintf("%p", cvr.Reader(Read)) {
-		t.Error("clearBallot is registered to another function")
-	}
-}
-
-func describe(c *election.Contest, ms []election.Mark) string {
-	var parts []string
-	for _, m := range ms {
-		name := "overvote"
-		if m.Choice >= 0 {
-			name = c.Candidates[m.Choice].Name
-		}
-		parts = append(parts, fmt.Sprintf("%d:%s", m.Rank, name))
-	}
-	return strings.Join(parts, " ")
-}
+func TestRegistered(t *testing.T) { fixture.CheckRegistered(t, "clearBallot", Read) }
 
 // TestKansasPrimary reads RCTab's clear_ballot_kansas_primary fixture and
 // checks it against the expected report and against cells read by eye.
 func TestKansasPrimary(t *testing.T) {
 	const name = "clear_ballot_kansas_primary"
-	fc := loadConfig(t, name)
-	if fc.Providers[0] != "clearBallot" {
-		t.Fatalf("provider %q", fc.Providers[0])
+	fc := fixture.LoadConfig(t, name)
+	if fc.Sources[0].Provider != "clearBallot" {
+		t.Fatalf("provider %q", fc.Sources[0].Provider)
 	}
-	e, ballots, err := readAll(t, Read, fc.Sources[0])
+	e, ballots, err := fixture.ReadAll(t, Read, fc.Sources[0].Source)
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkAgainstReport(t, name, fc, e, ballots)
+	fixture.CheckReport(t, fc, e, ballots)
 	c := e.Contests[0]
 	if c.ID != "Democratic Primary" || c.Ranks != 5 || c.VoteFor != 1 {
 		t.Errorf("contest %q ranks %d vote for %d", c.ID, c.Ranks, c.VoteFor)
@@ -66,7 +47,7 @@ func TestKansasPrimary(t *testing.T) {
 	}
 	for _, tt := range tests {
 		b := ballots[tt.i]
-		if got := describe(c, b.marks); got != tt.marks {
+		if got := fixture.Describe(c, b.Marks); got != tt.marks {
 			t.Errorf("ballot %d: %q, want %q", tt.i, got, tt.marks)
 		}
 		wantID := fmt.Sprintf("clear_ballot_kansas_primary.cvr.csv-%d", tt.i+1)
@@ -144,7 +125,7 @@ func TestCases(t *testing.T) {
 			e := &election.Election{}
 			var got []string
 			err := ReadFrom(strings.NewReader(tt.in), tt.src, e, func(rec *election.CVR) error {
-				got = append(got, describe(e.Contests[rec.Contests[0].Contest], rec.Contests[0].Marks))
+				got = append(got, fixture.Describe(e.Contests[rec.Contests[0].Contest], rec.Contests[0].Marks))
 				return nil
 			})
 			if tt.errMsg != "" {
@@ -192,7 +173,7 @@ func TestMissingFile(t *testing.T) {
 // FuzzClearBallot checks that no input panics the reader and that every
 // failure is a *cvr.Error that leaves the election untouched.
 func FuzzClearBallot(f *testing.F) {
-	b, err := os.ReadFile(filepath.Join(fixtures, "clear_ballot_kansas_primary", "clear_ballot_kansas_primary.cvr.csv"))
+	b, err := os.ReadFile(fixture.Path(f, "clear_ballot_kansas_primary", "clear_ballot_kansas_primary.cvr.csv"))
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -214,15 +195,7 @@ func FuzzClearBallot(f *testing.F) {
 			}
 			return nil
 		})
-		if err != nil {
-			var ce *cvr.Error
-			if !errors.As(err, &ce) {
-				t.Fatalf("error %v is %T, not *cvr.Error", err, err)
-			}
-			if len(e.Contests) != 0 {
-				t.Fatal("failed read changed the election")
-			}
-		}
+		fixture.CheckFailedRead(t, err, e)
 	})
 }
 

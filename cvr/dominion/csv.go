@@ -195,23 +195,12 @@ func readCSV(src cvr.Source, e *election.Election, h cvr.Handler, r io.Reader) e
 			continue
 		}
 		selected++
-		var ec *election.Contest
-		var idx int32
-		if src.Candidates != nil {
-			var err error
-			ec, idx, err = cvr.ContestFor(src, e, c.name, c.name)
-			if err != nil {
-				return &cvr.Error{Path: path, Row: 2, Field: c.header, Err: fmt.Errorf("declared candidates: %w", err)}
-			}
-			if src.UndeclaredWriteInLabel != "" {
-				ec.WriteIn()
-			}
-		} else if found, i, ok := e.Contest(c.name); ok {
-			ec, idx = found, int32(i)
-		} else {
-			ec = &election.Contest{ID: c.name, Name: c.name}
-			e.Contests = append(e.Contests, ec)
-			idx = int32(len(e.Contests) - 1)
+		ec, idx, err := cvr.ContestFor(src, e, c.name, c.name)
+		if err != nil { // only declared candidates can clash
+			return &cvr.Error{Path: path, Row: 2, Field: c.header, Err: fmt.Errorf("declared candidates: %w", err)}
+		}
+		if src.Candidates != nil && src.UndeclaredWriteInLabel != "" {
+			ec.WriteIn()
 		}
 		if ec.VoteFor == 0 {
 			ec.VoteFor = c.voteFor
@@ -321,7 +310,7 @@ func readCSV(src cvr.Source, e *election.Election, h cvr.Handler, r io.Reader) e
 			if c.slot < 0 {
 				continue
 			}
-			cm := csvContestMarks(&rec, c.slot)
+			cm := rec.MarksFor(c.slot)
 			cm.Marks = append(cm.Marks, election.Mark{Rank: colDef.rank, Choice: colDef.choice})
 		}
 		emit := src.ContestID == ""
@@ -330,9 +319,9 @@ func readCSV(src cvr.Source, e *election.Election, h cvr.Handler, r io.Reader) e
 				continue
 			}
 			emit = true
-			cm := csvContestMarks(&rec, c.slot)
+			cm := rec.MarksFor(c.slot)
 			cvr.SortMarks(cm.Marks)
-			cm.Marks = dedupe(cm.Marks)
+			cm.Marks = cvr.DedupeMarks(cm.Marks)
 		}
 		if !emit {
 			continue
@@ -352,22 +341,6 @@ func contestHeaderField(c *csvContest, col csvColumn, choiceRow []string, i int)
 		choice = choiceRow[i]
 	}
 	return c.name + " / " + choice
-}
-
-func csvContestMarks(rec *election.CVR, idx int32) *election.ContestMarks {
-	for k := range rec.Contests {
-		if rec.Contests[k].Contest == idx {
-			return &rec.Contests[k]
-		}
-	}
-	if len(rec.Contests) < cap(rec.Contests) {
-		rec.Contests = rec.Contests[:len(rec.Contests)+1]
-		cm := &rec.Contests[len(rec.Contests)-1]
-		cm.Contest, cm.Marks = idx, cm.Marks[:0]
-		return cm
-	}
-	rec.Contests = append(rec.Contests, election.ContestMarks{Contest: idx})
-	return &rec.Contests[len(rec.Contests)-1]
 }
 
 // csvChoice maps a choice name from row 3 to a choice of c.

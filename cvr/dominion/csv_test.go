@@ -10,6 +10,7 @@ import (
 
 	"github.com/canvass/canvass/cvr"
 	"github.com/canvass/canvass/election"
+	"github.com/canvass/canvass/internal/fixture"
 )
 
 func TestCSV(t *testing.T) {
@@ -80,7 +81,7 @@ func TestCSV(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			e := &election.Election{}
-			recs := collect(t, ReadCSV, tc.src, e)
+			recs := fixture.Collect(t, ReadCSV, tc.src, e)
 			var got []string
 			for _, c := range e.Contests {
 				got = append(got, c.ID)
@@ -114,7 +115,7 @@ func TestCSV(t *testing.T) {
 					if _, ok := r.Marks(idx); !ok {
 						t.Errorf("record %s lacks %s", r.ID, cname)
 					}
-					if got := names(e, r, idx); !slices.Equal(got, marks) {
+					if got := fixture.Names(e, r, idx); !slices.Equal(got, marks) {
 						t.Errorf("record %s %s = %q, want %q", r.ID, cname, got, marks)
 					}
 				}
@@ -125,7 +126,7 @@ func TestCSV(t *testing.T) {
 		})
 	}
 	e := &election.Election{}
-	collect(t, ReadCSV, cvr.Source{Path: "testdata/dominion_irv.csv"}, e)
+	fixture.Collect(t, ReadCSV, cvr.Source{Path: "testdata/dominion_irv.csv"}, e)
 	if c := e.Contests[0]; c.Ranks != 3 || c.VoteFor != 1 {
 		t.Errorf("IRV contest shape %d ranks, vote for %d; want 3 and 1", c.Ranks, c.VoteFor)
 	}

@@ -202,23 +202,15 @@ func prepareContests(src cvr.Source, e *election.Election, m *manifests) ([]*slo
 	var slots []*slot
 	for _, mc := range chosen {
 		sl := &slot{mc: mc, byID: map[int64]election.Choice{}, declared: src.Candidates != nil, uwi: uwi, hasUWI: hasUWI}
-		if src.Candidates != nil {
-			c, idx, err := cvr.ContestFor(src, e, mc.idText, mc.name)
-			if err != nil {
-				return nil, &cvr.Error{Path: manifestPath, Err: fmt.Errorf("declared candidates: %w", err)}
-			}
-			sl.contest, sl.index = c, idx
-			if src.UndeclaredWriteInLabel != "" {
-				// RCTab counts the undeclared write-in as a candidate
-				// whenever a label is configured.
-				c.WriteIn()
-			}
-		} else if c, idx, ok := e.Contest(mc.idText); ok {
-			sl.contest, sl.index = c, int32(idx)
-		} else {
-			c := &election.Contest{ID: mc.idText, Name: mc.name}
-			e.Contests = append(e.Contests, c)
-			sl.contest, sl.index = c, int32(len(e.Contests)-1)
+		c, idx, err := cvr.ContestFor(src, e, mc.idText, mc.name)
+		if err != nil { // only declared candidates can clash
+			return nil, &cvr.Error{Path: manifestPath, Err: fmt.Errorf("declared candidates: %w", err)}
+		}
+		sl.contest, sl.index = c, idx
+		if sl.declared && src.UndeclaredWriteInLabel != "" {
+			// RCTab counts the undeclared write-in as a candidate
+			// whenever a label is configured.
+			c.WriteIn()
 		}
 		if sl.contest.VoteFor == 0 {
 			sl.contest.VoteFor = mc.voteFor

@@ -1,7 +1,6 @@
 package dominion
 
 import (
-	"encoding/csv"
 	"errors"
 	"os"
 	"path/filepath"
@@ -13,24 +12,15 @@ import (
 
 	"github.com/canvass/canvass/cvr"
 	"github.com/canvass/canvass/election"
+	"github.com/canvass/canvass/internal/fixture"
 )
 
-func byID(recs []election.CVR) map[string]election.CVR {
+func byID(recs []*election.CVR) map[string]election.CVR {
 	m := map[string]election.CVR{}
 	for _, r := range recs {
-		m[r.ID] = r
+		m[r.ID] = *r
 	}
 	return m
-}
-
-// names renders the marks of contest idx as "rank:name" strings.
-func names(e *election.Election, rec election.CVR, idx int) []string {
-	ms, _ := rec.Marks(idx)
-	var out []string
-	for _, m := range ms {
-		out = append(out, string(rune('0'+m.Rank))+":"+e.Contests[idx].Candidates[m.Choice].Name)
-	}
-	return out
 }
 
 // TestConversionMatchesRCTab compares every ballot of the Alaska export with
@@ -38,23 +28,14 @@ func names(e *election.Election, rec election.CVR, idx int) []string {
 // tabulator, batch, vendor id, precinct portion and the candidates at each
 // rank.
 func TestConversionMatchesRCTab(t *testing.T) {
-	srcs := fixtureSources(t, "conversions_from_dominion")
+	src := fixture.LoadConfig(t, "conversions_from_dominion").Sources[0].Source
 	e := &election.Election{}
-	recs := collect(t, Read, srcs[0], e)
+	recs := fixture.Collect(t, Read, src, e)
 	if len(e.Contests) != 1 {
 		t.Fatalf("contests = %d, want 1", len(e.Contests))
 	}
 	c := e.Contests[0]
-	f, err := os.Open(filepath.Join("..", "..", "testdata", "rctab", "conversions_from_dominion", "conversions_from_dominion_expected.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows = rows[1:]
+	rows := fixture.ExpectedConversion(t, "conversions_from_dominion")
 	if len(rows) != len(recs) || len(recs) != 1000 {
 		t.Fatalf("read %d records, RCTab has %d (want 1000)", len(recs), len(rows))
 	}
@@ -130,9 +111,9 @@ func TestFixtures(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.fixture, func(t *testing.T) {
-			src := fixtureSources(t, tc.fixture)[0]
+			src := fixture.LoadConfig(t, tc.fixture).Sources[0].Source
 			e := &election.Election{}
-			recs := collect(t, Read, src, e)
+			recs := fixture.Collect(t, Read, src, e)
 			if len(recs) != tc.ballots {
 				t.Errorf("ballots = %d, want %d", len(recs), tc.ballots)
 			}
@@ -169,8 +150,8 @@ func TestFixtures(t *testing.T) {
 			if !ok {
 				t.Fatalf("no record %s", tc.id)
 			}
-			if tc.marks != nil && !slices.Equal(names(e, rec, 0), tc.marks) {
-				t.Errorf("%s marks = %q, want %q", tc.id, names(e, rec, 0), tc.marks)
+			if tc.marks != nil && !slices.Equal(fixture.Names(e, &rec, 0), tc.marks) {
+				t.Errorf("%s marks = %q, want %q", tc.id, fixture.Names(e, &rec, 0), tc.marks)
 			}
 			if tc.portion != "" && rec.PrecinctPortion != tc.portion {
 				t.Errorf("%s portion = %q, want %q", tc.id, rec.PrecinctPortion, tc.portion)
@@ -189,9 +170,9 @@ func TestFixtures(t *testing.T) {
 // _6) and that a session whose Original is not current is read from its
 // Modified block.
 func TestMultiFileOrderAndModified(t *testing.T) {
-	src := cvr.Source{Path: filepath.Join("..", "..", "testdata", "rctab", "dominion_multi_file", "dominion_multi_file_input_data")}
+	src := cvr.Source{Path: fixture.Path(t, "dominion_multi_file", "dominion_multi_file_input_data")}
 	e := &election.Election{}
-	recs := collect(t, Read, src, e)
+	recs := fixture.Collect(t, Read, src, e)
 	if len(recs) != 315 {
 		t.Fatalf("sessions = %d, want 315 (all sessions, every contest)", len(recs))
 	}
@@ -290,7 +271,7 @@ func TestSessionRules(t *testing.T) {
 
 	t.Run("one contest", func(t *testing.T) {
 		e := &election.Election{}
-		recs := collect(t, Read, cvr.Source{Path: dir, ContestID: "1"}, e)
+		recs := fixture.Collect(t, Read, cvr.Source{Path: dir, ContestID: "1"}, e)
 		var ids []string
 		for _, r := range recs {
 			ids = append(ids, r.ID)
@@ -299,12 +280,12 @@ func TestSessionRules(t *testing.T) {
 		if want := []string{"1-2-3", "1-2-4", "1-2-6"}; !slices.Equal(ids, want) {
 			t.Fatalf("records %q, want %q", ids, want)
 		}
-		got := names(e, recs[0], 0)
+		got := fixture.Names(e, recs[0], 0)
 		want := []string{"1:Bob", "2:" + election.UndeclaredWriteInName, "3:Ann"}
 		if !slices.Equal(got, want) {
 			t.Errorf("1-2-3 marks %q, want %q (ambiguous mark skipped)", got, want)
 		}
-		if got, want := names(e, recs[1], 0), []string{"1:Ann", "1:Bob"}; !slices.Equal(got, want) {
+		if got, want := fixture.Names(e, recs[1], 0), []string{"1:Ann", "1:Bob"}; !slices.Equal(got, want) {
 			t.Errorf("1-2-4 marks %q, want the Modified overvote %q", got, want)
 		}
 		if ms, ok := recs[2].Marks(0); !ok || len(ms) != 0 {
@@ -316,11 +297,11 @@ func TestSessionRules(t *testing.T) {
 	})
 	t.Run("every contest", func(t *testing.T) {
 		e := &election.Election{}
-		recs := collect(t, Read, cvr.Source{Path: dir}, e)
+		recs := fixture.Collect(t, Read, cvr.Source{Path: dir}, e)
 		if len(recs) != 4 || len(e.Contests) != 2 {
 			t.Fatalf("records %d contests %d, want 4 and 2", len(recs), len(e.Contests))
 		}
-		if got, want := names(e, recs[2], 1), []string{"1:Cy", "1:Di"}; !slices.Equal(got, want) {
+		if got, want := fixture.Names(e, recs[2], 1), []string{"1:Cy", "1:Di"}; !slices.Equal(got, want) {
 			t.Errorf("1-2-6 council marks %q, want %q", got, want)
 		}
 		if _, ok := recs[3].Marks(0); ok {
@@ -333,8 +314,8 @@ func TestSessionRules(t *testing.T) {
 	t.Run("declared candidates", func(t *testing.T) {
 		e := &election.Election{}
 		src := cvr.Source{Path: dir, ContestID: "1", UndeclaredWriteInLabel: "12", Candidates: []election.Candidate{{Name: "Ann Ames", Aliases: []string{"10"}}, {Name: "Bob Burns", Aliases: []string{"11"}}}}
-		recs := collect(t, Read, src, e)
-		if got, want := names(e, recs[0], 0), []string{"1:Bob Burns", "2:" + election.UndeclaredWriteInName, "3:Ann Ames"}; !slices.Equal(got, want) {
+		recs := fixture.Collect(t, Read, src, e)
+		if got, want := fixture.Names(e, recs[0], 0), []string{"1:Bob Burns", "2:" + election.UndeclaredWriteInName, "3:Ann Ames"}; !slices.Equal(got, want) {
 			t.Errorf("marks %q, want %q", got, want)
 		}
 		if n := len(e.Contests[0].Candidates); n != 3 {

@@ -304,7 +304,7 @@ func (p *exportParser) session(i int) (bool, error) {
 		}
 	}
 	for _, c := range v.contests {
-		p.contestMarks(c.slot)
+		rec.MarksFor(p.slots[c.slot].index)
 	}
 	for k := range v.marks {
 		mk := &v.marks[k]
@@ -319,13 +319,13 @@ func (p *exportParser) session(i int) (bool, error) {
 		if mk.rank < 1 || mk.rank > 1<<20 {
 			return false, p.markErr(name, mk, "Rank", fmt.Errorf("expected a rank from 1 to %d, found %d", 1<<20, mk.rank))
 		}
-		cm := p.contestMarks(mk.slot)
+		cm := rec.MarksFor(sl.index)
 		cm.Marks = append(cm.Marks, election.Mark{Rank: int32(mk.rank), Choice: ch})
 	}
 	for k := range rec.Contests {
 		cm := &rec.Contests[k]
 		cvr.SortMarks(cm.Marks)
-		cm.Marks = dedupe(cm.Marks)
+		cm.Marks = cvr.DedupeMarks(cm.Marks)
 	}
 	return true, nil
 }
@@ -334,39 +334,6 @@ func (p *exportParser) markErr(ver string, mk *rawMark, key string, err error) e
 	p.verName, p.card, p.contest, p.mark = ver, int(mk.card), int(mk.contest), int(mk.mark)
 	p.setPath(key)
 	return &cvr.Error{Path: p.loc.path, Record: p.loc.record, Offset: mk.offset, Field: p.loc.field(), Err: err}
-}
-
-// contestMarks returns the record's entry for a contest slot, adding it
-// (reusing the capacity a previous record left) when absent.
-func (p *exportParser) contestMarks(slotIdx int32) *election.ContestMarks {
-	rec := &p.rec
-	idx := p.slots[slotIdx].index
-	for k := range rec.Contests {
-		if rec.Contests[k].Contest == idx {
-			return &rec.Contests[k]
-		}
-	}
-	if len(rec.Contests) < cap(rec.Contests) {
-		rec.Contests = rec.Contests[:len(rec.Contests)+1]
-		cm := &rec.Contests[len(rec.Contests)-1]
-		cm.Contest, cm.Marks = idx, cm.Marks[:0]
-		return cm
-	}
-	rec.Contests = append(rec.Contests, election.ContestMarks{Contest: idx})
-	return &rec.Contests[len(rec.Contests)-1]
-}
-
-func dedupe(ms []election.Mark) []election.Mark {
-	if len(ms) < 2 {
-		return ms
-	}
-	out := ms[:1]
-	for _, m := range ms[1:] {
-		if m != out[len(out)-1] {
-			out = append(out, m)
-		}
-	}
-	return out
 }
 
 func (v *version) hasSlot(slot int32) bool {

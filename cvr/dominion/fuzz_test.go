@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"errors"
 	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/canvass/canvass/cvr"
 	"github.com/canvass/canvass/election"
+	"github.com/canvass/canvass/internal/fixture"
 )
 
 // checkRecord asserts what every emitted record must satisfy.
@@ -37,7 +37,7 @@ func FuzzDominion(f *testing.F) {
 	f.Add([]byte(`{"Sessions":[{"TabulatorId":1,"BatchId":2,"RecordId":4,"Original":{"IsCurrent":false,"PrecinctPortionId":7},"Modified":{"IsCurrent":true,"PrecinctPortionId":7,"Contests":[{"Id":1,"Marks":[{"Rank":1,"CandidateId":"10"}]}]}}]}`), true)
 	f.Add([]byte(`{"Sessions":[{"TabulatorId":"1","BatchId":2,"RecordId":4,"Original":{"PrecinctPortionId":7,"Cards":[{"Contests":[{"Marks":[{"Rank":1e3,"CandidateId":10}],"Id":2}]}]}}]}`), false)
 	f.Add([]byte(`{"Sessions":[{"ImageMask":"\u00e9\ud83d\ude00\\"}]} `), false)
-	if b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "rctab", "_shared", "dominion_alaska", "alaska_input_data", "CvrExport.json")); err == nil {
+	if b, err := os.ReadFile(fixture.Path(f, "_shared", "dominion_alaska", "alaska_input_data", "CvrExport.json")); err == nil {
 		f.Add(b[:4096], true)
 	}
 	dir := writeExport(f, "{}")

@@ -49,15 +49,6 @@ type manifests struct {
 	ballotTypes map[int64]string // nil when the folder has no BallotTypeManifest.json
 }
 
-func (m *manifests) contest(id int64) (*mContest, bool) {
-	for i := range m.contests {
-		if m.contests[i].id == id {
-			return &m.contests[i], true
-		}
-	}
-	return nil, false
-}
-
 // loadManifests reads the manifests RCTab requires (contests, candidates,
 // precinct portions) and the optional ballot type manifest.
 func loadManifests(dir string) (*manifests, error) {

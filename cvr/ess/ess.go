@@ -104,10 +104,10 @@ func notESS(path string, err error) error {
 // zr is the same workbook as a zip archive, used to check that excelize
 // read the whole sheet; nil skips the check.
 func readBook(f *excelize.File, zr *zip.Reader, src cvr.Source, e *election.Election, h cvr.Handler) error {
-	snap := takeSnapshot(e)
+	snap := cvr.TakeSnapshot(e)
 	err := read(f, zr, src, e, h, &snap)
 	if err != nil {
-		snap.restore()
+		snap.Restore()
 	}
 	return err
 }
@@ -120,14 +120,14 @@ type reader struct {
 	firstRow int // 1-based; the header is the row above
 	window   int // number of vote columns; -1 = to the end of each row
 	header   []string
-	choices  *choices
+	choices  *cvr.Choices
 	contest  int32
 	over     string
 	under    string
 	uwi      string
 }
 
-func read(f *excelize.File, zr *zip.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap *snapshot) error {
+func read(f *excelize.File, zr *zip.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap *cvr.Snapshot) error {
 	r := &reader{src: src, path: src.Path, firstCol: src.FirstVoteColumn}
 	if r.firstCol == 0 {
 		r.firstCol = DefaultFirstVoteColumn
@@ -170,19 +170,10 @@ func read(f *excelize.File, zr *zip.Reader, src cvr.Source, e *election.Election
 		marks  []election.Mark
 		idBuf  = []byte(filepath.Base(r.path) + "-")
 		prefix = len(idBuf)
-		strs   = make(map[string]string)
+		strs   = cvr.NewInterner()
 		rowNum int
 		ready  bool // the contest and vote columns are known
 	)
-	intern := func(s string) string {
-		if v, ok := strs[s]; ok {
-			return v
-		}
-		if len(strs) < 1<<16 {
-			strs[s] = s
-		}
-		return s
-	}
 	for {
 		more, cells, err := nextRow(rows)
 		if !more {
@@ -209,7 +200,7 @@ func read(f *excelize.File, zr *zip.Reader, src cvr.Source, e *election.Election
 			}
 			ready = true
 		}
-		if blankRow(cells) {
+		if cvr.BlankRecord(cells) {
 			// An empty row is spreadsheet formatting, not a ballot.
 			continue
 		}
@@ -228,7 +219,7 @@ func read(f *excelize.File, zr *zip.Reader, src cvr.Source, e *election.Election
 				return err
 			}
 		}
-		sortMarks(marks)
+		cvr.SortMarks(marks)
 
 		idBuf = strconv.AppendInt(idBuf[:prefix], int64(rowNum-firstRow+1), 10)
 		rec = election.CVR{ID: string(idBuf), Source: r.path}
@@ -241,10 +232,10 @@ func read(f *excelize.File, zr *zip.Reader, src cvr.Source, e *election.Election
 		// A blank precinct or batch stays empty; RCTab reports such
 		// ballots in a slice named "no precinct id" ("no batch id").
 		if c := src.PrecinctColumn; c > 0 && c <= len(cells) {
-			rec.Precinct = intern(cells[c-1])
+			rec.Precinct = strs.InternString(cells[c-1])
 		}
 		if c := src.BatchColumn; c > 0 && c <= len(cells) {
-			rec.Batch = intern(cells[c-1])
+			rec.Batch = strs.InternString(cells[c-1])
 		}
 		cms[0] = election.ContestMarks{Contest: r.contest, Marks: marks}
 		rec.Contests = cms[:]
@@ -287,10 +278,10 @@ func nextRow(rows *excelize.Rows) (more bool, cells []string, err error) {
 }
 
 // setup finds the vote columns and the contest, once the header is known.
-func (r *reader) setup(src cvr.Source, e *election.Election, snap *snapshot) error {
+func (r *reader) setup(src cvr.Source, e *election.Election, snap *cvr.Snapshot) error {
 	name := ""
 	r.window = -1 // no header: every cell from the first vote column on
-	if !blankRow(r.header) {
+	if !cvr.BlankRecord(r.header) {
 		if r.firstCol > len(r.header) {
 			return r.fail(r.firstRow-1, "", "firstVoteColumnIndex is %d but the header row has %d columns; expected the first ranking column (e.g. \"Choice 1\") at or before column %s", r.firstCol, len(r.header), colLetter(len(r.header)-1))
 		}
@@ -306,20 +297,20 @@ func (r *reader) setup(src cvr.Source, e *election.Election, snap *snapshot) err
 	if err != nil {
 		return r.fail(0, "", "%v", err)
 	}
-	snap.contest(c, int(ci))
-	if err := declare(c, src.Candidates); err != nil {
+	snap.Track(c, int(ci))
+	if err := cvr.DeclareCandidates(c, src.Candidates); err != nil {
 		return r.fail(0, "", "%v", err)
 	}
 	r.contest = ci
-	r.choices = newChoices(c, src.Candidates != nil)
+	r.choices = cvr.NewChoices(c, src.Candidates != nil)
 	switch {
-	case int(ci) < snap.contests && c.Ranks > 0:
+	case !snap.Created(int(ci)) && c.Ranks > 0:
 		// The caller fixed the number of rankings (RCTab's
 		// maxRankingsAllowed): like RCTab, read no further columns.
 		if r.window < 0 || r.window > c.Ranks {
 			r.window = c.Ranks
 		}
-	case int(ci) >= snap.contests && r.window > 0:
+	case snap.Created(int(ci)) && r.window > 0:
 		c.Ranks = r.window
 	}
 	return nil
@@ -338,13 +329,13 @@ func (r *reader) setup(src cvr.Source, e *election.Election, snap *snapshot) err
 // a final COUNT column.
 func voteColumns(header []string, first int) (n int, contest string) {
 	last := len(header) - 1
-	for last >= first && trim(header[last]) == "" {
+	for last >= first && cvr.JavaTrim(header[last]) == "" {
 		last--
 	}
 	c0, prev, ok := parseRankHeader(header[first])
 	n = 1
 	for i := first + 1; i <= last; i++ {
-		h := trim(header[i])
+		h := cvr.JavaTrim(header[i])
 		if strings.EqualFold(h, "count") {
 			break
 		}
@@ -364,7 +355,7 @@ func voteColumns(header []string, first int) (n int, contest string) {
 // left once the rank, the words "choice" and "rank", an "of N" and a
 // trailing "(id)" are removed.
 func parseRankHeader(h string) (contest string, rank int, ok bool) {
-	s := trim(h)
+	s := cvr.JavaTrim(h)
 	if strings.HasSuffix(s, ")") {
 		if i := strings.LastIndexByte(s, '('); i >= 0 {
 			s = s[:i]
@@ -413,10 +404,10 @@ func ordinal(w string) (int, bool) {
 
 // cell appends the marks of one vote cell at rank.
 func (r *reader) cell(marks []election.Mark, cell string, rank, row, col int) ([]election.Mark, error) {
-	tok := trim(cell)
+	tok := cvr.JavaTrim(cell)
 	if tok == "" {
 		if r.src.TreatBlankAsUndeclaredWriteIn {
-			marks = append(marks, election.Mark{Rank: int32(rank), Choice: r.choices.writeIn()})
+			marks = append(marks, election.Mark{Rank: int32(rank), Choice: r.choices.WriteIn()})
 		}
 		return marks, nil
 	}
@@ -428,9 +419,9 @@ func (r *reader) cell(marks []election.Mark, cell string, rank, row, col int) ([
 			parts = parts[:len(parts)-1]
 		}
 		for _, p := range parts {
-			p = trim(p)
+			p = cvr.JavaTrim(p)
 			if p == "" {
-				return nil, r.fail(row, r.colName(col), "%s has an empty name between overvote delimiters %q; expected candidate names separated by %q", quote(tok), d, d)
+				return nil, r.fail(row, r.colName(col), "%s has an empty name between overvote delimiters %q; expected candidate names separated by %q", cvr.Quote(tok), d, d)
 			}
 			var err error
 			if marks, err = r.token(marks, p, rank, row, col); err != nil {
@@ -451,14 +442,14 @@ func (r *reader) token(marks []election.Mark, tok string, rank, row, col int) ([
 	case r.over != "" && tok == r.over:
 		ch = election.Overvote
 	case r.uwi != "" && tok == r.uwi:
-		ch = r.choices.writeIn()
+		ch = r.choices.WriteIn()
 	default:
-		c, ok, err := r.choices.lookup(tok)
+		c, ok, err := r.choices.Lookup(tok)
 		if err != nil {
 			return nil, r.fail(row, r.colName(col), "%v", err)
 		}
 		if !ok {
-			return nil, r.fail(row, r.colName(col), "%w: %s is not a declared candidate, alias or label; add it to the candidates (or as an alias), or set the overvote, undervote or undeclared write-in label", cvr.ErrUnknownCandidate, quote(tok))
+			return nil, r.fail(row, r.colName(col), "%w: %s is not a declared candidate, alias or label; add it to the candidates (or as an alias), or set the overvote, undervote or undeclared write-in label", cvr.ErrUnknownCandidate, cvr.Quote(tok))
 		}
 		ch = c
 	}
@@ -471,8 +462,8 @@ func (r *reader) fail(row int, field, format string, args ...any) error {
 
 // colName names 0-based column i for errors: its letter and header.
 func (r *reader) colName(i int) string {
-	if i < len(r.header) && trim(r.header[i]) != "" {
-		return fmt.Sprintf("column %s %s", colLetter(i), quote(trim(r.header[i])))
+	if i < len(r.header) && cvr.JavaTrim(r.header[i]) != "" {
+		return fmt.Sprintf("column %s %s", colLetter(i), cvr.Quote(cvr.JavaTrim(r.header[i])))
 	}
 	return "column " + colLetter(i)
 }
@@ -486,31 +477,9 @@ func colLetter(i int) string {
 	return s
 }
 
-func blankRow(cells []string) bool {
-	for _, c := range cells {
-		if trim(c) != "" {
-			return false
-		}
-	}
-	return true
-}
-
 func cmp(s, def string) string {
 	if s == "" {
 		return def
 	}
 	return s
-}
-
-// sortMarks orders marks by rank, then choice, without allocating.
-func sortMarks(ms []election.Mark) {
-	for i := 1; i < len(ms); i++ {
-		m := ms[i]
-		j := i
-		for j > 0 && (ms[j-1].Rank > m.Rank || ms[j-1].Rank == m.Rank && ms[j-1].Choice > m.Choice) {
-			ms[j] = ms[j-1]
-			j--
-		}
-		ms[j] = m
-	}
 }

@@ -14,30 +14,10 @@ import (
 
 	"github.com/canvass/canvass/cvr"
 	"github.com/canvass/canvass/election"
+	"github.com/canvass/canvass/internal/fixture"
 )
 
-func TestRegistered(t *testing.T) {
-	r, err := cvr.Lookup("ess")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if fmt.Sprintf("%p", r) != fmt.Sprintf("%p", cvr.Reader(Read)) {
-		t.Error("ess is registered to another function")
-	}
-}
-
-// describe renders marks as "rank:name ..." for comparisons.
-func describe(c *election.Contest, ms []election.Mark) string {
-	var parts []string
-	for _, m := range ms {
-		name := "overvote"
-		if m.Choice >= 0 {
-			name = c.Candidates[m.Choice].Name
-		}
-		parts = append(parts, fmt.Sprintf("%d:%s", m.Rank, name))
-	}
-	return strings.Join(parts, " ")
-}
+func TestRegistered(t *testing.T) { fixture.CheckRegistered(t, "ess", Read) }
 
 // TestFixtures reads the CVR of every RCTab fixture configured with the
 // "ess" provider and checks it against RCTab's expected report (ballots,
@@ -115,20 +95,20 @@ func TestFixtures(t *testing.T) {
 			if testing.Short() && strings.HasPrefix(tt.name, "2013_minneapolis") {
 				t.Skip("80,101-ballot workbook; run without -short")
 			}
-			fc := loadConfig(t, tt.name)
-			if fc.Providers[0] != "ess" {
-				t.Fatalf("provider %q", fc.Providers[0])
+			fc := fixture.LoadConfig(t, tt.name)
+			if fc.Sources[0].Provider != "ess" {
+				t.Fatalf("provider %q", fc.Sources[0].Provider)
 			}
-			e, ballots, err := readAll(t, Read, fc.Sources[0])
+			e, ballots, err := fixture.ReadAll(t, Read, fc.Sources[0].Source)
 			if err != nil {
 				t.Fatal(err)
 			}
 			switch tt.report {
 			case "":
-				checkAgainstReport(t, tt.name, fc, e, ballots)
+				fixture.CheckReport(t, fc, e, ballots)
 			case "-":
 			default:
-				checkReportFile(t, filepath.Join(fixtures, tt.name, tt.report), fc, e, ballots)
+				fixture.CheckReportFile(t, fixture.Path(t, tt.name, tt.report), fc, e, ballots)
 			}
 			c := e.Contests[0]
 			if tt.ranks != 0 && c.Ranks != tt.ranks {
@@ -136,7 +116,7 @@ func TestFixtures(t *testing.T) {
 			}
 			for _, w := range tt.want {
 				b := ballots[w.ballot]
-				if got := describe(c, b.marks); got != w.marks {
+				if got := fixture.Describe(c, b.Marks); got != w.marks {
 					t.Errorf("ballot %d: marks %q, want %q", w.ballot, got, w.marks)
 				}
 				if b.SuppliedID != w.supplied || b.Precinct != w.precinct || b.Batch != w.batch {
@@ -170,23 +150,23 @@ func TestUnconfiguredTestSets(t *testing.T) {
 		"test_set_5_two_skipped_choice_exhaust", "test_set_6_duplicate_exhaust",
 	} {
 		t.Run(name, func(t *testing.T) {
-			fc := loadConfig(t, name)
+			fc := fixture.LoadConfig(t, name)
 			// The workbooks use letters where the configuration
 			// names "Candidate A Name": aliases, as a user would.
 			for i := range fc.Candidates {
 				fc.Candidates[i].Aliases = []string{strings.Fields(fc.Candidates[i].Name)[1]}
 			}
 			src := cvr.Source{
-				Path:            filepath.Join(fixtures, name, name+"_cvr.xlsx"),
+				Path:            fixture.Path(t, name, name+"_cvr.xlsx"),
 				FirstVoteColumn: 2, FirstVoteRow: 2, IDColumn: 1,
 				OvervoteLabel: "overvote", UndervoteLabel: "undervote",
 				Candidates: fc.Candidates,
 			}
-			e, ballots, err := readAll(t, Read, src)
+			e, ballots, err := fixture.ReadAll(t, Read, src)
 			if err != nil {
 				t.Fatal(err)
 			}
-			checkAgainstReport(t, name, fc, e, ballots)
+			fixture.CheckReport(t, fc, e, ballots)
 			for i, b := range ballots {
 				if b.SuppliedID != fmt.Sprint(i+1) {
 					t.Errorf("ballot %d has ID %q", i, b.SuppliedID)
@@ -200,8 +180,8 @@ func TestUnconfiguredTestSets(t *testing.T) {
 // simple_ess_cvr.xlsx line for line.
 func TestConversionFromESS(t *testing.T) {
 	const name = "conversions_from_ess"
-	fc := loadConfig(t, name)
-	e, ballots, err := readAll(t, Read, fc.Sources[0])
+	fc := fixture.LoadConfig(t, name)
+	e, ballots, err := fixture.ReadAll(t, Read, fc.Sources[0].Source)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,7 +190,7 @@ func TestConversionFromESS(t *testing.T) {
 	got.WriteString("Source Filepath,CVR Provider,Contest Id,RCTab CVR Id,Tabulator Id,Batch Id,Vendor Id,Precinct,Precinct Portion,Rank 1,Rank 2,Rank 3\n")
 	for _, b := range ballots {
 		ranks := make([][]string, 3)
-		for _, m := range b.marks {
+		for _, m := range b.Marks {
 			n := "overvote"
 			if m.Choice >= 0 {
 				n = c.Candidates[m.Choice].Name
@@ -230,7 +210,7 @@ func TestConversionFromESS(t *testing.T) {
 		}
 		got.WriteByte('\n')
 	}
-	want, err := os.ReadFile(filepath.Join(fixtures, name, name+"_expected.csv"))
+	want, err := os.ReadFile(fixture.Path(t, name, name+"_expected.csv"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -242,7 +222,7 @@ func TestConversionFromESS(t *testing.T) {
 // TestInvalidSources runs the ES&S sources of RCTab's invalid_sources_test:
 // every one must fail with a precise error.
 func TestInvalidSources(t *testing.T) {
-	fc := loadConfig(t, "invalid_sources_test")
+	fc := fixture.LoadConfig(t, "invalid_sources_test")
 	wants := []struct {
 		msg   string
 		row   int
@@ -260,7 +240,7 @@ func TestInvalidSources(t *testing.T) {
 	for i, src := range fc.Sources {
 		e := &election.Election{}
 		calls := 0
-		err := Read(src, e, func(*election.CVR) error { calls++; return nil })
+		err := Read(src.Source, e, func(*election.CVR) error { calls++; return nil })
 		var ce *cvr.Error
 		if !errors.As(err, &ce) {
 			t.Errorf("source %d: error %v, want a *cvr.Error", i, err)
@@ -392,7 +372,7 @@ func TestCases(t *testing.T) {
 			}
 			var got, ids []string
 			err := Read(src, e, func(rec *election.CVR) error {
-				got = append(got, describe(e.Contests[rec.Contests[0].Contest], rec.Contests[0].Marks))
+				got = append(got, fixture.Describe(e.Contests[rec.Contests[0].Contest], rec.Contests[0].Marks))
 				ids = append(ids, rec.ID+"/"+rec.SuppliedID+"/"+rec.Precinct)
 				return nil
 			})
@@ -508,7 +488,7 @@ func FuzzESS(f *testing.F) {
 		f.Add(buf.Bytes(), uint8(2), false)
 	}
 	for _, p := range []string{"_shared/simple_ess_cvr.xlsx", "exhaust_if_multiple_continuing/exhaust_if_multiple_continuing_cvr.xlsx"} {
-		b, err := os.ReadFile(filepath.Join(fixtures, p))
+		b, err := os.ReadFile(fixture.Path(f, p))
 		if err != nil {
 			f.Fatal(err)
 		}
@@ -535,23 +515,15 @@ func FuzzESS(f *testing.F) {
 			}
 			return nil
 		})
-		if err != nil {
-			var ce *cvr.Error
-			if !errors.As(err, &ce) {
-				t.Fatalf("error %v is %T, not *cvr.Error", err, err)
-			}
-			if len(e.Contests) != 0 {
-				t.Fatal("failed read changed the election")
-			}
-		}
+		fixture.CheckFailedRead(t, err, e)
 	})
 }
 
 // BenchmarkESSMinneapolis reads the 80,101 ballots of the 2013 Minneapolis
 // mayoral election from its ES&S workbook.
 func BenchmarkESSMinneapolis(b *testing.B) {
-	fc := loadConfig(b, "2013_minneapolis_mayor")
-	src := fc.Sources[0]
+	fc := fixture.LoadConfig(b, "2013_minneapolis_mayor")
+	src := fc.Sources[0].Source
 	st, err := os.Stat(src.Path)
 	if err != nil {
 		b.Fatal(err)
@@ -668,7 +640,7 @@ func TestDamagedSheet(t *testing.T) {
 // BenchmarkCheckComplete measures the raw scan that confirms excelize read
 // the whole Minneapolis worksheet (17 MB of XML).
 func BenchmarkCheckComplete(b *testing.B) {
-	zr, err := zip.OpenReader(filepath.Join(fixtures, "2013_minneapolis_mayor", "2013_minneapolis_mayor_cvr.xlsx"))
+	zr, err := zip.OpenReader(fixture.Path(b, "2013_minneapolis_mayor", "2013_minneapolis_mayor_cvr.xlsx"))
 	if err != nil {
 		b.Fatal(err)
 	}

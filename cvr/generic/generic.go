@@ -16,18 +16,15 @@
 package generic
 
 import (
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/canvass/canvass/cvr"
-	"github.com/canvass/canvass/cvr/generic/csvscan"
 	"github.com/canvass/canvass/election"
+	"github.com/canvass/canvass/internal/csvscan"
 )
 
 func init() { cvr.Register("genericCsv", Read) }
@@ -46,16 +43,9 @@ const maxColumns = 1 << 14
 // The record passed to h, and its slices, are reused for the next ballot.
 // On error nothing read from the file remains in e.
 func Read(src cvr.Source, e *election.Election, h cvr.Handler) error {
-	if src.Path == "" {
-		return &cvr.Error{Path: "(no filePath)", Err: errors.New("no generic CSV CVR file given; set filePath")}
-	}
-	f, err := os.Open(src.Path)
+	f, err := cvr.OpenFile(src, "generic CSV")
 	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		return &cvr.Error{Path: src.Path, Err: fmt.Errorf("cannot open the generic CSV CVR file: %w; check filePath", err)}
+		return err
 	}
 	defer f.Close()
 	return ReadFrom(f, src, e, h)
@@ -64,10 +54,10 @@ func Read(src cvr.Source, e *election.Election, h cvr.Handler) error {
 // ReadFrom is Read for an already open file; src.Path names it in errors
 // and in the computed record IDs.
 func ReadFrom(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler) error {
-	snap := takeSnapshot(e)
+	snap := cvr.TakeSnapshot(e)
 	err := read(r, src, e, h, &snap)
 	if err != nil {
-		snap.restore()
+		snap.Restore()
 	}
 	return err
 }
@@ -79,7 +69,7 @@ type column struct {
 	ok     bool // choice is valid; otherwise ranking here is an error
 }
 
-func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap *snapshot) error {
+func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap *cvr.Snapshot) error {
 	path := src.Path
 	fail := func(row int, field string, format string, args ...any) error {
 		return &cvr.Error{Path: path, Row: row, Field: field, Err: fmt.Errorf(format, args...)}
@@ -107,21 +97,6 @@ func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap
 	}
 
 	sc := csvscan.NewScanner(r, csvscan.Limits{MaxField: cvr.MaxFieldBytes, MaxFields: maxColumns})
-	scanErr := func(err error) error {
-		line, col, _ := csvscan.Position(err)
-		field := ""
-		if col > 0 {
-			field = fmt.Sprintf("column %d", col)
-		}
-		if errors.Is(err, csvscan.ErrTooLarge) {
-			return &cvr.Error{Path: path, Row: line, Field: field, Err: fmt.Errorf("%w: %s", cvr.ErrTooLarge, err)}
-		}
-		var se *csvscan.SyntaxError
-		if errors.As(err, &se) {
-			return &cvr.Error{Path: path, Row: line, Field: field, Err: fmt.Errorf("not a valid CSV file: %s", err)}
-		}
-		return &cvr.Error{Path: path, Err: fmt.Errorf("reading the file: %w", err)}
-	}
 
 	// The header is the record just above the first ballot.
 	var hdr [][]byte
@@ -131,14 +106,14 @@ func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap
 			return fail(0, "", "not a generic CSV CVR file: it has %d rows; expected a header row naming the candidates (row %d) and ballots below it", n-1, firstRow-1)
 		}
 		if err != nil {
-			return scanErr(err)
+			return cvr.CSVError(path, err)
 		}
 		hdr = f
 	}
 	hdrLine := sc.Line()
 	header := make([]string, len(hdr))
 	for i, b := range hdr {
-		header[i] = string(trim(b))
+		header[i] = string(cvr.JavaTrim(b))
 	}
 	for _, p := range []struct {
 		name string
@@ -157,12 +132,12 @@ func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap
 	if err != nil {
 		return fail(0, "", "%v", err)
 	}
-	snap.contest(contest, int(ci))
-	if err := declare(contest, src.Candidates); err != nil {
+	snap.Track(contest, int(ci))
+	if err := cvr.DeclareCandidates(contest, src.Candidates); err != nil {
 		return fail(0, "", "%v", err)
 	}
-	created := int(ci) >= snap.contests
-	ch := newChoices(contest, src.Candidates != nil)
+	created := snap.Created(int(ci))
+	ch := cvr.NewChoices(contest, src.Candidates != nil)
 
 	cols := make([]column, 0, len(header)-firstCol+1)
 	seen := make(map[string]int)
@@ -171,15 +146,15 @@ func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap
 		col := column{header: hname}
 		if hname != "" {
 			if prev, dup := seen[hname]; dup {
-				return fail(hdrLine, columnName(i, hname), "candidate %s also heads column %d; expected each candidate to have one column", quote(hname), prev+1)
+				return fail(hdrLine, cvr.ColumnName(i, hname), "candidate %s also heads column %d; expected each candidate to have one column", cvr.Quote(hname), prev+1)
 			}
 			seen[hname] = i
 			if src.UndeclaredWriteInLabel != "" && hname == src.UndeclaredWriteInLabel {
-				col.choice, col.ok = ch.writeIn(), true
+				col.choice, col.ok = ch.WriteIn(), true
 			} else {
-				c, ok, err := ch.lookup(hname)
+				c, ok, err := ch.Lookup(hname)
 				if err != nil {
-					return fail(hdrLine, columnName(i, hname), "%v", err)
+					return fail(hdrLine, cvr.ColumnName(i, hname), "%v", err)
 				}
 				col.choice, col.ok = c, ok
 			}
@@ -196,30 +171,19 @@ func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap
 		marks   []election.Mark
 		idBuf   = []byte(filepath.Base(path) + "-")
 		prefix  = len(idBuf)
-		strs    = make(map[string]string)
+		strs    = cvr.NewInterner()
 		ordinal int
 	)
-	intern := func(b []byte) string {
-		if s, ok := strs[string(b)]; ok {
-			return s
-		}
-		if len(strs) > 1<<16 {
-			return string(b) // a file of unique values: stop growing
-		}
-		s := string(b)
-		strs[s] = s
-		return s
-	}
 	for {
 		f, err := sc.Next()
 		if err == io.EOF {
 			return nil
 		}
 		if err != nil {
-			return scanErr(err)
+			return cvr.CSVError(path, err)
 		}
 		row := sc.Line()
-		if blankRecord(f) {
+		if cvr.BlankRecord(f) {
 			// A line of empty fields (",,,,", as spreadsheets export
 			// formatted empty rows) is not a ballot.
 			continue
@@ -238,25 +202,25 @@ func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap
 				rank = int(cell[0] - '0') // the common case
 			} else {
 				if cell[0] <= ' ' || cell[len(cell)-1] <= ' ' {
-					if cell = trim(cell); len(cell) == 0 {
+					if cell = cvr.JavaTrim(cell); len(cell) == 0 {
 						continue
 					}
 				}
 				var perr string
 				if rank, perr = parseRank(cell); perr != "" {
-					return fail(row, columnName(firstCol-1+j, cols[j].header), "%s", perr)
+					return fail(row, cvr.ColumnName(firstCol-1+j, cols[j].header), "%s", perr)
 				}
 			}
 			col := &cols[j]
 			if !col.ok {
 				if col.header == "" {
-					return fail(row, columnName(firstCol-1+j, ""), "%w: ranked a column with no candidate name in the header; name the candidate in row %d", cvr.ErrUnknownCandidate, hdrLine)
+					return fail(row, cvr.ColumnName(firstCol-1+j, ""), "%w: ranked a column with no candidate name in the header; name the candidate in row %d", cvr.ErrUnknownCandidate, hdrLine)
 				}
-				return fail(row, columnName(firstCol-1+j, col.header), "%w: %s is not a declared candidate; add it (or an alias) to the candidates, or set it as the undeclared write-in label", cvr.ErrUnknownCandidate, quote(col.header))
+				return fail(row, cvr.ColumnName(firstCol-1+j, col.header), "%w: %s is not a declared candidate; add it (or an alias) to the candidates, or set it as the undeclared write-in label", cvr.ErrUnknownCandidate, cvr.Quote(col.header))
 			}
 			marks = append(marks, election.Mark{Rank: int32(rank), Choice: col.choice})
 		}
-		sortMarks(marks)
+		cvr.SortMarks(marks)
 
 		idBuf = strconv.AppendInt(idBuf[:prefix], int64(ordinal), 10)
 		rec = election.CVR{ID: string(idBuf), Source: path}
@@ -267,10 +231,10 @@ func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap
 		// A blank precinct or batch stays empty; RCTab reports such
 		// ballots in a slice named "no precinct id" ("no batch id").
 		if src.PrecinctColumn > 0 {
-			rec.Precinct = intern(f[src.PrecinctColumn-1])
+			rec.Precinct = strs.Intern(f[src.PrecinctColumn-1])
 		}
 		if src.BatchColumn > 0 {
-			rec.Batch = intern(f[src.BatchColumn-1])
+			rec.Batch = strs.Intern(f[src.BatchColumn-1])
 		}
 		cms[0] = election.ContestMarks{Contest: ci, Marks: marks}
 		rec.Contests = cms[:]
@@ -287,50 +251,17 @@ func parseRank(b []byte) (int, string) {
 	for i, c := range b {
 		if c < '0' || c > '9' {
 			if i == 0 && c == '-' && len(b) > 1 {
-				return 0, fmt.Sprintf("rank %s is negative; expected a whole number from 1 to %d or a blank cell", quote(string(b)), MaxRank)
+				return 0, fmt.Sprintf("rank %s is negative; expected a whole number from 1 to %d or a blank cell", cvr.Quote(string(b)), MaxRank)
 			}
-			return 0, fmt.Sprintf("rank %s is not a whole number; expected a rank from 1 to %d or a blank cell", quote(string(b)), MaxRank)
+			return 0, fmt.Sprintf("rank %s is not a whole number; expected a rank from 1 to %d or a blank cell", cvr.Quote(string(b)), MaxRank)
 		}
 		n = n*10 + int(c-'0')
 		if n > MaxRank {
-			return 0, fmt.Sprintf("rank %s is larger than %d; expected a rank from 1 to %d or a blank cell", quote(string(b)), MaxRank, MaxRank)
+			return 0, fmt.Sprintf("rank %s is larger than %d; expected a rank from 1 to %d or a blank cell", cvr.Quote(string(b)), MaxRank, MaxRank)
 		}
 	}
 	if n == 0 {
-		return 0, fmt.Sprintf("rank %s is zero; ranks start at 1 (leave the cell blank for no ranking)", quote(string(b)))
+		return 0, fmt.Sprintf("rank %s is zero; ranks start at 1 (leave the cell blank for no ranking)", cvr.Quote(string(b)))
 	}
 	return n, ""
-}
-
-// sortMarks orders marks by rank, then choice. Insertion sort: a ballot has
-// a handful of marks, and sort.Slice would allocate for every ballot.
-func sortMarks(ms []election.Mark) {
-	for i := 1; i < len(ms); i++ {
-		m := ms[i]
-		j := i
-		for j > 0 && (ms[j-1].Rank > m.Rank || ms[j-1].Rank == m.Rank && ms[j-1].Choice > m.Choice) {
-			ms[j] = ms[j-1]
-			j--
-		}
-		ms[j] = m
-	}
-}
-
-// columnName names a 0-based column for errors: its 1-based number and
-// header.
-func columnName(i int, header string) string {
-	if header == "" {
-		return fmt.Sprintf("column %d", i+1)
-	}
-	return fmt.Sprintf("column %d %s", i+1, quote(header))
-}
-
-// blankRecord reports whether every field of a record is empty or spaces.
-func blankRecord(f [][]byte) bool {
-	for _, b := range f {
-		if len(trim(b)) > 0 {
-			return false
-		}
-	}
-	return true
 }

@@ -14,17 +14,10 @@ import (
 
 	"github.com/canvass/canvass/cvr"
 	"github.com/canvass/canvass/election"
+	"github.com/canvass/canvass/internal/fixture"
 )
 
-func TestRegistered(t *testing.T) {
-	r, err := cvr.Lookup("genericCsv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if fmt.Sprintf("%p", r) != fmt.Sprintf("%p", cvr.Reader(Read)) {
-		t.Error("genericCsv is registered to another function")
-	}
-}
+func TestRegistered(t *testing.T) { fixture.CheckRegistered(t, "genericCsv", Read) }
 
 // TestFixtures reads every RCTab fixture that uses a generic CSV and checks
 // the result against RCTab's expected report and against cells read by eye.
@@ -60,21 +53,21 @@ func TestFixtures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			fc := loadConfig(t, tt.name)
-			if fc.Providers[0] != "genericCsv" {
-				t.Fatalf("provider %q", fc.Providers[0])
+			fc := fixture.LoadConfig(t, tt.name)
+			if fc.Sources[0].Provider != "genericCsv" {
+				t.Fatalf("provider %q", fc.Sources[0].Provider)
 			}
-			e, ballots, err := readAll(t, Read, fc.Sources[0])
+			e, ballots, err := fixture.ReadAll(t, Read, fc.Sources[0].Source)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if tt.report {
-				checkAgainstReport(t, tt.name, fc, e, ballots)
+				fixture.CheckReport(t, fc, e, ballots)
 			}
 			c := e.Contests[0]
 			for _, w := range tt.want {
 				b := ballots[w.ballot]
-				if got := describe(c, b.marks); got != w.marks {
+				if got := fixture.Describe(c, b.Marks); got != w.marks {
 					t.Errorf("ballot %d: marks %q, want %q", w.ballot, got, w.marks)
 				}
 				if b.SuppliedID != w.id || b.Precinct != w.precint || b.Batch != w.batch {
@@ -97,19 +90,6 @@ func TestFixtures(t *testing.T) {
 			}
 		})
 	}
-}
-
-// describe renders marks as "rank:name ..." for comparisons.
-func describe(c *election.Contest, ms []election.Mark) string {
-	var parts []string
-	for _, m := range ms {
-		name := "overvote"
-		if m.Choice >= 0 {
-			name = c.Candidates[m.Choice].Name
-		}
-		parts = append(parts, fmt.Sprintf("%d:%s", m.Rank, name))
-	}
-	return strings.Join(parts, " ")
 }
 
 // TestCases covers the rules on small inline files.
@@ -188,7 +168,7 @@ func TestCases(t *testing.T) {
 			e := &election.Election{}
 			var got []string
 			err := ReadFrom(strings.NewReader(tt.in), tt.src, e, func(rec *election.CVR) error {
-				got = append(got, describe(e.Contests[rec.Contests[0].Contest], rec.Contests[0].Marks))
+				got = append(got, fixture.Describe(e.Contests[rec.Contests[0].Contest], rec.Contests[0].Marks))
 				return nil
 			})
 			if tt.errMsg != "" {
@@ -299,7 +279,7 @@ func TestMissingFile(t *testing.T) {
 // failure is a *cvr.Error that leaves the election untouched.
 func FuzzGenericCSV(f *testing.F) {
 	for _, name := range []string{"generic_csv_test/generic_csv_test_cvr.csv", "csv_missing_header_test/csv_missing_header_test_cvr.csv", "max_ranking_enforcement/max_ranking_enforcement_cvr.csv"} {
-		b, err := os.ReadFile(filepath.Join(fixtures, name))
+		b, err := os.ReadFile(fixture.Path(f, name))
 		if err != nil {
 			f.Fatal(err)
 		}
@@ -322,15 +302,7 @@ func FuzzGenericCSV(f *testing.F) {
 			}
 			return nil
 		})
-		if err != nil {
-			var ce *cvr.Error
-			if !errors.As(err, &ce) {
-				t.Fatalf("error %v is %T, not *cvr.Error", err, err)
-			}
-			if len(e.Contests) != 0 {
-				t.Fatal("failed read changed the election")
-			}
-		}
+		fixture.CheckFailedRead(t, err, e)
 	})
 }
 

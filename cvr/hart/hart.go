@@ -294,7 +294,7 @@ func (r *reader) build(path string, x *xCvr) (bool, error) {
 			return false, &cvr.Error{Path: path, Field: field(ci, -1, "Id"), Err: err}
 		}
 		has = true
-		cm := contestMarks(rec, t.index)
+		cm := rec.MarksFor(t.index)
 		for oi := range xc.Options {
 			o := &xc.Options[oi]
 			value := strings.TrimSpace(o.Value)
@@ -318,7 +318,7 @@ func (r *reader) build(path string, x *xCvr) (bool, error) {
 			}
 		}
 		cvr.SortMarks(cm.Marks)
-		cm.Marks = dedupe(cm.Marks)
+		cm.Marks = cvr.DedupeMarks(cm.Marks)
 	}
 	if r.src.ContestID != "" && !has {
 		return false, nil
@@ -409,33 +409,4 @@ func (r *reader) choice(t *target, o *xOption) (election.Choice, error) {
 		return 0, fmt.Errorf("option %q (%s) clashes with another candidate: %w", name, id, err)
 	}
 	return ch, nil
-}
-
-func contestMarks(rec *election.CVR, idx int32) *election.ContestMarks {
-	for k := range rec.Contests {
-		if rec.Contests[k].Contest == idx {
-			return &rec.Contests[k]
-		}
-	}
-	if len(rec.Contests) < cap(rec.Contests) {
-		rec.Contests = rec.Contests[:len(rec.Contests)+1]
-		cm := &rec.Contests[len(rec.Contests)-1]
-		cm.Contest, cm.Marks = idx, cm.Marks[:0]
-		return cm
-	}
-	rec.Contests = append(rec.Contests, election.ContestMarks{Contest: idx})
-	return &rec.Contests[len(rec.Contests)-1]
-}
-
-func dedupe(ms []election.Mark) []election.Mark {
-	if len(ms) < 2 {
-		return ms
-	}
-	out := ms[:1]
-	for _, m := range ms[1:] {
-		if m != out[len(out)-1] {
-			out = append(out, m)
-		}
-	}
-	return out
 }

@@ -1,7 +1,6 @@
 package hart
 
 import (
-	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -12,66 +11,14 @@ import (
 
 	"github.com/canvass/canvass/cvr"
 	"github.com/canvass/canvass/election"
+	"github.com/canvass/canvass/internal/fixture"
 )
 
 var archive = filepath.Join("..", "..", "testdata", "rctab", "_shared", "hart_cvr_archive")
 
-func collect(t testing.TB, src cvr.Source, e *election.Election) []election.CVR {
-	t.Helper()
-	var out []election.CVR
-	err := Read(src, e, func(rec *election.CVR) error {
-		c := *rec
-		c.Contests = nil
-		for _, cm := range rec.Contests {
-			c.Contests = append(c.Contests, election.ContestMarks{Contest: cm.Contest, Marks: append([]election.Mark(nil), cm.Marks...)})
-		}
-		out = append(out, c)
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("reading %s: %v", src.Path, err)
-	}
-	return out
-}
-
-func marks(e *election.Election, rec election.CVR, idx int) []string {
-	ms, _ := rec.Marks(idx)
-	var out []string
-	for _, m := range ms {
-		out = append(out, string(rune('0'+m.Rank))+":"+e.Contests[idx].Candidates[m.Choice].Name)
-	}
-	return out
-}
-
-// configSource reads the fixture's RCTab configuration.
-func configSource(t *testing.T) cvr.Source {
-	dir := filepath.Join("..", "..", "testdata", "rctab", "hart_travis_county_officers")
-	b, err := os.ReadFile(filepath.Join(dir, "hart_travis_county_officers_config.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var c struct {
-		CVRFileSources []struct {
-			FilePath, ContestID string
-		} `json:"cvrFileSources"`
-		Candidates []struct {
-			Name    string
-			Aliases []string
-		}
-	}
-	if err := json.Unmarshal(b, &c); err != nil {
-		t.Fatal(err)
-	}
-	src := cvr.Source{Path: filepath.Join(dir, c.CVRFileSources[0].FilePath), ContestID: c.CVRFileSources[0].ContestID, Candidates: []election.Candidate{}}
-	for _, cand := range c.Candidates {
-		src.Candidates = append(src.Candidates, election.Candidate{Name: cand.Name, Aliases: cand.Aliases})
-	}
-	return src
-}
-
 func TestTravisCountyOfficers(t *testing.T) {
 	e := &election.Election{}
-	recs := collect(t, configSource(t), e)
+	recs := fixture.Collect(t, Read, fixture.LoadConfig(t, "hart_travis_county_officers").Sources[0].Source, e)
 	// RCTab's report: 9 ballots, 2 undervotes, 6 overvotes at rank 1, one
 	// vote for Michael Gottner.
 	if len(recs) != 9 {
@@ -105,13 +52,13 @@ func TestTravisCountyOfficers(t *testing.T) {
 		t.Errorf("records in order %q, want file-name order %q", ids, want)
 	}
 	last := recs[8]
-	if got := marks(e, last, 0); !slices.Equal(got, []string{"1:Michael Gottner"}) {
+	if got := fixture.Names(e, last, 0); !slices.Equal(got, []string{"1:Michael Gottner"}) {
 		t.Errorf("df008bec marks %q", got)
 	}
 	if last.Precinct != `ABC~!@#^&()_+|?><,.[]\][ k1234567@-C!~@#^&` || last.Batch != "1" || last.SuppliedID != last.ID || last.PrecinctPortion != "7b43f69a-e31f-420d-a5aa-e61fc4e74e56" {
 		t.Errorf("df008bec = %+v", last)
 	}
-	if got := marks(e, recs[1], 0); !slices.Equal(got, []string{"1:Michael Gottner", "1:Jim Sylvester", "1:William Poole"}) {
+	if got := fixture.Names(e, recs[1], 0); !slices.Equal(got, []string{"1:Michael Gottner", "1:Jim Sylvester", "1:William Poole"}) {
 		t.Errorf("1a0e576b marks %q (declared order)", got)
 	}
 	if c := e.Contests[0]; c.Name != "TRAVIS COUNTY OFFICERS" || len(c.Candidates) != 5 {
@@ -121,13 +68,13 @@ func TestTravisCountyOfficers(t *testing.T) {
 
 func TestEveryContest(t *testing.T) {
 	e := &election.Election{}
-	recs := collect(t, cvr.Source{Path: archive}, e)
+	recs := fixture.Collect(t, Read, cvr.Source{Path: archive}, e)
 	if len(recs) != 18 {
 		t.Fatalf("records %d, want all 18 files", len(recs))
 	}
 	byID := map[string]election.CVR{}
 	for _, r := range recs {
-		byID[r.ID] = r
+		byID[r.ID] = *r
 	}
 	tests := []struct {
 		cvr, contest string
@@ -154,7 +101,8 @@ func TestEveryContest(t *testing.T) {
 		if c.Ranks != tc.ranks {
 			t.Errorf("%s ranks %d, want %d", tc.contest, c.Ranks, tc.ranks)
 		}
-		if got := marks(e, byID[tc.cvr], idx); !slices.Equal(got, tc.want) {
+		rec := byID[tc.cvr]
+		if got := fixture.Names(e, &rec, idx); !slices.Equal(got, tc.want) {
 			t.Errorf("%s %s = %q, want %q", tc.cvr[:8], tc.contest, got, tc.want)
 		}
 	}
@@ -180,7 +128,7 @@ const optAnn = `<Option><Name>Ann</Name><Id>a</Id><Value>1</Value></Option>`
 
 func TestSignaturesAndOtherFilesIgnored(t *testing.T) {
 	dir := writeFolder(t, map[string]string{"b.xml": cvrXML("g2", optAnn), "a.XML": cvrXML("g1", optAnn), "a.sig.xml": "<Signature/>", "notes.txt": "x"})
-	recs := collect(t, cvr.Source{Path: dir, ContestID: "k1"}, &election.Election{})
+	recs := fixture.Collect(t, Read, cvr.Source{Path: dir, ContestID: "k1"}, &election.Election{})
 	if len(recs) != 2 || recs[0].ID != "g1" || recs[1].ID != "g2" || recs[0].Batch != "4" {
 		t.Errorf("records %+v", recs)
 	}
