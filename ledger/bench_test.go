@@ -123,7 +123,7 @@ func BenchmarkInclusionProof(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	tree := tlog.Tree{N: size, Hash: cp.Root}
+	tree := tlog.Tree{N: size, Hash: cp.Hash}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		idx := int64(i*7919) % size

@@ -1,82 +1,34 @@
 package ledger
 
 import (
-	"crypto/sha256"
-	"encoding/base64"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/canvass/canvass/ledger/witness"
 	"golang.org/x/mod/sumdb/note"
-	"golang.org/x/mod/sumdb/tlog"
 )
 
 // Checkpoint is the body of a C2SP tlog-checkpoint: the log's origin, tree
-// size and RFC 6962 root hash.
-type Checkpoint struct {
-	Origin string
-	Size   uint64
-	Root   tlog.Hash
-	// Extensions are the optional extension lines; canvass writes none.
-	Extensions []string
-}
+// size and RFC 6962 root hash (Hash). It is package witness's type, parsed
+// by its parser, so that the log, its witnesses and its verifiers read
+// checkpoints by one set of rules.
+type Checkpoint = witness.Checkpoint
 
 // emptyRoot is the RFC 6962 hash of the empty tree, SHA-256 of nothing.
-var emptyRoot = tlog.Hash(sha256.Sum256(nil))
+var emptyRoot = witness.EmptyTreeHash
 
-// Text returns the checkpoint's note text, ending in a newline.
-func (c Checkpoint) Text() string {
-	var b strings.Builder
-	b.WriteString(c.Origin)
-	b.WriteByte('\n')
-	b.WriteString(strconv.FormatUint(c.Size, 10))
-	b.WriteByte('\n')
-	b.WriteString(base64.StdEncoding.EncodeToString(c.Root[:]))
-	b.WriteByte('\n')
-	for _, e := range c.Extensions {
-		b.WriteString(e)
-		b.WriteByte('\n')
-	}
-	return b.String()
-}
-
-// ParseCheckpoint parses checkpoint note text (without signatures).
+// ParseCheckpoint parses checkpoint note text (without signatures). Beyond
+// the syntax, it refuses a size-0 checkpoint whose root is not the empty
+// tree's: witness.ParseCheckpoint leaves that to the caller so that a
+// witness can answer it with 422 and keep it as evidence.
 func ParseCheckpoint(text string) (Checkpoint, error) {
-	if !strings.HasSuffix(text, "\n") {
-		return Checkpoint{}, errors.New("checkpoint text does not end in a newline")
+	c, err := witness.ParseCheckpoint([]byte(text))
+	if err != nil {
+		return c, err
 	}
-	lines := strings.Split(strings.TrimSuffix(text, "\n"), "\n")
-	if len(lines) < 3 {
-		return Checkpoint{}, fmt.Errorf("checkpoint has %d lines; expected origin, tree size and root hash", len(lines))
-	}
-	c := Checkpoint{Origin: lines[0]}
-	if c.Origin == "" {
-		return Checkpoint{}, errors.New("checkpoint origin line is empty")
-	}
-	if !isDecimal(lines[1]) {
-		return Checkpoint{}, fmt.Errorf("checkpoint tree size %q is not a decimal number without leading zeroes", lines[1])
-	}
-	size, err := strconv.ParseUint(lines[1], 10, 64)
-	if err != nil || size > 1<<63-1 {
-		return Checkpoint{}, fmt.Errorf("checkpoint tree size %q is out of range", lines[1])
-	}
-	c.Size = size
-	root, err := base64.StdEncoding.Strict().DecodeString(lines[2])
-	if err != nil || len(root) != tlog.HashSize {
-		return Checkpoint{}, fmt.Errorf("checkpoint root hash %q is not base64 of 32 bytes", lines[2])
-	}
-	copy(c.Root[:], root)
-	for i, e := range lines[3:] {
-		if e == "" {
-			return Checkpoint{}, fmt.Errorf("checkpoint extension line %d is empty", i+1)
-		}
-		c.Extensions = append(c.Extensions, e)
-	}
-	if c.Size == 0 && c.Root != emptyRoot {
+	if c.Size == 0 && c.Hash != emptyRoot {
 		return Checkpoint{}, errors.New("checkpoint of size 0 does not carry the empty tree's root hash")
 	}
 	return c, nil

@@ -121,7 +121,7 @@ func ExportNIST(ctx context.Context, f Fetcher, w io.Writer, opts ExportOptions)
 	fmt.Fprintf(bw, "{\n  \"@type\": \"EventLogging.ElectionEventLog\",\n")
 	fmt.Fprintf(bw, "  \"Details\": %s,\n", str(fmt.Sprintf(
 		"canvass election log %s, checkpoint size %d, root %s. Each Event's Details is the log entry's canonical JSON; its Hash is the entry's RFC 6962 leaf hash SHA-256(0x00 || entry), hex.",
-		cp.Origin, cp.Size, b64(cp.Root))))
+		cp.Origin, cp.Size, b64(cp.Hash))))
 	if opts.ElectionID != "" {
 		fmt.Fprintf(bw, "  \"ElectionId\": %s,\n", str(opts.ElectionID))
 	}

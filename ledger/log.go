@@ -126,11 +126,11 @@ func Create(dir, skey string, policy []byte) (vkey string, err error) {
 			return "", err
 		}
 	}
-	empty := Checkpoint{Origin: origin, Size: 0, Root: emptyRoot}
-	if err := w.write(stateDirName+"/"+treeFile, []byte(empty.Text())); err != nil {
+	empty := Checkpoint{Origin: origin, Size: 0, Hash: emptyRoot}
+	if err := w.write(stateDirName+"/"+treeFile, empty.Text()); err != nil {
 		return "", err
 	}
-	signed, err := note.Sign(&note.Note{Text: empty.Text()}, signer)
+	signed, err := note.Sign(&note.Note{Text: string(empty.Text())}, signer)
 	if err != nil {
 		return "", err
 	}
@@ -240,7 +240,7 @@ func (l *Log) load(ctx context.Context) error {
 	if tree.Origin != l.origin {
 		return fmt.Errorf("committed tree state is for origin %q, not %q", tree.Origin, l.origin)
 	}
-	l.size, l.root = tree.Size, tree.Root
+	l.size, l.root = tree.Size, tree.Hash
 	f := DirFetcher(l.dir)
 	for lv := 0; l.size>>(tileHeight*lv) > 0; lv++ {
 		l.edge = append(l.edge, nil)
@@ -284,7 +284,7 @@ func (l *Log) load(ctx context.Context) error {
 	if sc.Size > l.size {
 		return fmt.Errorf("log state is damaged: the published checkpoint has size %d but the committed tree only %d", sc.Size, l.size)
 	}
-	if sc.Size == l.size && sc.Root != l.root {
+	if sc.Size == l.size && sc.Hash != l.root {
 		return fmt.Errorf("log state is damaged: the published checkpoint's root differs from the committed tree of the same size")
 	}
 	l.published = sc
@@ -447,8 +447,8 @@ func (l *Log) appendEntries(ctx context.Context, entries [][]byte) (first uint64
 	if err := l.files.commit(); err != nil {
 		return fail(err)
 	}
-	tree := Checkpoint{Origin: l.origin, Size: size, Root: root}
-	if err := l.files.write(stateDirName+"/"+treeFile, []byte(tree.Text())); err != nil {
+	tree := Checkpoint{Origin: l.origin, Size: size, Hash: root}
+	if err := l.files.write(stateDirName+"/"+treeFile, tree.Text()); err != nil {
 		return fail(err)
 	}
 	if err := l.files.commit(); err != nil {
@@ -471,8 +471,8 @@ func (l *Log) Publish(ctx context.Context) (*SignedCheckpoint, error) {
 	if l.published.Size == l.size && (!requiresCosignatures(l.policy) || l.quorumMet) {
 		return l.published, nil
 	}
-	cp := Checkpoint{Origin: l.origin, Size: l.size, Root: l.root}
-	signed, err := note.Sign(&note.Note{Text: cp.Text()}, l.signer)
+	cp := Checkpoint{Origin: l.origin, Size: l.size, Hash: l.root}
+	signed, err := note.Sign(&note.Note{Text: string(cp.Text())}, l.signer)
 	if err != nil {
 		return nil, err
 	}

@@ -120,7 +120,7 @@ func Prove(ctx context.Context, f Fetcher, index uint64) (*Proof, error) {
 	if index >= cp.Size {
 		return nil, fmt.Errorf("index %d is beyond the published checkpoint (size %d, indices 0 to %d)", index, cp.Size, int64(cp.Size)-1)
 	}
-	hr := tlog.TileHashReader(tlog.Tree{N: int64(cp.Size), Hash: cp.Root}, &tileReader{ctx: ctx, f: f})
+	hr := tlog.TileHashReader(tlog.Tree{N: int64(cp.Size), Hash: cp.Hash}, &tileReader{ctx: ctx, f: f})
 	rp, err := tlog.ProveRecord(int64(cp.Size), int64(index), hr)
 	if err != nil {
 		return nil, fmt.Errorf("building inclusion proof for entry %d: %v", index, err)
@@ -131,7 +131,7 @@ func Prove(ctx context.Context, f Fetcher, index uint64) (*Proof, error) {
 	}
 	// The entry must be the one the proof is for: its hash, not the
 	// tile's, has to lead to the root.
-	if err := tlog.CheckRecord(rp, int64(cp.Size), cp.Root, int64(index), tlog.RecordHash(entry)); err != nil {
+	if err := tlog.CheckRecord(rp, int64(cp.Size), cp.Hash, int64(index), tlog.RecordHash(entry)); err != nil {
 		return nil, tampered(int64(index), "the entry in %s does not match the tiles: %v", EntriesPath(index/TileWidth, bundleWidth(cp.Size, index)), err)
 	}
 	return &Proof{Extra: entry, Index: index, Hashes: rp, Checkpoint: raw}, nil
@@ -198,7 +198,7 @@ func VerifyProof(p *Proof, entry []byte, vkey string, policy *witness.Policy) (*
 	if p.Index >= sc.Size {
 		return nil, fmt.Errorf("proof index %d is beyond its checkpoint's size %d", p.Index, sc.Size)
 	}
-	if err := tlog.CheckRecord(p.Hashes, int64(sc.Size), sc.Root, int64(p.Index), tlog.RecordHash(entry)); err != nil {
+	if err := tlog.CheckRecord(p.Hashes, int64(sc.Size), sc.Hash, int64(p.Index), tlog.RecordHash(entry)); err != nil {
 		return nil, tampered(int64(p.Index), "inclusion proof does not verify against the checkpoint of size %d: %v", sc.Size, err)
 	}
 	return sc, nil

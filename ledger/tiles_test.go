@@ -202,10 +202,10 @@ func TestSplitBundle(t *testing.T) {
 func TestParseCheckpoint(t *testing.T) {
 	good := "example.com/log\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n"
 	c, err := ParseCheckpoint(good)
-	if err != nil || c.Origin != "example.com/log" || c.Size != 20852163 || c.Text() != good {
+	if err != nil || c.Origin != "example.com/log" || c.Size != 20852163 || string(c.Text()) != good {
 		t.Fatalf("%+v %v", c, err)
 	}
-	if c, err := ParseCheckpoint(good + "ext\n"); err != nil || len(c.Extensions) != 1 || c.Text() != good+"ext\n" {
+	if c, err := ParseCheckpoint(good + "ext\n"); err != nil || len(c.Extensions) != 1 || string(c.Text()) != good+"ext\n" {
 		t.Errorf("extension line: %+v %v", c, err)
 	}
 	bad := map[string]string{
@@ -234,7 +234,7 @@ func FuzzParseCheckpoint(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if c.Text() != text {
+		if string(c.Text()) != text {
 			t.Fatalf("%q re-encodes as %q", text, c.Text())
 		}
 	})

@@ -148,10 +148,10 @@ func Verify(ctx context.Context, f Fetcher, opts VerifyOptions) (*VerifyResult, 
 		if err != nil {
 			return nil, fmt.Errorf("building consistency proof %d→%d: %v", m, n, err)
 		}
-		if err := tlog.CheckTree(proof, n, sc.Root, m, res.Previous.Root); err != nil {
+		if err := tlog.CheckTree(proof, n, sc.Hash, m, res.Previous.Hash); err != nil {
 			return nil, &VerifyError{Index: -1, Kind: ErrFork, Msg: fmt.Sprintf(
 				"fork: the log's checkpoint of size %d does not extend the previously verified checkpoint of size %d (root %s)",
-				n, m, b64(res.Previous.Root))}
+				n, m, b64(res.Previous.Hash))}
 		}
 	}
 	return res, nil
@@ -166,9 +166,9 @@ func checkAgainstPrevious(cur, prev Checkpoint) error {
 	case cur.Size < prev.Size:
 		return &VerifyError{Index: -1, Kind: ErrRollback, Msg: fmt.Sprintf(
 			"rollback: the log's checkpoint has size %d but a checkpoint of size %d was verified before (truncated log or replayed old checkpoint)", cur.Size, prev.Size)}
-	case cur.Size == prev.Size && cur.Root != prev.Root:
+	case cur.Size == prev.Size && cur.Hash != prev.Hash:
 		return &VerifyError{Index: -1, Kind: ErrFork, Msg: fmt.Sprintf(
-			"fork: two different checkpoints of size %d: root %s now, root %s verified before", cur.Size, b64(cur.Root), b64(prev.Root))}
+			"fork: two different checkpoints of size %d: root %s now, root %s verified before", cur.Size, b64(cur.Hash), b64(prev.Hash))}
 	}
 	return nil
 }
@@ -362,8 +362,8 @@ func verifyTree(ctx context.Context, f Fetcher, cp Checkpoint, workers int, keep
 		edge = append(edge, hs[len(hs)-len(hs)%TileWidth:])
 		tr.levels = append(tr.levels, up)
 	}
-	if root := edgeRoot(edge); root != cp.Root {
-		return nil, tampered(-1, "the entries hash to root %s but the checkpoint of size %d says %s (checkpoint replaced, or entries and tiles rewritten)", b64(root), size, b64(cp.Root))
+	if root := edgeRoot(edge); root != cp.Hash {
+		return nil, tampered(-1, "the entries hash to root %s but the checkpoint of size %d says %s (checkpoint replaced, or entries and tiles rewritten)", b64(root), size, b64(cp.Hash))
 	}
 	return tr, nil
 }

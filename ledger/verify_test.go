@@ -234,13 +234,13 @@ func TestVerifyDetectsReplacedCheckpoint(t *testing.T) {
 		msg  string
 	}{
 		{"signed by another key", func() []byte {
-			b, _ := note.Sign(&note.Note{Text: cp.Text()}, impostorSigner)
+			b, _ := note.Sign(&note.Note{Text: string(cp.Text())}, impostorSigner)
 			return b
 		}, "not signed by the log key"},
 		{"root edited", func() []byte {
 			c := cp
-			c.Root[0] ^= 1
-			return []byte(c.Text() + strings.Join(text[3:], ""))
+			c.Hash[0] ^= 1
+			return []byte(string(c.Text()) + strings.Join(text[3:], ""))
 		}, "invalid signature"},
 		{"size edited", func() []byte {
 			return []byte(strings.Replace(string(good), "\n20\n", "\n19\n", 1))
@@ -248,7 +248,7 @@ func TestVerifyDetectsReplacedCheckpoint(t *testing.T) {
 		{"larger tree signed by another key", func() []byte {
 			c := cp
 			c.Size = 21
-			b, _ := note.Sign(&note.Note{Text: c.Text()}, impostorSigner)
+			b, _ := note.Sign(&note.Note{Text: string(c.Text())}, impostorSigner)
 			return b
 		}, "not signed by the log key"},
 		{"garbage", func() []byte { return []byte("hello\n") }, "not a valid signed note"},
@@ -268,8 +268,8 @@ func TestVerifyDetectsReplacedCheckpoint(t *testing.T) {
 	// have (the key was stolen, the tiles not rewritten).
 	signer, _ := note.NewSigner(skey)
 	c := cp
-	c.Root[3] ^= 1
-	forged, _ := note.Sign(&note.Note{Text: c.Text()}, signer)
+	c.Hash[3] ^= 1
+	forged, _ := note.Sign(&note.Note{Text: string(c.Text())}, signer)
 	d := filepath.Join(t.TempDir(), "copy")
 	copyDir(t, dir, d)
 	os.WriteFile(filepath.Join(d, "checkpoint"), forged, 0o644)

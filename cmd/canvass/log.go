@@ -416,7 +416,7 @@ func runLogVerify(args []string, stdin io.Reader, stdout, stderr io.Writer) erro
 	}
 	cp := res.Checkpoint
 	fmt.Fprintf(stdout, "log %s: %d entries verified in %.2fs\n", cp.Origin, cp.Size, time.Since(start).Seconds())
-	fmt.Fprintf(stdout, "root %s\n", strings.Split(cp.Text(), "\n")[2])
+	fmt.Fprintf(stdout, "root %s\n", strings.Split(string(cp.Text()), "\n")[2])
 	if policy != nil {
 		fmt.Fprintf(stdout, "cosigned by %s (quorum %s met)\n", strings.Join(cp.CosignerNames(), ", "), policy.Quorum)
 	}
