@@ -36,6 +36,9 @@ type Config struct {
 	Sources          []Source
 	Candidates       []Candidate
 	Rules            Rules
+	// RawRules is the rules object exactly as the file holds it, so that a
+	// results manifest can record the rules verbatim.
+	RawRules json.RawMessage
 }
 
 // OutputSettings is RCTab's outputSettings section.
@@ -178,6 +181,7 @@ func ParseConfig(path string, data []byte) (*Config, error) {
 		return nil, &ConfigError{Path: path, Problems: []string{"unexpected data after the JSON object"}}
 	}
 	cfg.TabulatorVersion, _ = p.str(top, "tabulatorVersion", "tabulatorVersion")
+	cfg.RawRules = top["rules"]
 
 	out := p.object(top, "outputSettings", "outputSettings")
 	o := &cfg.Output

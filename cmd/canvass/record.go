@@ -4,8 +4,9 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"os"
+	"io"
 	"os/user"
+	"path/filepath"
 
 	"github.com/canvass/canvass/evidence"
 	"github.com/canvass/canvass/ledger"
@@ -71,7 +72,7 @@ func fileCommitments(fs []evidence.File) []any {
 }
 
 // recordTabulation logs a tabulation run whose results were written to dir.
-func recordTabulation(t *logTarget, dir, description string, contests []string) error {
+func recordTabulation(t *logTarget, dir, description string, contests []string, stderr io.Writer) error {
 	if t.dir == "" {
 		return nil
 	}
@@ -79,7 +80,7 @@ func recordTabulation(t *logTarget, dir, description string, contests []string) 
 	if err != nil {
 		return err
 	}
-	mf, err := evidence.CommitFile(evidence.ManifestName, dir+string(os.PathSeparator)+evidence.ManifestName)
+	mf, err := evidence.CommitFile(evidence.ManifestName, filepath.Join(dir, evidence.ManifestName))
 	if err != nil {
 		return err
 	}
@@ -99,6 +100,6 @@ func recordTabulation(t *logTarget, dir, description string, contests []string) 
 	if err != nil {
 		return fmt.Errorf("results are in %s but the tabulation was not recorded in the log: %w", dir, err)
 	}
-	fmt.Fprintf(os.Stderr, "recorded the tabulation as entry %d of the log in %s\n", idx, t.dir)
+	fmt.Fprintf(stderr, "recorded the tabulation as entry %d of the log in %s\n", idx, t.dir)
 	return nil
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -127,20 +126,12 @@ func tabulateConfig(config, outDir string, decisions []string, cvrExport, asJSON
 	if err != nil {
 		return fmt.Errorf("hashing inputs: %w", err)
 	}
-	raw, err := os.ReadFile(config)
-	if err != nil {
-		return err
-	}
-	var cfg struct {
-		Rules json.RawMessage `json:"rules"`
-	}
-	json.Unmarshal(raw, &cfg) // rctab.Run has already parsed and validated it
-	m := evidence.Manifest{Software: buildinfo.Read(), Command: "tabulate --rctab-config", Rules: cfg.Rules, Inputs: inputs}
+	m := evidence.Manifest{Software: buildinfo.Read(), Command: "tabulate --rctab-config", Rules: res.Config.RawRules, Inputs: inputs}
 	if err := evidence.WriteDir(outDir, res.Files, m); err != nil {
 		return err
 	}
 	fmt.Fprintf(stderr, "wrote %d files and %s to %s in %.2fs\n", len(res.Files), evidence.ManifestName, outDir, time.Since(start).Seconds())
-	if err := recordTabulation(lt, outDir, "tabulate --rctab-config "+filepath.Base(config), []string{res.Config.Output.ContestName}); err != nil {
+	if err := recordTabulation(lt, outDir, "tabulate --rctab-config "+filepath.Base(config), []string{res.Config.Output.ContestName}, stderr); err != nil {
 		return err
 	}
 	info := reportInfo(res.Config)
@@ -384,7 +375,7 @@ func tabulateDirect(format string, paths []string, src cvr.Source, d directRules
 		for _, c := range summary.Contests {
 			names = append(names, c.Name)
 		}
-		if err := recordTabulation(lt, outDir, "tabulate --format "+format, names); err != nil {
+		if err := recordTabulation(lt, outDir, "tabulate --format "+format, names, stderr); err != nil {
 			return err
 		}
 	}
