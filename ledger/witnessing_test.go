@@ -7,62 +7,18 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/canvass/canvass/ledger/witness"
+	"github.com/canvass/canvass/ledger/witness/witnesstest"
 	"golang.org/x/mod/sumdb/note"
 )
 
-// testWitness is a real tlog-witness server from package witness, with a
-// switch to take it off the network.
-type testWitness struct {
-	name, vkey string
-	srv        *httptest.Server
-	down       atomic.Bool
-}
-
-func startWitness(t *testing.T, name, logVKey string) *testWitness {
-	t.Helper()
-	skey, vkey, err := witness.GenerateKey(rand.Reader, name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cosigner, err := witness.NewCosignerFromKey(skey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	logs, err := witness.ParseLogList([]byte("log " + logVKey + "\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := witness.OpenSQLiteStore(filepath.Join(t.TempDir(), "witness.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	ws, err := witness.NewServer(witness.Config{Cosigner: cosigner, Logs: logs, Store: store})
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := &testWitness{name: name, vkey: vkey}
-	w.srv = httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		if w.down.Load() {
-			http.Error(rw, "down for maintenance", http.StatusServiceUnavailable)
-			return
-		}
-		ws.ServeHTTP(rw, r)
-	}))
-	t.Cleanup(w.srv.Close)
-	return w
-}
-
 // witnessedLog creates a log whose policy requires 2 of 3 witnesses.
-func witnessedLog(t *testing.T, origin string) (dir, skey, vkey string, ws []*testWitness, policy []byte) {
+func witnessedLog(t *testing.T, origin string) (dir, skey, vkey string, ws []*witnesstest.Witness, policy []byte) {
 	t.Helper()
 	skey, vkey, err := note.GenerateKey(rand.Reader, origin)
 	if err != nil {
@@ -71,9 +27,9 @@ func witnessedLog(t *testing.T, origin string) (dir, skey, vkey string, ws []*te
 	var b strings.Builder
 	fmt.Fprintf(&b, "# test policy\nlog %s\n", vkey)
 	for i := 1; i <= 3; i++ {
-		w := startWitness(t, fmt.Sprintf("witness%d.example", i), vkey)
+		w := witnesstest.Start(t, fmt.Sprintf("witness%d.example", i), vkey)
 		ws = append(ws, w)
-		fmt.Fprintf(&b, "witness w%d %s %s\n", i, w.vkey, w.srv.URL)
+		fmt.Fprintf(&b, "witness w%d %s %s\n", i, w.VKey, w.URL)
 	}
 	b.WriteString("group g 2 w1 w2 w3\nquorum g\n")
 	policy = []byte(b.String())
@@ -107,13 +63,13 @@ func TestWitnessQuorum(t *testing.T) {
 	}
 
 	// One witness down: the quorum (2 of 3) still holds.
-	ws[2].down.Store(true)
+	ws[2].SetDown(true)
 	appendN(t, dir, skey, Options{}, 10, 300, 300, "w")
 	if res, err = verify(); err != nil || len(res.Checkpoint.Cosignatures) != 2 {
 		t.Fatalf("with one witness down: %v", err)
 	}
 	// Two down: nothing is published, the error says why.
-	ws[1].down.Store(true)
+	ws[1].SetDown(true)
 	before, _ := os.ReadFile(filepath.Join(dir, "checkpoint"))
 	l, err := Open(context.Background(), dir, skey, Options{})
 	if err != nil {
@@ -133,8 +89,8 @@ func TestWitnessQuorum(t *testing.T) {
 	}
 	// The witness that was down catches up from its older size (409, then
 	// a consistency proof) when it comes back.
-	ws[1].down.Store(false)
-	ws[2].down.Store(false)
+	ws[1].SetDown(false)
+	ws[2].SetDown(false)
 	l, err = Open(context.Background(), dir, skey, Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -3,12 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"io"
 	mrand "math/rand/v2"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -16,13 +14,12 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/canvass/canvass/ledger"
-	"github.com/canvass/canvass/ledger/witness"
+	"github.com/canvass/canvass/ledger/witness/witnesstest"
 )
 
 // logRun runs the CLI with stdin and returns the exit code and output.
@@ -433,50 +430,6 @@ func logDetails(t *testing.T, dir string) []string {
 	return out
 }
 
-// logWitness is an in-process tlog-witness (package witness's server) that
-// can be switched off.
-type logWitness struct {
-	vkey string
-	url  string
-	down atomic.Bool
-}
-
-func logStartWitness(t *testing.T, name, logVKey string) *logWitness {
-	t.Helper()
-	skey, vkey, err := witness.GenerateKey(rand.Reader, name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cosigner, err := witness.NewCosignerFromKey(skey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	logs, err := witness.ParseLogList([]byte("log " + logVKey + "\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := witness.OpenSQLiteStore(filepath.Join(t.TempDir(), "w.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	srv, err := witness.NewServer(witness.Config{Cosigner: cosigner, Logs: logs, Store: store})
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := &logWitness{vkey: vkey}
-	hs := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		if w.down.Load() {
-			http.Error(rw, "unavailable", http.StatusServiceUnavailable)
-			return
-		}
-		srv.ServeHTTP(rw, r)
-	}))
-	t.Cleanup(hs.Close)
-	w.url = hs.URL
-	return w
-}
-
 func TestLogWithWitnesses(t *testing.T) {
 	tmp := t.TempDir()
 	dir, key := filepath.Join(tmp, "log"), filepath.Join(tmp, "key")
@@ -488,13 +441,13 @@ func TestLogWithWitnesses(t *testing.T) {
 	}
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	logVKey := lines[len(lines)-1]
-	var ws []*logWitness
+	var ws []*witnesstest.Witness
 	var pol strings.Builder
 	fmt.Fprintf(&pol, "log %s\n", logVKey)
 	for i := 1; i <= 3; i++ {
-		w := logStartWitness(t, fmt.Sprintf("w%d.example", i), logVKey)
+		w := witnesstest.Start(t, fmt.Sprintf("w%d.example", i), logVKey)
 		ws = append(ws, w)
-		fmt.Fprintf(&pol, "witness w%d %s %s\n", i, w.vkey, w.url)
+		fmt.Fprintf(&pol, "witness w%d %s %s\n", i, w.VKey, w.URL)
 	}
 	pol.WriteString("group any2 2 w1 w2 w3\nquorum any2\n")
 	policy := filepath.Join(tmp, "policy")
@@ -508,8 +461,8 @@ func TestLogWithWitnesses(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "cosigned by w1, w2, w3 (quorum any2 met)") {
 		t.Fatalf("verify with policy: exit %d\n%s%s", code, out, errOut)
 	}
-	ws[0].down.Store(true)
-	ws[1].down.Store(true)
+	ws[0].SetDown(true)
+	ws[1].SetDown(true)
 	code, out, errOut = logRun(logEvent("c")+"\n", "log", "append", "--dir", dir, "--key-file", key, "--policy", policy, "--witness-timeout", "5s")
 	if code != 1 || out != "" || !strings.Contains(errOut, "checkpoint of size 3 not published") || !strings.Contains(errOut, "503") {
 		t.Fatalf("append without quorum: exit %d %q %s", code, out, errOut)
@@ -518,7 +471,7 @@ func TestLogWithWitnesses(t *testing.T) {
 	if code != 0 || !strings.Contains(out, ": 2 entries verified") {
 		t.Fatalf("the published log changed: %s", out)
 	}
-	ws[0].down.Store(false)
+	ws[0].SetDown(false)
 	// Empty input publishes what is stored.
 	if code, out, errOut = logRun("", "log", "append", "--dir", dir, "--key-file", key, "--policy", policy); code != 0 || out != "" {
 		t.Fatalf("republish: exit %d %q %s", code, out, errOut)
