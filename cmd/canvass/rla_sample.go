@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -243,7 +242,7 @@ func rlaSampleCorla(f rlaSampleFlags, w *bufio.Writer, stderr io.Writer) error {
 			for i, d := range draws {
 				nums[i] = d.Ballot
 			}
-			return rlaWriteJSON(w, nums)
+			return writeJSON(w, nums)
 		}
 		for _, d := range draws {
 			w.WriteString(strconv.FormatUint(d.Ballot, 10))
@@ -269,7 +268,7 @@ func rlaSampleCorla(f rlaSampleFlags, w *bufio.Writer, stderr io.Writer) error {
 		rows[i] = row{f.skip + i + 1, d.Ballot, loc.CountyID, loc.ScannerID, loc.BatchID, loc.Position, loc.StorageLocation}
 	}
 	if f.json {
-		return rlaWriteJSON(w, rows)
+		return writeJSON(w, rows)
 	}
 	rlaWriteCSV(w, "draw", "ballot_number", "county_id", "scanner_id", "batch_id", "ballot_position", "storage_location")
 	for _, r := range rows {
@@ -312,7 +311,7 @@ func rlaSampleArlo(f rlaSampleFlags, w *bufio.Writer) error {
 		rows[i] = row{d.Ticket, b.Jurisdiction, rlaOptional(b.Tabulator), b.Name, d.Position, d.TimesSampled}
 	}
 	if f.json {
-		return rlaWriteJSON(w, rows)
+		return writeJSON(w, rows)
 	}
 	rlaWriteCSV(w, "ticket_number", "jurisdiction", "tabulator", "batch", "ballot_position", "times_sampled")
 	for _, r := range rows {
@@ -354,7 +353,7 @@ func rlaSamplePPS(f rlaSampleFlags, w *bufio.Writer) error {
 		rows[i] = row{d.Draw, d.Ticket, b.Jurisdiction, rlaOptional(b.Tabulator), b.Name, d.TimesSampled}
 	}
 	if f.json {
-		return rlaWriteJSON(w, rows)
+		return writeJSON(w, rows)
 	}
 	rlaWriteCSV(w, "draw", "ticket_number", "jurisdiction", "tabulator", "batch", "times_sampled")
 	for _, r := range rows {
@@ -406,7 +405,7 @@ func rlaSampleArloPPEB(f rlaSampleFlags, w *bufio.Writer) error {
 		rows[i] = row{d.Ticket, batches[d.Batch].jurisdiction, batches[d.Batch].name, d.TimesSampled}
 	}
 	if f.json {
-		return rlaWriteJSON(w, rows)
+		return writeJSON(w, rows)
 	}
 	rlaWriteCSV(w, "ticket_number", "jurisdiction", "batch", "times_sampled")
 	for _, r := range rows {
@@ -492,13 +491,6 @@ func rlaWriteCSV(w *bufio.Writer, fields ...string) {
 	w.WriteByte('\n')
 }
 
-func rlaWriteJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
-}
-
 const rlaManifestSynopsis = `--format arlo|colorado [--cvrs FORMAT=PATH ...] [--county ID] [--json] FILE.csv
 
 Reads a ballot manifest and reports its batches and ballots; a bad file gets
@@ -579,7 +571,7 @@ func runRLAManifest(args []string, stdin io.Reader, stdout, stderr io.Writer) er
 		s.Check = &check
 	}
 	if *asJSON {
-		if err := rlaWriteJSON(stdout, s); err != nil {
+		if err := writeJSON(stdout, s); err != nil {
 			return err
 		}
 	} else {

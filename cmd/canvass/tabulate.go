@@ -405,11 +405,3 @@ func countRanked(c *election.Contest, cb *contestBallots, d directRules, seats i
 	return tabulate.RankedChoice(tabulate.RankedInput{Candidates: c.Candidates, Ballots: b, Rules: rules})
 }
 
-func writeJSON(w io.Writer, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	_, err = w.Write(append(b, '\n'))
-	return err
-}
