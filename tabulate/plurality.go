@@ -77,13 +77,20 @@ func NewTally(candidates []election.Candidate, method Method, voteFor int) (*Tal
 // Add counts one ballot's marks in the contest. Ranks are ignored; a
 // candidate marked twice counts once; marks for excluded candidates are
 // ignored as if blank.
-func (t *Tally) Add(marks []election.Mark) error {
+func (t *Tally) Add(marks []election.Mark) error { return t.AddCount(marks, 1) }
+
+// AddCount counts n ballots that all carry marks, as n calls of Add would:
+// CVRs grouped by their markings are counted once per group.
+func (t *Tally) AddCount(marks []election.Mark, n int64) error {
+	if n < 0 {
+		return fmt.Errorf("tabulate: ballot count %d is negative", n)
+	}
 	for _, m := range marks {
 		if m.Choice != election.Overvote && (m.Choice < 0 || int(m.Choice) >= len(t.Candidates)) {
 			return fmt.Errorf("tabulate: choice %d is not a candidate of this contest (it has %d)", m.Choice, len(t.Candidates))
 		}
 	}
-	t.Ballots++
+	t.Ballots += n
 	overvote := false
 	var chosen []int
 	for _, m := range marks {
@@ -102,18 +109,18 @@ func (t *Tally) Add(marks []election.Mark) error {
 		t.seen[c] = false
 	}
 	if len(chosen) == 0 && !overvote {
-		t.BlankBallots++
+		t.BlankBallots += n
 	}
 	if t.Method == Plurality && (overvote || len(chosen) > t.VoteFor) {
-		t.OvervotedBallots++
-		t.Overvotes += int64(t.VoteFor)
+		t.OvervotedBallots += n
+		t.Overvotes += n * int64(t.VoteFor)
 		return nil
 	}
 	if t.Method == Plurality && len(chosen) < t.VoteFor {
-		t.Undervotes += int64(t.VoteFor - len(chosen))
+		t.Undervotes += n * int64(t.VoteFor-len(chosen))
 	}
 	for _, c := range chosen {
-		t.Votes[c]++
+		t.Votes[c] += n
 	}
 	return nil
 }

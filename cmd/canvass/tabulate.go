@@ -340,11 +340,8 @@ func tabulateDirect(format string, paths []string, src cvr.Source, d directRules
 			return fmt.Errorf("contest %q: %w", name, err)
 		}
 		for _, k := range cb.order {
-			ms := decodeMarks(k)
-			for n := cb.groups[k]; n > 0; n-- {
-				if err := tally.Add(ms); err != nil {
-					return fmt.Errorf("contest %q: %w", name, err)
-				}
+			if err := tally.AddCount(decodeMarks(k), cb.groups[k]); err != nil {
+				return fmt.Errorf("contest %q: %w", name, err)
 			}
 		}
 		r := tally.Result(seats)
