@@ -401,4 +401,3 @@ func countRanked(c *election.Contest, cb *contestBallots, d directRules, seats i
 	}
 	return tabulate.RankedChoice(tabulate.RankedInput{Candidates: c.Candidates, Ballots: b, Rules: rules})
 }
-
