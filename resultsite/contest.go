@@ -19,14 +19,14 @@ type contestPage struct {
 	Threshold  string // formatted
 	Candidates int
 	// FinalRound is the number of the round Final shows (ranked contests).
-	FinalRound int
-	Final      []finalRow
-	Chart      template.HTML
-	Legend     []legendEntry
-	Rounds     []int
-	Table      []roundRow
-	Inactive   []string // per round, formatted
-	CSV        string
+	FinalRound  int
+	Final       []finalRow
+	Chart       template.HTML
+	Legend      []legendEntry
+	Rounds      []int
+	Table       []roundRow
+	Inactive    []string // per round, formatted
+	CSV         string
 	GeneratedBy string
 }
 

@@ -59,7 +59,7 @@ type Round struct {
 	Votes map[string]string
 	// Inactive is the sum of the round's inactive ballots (overvotes,
 	// skipped and repeated rankings, exhausted choices).
-	Inactive string
+	Inactive            string
 	Elected, Eliminated []string
 }
 

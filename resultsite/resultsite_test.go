@@ -264,15 +264,17 @@ func TestPlurality(t *testing.T) {
 
 func TestRenderErrors(t *testing.T) {
 	for name, mod := range map[string]func(*Snapshot){
-		"no name":             func(s *Snapshot) { s.ElectionName = "" },
-		"version 0":           func(s *Snapshot) { s.Version = 0 },
-		"bad date":            func(s *Snapshot) { s.Date = "11/05/2013" },
-		"no contests":         func(s *Snapshot) { s.Contests = nil },
-		"bad contest id":      func(s *Snapshot) { s.Contests[0].ID = "../mayor" },
-		"duplicate id":        func(s *Snapshot) { s.Contests[1].ID = "mayor" },
-		"bad summary":         func(s *Snapshot) { s.Contests[0].SummaryJSON = []byte(`{}`) },
-		"ranked and plural":   func(s *Snapshot) { s.Contests[0].Winners = []string{"X"} },
-		"unknown winner":      func(s *Snapshot) { s.Contests[0] = Contest{ID: "q", Name: "Q", Votes: []CandidateVotes{{"Yes", 1}}, Winners: []string{"No"}} },
+		"no name":           func(s *Snapshot) { s.ElectionName = "" },
+		"version 0":         func(s *Snapshot) { s.Version = 0 },
+		"bad date":          func(s *Snapshot) { s.Date = "11/05/2013" },
+		"no contests":       func(s *Snapshot) { s.Contests = nil },
+		"bad contest id":    func(s *Snapshot) { s.Contests[0].ID = "../mayor" },
+		"duplicate id":      func(s *Snapshot) { s.Contests[1].ID = "mayor" },
+		"bad summary":       func(s *Snapshot) { s.Contests[0].SummaryJSON = []byte(`{}`) },
+		"ranked and plural": func(s *Snapshot) { s.Contests[0].Winners = []string{"X"} },
+		"unknown winner": func(s *Snapshot) {
+			s.Contests[0] = Contest{ID: "q", Name: "Q", Votes: []CandidateVotes{{"Yes", 1}}, Winners: []string{"No"}}
+		},
 		"file traversal":      func(s *Snapshot) { s.Files[0].Name = "../etc/passwd" },
 		"file clash":          func(s *Snapshot) { s.Files[0].Name = "mayor.csv" },
 		"file wrong hash":     func(s *Snapshot) { s.Files[0].SHA256 = strings.Repeat("0", 64) },
