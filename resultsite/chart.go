@@ -21,7 +21,7 @@ var palette = []struct{ fill, text string }{
 
 const (
 	othersFill   = "#b9b9b9"
-	inactiveFill = "#ececec"
+	inactiveFill = "#e4e4e4"
 )
 
 type legendEntry struct {
@@ -31,13 +31,27 @@ type legendEntry struct {
 
 // Chart geometry, in SVG user units.
 const (
-	chartWidth = 720
-	labelWidth = 44
 	chartRight = 8
 	chartTopPx = 26
 	rowHeight  = 18
 	barHeight  = 13
 )
+
+// layout is one size of the chart. The page carries a wide chart for
+// tablets and desktops and a narrow one for phones, and its stylesheet
+// shows one of them: an SVG scales as a whole, so one drawn 720 units wide
+// would shrink its text to 4 pixels on a phone.
+type layout struct {
+	class      string
+	width      int
+	labelWidth int
+	minLabel   float64 // narrowest segment that gets its number written in
+}
+
+var layouts = []layout{
+	{class: "wide", width: 720, labelWidth: 44, minLabel: 52},
+	{class: "narrow", width: 360, labelWidth: 26, minLabel: 40},
+}
 
 type series struct {
 	name, fill, text string
@@ -52,6 +66,15 @@ type series struct {
 // segments growing and shrinking from round to round. A dashed line marks
 // the threshold.
 func chart(id, name string, s *Summary) (template.HTML, []legendEntry) {
+	ss, legend := chartSeries(s)
+	var b strings.Builder
+	for _, l := range layouts {
+		drawChart(&b, l, id, name, s, ss)
+	}
+	return template.HTML(b.String()), legend
+}
+
+func chartSeries(s *Summary) ([]*series, []legendEntry) {
 	n := len(s.Rounds)
 	shown := chartTop
 	if len(s.Winners) > shown {
@@ -84,7 +107,15 @@ func chart(id, name string, s *Summary) (template.HTML, []legendEntry) {
 			}
 		}
 		ss = append(ss, se)
-		legend = append(legend, legendEntry{Name: se.name, Status: "all eliminated", Fill: othersFill, Out: true})
+		out := true
+		for _, c := range rest {
+			out = out && c.EliminatedRound != 0
+		}
+		st := "all eliminated"
+		if !out {
+			st = "not elected"
+		}
+		legend = append(legend, legendEntry{Name: se.name, Status: st, Fill: othersFill, Out: out})
 	}
 	inactive := &series{name: "Inactive ballots", fill: inactiveFill, text: "#000", values: make([]float64, n), present: make([]bool, n)}
 	for r, round := range s.Rounds {
@@ -92,6 +123,13 @@ func chart(id, name string, s *Summary) (template.HTML, []legendEntry) {
 	}
 	ss = append(ss, inactive)
 	legend = append(legend, legendEntry{Name: "Inactive ballots", Status: "exhausted, overvoted or skipped rankings", Fill: inactiveFill})
+	return ss, legend
+}
+
+func drawChart(b *strings.Builder, l layout, id, name string, s *Summary, ss []*series) {
+	n := len(s.Rounds)
+	chartWidth, labelWidth := l.width, l.labelWidth
+	inactive := ss[len(ss)-1]
 
 	var max float64
 	for r := range n {
@@ -108,14 +146,13 @@ func chart(id, name string, s *Summary) (template.HTML, []legendEntry) {
 		max = 1
 	}
 	span := float64(chartWidth - labelWidth - chartRight)
-	x := func(v float64) float64 { return labelWidth + span*v/max }
+	x := func(v float64) float64 { return float64(labelWidth) + span*v/max }
 	height := chartTopPx + n*rowHeight + 4
 
-	var b strings.Builder
 	e := template.HTMLEscapeString
-	titleID, descID := "chart-"+id+"-title", "chart-"+id+"-desc"
-	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 %d %d" role="img" aria-labelledby="%s %s" xmlns="http://www.w3.org/2000/svg">`, chartWidth, height, e(titleID), e(descID))
-	fmt.Fprintf(&b, `<title id="%s">%s: votes in each of %d rounds</title>`, e(titleID), e(name), n)
+	titleID, descID := "chart-"+id+"-"+l.class+"-title", "chart-"+id+"-"+l.class+"-desc"
+	fmt.Fprintf(b, `<svg class="chart %s" viewBox="0 0 %d %d" role="img" aria-labelledby="%s %s" xmlns="http://www.w3.org/2000/svg">`, l.class, chartWidth, height, e(titleID), e(descID))
+	fmt.Fprintf(b, `<title id="%s">%s: votes in each of %d rounds</title>`, e(titleID), e(name), n)
 	var desc strings.Builder
 	fmt.Fprintf(&desc, "One bar per round, from round 1 at the top to round %d at the bottom. Each bar shows every ballot counted in that round: ", n)
 	for i, se := range ss {
@@ -133,11 +170,11 @@ func chart(id, name string, s *Summary) (template.HTML, []legendEntry) {
 		}
 	}
 	if s.Threshold != "" {
-		fmt.Fprintf(&desc, "The dashed line is the threshold to win, %s votes. ", formatNumber(s.Threshold))
+		fmt.Fprintf(&desc, "The dashed line is the threshold to win: %s votes in the final round. ", formatNumber(s.Threshold))
 	}
 	desc.WriteString("The table of all rounds below gives every number.")
-	fmt.Fprintf(&b, `<desc id="%s">%s</desc>`, e(descID), e(desc.String()))
-	fmt.Fprintf(&b, `<text class="axis" x="%d" y="16" text-anchor="end">Round</text>`, labelWidth-8)
+	fmt.Fprintf(b, `<desc id="%s">%s</desc>`, e(descID), e(desc.String()))
+	b.WriteString(`<text class="axis" x="2" y="16">Round</text>`)
 
 	for r := range n {
 		y := chartTopPx + r*rowHeight
@@ -155,8 +192,8 @@ func chart(id, name string, s *Summary) (template.HTML, []legendEntry) {
 		for _, el := range round.Eliminated {
 			fmt.Fprintf(&tip, " eliminated: %s;", el)
 		}
-		fmt.Fprintf(&b, `<g class="round"><title>%s</title>`, e(strings.TrimSuffix(tip.String(), ";")))
-		fmt.Fprintf(&b, `<text class="axis" x="%d" y="%d" text-anchor="end">%d</text>`, labelWidth-8, y+barHeight-2, round.Number)
+		fmt.Fprintf(b, `<g class="round"><title>%s</title>`, e(strings.TrimSuffix(tip.String(), ";")))
+		fmt.Fprintf(b, `<text class="axis" x="%d" y="%d" text-anchor="end">%d</text>`, labelWidth-8, y+barHeight-2, round.Number)
 		at := 0.0
 		for _, se := range ss {
 			v := se.values[r]
@@ -169,35 +206,51 @@ func chart(id, name string, s *Summary) (template.HTML, []legendEntry) {
 			if se.eliminated == round.Number {
 				op = ` fill-opacity="0.45"`
 			}
-			fmt.Fprintf(&b, `<rect x="%s" y="%d" width="%s" height="%d" fill="%s"%s/>`, fx(x0), y, fx(x1-x0), barHeight, se.fill, op)
-			if x1-x0 >= 52 && se != inactive {
-				fmt.Fprintf(&b, `<text class="v" x="%s" y="%d" fill="%s">%s</text>`, fx(x0+4), y+barHeight-3, se.text, e(formatFloat(v)))
+			fmt.Fprintf(b, `<rect x="%s" y="%d" width="%s" height="%d" fill="%s"%s/>`, fx(x0), y, fx(x1-x0), barHeight, se.fill, op)
+			if x1-x0 >= l.minLabel && se != inactive {
+				fmt.Fprintf(b, `<text class="v" x="%s" y="%d" fill="%s">%s</text>`, fx(x0+4), y+barHeight-3, se.text, e(formatFloat(v)))
 			}
 		}
 		b.WriteString(`</g>`)
 	}
-	// Threshold: one vertical step per round, so that a threshold that
-	// changes from round to round (multi-seat, dynamic) is drawn right.
+	// Threshold: a step line, one vertical segment per round, so that a
+	// threshold that changes from round to round (a majority of the
+	// continuing votes, or a dynamic multi-seat quota) is drawn right.
 	var pts []string
+	var first, lastT string
+	constant := true
 	for r := range n {
-		if s.Rounds[r].Threshold == "" {
+		t := s.Rounds[r].Threshold
+		if t == "" {
 			continue
 		}
-		tx := fx(x(decimalFloat(s.Rounds[r].Threshold)))
+		if first == "" {
+			first = t
+		} else if decimalFloat(t) != decimalFloat(lastT) {
+			constant = false
+		}
+		lastT = t
+		tx := fx(x(decimalFloat(t)))
 		y := chartTopPx + r*rowHeight
-		pts = append(pts, tx+","+strconv.Itoa(y-3), tx+","+strconv.Itoa(y+rowHeight-2))
+		pts = append(pts, tx+","+fx(float64(y)-2.5), tx+","+fx(float64(y+rowHeight)-2.5))
 	}
 	if len(pts) > 0 {
-		fmt.Fprintf(&b, `<polyline class="threshold" points="%s" fill="none" stroke="#222" stroke-width="1.5" stroke-dasharray="4 3"/>`, strings.Join(pts, " "))
-		tx := x(decimalFloat(s.Rounds[n-1].Threshold))
+		fmt.Fprintf(b, `<polyline class="threshold" points="%s" fill="none" stroke="#222" stroke-width="1.5" stroke-dasharray="4 3"/>`, strings.Join(pts, " "))
+		tx := x(decimalFloat(first))
 		anchor := "middle"
-		if tx > chartWidth-110 {
+		if tx > float64(chartWidth-110) {
 			anchor = "end"
 		}
-		fmt.Fprintf(&b, `<text class="axis" x="%s" y="14" text-anchor="%s">threshold %s</text>`, fx(tx), anchor, e(formatNumber(s.Rounds[n-1].Threshold)))
+		label := "threshold to win (falls as ballots become inactive)"
+		if l.class == "narrow" {
+			label = "threshold to win"
+		}
+		if constant {
+			label = "threshold " + formatNumber(first)
+		}
+		fmt.Fprintf(b, `<text class="axis" x="%s" y="14" text-anchor="%s">%s</text>`, fx(tx), anchor, e(label))
 	}
 	b.WriteString(`</svg>`)
-	return template.HTML(b.String()), legend
 }
 
 func maxf(a, b float64) float64 {

@@ -48,7 +48,7 @@ func contestView(c Contest) (*contestPage, []byte, error) {
 		return nil, nil, fmt.Errorf("ID %q: want lower-case letters, digits, '-', '_' or '.', starting with a letter or digit", c.ID)
 	}
 	if c.Name == "" {
-		return nil, nil, errors.New("Name is empty")
+		return nil, nil, errors.New("the contest has no Name")
 	}
 	if c.SummaryJSON != nil {
 		if c.Votes != nil || c.Winners != nil {
@@ -78,10 +78,10 @@ func unrankedView(c Contest) (*contestPage, []byte, error) {
 	var total int64
 	for i, cv := range c.Votes {
 		if cv.Name == "" || seen[cv.Name] {
-			return nil, nil, fmt.Errorf("Votes[%d]: candidate name %q is empty or repeated", i, cv.Name)
+			return nil, nil, fmt.Errorf("field Votes[%d]: candidate name %q is empty or repeated", i, cv.Name)
 		}
 		if cv.Votes < 0 {
-			return nil, nil, fmt.Errorf("Votes[%d] (%q): negative votes", i, cv.Name)
+			return nil, nil, fmt.Errorf("field Votes[%d] (%q): negative votes", i, cv.Name)
 		}
 		seen[cv.Name] = true
 		total += cv.Votes
@@ -89,7 +89,7 @@ func unrankedView(c Contest) (*contestPage, []byte, error) {
 	won := map[string]bool{}
 	for i, w := range c.Winners {
 		if !seen[w] || won[w] {
-			return nil, nil, fmt.Errorf("Winners[%d]: %q is not a candidate in Votes, or is repeated", i, w)
+			return nil, nil, fmt.Errorf("field Winners[%d]: %q is not a candidate in Votes, or is repeated", i, w)
 		}
 		won[w] = true
 	}

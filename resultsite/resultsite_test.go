@@ -71,22 +71,29 @@ func TestRenderMinneapolis(t *testing.T) {
 	page := html.UnescapeString(string(files[IndexFile]))
 
 	svgs := svgOf(t, page)
-	if len(svgs) != 2 {
-		t.Fatalf("%d charts, want 2", len(svgs))
+	if len(svgs) != 4 {
+		t.Fatalf("%d charts, want 4 (a wide and a narrow one per contest)", len(svgs))
 	}
-	mayor := svgs[0]
-	for r := 1; r <= 33; r++ {
-		if !strings.Contains(mayor, "<title>Round "+itoa(r)+":") {
-			t.Errorf("the mayor chart has no round %d", r)
+	for i, mayor := range svgs[:2] {
+		for r := 1; r <= 33; r++ {
+			if !strings.Contains(mayor, "<title>Round "+itoa(r)+":") {
+				t.Errorf("mayor chart %d has no round %d", i, r)
+			}
+		}
+		if strings.Contains(mayor, "<title>Round 34:") {
+			t.Errorf("mayor chart %d has a round 34", i)
+		}
+		if !strings.Contains(mayor, "<title>Round 33: BETSY HODGES 38,852; MARK ANDREW 24,942; Inactive ballots 15,668; elected: BETSY HODGES</title>") {
+			t.Errorf("mayor chart %d: no round 33 with the winner", i)
+		}
+		for _, want := range []string{"BETSY HODGES was elected in round 33 with 38,852 votes", "threshold to win: 31,898 votes in the final round", ">threshold to win", `role="img"`, "<desc id="} {
+			if !strings.Contains(mayor, want) {
+				t.Errorf("mayor chart %d does not contain %q", i, want)
+			}
 		}
 	}
-	if strings.Contains(mayor, "<title>Round 34:") {
-		t.Error("the mayor chart has a round 34")
-	}
-	for _, want := range []string{"BETSY HODGES was elected in round 33 with 38,852 votes", "threshold 31,898", `role="img"`, "<desc id="} {
-		if !strings.Contains(mayor, want) {
-			t.Errorf("the mayor chart does not contain %q", want)
-		}
+	if !strings.Contains(svgs[2], ">threshold 14,866</text>") {
+		t.Error("the park board chart does not label its constant threshold")
 	}
 	for _, want := range []string{
 		"Winner: <strong>BETSY HODGES</strong>",
@@ -254,7 +261,7 @@ func TestPlurality(t *testing.T) {
 			t.Errorf("page lacks %q", want)
 		}
 	}
-	if strings.Contains(page, "<svg class=\"chart\"") {
+	if strings.Contains(page, "<svg class=\"chart ") {
 		t.Error("a plurality contest has a round-by-round chart")
 	}
 	if got, want := string(files["question-1.csv"]), "Candidate,Votes\nYes,41234\nNo,30001\n"; got != want {
@@ -388,7 +395,7 @@ func checkWellFormed(t testing.TB, page []byte) {
 func svgOf(t *testing.T, page string) []string {
 	var out []string
 	for {
-		i := strings.Index(page, `<svg class="chart"`)
+		i := strings.Index(page, `<svg class="chart `)
 		if i < 0 {
 			return out
 		}
