@@ -119,7 +119,7 @@ func TestRenderMinneapolis(t *testing.T) {
 		t.Errorf("%d mayoral candidates, want 36", len(sum.Candidates))
 	}
 	for _, c := range sum.Candidates {
-		if !strings.Contains(page, "<tr class=\"out\"><th scope=\"row\">"+c.Name+"<span") && c.Name != "BETSY HODGES" && c.Name != "MARK ANDREW" {
+		if !strings.Contains(page, "<tr class=\"out\"><th scope=\"row\"><span class=\"name\">"+c.Name+"</span>") && c.Name != "BETSY HODGES" && c.Name != "MARK ANDREW" {
 			t.Errorf("no eliminated row for %s", c.Name)
 		}
 	}
