@@ -371,6 +371,7 @@ func checkWellFormed(t testing.TB, page []byte) {
 	d.Strict = true
 	d.Entity = xml.HTMLEntity
 	depth := 0
+	ids := map[string]bool{}
 	for {
 		tok, err := d.Token()
 		if err == io.EOF {
@@ -380,9 +381,17 @@ func checkWellFormed(t testing.TB, page []byte) {
 			line, col := d.InputPos()
 			t.Fatalf("page is not well-formed at line %d col %d: %v", line, col, err)
 		}
-		switch tok.(type) {
+		switch tok := tok.(type) {
 		case xml.StartElement:
 			depth++
+			for _, a := range tok.Attr {
+				if a.Name.Local == "id" {
+					if ids[a.Value] {
+						t.Fatalf("two elements have the id %q", a.Value)
+					}
+					ids[a.Value] = true
+				}
+			}
 		case xml.EndElement:
 			depth--
 		}
@@ -414,4 +423,14 @@ func mustRat(t *testing.T, s string) *big.Rat {
 		t.Fatalf("%q is not a number", s)
 	}
 	return r
+}
+
+func BenchmarkRender(b *testing.B) {
+	s := minneapolis(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Render(s); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
