@@ -1,11 +1,14 @@
 package browsertest_test
 
 import (
+	"encoding/json"
 	"flag"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -29,9 +32,38 @@ func read(t *testing.T, name string) []byte {
 	return b
 }
 
+// cspReports collects the Content-Security-Policy violation reports the
+// browser posts, by the page they were about.
+type cspReports struct {
+	mu    sync.Mutex
+	pages []string
+}
+
+func (c *cspReports) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var rep struct {
+		Report struct {
+			DocumentURI string `json:"document-uri"`
+			Violated    string `json:"violated-directive"`
+		} `json:"csp-report"`
+	}
+	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	json.Unmarshal(body, &rep)
+	c.mu.Lock()
+	c.pages = append(c.pages, rep.Report.DocumentURI+" ("+rep.Report.Violated+")")
+	c.mu.Unlock()
+}
+
+func (c *cspReports) list() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.pages...)
+}
+
 // serveSnapshot renders the Minneapolis 2013 results and serves them as a
-// static site with a strict Content-Security-Policy, as a CDN would.
-func serveSnapshot(t *testing.T) string {
+// static site with a strict Content-Security-Policy, as a CDN would. The
+// browser reports violations to /csp-report; /violation.html is a page that
+// violates the policy, to show that reports arrive.
+func serveSnapshot(t *testing.T) (string, *cspReports) {
 	t.Helper()
 	files, err := resultsite.Render(resultsite.Snapshot{
 		Origin:       "results.minneapolismn.example/2013-general",
@@ -59,13 +91,19 @@ func serveSnapshot(t *testing.T) string {
 	for name, data := range files {
 		mfs[name] = &fstest.MapFile{Data: data}
 	}
+	mfs["violation.html"] = &fstest.MapFile{Data: []byte(`<!DOCTYPE html><html><head><title>v</title></head><body><p style="color: red">inline style</p></body></html>`)}
+	reports := new(cspReports)
 	fileServer := http.FileServerFS(mfs)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'")
+		if r.URL.Path == "/csp-report" {
+			reports.ServeHTTP(w, r)
+			return
+		}
+		w.Header().Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; report-uri /csp-report")
 		fileServer.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
-	return localhost(srv.URL)
+	return localhost(srv.URL), reports
 }
 
 // localhost replaces 127.0.0.1 with localhost: WebAuthn needs a domain as
@@ -75,7 +113,7 @@ func localhost(url string) string {
 }
 
 func TestPublicResultsPage(t *testing.T) {
-	url := serveSnapshot(t)
+	url, reports := serveSnapshot(t)
 	ctx := browsertest.New(t)
 
 	// Tablet.
@@ -127,8 +165,28 @@ func TestPublicResultsPage(t *testing.T) {
 		}
 	}
 
+	// No CSP violation: load a page that violates the policy, wait for its
+	// report, and check that it is the only page reported.
+	if err := chromedp.Do(ctx, chromedp.Navigate(url+"/violation.html")); err != nil {
+		t.Fatal(err)
+	}
+	for start := time.Now(); ; time.Sleep(50 * time.Millisecond) {
+		got := reports.list()
+		if len(got) > 0 {
+			for _, p := range got {
+				if !strings.Contains(p, "/violation.html") {
+					t.Errorf("CSP violation: %s", p)
+				}
+			}
+			break
+		}
+		if time.Since(start) > 10*time.Second {
+			t.Fatal("the browser sent no CSP report for a page that violates the policy: the CSP check cannot work")
+		}
+	}
+
 	// Phone: nothing wider than the screen.
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(375, 740, chromedp.EmulateMobile), chromedp.Reload()); err != nil {
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(375, 740, chromedp.EmulateMobile), chromedp.Navigate(url+"/")); err != nil {
 		t.Fatal(err)
 	}
 	w, err := browsertest.Eval[[4]float64](ctx, `[document.documentElement.scrollWidth, innerWidth, document.querySelector("svg.chart.narrow").getBoundingClientRect().width, document.querySelector("svg.chart.wide").getBoundingClientRect().width]`)
