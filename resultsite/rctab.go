@@ -28,14 +28,17 @@ type Summary struct {
 	// Ballots is summary.totalNumBallots; Undervotes summary.undervotes.
 	Ballots    string
 	Undervotes int64
-	Seats      int
+	// Seats is summary.numWinners, or the number of winners when RCTab
+	// gives 0 (bottoms-up to a percentage threshold).
+	Seats int
 	// Candidates are every candidate that appears in a round's tally, in
 	// finishing order: winners in order of election, then the others by the
 	// last round they were counted in (later first), then by their votes in
 	// that round (more first), then by name.
 	Candidates []RankedCandidate
 	Rounds     []Round
-	// Winners are the elected candidates, in order of election.
+	// Winners are the elected candidates, in order of election; none when
+	// the count stopped early.
 	Winners []string
 }
 
@@ -90,8 +93,9 @@ type jsonRound struct {
 
 // ParseSummary parses RCTab's round-by-round JSON report. It is strict:
 // unknown fields, missing rounds, numbers that are not non-negative
-// decimals and outcomes naming candidates absent from the round are
-// errors, each naming the offending field.
+// decimals, outcomes naming candidates absent from the round and
+// candidates elected or eliminated twice are errors, each naming the
+// offending field.
 func ParseSummary(data []byte) (*Summary, error) {
 	if len(data) > MaxSummaryBytes {
 		return nil, fmt.Errorf("%w: %d bytes, more than the limit of %d", ErrInvalidSummary, len(data), MaxSummaryBytes)
@@ -134,8 +138,8 @@ func ParseSummary(data []byte) (*Summary, error) {
 		Undervotes:   js.Summary.Undervotes,
 		Seats:        js.Summary.NumWinners,
 	}
-	if s.Seats < 1 {
-		return nil, bad("summary.numWinners", "%d, want at least 1", s.Seats)
+	if s.Seats < 0 {
+		return nil, bad("summary.numWinners", "%d is negative", s.Seats)
 	}
 	if s.Undervotes < 0 {
 		return nil, bad("summary.undervotes", "%d is negative", s.Undervotes)
@@ -229,8 +233,12 @@ func ParseSummary(data []byte) (*Summary, error) {
 		}
 		s.Rounds = append(s.Rounds, r)
 	}
-	if len(s.Winners) == 0 {
-		return nil, bad("results", "no candidate is elected in any round")
+	switch {
+	case s.Seats == 0:
+		// Bottoms-up to a percentage threshold: as many seats as winners.
+		s.Seats = len(s.Winners)
+	case len(s.Winners) > s.Seats:
+		return nil, bad("results", "%d candidates elected, but summary.numWinners is %d", len(s.Winners), s.Seats)
 	}
 	for _, c := range cands {
 		s.Candidates = append(s.Candidates, *c)

@@ -303,7 +303,8 @@ func TestParseSummaryErrors(t *testing.T) {
 		{`"CASPER HILL": "1280"`, `"CASPER HILL": "-1280"`, `results[0].tally["CASPER HILL"]`},
 		{`"CASPER HILL": "1280"`, `"CASPER HILL": 1280`, "results.tally"},
 		{`"eliminated": "CASPER HILL"`, `"eliminated": "NOBODY"`, "results[1].tallyResults[0].eliminated"},
-		{`"numWinners": 3`, `"numWinners": 0`, "summary.numWinners"},
+		{`"numWinners": 3`, `"numWinners": -1`, "summary.numWinners"},
+		{`"numWinners": 3`, `"numWinners": 2`, "3 candidates elected, but summary.numWinners is 2"},
 		{`"totalNumBallots": "80101"`, `"totalNumBallots": "8e4"`, "summary.totalNumBallots"},
 		{`"overvotes": "0"`, `"overvote": "0"`, ""},
 		{`"threshold": "14866"`, `"threshold": "x"`, "threshold"},
@@ -351,8 +352,8 @@ func FuzzParseSummary(f *testing.F) {
 			}
 			return
 		}
-		if len(s.Winners) == 0 || len(s.Rounds) == 0 {
-			t.Fatal("accepted a summary without winners or rounds")
+		if len(s.Rounds) == 0 || s.Seats < len(s.Winners) {
+			t.Fatalf("accepted a summary with %d rounds, %d seats and %d winners", len(s.Rounds), s.Seats, len(s.Winners))
 		}
 		// Whatever parses renders, and renders well-formed.
 		files, err := Render(Snapshot{ElectionName: "E", Version: 1, Contests: []Contest{{ID: "c", Name: "C", SummaryJSON: data}}})
@@ -431,6 +432,32 @@ func BenchmarkRender(b *testing.B) {
 	for b.Loop() {
 		if _, err := Render(s); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestAllRCTabReports renders every expected RCTab JSON report in
+// testdata/rctab: every rule variant RCTab's own tests cover.
+func TestAllRCTabReports(t *testing.T) {
+	names, err := filepath.Glob("../testdata/rctab/*/*detailed_report.json")
+	if err != nil || len(names) < 30 {
+		t.Fatalf("%d reports found (%v)", len(names), err)
+	}
+	for _, name := range names {
+		data := readFile(t, name)
+		s, err := ParseSummary(data)
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		files, err := Render(Snapshot{ElectionName: "E", Version: 1, Contests: []Contest{{ID: "c", Name: s.Contest, SummaryJSON: data}}})
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		checkWellFormed(t, files[IndexFile])
+		if len(s.Winners) == 0 && !bytes.Contains(files[IndexFile], []byte("No winner declared")) {
+			t.Errorf("%s: no winner, and the page does not say so", name)
 		}
 	}
 }
