@@ -238,10 +238,13 @@ func drawChart(b *strings.Builder, l layout, id, name string, s *Summary, ss []*
 		fmt.Fprintf(b, `<polyline class="threshold" points="%s" fill="none" stroke="#222" stroke-width="1.5" stroke-dasharray="4 3"/>`, strings.Join(pts, " "))
 		tx := x(decimalFloat(first))
 		anchor := "middle"
-		if tx > float64(chartWidth-110) {
+		switch {
+		case tx > float64(chartWidth-110):
 			anchor = "end"
+		case tx < float64(labelWidth+110):
+			anchor = "start"
 		}
-		label := "threshold to win (falls as ballots become inactive)"
+		label := "threshold to win (changes from round to round)"
 		if l.class == "narrow" {
 			label = "threshold to win"
 		}
