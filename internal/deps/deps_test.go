@@ -21,6 +21,7 @@ var pure = []string{
 	"rla/sampler",
 	"rla/raire",
 	"rla/manifest",
+	"resultsite",
 }
 
 // forbidden are standard-library packages that reach outside the process.
