@@ -93,10 +93,10 @@ func TestCheckPassword(t *testing.T) {
 		{pw: "short", advice: "at least 12 characters"},
 		{pw: "élévationàà", advice: "at least 12 characters"}, // 11 runes, 15 bytes
 		{pw: strings.Repeat("x", 100) + strings.Repeat("q7", 80), advice: "at most 256 bytes"},
-		{pw: "1qaz2wsx3edc", advice: "common passwords"},      // in the list
-		{pw: "1QAZ2WSX3EDC", advice: "common passwords"},      // case-insensitive
-		{pw: "password1234567", advice: "digits or symbols"},  // list entry + digits
-		{pw: "Sunshine!!2024", advice: "digits or symbols"},   // list entry + symbols
+		{pw: "1qaz2wsx3edc", advice: "common passwords"},     // in the list
+		{pw: "1QAZ2WSX3EDC", advice: "common passwords"},     // case-insensitive
+		{pw: "password1234567", advice: "digits or symbols"}, // list entry + digits
+		{pw: "Sunshine!!2024", advice: "digits or symbols"},  // list entry + symbols
 		{pw: "aaaaaaaaaaaaaa", advice: "repeats a short pattern"},
 		{pw: "xyzzxyzzxyzzxyzz", advice: "repeats a short pattern"},
 		{pw: "abcdefghijklm", advice: "sequence"},

@@ -184,13 +184,19 @@ type Assertion struct {
 func (a *Authenticator) Sign(rpID string, challenge []byte) (Assertion, error) {
 	ad := a.authData(rpID, false)
 	cd := a.clientData("webauthn.get", b64url.EncodeToString(challenge))
-	h := sha256.Sum256(cd)
-	digest := sha256.Sum256(append(append([]byte{}, ad...), h[:]...))
-	sig, err := ecdsa.SignASN1(rand.Reader, a.key, digest[:])
+	sig, err := a.SignRaw(ad, cd)
 	if err != nil {
 		return Assertion{}, err
 	}
 	return Assertion{CredentialID: a.credID, AuthenticatorData: ad, ClientDataJSON: cd, Signature: sig, UserHandle: a.userHandle}, nil
+}
+
+// SignRaw signs authenticatorData || SHA-256(clientDataJSON) as given, so
+// that tests can check that a verifier refuses well-signed but wrong data.
+func (a *Authenticator) SignRaw(authenticatorData, clientDataJSON []byte) ([]byte, error) {
+	h := sha256.Sum256(clientDataJSON)
+	digest := sha256.Sum256(append(append([]byte{}, authenticatorData...), h[:]...))
+	return ecdsa.SignASN1(rand.Reader, a.key, digest[:])
 }
 
 // Assert answers the options JSON of an assertion ceremony with the response
