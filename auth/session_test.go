@@ -27,7 +27,7 @@ func TestTokenRoundTrip(t *testing.T) {
 	if tok2 == tok || EqualHash(h, h3) {
 		t.Error("two tokens are equal")
 	}
-	for _, bad := range []string{"", tok[:42], tok + "A", tok[:42] + "=", strings.Repeat("A", 42) + "B", tok[:42] + "+", tok[:42] + "/"} {
+	for _, bad := range []string{"", tok[:40] + "\n\n\n", tok[:42], tok + "A", tok[:42] + "=", strings.Repeat("A", 42) + "B", tok[:42] + "+", tok[:42] + "/"} {
 		if _, ok := HashToken(bad); ok {
 			t.Errorf("HashToken(%q) accepted a malformed token", bad)
 		}
