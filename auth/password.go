@@ -276,20 +276,35 @@ func repeatsPattern(s string) bool {
 }
 
 // isSequence reports whether every rune of s is one more (or every one one
-// less) than the one before ("abcdefghijkl", "987654321098" is not).
+// less) than the one before, digits wrapping from 9 to 0 as on a keyboard
+// ("abcdefghijkl", "123456789012", "987654321098").
 func isSequence(s string) bool {
 	r := []rune(s)
 	if len(r) < 2 {
 		return false
 	}
-	d := r[1] - r[0]
+	step := func(a, b rune) rune {
+		d := b - a
+		if isDigit(a) && isDigit(b) {
+			switch d {
+			case -9:
+				d = 1
+			case 9:
+				d = -1
+			}
+		}
+		return d
+	}
+	d := step(r[0], r[1])
 	if d != 1 && d != -1 {
 		return false
 	}
 	for i := 2; i < len(r); i++ {
-		if r[i]-r[i-1] != d {
+		if step(r[i-1], r[i]) != d {
 			return false
 		}
 	}
 	return true
 }
+
+func isDigit(r rune) bool { return '0' <= r && r <= '9' }

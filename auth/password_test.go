@@ -100,6 +100,8 @@ func TestCheckPassword(t *testing.T) {
 		{pw: "aaaaaaaaaaaaaa", advice: "repeats a short pattern"},
 		{pw: "xyzzxyzzxyzzxyzz", advice: "repeats a short pattern"},
 		{pw: "abcdefghijklm", advice: "sequence"},
+		{pw: "123456789012", advice: "sequence"},
+		{pw: "210987654321", advice: "sequence"},
 		{pw: "9876543210zyx", ok: true}, // not one straight run
 		{pw: "alice-in-wonderland-7", forbidden: []string{"Alice"}, advice: "user name"},
 		{pw: "my clerk.example.gov pass", forbidden: []string{"bob", "clerk.example.gov"}, advice: "user name"},
