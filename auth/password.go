@@ -28,8 +28,8 @@ type Argon2Params struct {
 }
 
 // DefaultArgon2 is used by HashPassword: 2 passes over 64 MiB with 2 lanes,
-// a 16-byte salt and a 32-byte output. One hash costs about 130 ms of CPU on
-// the project's 2-core machine (BenchmarkHashPassword), so about 70 ms of
+// a 16-byte salt and a 32-byte output. One hash costs about 100 ms of CPU on
+// the project's 2-core machine (BenchmarkHashPassword), so 50–100 ms of
 // wall time on idle cores, inside the 250 ms budget for a sign-in; the
 // memory is more than three times the OWASP minimum (19 MiB, 2 passes).
 // docs/security.md records the measurements.
