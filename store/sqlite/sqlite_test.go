@@ -57,6 +57,24 @@ func TestReopen(t *testing.T) {
 	}
 }
 
+// TestConcurrentApply races Apply from two handles on one file, as two
+// office processes would.
+func TestConcurrentApply(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "office.db")
+	a, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	storetest.RacingApply(t, a, b)
+}
+
 func TestNewerSchemaRefused(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "office.db")
