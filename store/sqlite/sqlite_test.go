@@ -3,6 +3,7 @@ package sqlite
 import (
 	"bufio"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -50,6 +51,20 @@ func TestReopen(t *testing.T) {
 	defer s.Close()
 	if n, err := s.Applied(ctx); err != nil || n != 1 {
 		t.Fatalf("Applied after reopen = %d, %v; want 1", n, err)
+	}
+	// The durability settings hold on both pools: FULL is 2.
+	for _, db := range []*sql.DB{s.w, s.r} {
+		var mode string
+		var sync int
+		if err := db.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
+			t.Fatalf("journal_mode = %q, %v; want wal", mode, err)
+		}
+		if err := db.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&sync); err != nil || sync != 2 {
+			t.Fatalf("synchronous = %d, %v; want 2 (FULL)", sync, err)
+		}
+	}
+	if _, err := s.r.ExecContext(ctx, "DELETE FROM records"); err == nil {
+		t.Fatal("the read pool accepted a write")
 	}
 	var v int
 	if err := s.r.QueryRowContext(ctx, "SELECT MAX(version) FROM schema_version").Scan(&v); err != nil || v != 1 {
