@@ -16,15 +16,22 @@ import (
 func WriteCSV[R Row](w io.Writer, s Sample[R]) error {
 	bw := bufio.NewWriter(w)
 	if s.Columns != nil {
-		writeRecord(bw, s.Columns)
+		if err := writeRecord(bw, s.Columns); err != nil {
+			return err
+		}
 	}
 	for r := range s.Rows {
-		writeRecord(bw, r.Fields())
+		// Stop drawing as soon as the reader is gone.
+		if err := writeRecord(bw, r.Fields()); err != nil {
+			return err
+		}
 	}
 	return bw.Flush()
 }
 
-func writeRecord(w *bufio.Writer, fields []string) {
+// writeRecord writes one CSV line; its error is the writer's first
+// (bufio keeps it), so one check per line suffices.
+func writeRecord(w *bufio.Writer, fields []string) error {
 	for i, f := range fields {
 		if i > 0 {
 			w.WriteByte(',')
@@ -37,7 +44,7 @@ func writeRecord(w *bufio.Writer, fields []string) {
 		w.WriteString(strings.ReplaceAll(f, `"`, `""`))
 		w.WriteByte('"')
 	}
-	w.WriteByte('\n')
+	return w.WriteByte('\n')
 }
 
 // WriteJSON writes the sample as a JSON array of its rows, indented by two
@@ -62,7 +69,9 @@ func WriteJSON[R Row](w io.Writer, s Sample[R]) error {
 		} else {
 			bw.WriteString(",\n  ")
 		}
-		bw.Write(bytes.TrimSuffix(buf.Bytes(), []byte{'\n'}))
+		if _, err := bw.Write(bytes.TrimSuffix(buf.Bytes(), []byte{'\n'})); err != nil {
+			return err
+		}
 		n++
 	}
 	if n == 0 {
