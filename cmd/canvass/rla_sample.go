@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -74,7 +75,7 @@ type rlaSampleFlags struct {
 }
 
 func runRLASample(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("rla sample", rlaSampleSynopsis, stderr)
+	fs := rlaFlagSet("rla sample", rlaSampleSynopsis, stderr)
 	var f rlaSampleFlags
 	fs.StringVar(&f.sampler, "sampler", "", "sampler: corla, arlo, pps or arlo-ppeb (required)")
 	fs.StringVar(&f.seed, "seed", "", "the public random seed, used exactly as written: \"0\" and \"00\" differ (required)")
@@ -87,7 +88,7 @@ func runRLASample(args []string, stdin io.Reader, stdout, stderr io.Writer) erro
 	fs.BoolVar(&f.json, "json", false, "print a JSON array of draws instead of CSV (tabulator null when absent)")
 	fs.IntVar(&f.round, "round", 1, "with --log: the audit round this sample is for")
 	f.log.flags(fs)
-	if err := parseFlags(fs, args); err != nil {
+	if err := rlaParseFlags(fs, args, stdout); err != nil {
 		return err
 	}
 	if err := f.log.check(); err != nil {
@@ -309,6 +310,41 @@ func rlaWriteSample[R draw.Row](w io.Writer, s draw.Sample[R], asJSON bool) erro
 	return draw.WriteCSV(w, s)
 }
 
+// rlaFlagSet is newFlagSet for the rla commands, whose --help goes to
+// stdout (it is the output asked for) while usage after an error goes to
+// stderr with the error; parse it with rlaParseFlags.
+func rlaFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("canvass "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: canvass %s %s\n", name, synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// rlaParseFlags parses args: --help prints the usage on stdout and
+// returns flag.ErrHelp (exit 0); a bad flag prints the error and the usage
+// on stderr and returns errUsage (exit 2).
+func rlaParseFlags(fs *flag.FlagSet, args []string, stdout io.Writer) error {
+	usage := fs.Usage
+	fs.Usage = func() {}
+	err := fs.Parse(args)
+	fs.Usage = usage
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		stderr := fs.Output()
+		fs.SetOutput(stdout)
+		usage()
+		fs.SetOutput(stderr)
+		return err
+	case err != nil:
+		usage()
+		return errUsage
+	}
+	return nil
+}
+
 // rlaForEachJurisdiction splits JURISDICTION=FILE values at the first "="
 // and calls f for each, refusing a jurisdiction named twice.
 func rlaForEachJurisdiction(values []string, flagName string, f func(jurisdiction, path string) error) error {
@@ -356,13 +392,13 @@ Manifests without a Tabulator column are matched on batch names alone.
 Flags:`
 
 func runRLAManifest(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("rla manifest", rlaManifestSynopsis, stderr)
+	fs := rlaFlagSet("rla manifest", rlaManifestSynopsis, stderr)
 	format := fs.String("format", "", "manifest format: arlo (Container,Tabulator,Batch Name,Number of Ballots,CVR) or colorado (CountyID,ScannerID,BatchID,NumBallots,StorageLocation) (required)")
 	var sources stringList
 	fs.Var(&sources, "cvrs", "CVR export to count, as FORMAT=PATH with FORMAT one of the CVR readers built in (repeat for several exports)")
 	county := fs.Int64("county", -1, "colorado: the county whose CVRs --cvrs gives (default: the manifest's only county)")
 	asJSON := fs.Bool("json", false, "print the summary and check as JSON")
-	if err := parseFlags(fs, args); err != nil {
+	if err := rlaParseFlags(fs, args, stdout); err != nil {
 		return err
 	}
 	bad := func(format string, a ...any) error {

@@ -245,18 +245,23 @@ func TestRLASampleErrors(t *testing.T) {
 }
 
 func TestRLASampleHelp(t *testing.T) {
+	// Help is the output asked for: stdout, exit 0, nothing on stderr.
 	code, out, errs := rlaRun(t, "rla", "sample", "--help")
-	if code != 0 || out != "" {
-		t.Fatalf("exit %d, stdout %q", code, out)
+	if code != 0 || errs != "" {
+		t.Fatalf("exit %d, stderr %q", code, errs)
 	}
 	for _, want := range []string{"--sampler", "-seed", "-count", "-skip", "-ballots", "-without-replacement", "-manifest", "-weights", "-json",
 		"ticket_number,jurisdiction,tabulator,batch,ballot_position,times_sampled", "corla", "arlo-ppeb"} {
-		if !strings.Contains(errs, want) {
-			t.Errorf("help lacks %q:\n%s", want, errs)
+		if !strings.Contains(out, want) {
+			t.Errorf("help lacks %q:\n%s", want, out)
 		}
 	}
-	if code, _, errs := rlaRun(t, "rla", "manifest", "--help"); code != 0 || !strings.Contains(errs, "-cvrs") {
-		t.Errorf("rla manifest --help: exit %d\n%s", code, errs)
+	if code, out, errs := rlaRun(t, "rla", "manifest", "--help"); code != 0 || !strings.Contains(out, "-cvrs") || errs != "" {
+		t.Errorf("rla manifest --help: exit %d\n%s", code, out)
+	}
+	// A bad flag is a usage error: the message and the usage on stderr.
+	if code, out, errs := rlaRun(t, "rla", "sample", "--nope"); code != 2 || out != "" || !strings.Contains(errs, "flag provided but not defined: -nope") || !strings.Contains(errs, "Usage: canvass rla sample") {
+		t.Errorf("rla sample --nope: exit %d, stdout %q, stderr %q", code, out, errs)
 	}
 }
 
