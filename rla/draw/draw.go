@@ -113,6 +113,19 @@ func (s Sample[R]) Collect() []R {
 	return out
 }
 
+// FromSlice makes a Sample of rows already drawn (for example
+// CorlaAsArlo's, or rows stored by a server), so that they print with
+// WriteCSV and WriteJSON exactly as a fresh draw does.
+func FromSlice[R Row](columns []string, rows []R) Sample[R] {
+	return Sample[R]{Columns: columns, Rows: func(yield func(R) bool) {
+		for _, r := range rows {
+			if !yield(r) {
+				return
+			}
+		}
+	}}
+}
+
 // Row is one line of a sample: Fields are its CSV cells, in the order of
 // the sample's Columns. Each row type also has the JSON form the CLI
 // prints with --json.
