@@ -10,7 +10,7 @@ import (
 
 // baseConfig is a valid configuration; tests edit it with replacements.
 const baseConfig = `{
-  "tabulatorVersion": "1.3.999",
+  "tabulatorVersion": "TEST",
   "outputSettings": {"contestName": "Test", "contestDate": "2024-01-01", "tabulateByPrecinct": false},
   "cvrFileSources": [{"provider": "genericCsv", "filePath": "cvr.csv", "firstVoteColumnIndex": "2", "firstVoteRowIndex": 2, "undeclaredWriteInLabel": ""}],
   "candidates": [{"name": "A", "aliases": ["a1"]}, {"name": "B", "excluded": false}, {"name": "C", "excluded": "true"}],
@@ -47,8 +47,14 @@ func TestParseConfig(t *testing.T) {
 	if r.RandomSeed != 42 || r.NumberOfWinners != 1 || r.DecimalPlacesForVoteArithmetic != 4 || r.MaxSkippedRanksAllowed != -1 || !r.MaxRankingsIsMax {
 		t.Errorf("rules parsed wrong: %+v", r)
 	}
-	if cfg.MaxRankings() != 3 {
-		t.Errorf("max rankings %d, want 3 (the declared candidates)", cfg.MaxRankings())
+	// "max" sets no rank limit; the CVR export still has one column per
+	// declared candidate (source notes A).
+	if cfg.MaxRankings() != 0 || cfg.ExportColumns() != 3 {
+		t.Errorf("max rankings %d, export columns %d; want 0 (no limit) and 3 (the declared candidates)", cfg.MaxRankings(), cfg.ExportColumns())
+	}
+	// RCTab ignores unknown keys; canvass warns about them.
+	if len(cfg.Warnings) != 2 || !strings.Contains(strings.Join(cfg.Warnings, "\n"), "rules.someFutureKey") {
+		t.Errorf("warnings %q, want minimumVoteThreshold and someFutureKey", cfg.Warnings)
 	}
 	if !cfg.Candidates[2].Excluded || cfg.Candidates[0].Aliases[0] != "a1" {
 		t.Errorf("candidates parsed wrong: %+v", cfg.Candidates)
@@ -72,7 +78,7 @@ func TestConfigProblems(t *testing.T) {
 		{"unknown mode", []string{`"singleWinnerMajority"`, `"instantRunoff"`}, `rules.winnerElectionMode: "instantRunoff" is not one of`},
 		{"missing seed", []string{`"randomSeed": "42", `, ``}, "rules.randomSeed: missing"},
 		{"seed out of range", []string{`"42"`, `"140737488355328"`}, "rules.randomSeed: 140737488355328 is out of range"},
-		{"seats for single winner", []string{`"numberOfWinners": 1`, `"numberOfWinners": 2`}, "singleWinnerMajority elects exactly 1"},
+		{"seats for single winner", []string{`"numberOfWinners": 1`, `"numberOfWinners": 0`}, "singleWinnerMajority needs 1"},
 		{"decimal places", []string{`"decimalPlacesForVoteArithmetic": "4"`, `"decimalPlacesForVoteArithmetic": 21`}, "decimalPlacesForVoteArithmetic: 21 is out of range"},
 		{"not a number", []string{`"decimalPlacesForVoteArithmetic": "4"`, `"decimalPlacesForVoteArithmetic": "four"`}, `"four" is not a whole number`},
 		{"skipped ranks", []string{`"unlimited"`, `"-1"`}, "maxSkippedRanksAllowed: -1 is out of range"},
@@ -82,10 +88,8 @@ func TestConfigProblems(t *testing.T) {
 		{"hare and hb", []string{`"singleWinnerMajority", "numberOfWinners": 1`, `"multiWinnerAllowMultipleWinnersPerRound", "numberOfWinners": 2, "hareQuota": true, "nonIntegerWinningThreshold": true`}, "cannot both be set"},
 		{"percentage missing", []string{`"singleWinnerMajority", "numberOfWinners": 1`, `"bottomsUpUsingPercentageThreshold", "numberOfWinners": 0`}, "multiSeatBottomsUpPercentageThreshold: missing"},
 		{"percentage range", []string{`"singleWinnerMajority", "numberOfWinners": 1`, `"bottomsUpUsingPercentageThreshold", "numberOfWinners": 0, "multiSeatBottomsUpPercentageThreshold": "150"`}, "is out of range; expected 1 to 100"},
-		{"percentage elsewhere", []string{`"numberOfWinners": 1`, `"numberOfWinners": 1, "multiSeatBottomsUpPercentageThreshold": 10`}, "only used with winnerElectionMode bottomsUpUsingPercentageThreshold"},
-		{"cutoff", []string{`"numberOfWinners": 1`, `"numberOfWinners": 1, "cutoffElimination": true`}, "cutoffElimination: only allowed"},
 		{"duplicate alias", []string{`["a1"]`, `["B"]`}, `"B" also identifies candidates[1]`},
-		{"reserved name", []string{`{"name": "B", "excluded": false}`, `{"name": "Undeclared Write-ins"}`}, "is reserved for undeclared write-ins"},
+		{"write-in name with write-ins", []string{`{"name": "B", "excluded": false}`, `{"name": "Undeclared Write-ins"}`, `"undeclaredWriteInLabel": ""`, `"undeclaredWriteInLabel": "UWI"`}, "is the name of the undeclared write-in pseudo-candidate"},
 		{"no candidates", []string{`[{"name": "A", "aliases": ["a1"]}, {"name": "B", "excluded": false}, {"name": "C", "excluded": "true"}]`, `[]`}, "candidates: none declared"},
 		{"all excluded", []string{`{"name": "A", "aliases": ["a1"]}, {"name": "B", "excluded": false}`, `{"name": "A", "excluded": true}, {"name": "B", "excluded": true}`}, "every candidate is excluded"},
 		{"missing file", []string{`"cvr.csv"`, `"nope.csv"`}, `"nope.csv" does not exist`},
@@ -95,7 +99,7 @@ func TestConfigProblems(t *testing.T) {
 		{"folder provider on a file", []string{`"provider": "genericCsv"`, `"provider": "dominion", "contestId": "1"`}, "reads a folder"},
 		{"delimiter", []string{`"undeclaredWriteInLabel": ""`, `"overvoteDelimiter": "a b"`}, "would split candidate names"},
 		{"overvote label with exhaust if multiple", []string{`"exhaustImmediately"`, `"exhaustIfMultipleContinuing"`, `"undeclaredWriteInLabel": ""`, `"overvoteLabel": "OV"`}, "exhaustIfMultipleContinuing needs to know"},
-		{"label collides with a candidate", []string{`"undeclaredWriteInLabel": ""`, `"undeclaredWriteInLabel": "a1"`}, "a label cannot be both"},
+		{"label collides with a candidate", []string{`"undeclaredWriteInLabel": ""`, `"undeclaredWriteInLabel": "a1"`}, "a candidate cannot be a label"},
 		{"stop round", []string{`"stopTabulationEarlyAfterRound": ""`, `"stopTabulationEarlyAfterRound": 0`}, "stopTabulationEarlyAfterRound: 0"},
 	}
 	for _, tt := range tests {

@@ -169,10 +169,12 @@ func RunConfig(cfg *Config, opts Options) (*Output, error) {
 // adds a snapshot per round showing where each ballot counted.
 func writeCDF(cfg *Config, in *input, t *tabulate.Tabulation, generated time.Time) ([]byte, error) {
 	contest := &election.Contest{Name: cfg.Output.ContestName, Candidates: in.candidates}
+	// One candidate named "overvote", whatever the labels say, if any
+	// source has an overvote label (source notes P6).
 	var extra []string
 	for _, s := range cfg.Sources {
-		if s.OvervoteLabel != "" && !slices.Contains(extra, s.OvervoteLabel) {
-			extra = append(extra, s.OvervoteLabel)
+		if s.OvervoteLabel != "" && !slices.Contains(extra, "overvote") {
+			extra = append(extra, "overvote")
 		}
 	}
 	cvrs := make([]*election.CVR, len(in.cvrs))
@@ -285,9 +287,24 @@ type input struct {
 	tokens    []map[int]string
 }
 
-// Placeholders some readers use for a blank precinct or batch cell; they
-// are reported under RCTab's "no precinct id" / "no batch id" names.
-var missingSliceNames = map[string]bool{"no_precinct_id": true, "no_batch_id": true}
+// sliceName returns the precinct (or batch) of a record as RCTab's reader
+// for the source gives it: generic CSV turns a blank or whitespace-only
+// cell of a configured column into "no precinct id" ("no batch id"), ES&S
+// an empty cell into "missing_precinct_id" ("missing_batch_id"); other
+// readers keep what they read (source notes G, R9). Readers that already
+// apply their placeholder are unaffected.
+func sliceName(s *Source, column int, v, genericName, essName string) string {
+	if column <= 0 {
+		return v
+	}
+	switch {
+	case s.Provider == "genericCsv" && strings.TrimSpace(v) == "":
+		return genericName
+	case s.Provider == "ess" && v == "":
+		return essName
+	}
+	return v
+}
 
 func readSources(cfg *Config, export, wantCDF bool) (*input, error) {
 	in := &input{inputs: []string{cfg.Path}}
@@ -298,18 +315,20 @@ func readSources(cfg *Config, export, wantCDF bool) (*input, error) {
 		index[c.Name] = i
 	}
 	uwi := len(declared) // the write-in pseudo-candidate's index, if used
-	usesWriteIn := false
-	for _, s := range cfg.Sources {
-		if s.UndeclaredWriteInLabel != "" {
-			usesWriteIn = true
-		}
-	}
+	// The write-in pseudo-candidate exists whenever a source enables
+	// write-ins, even with no write-in votes (source notes P3).
+	usesWriteIn := writeInsEnabled(cfg)
 	in.ballots = tabulate.NewBallots(len(declared) + 1)
+	// RCTab keeps repeated marks at one rank (source notes T16).
+	in.ballots.KeepRepeatedMarks()
+	// "max" sets no rank limit; the export's column count is separate
+	// (source notes A).
 	maxRank := cfg.MaxRankings()
+	exportRanks := cfg.ExportColumns()
 	var hasPrecinct, hasBatch bool
 	if export {
 		header := []string{"Source Filepath", "CVR Provider", "Contest Id", "RCTab CVR Id", "Tabulator Id", "Batch Id", "Vendor Id", "Precinct", "Precinct Portion"}
-		for k := 1; k <= maxRank; k++ {
+		for k := 1; k <= exportRanks; k++ {
 			header = append(header, "Rank "+strconv.Itoa(k))
 		}
 		// The export is about four times the size of a generic CSV
@@ -394,7 +413,13 @@ func readSources(cfg *Config, export, wantCDF bool) (*input, error) {
 			}
 			mapped = mapped[:0]
 			for _, m := range marks {
-				if int(m.Rank) > maxRank {
+				if maxRank > 0 && int(m.Rank) > maxRank && (s.Provider == "ess" || s.Provider == "clearBallot") {
+					// ES&S reads only the first maxRankingsAllowed vote
+					// columns and Clear Ballot drops the columns of ranks
+					// above it (source notes A, R12).
+					continue
+				}
+				if maxRank > 0 && int(m.Rank) > maxRank {
 					id := rec.ID
 					if id == "" {
 						id = rec.SuppliedID
@@ -407,16 +432,20 @@ func readSources(cfg *Config, export, wantCDF bool) (*input, error) {
 				}
 				mapped = append(mapped, m)
 			}
+			// Each reader names a missing precinct or batch its own way;
+			// the names are kept as they are (source notes G, R9).
+			rec.Precinct = sliceName(s, s.PrecinctColumnIndex, rec.Precinct, "no precinct id", "missing_precinct_id")
+			rec.Batch = sliceName(s, s.BatchColumnIndex, rec.Batch, "no batch id", "missing_batch_id")
 			precinct, batch := rec.Precinct, rec.Batch
 			hasPrecinct = hasPrecinct || precinct != ""
 			hasBatch = hasBatch || batch != ""
 			// Group ballots by slice only when slices are reported:
 			// otherwise the same rankings in different batches would be
 			// kept apart for nothing.
-			if !cfg.Output.TabulateByPrecinct || missingSliceNames[precinct] {
+			if !cfg.Output.TabulateByPrecinct {
 				precinct = ""
 			}
-			if !cfg.Output.TabulateByBatch || missingSliceNames[batch] {
+			if !cfg.Output.TabulateByBatch {
 				batch = ""
 			}
 			g, err := in.ballots.Add(mapped, precinct, batch)
@@ -424,7 +453,7 @@ func readSources(cfg *Config, export, wantCDF bool) (*input, error) {
 				return &cvr.Error{Path: recordPath(rec, s), Record: record, Err: err}
 			}
 			if export {
-				cells = exportCells(cells[:0], s, exportContest, rec, mapped, maxRank, declared, uwi)
+				cells = exportCells(cells[:0], s, exportContest, rec, mapped, exportRanks, declared, uwi)
 				in.export = tabulate.AppendCSVRecord(in.export, cells...)
 			}
 			if wantCDF {
@@ -559,9 +588,11 @@ func exportCells(cells []string, s *Source, contestID string, rec *election.CVR,
 				overvote = true
 				continue
 			case c == uwi:
+				// With no label (blanks read as write-ins) RCTab prints
+				// the label's null value (source notes P4).
 				name = s.UndeclaredWriteInLabel
 				if name == "" {
-					name = election.UndeclaredWriteInName
+					name = "null"
 				}
 			default:
 				name = declared[c].Name

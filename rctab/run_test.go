@@ -20,7 +20,7 @@ func writeContest(t *testing.T, csv, tiebreak, rules, output string) string {
 	if err := os.WriteFile(filepath.Join(dir, "cvr.csv"), []byte(csv), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg := `{"outputSettings": {"contestName": "Run test"` + output + `},
+	cfg := `{"tabulatorVersion": "TEST", "outputSettings": {"contestName": "Run test"` + output + `},
 	 "cvrFileSources": [{"provider": "genericCsv", "filePath": "cvr.csv", "firstVoteColumnIndex": 3, "firstVoteRowIndex": 2,
 	                     "idColumnIndex": 1, "precinctColumnIndex": 2}],
 	 "candidates": [{"name": "A"}, {"name": "B"}, {"name": "C"}],
