@@ -137,14 +137,39 @@ func RunConfig(cfg *Config, opts Options) (*Output, error) {
 	for _, w := range res.Winners {
 		out.Winners = append(out.Winners, in.candidates[w].Name)
 	}
+	names := newSliceFileNames()
 	for _, t := range res.Tabulations {
 		prefix := ""
 		if t.Pass > 0 {
 			prefix = strconv.Itoa(t.Pass) + "_"
 		}
-		if err := addReports(out.Files, prefix, t, info); err != nil {
+		if err := addReports(out.Files, prefix, t, info, names); err != nil {
 			return nil, err
 		}
+	}
+	if len(res.Tabulations) > 0 && res.Tabulations[0].Pass > 0 {
+		// Multi-pass IRV re-reads the CVRs in every pass and writes each
+		// pass's own CVR export and CDF file, with no unprefixed ones; a
+		// conversion writes 1_cdf_cvr.json (source notes P5).
+		for _, t := range res.Tabulations {
+			prefix := strconv.Itoa(t.Pass) + "_"
+			if !opts.NoCVRExport {
+				out.Files[prefix+CVRExportCSV] = in.export
+			}
+			if !wantCDF || opts.ConvertToCDF && t.Pass > 1 {
+				continue
+			}
+			var rounds *tabulate.Tabulation
+			if cfg.Output.GenerateCdfJSON && !opts.ConvertToCDF {
+				rounds = t
+			}
+			b, err := writeCDF(cfg, in, rounds, opts.Generated)
+			if err != nil {
+				return nil, fmt.Errorf("writing %s: %w", prefix+CDFJSON, err)
+			}
+			out.Files[prefix+CDFJSON] = b
+		}
+		return out, nil
 	}
 	if !opts.NoCVRExport {
 		out.Files[CVRExportCSV] = in.export
@@ -220,7 +245,34 @@ func writeCDF(cfg *Config, in *input, t *tabulate.Tabulation, generated time.Tim
 	return buf.Bytes(), nil
 }
 
-func addReports(files map[string][]byte, prefix string, t *tabulate.Tabulation, info tabulate.ReportInfo) error {
+// sliceFileNames gives each precinct or batch ID its file name once, for
+// the whole run: the sanitized ID, or if another ID already has that name,
+// the name with _1, _2, ... appended (source notes S1; RCTab
+// OutputFileIdentifiers.sanitizeSliceWithoutCollisions).
+type sliceFileNames struct {
+	byID map[string]string
+	used map[string]bool
+}
+
+func newSliceFileNames() *sliceFileNames {
+	return &sliceFileNames{byID: map[string]string{}, used: map[string]bool{}}
+}
+
+func (n *sliceFileNames) name(id string) string {
+	if name, ok := n.byID[id]; ok {
+		return name
+	}
+	base := SanitizeFileName(id)
+	name := base
+	for k := 1; n.used[name]; k++ {
+		name = base + "_" + strconv.Itoa(k)
+	}
+	n.byID[id] = name
+	n.used[name] = true
+	return name
+}
+
+func addReports(files map[string][]byte, prefix string, t *tabulate.Tabulation, info tabulate.ReportInfo, names *sliceFileNames) error {
 	var buf bytes.Buffer
 	write := func(name string, f func() error) error {
 		buf.Reset()
@@ -251,9 +303,17 @@ func addReports(files map[string][]byte, prefix string, t *tabulate.Tabulation, 
 		{t.Precincts, tabulate.ByPrecinct, PrecinctDir, "_precinct_detailed_report"},
 		{t.Batches, tabulate.ByBatch, BatchDir, "_batch_detailed_report"},
 	} {
+		// Names are handed out in the order RCTab writes the reports: in
+		// its HashMap's order of the IDs.
+		ids := make([]string, len(group.slices))
+		byID := map[string]*tabulate.Slice{}
 		for i := range group.slices {
-			s := &group.slices[i]
-			base := group.dir + "/" + prefix + SanitizeFileName(s.Name) + group.suffix
+			ids[i] = group.slices[i].Name
+			byID[ids[i]] = &group.slices[i]
+		}
+		for _, id := range tabulate.JavaHashMapOrder(ids) {
+			s := byID[id]
+			base := group.dir + "/" + prefix + names.name(s.Name) + group.suffix
 			if err := write(base+".json", func() error { return tabulate.WriteSliceJSON(&buf, t, s, group.kind, info) }); err != nil {
 				return err
 			}

@@ -231,6 +231,10 @@ type counter struct {
 	threshold Decimal
 	pct       Decimal // PercentageThreshold / 100
 
+	// noSlice[g] is set for a group that has no precinct (or batch) at all
+	// while slicing by it; nil if there is none.
+	noSlice []bool
+
 	rng         *JavaRandom
 	permutation []int // position of each candidate in the tie-break permutation
 	decisions   *decisionQueue
@@ -310,6 +314,7 @@ func count(in *RankedInput, pass int, excluded []bool, uwi int, dq *decisionQueu
 			c.keptBatches[i] = make([]Decimal, nc)
 		}
 	}
+	c.markNoSlice()
 	if in.Rules.Tiebreak.NeedsSeed() {
 		c.rng = NewJavaRandom(in.Rules.RandomSeed)
 		if in.Rules.Tiebreak == TiebreakGeneratePermutation {
@@ -330,6 +335,22 @@ func count(in *RankedInput, pass int, excluded []bool, uwi int, dq *decisionQueu
 		}
 	}
 	return t, nil
+}
+
+// markNoSlice finds the groups with no precinct (batch) while slicing by
+// precinct (batch). Readers name a blank cell with a placeholder, so these
+// are ballots whose source has no precinct data at all.
+func (c *counter) markNoSlice() {
+	noP := c.in.ByPrecinct && slices.Contains(c.b.precincts, "")
+	noB := c.in.ByBatch && slices.Contains(c.b.batches, "")
+	if !noP && !noB {
+		return
+	}
+	c.noSlice = make([]bool, len(c.b.groups))
+	for g := range c.b.groups {
+		grp := &c.b.groups[g]
+		c.noSlice[g] = noP && c.b.precincts[grp.precinct] == "" || noB && c.b.batches[grp.batch] == ""
+	}
 }
 
 // newSlices prepares one Slice per distinct name, with its ballot and
@@ -554,6 +575,12 @@ func (c *counter) round(r int) (bool, bool, error) {
 			// After the last seat is filled no candidate can receive
 			// votes: what moves off the last winners is final surplus.
 			to, reason = c.scan(c.b.pattern(grp.pattern))
+		}
+		if c.noSlice != nil && c.noSlice[g] && (from >= 0 || to < 0) {
+			// RCTab records a transfer or an inactive ballot under the
+			// ballot's precinct (batch) and fails when it has none
+			// (source notes S2; Tabulator.computeTalliesForRound).
+			return false, false, fmt.Errorf("tabulate: round %d: a ballot with no precinct or batch (its CVR source has none) transfers or becomes inactive while tabulating by precinct or batch; RCTab's count fails here: give every source precinct (batch) data, or turn slicing off", r)
 		}
 		dest := int(to)
 		if to < 0 {

@@ -527,3 +527,10 @@ func percentText(q int64) string {
 	}
 	return javaDoubleString(float64(q)/100.0) + "%"
 }
+
+// JavaHashMapOrder returns keys, inserted one by one in the given order into
+// a java.util.HashMap, in that map's iteration order. RCTab names slice
+// report files in this order (source notes S1).
+func JavaHashMapOrder(keys []string) []string {
+	return javaHashOrder(keys, javaHashMapCapacity(len(keys)))
+}

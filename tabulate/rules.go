@@ -234,8 +234,11 @@ func (r *Rules) Validate() error {
 	}
 	switch r.Mode {
 	case SingleWinnerMajority:
-		if r.NumberOfWinners != 1 {
-			add("%s elects exactly 1 winner, not %d", r.Mode, r.NumberOfWinners)
+		// Several seats are counted like
+		// MultiWinnerAllowMultipleWinnersPerRound, as RCTab does (source
+		// notes V7).
+		if r.NumberOfWinners < 1 {
+			add("%s needs at least 1 winner, not %d", r.Mode, r.NumberOfWinners)
 		}
 	case BottomsUpUsingPercentageThreshold:
 		if r.NumberOfWinners != 0 {
