@@ -280,7 +280,7 @@ func count(in *RankedInput, pass int, excluded []bool, uwi int, dq *decisionQueu
 	}
 	t := &Tabulation{
 		Pass:                pass,
-		Mode:                c.mode,
+		Mode:                in.Rules.Mode,
 		Candidates:          in.Candidates,
 		Excluded:            slices.Clone(excluded),
 		NumberToElect:       c.seats,
