@@ -101,6 +101,25 @@ func TestConfigProblems(t *testing.T) {
 		{"overvote label with exhaust if multiple", []string{`"exhaustImmediately"`, `"exhaustIfMultipleContinuing"`, `"undeclaredWriteInLabel": ""`, `"overvoteLabel": "OV"`}, "exhaustIfMultipleContinuing needs to know"},
 		{"label collides with a candidate", []string{`"undeclaredWriteInLabel": ""`, `"undeclaredWriteInLabel": "a1"`}, "a candidate cannot be a label"},
 		{"stop round", []string{`"stopTabulationEarlyAfterRound": ""`, `"stopTabulationEarlyAfterRound": 0`}, "stopTabulationEarlyAfterRound: 0"},
+		// Source notes section 3, configuration validation.
+		{"V1 tabulatorVersion missing", []string{`"tabulatorVersion": "TEST",`, ``}, "tabulatorVersion: missing"},
+		{"V1 tabulatorVersion other", []string{`"TEST"`, `"1.3.999"`}, `tabulatorVersion: "1.3.999"`},
+		{"V2 genericCsv needs firstVoteRowIndex", []string{`"firstVoteRowIndex": 2, `, ``}, "firstVoteRowIndex: missing; provider genericCsv"},
+		{"V2 genericCsv contestId", []string{`"provider": "genericCsv"`, `"provider": "genericCsv", "contestId": "x"`}, "contestId: must be empty for provider genericCsv"},
+		{"V3 index keys for cdf", []string{`"provider": "genericCsv", "filePath": "cvr.csv"`, `"provider": "cdf", "filePath": "cvr.json", "contestId": "1"`}, "firstVoteColumnIndex: not used with provider cdf"},
+		{"V4 cdf extension", []string{`"provider": "genericCsv", "filePath": "cvr.csv", "firstVoteColumnIndex": "2", "firstVoteRowIndex": 2`, `"provider": "cdf", "filePath": "cvr.csv", "contestId": "1"`}, `provider cdf reads a .json or .xml file`},
+		{"V4 cdf with precincts", []string{`"provider": "genericCsv", "filePath": "cvr.csv", "firstVoteColumnIndex": "2", "firstVoteRowIndex": 2`, `"provider": "cdf", "filePath": "cvr.csv", "contestId": "1"`, `"tabulateByPrecinct": false`, `"tabulateByPrecinct": true`}, "cannot be combined with outputSettings.tabulateByPrecinct"},
+		{"V5 labels differ ignoring case", []string{`"undeclaredWriteInLabel": ""`, `"undeclaredWriteInLabel": "X", "overvoteLabel": "x"`}, "ignoring case"},
+		{"V5 reserved candidate name", []string{`{"name": "B", "excluded": false}`, `{"name": "UNCOUNTED"}`}, "is reserved by RCTab"},
+		{"V6 alias repeats own name", []string{`["a1"]`, `["A"]`}, `"A" repeats this candidate's name`},
+		{"V7 batch with several single-winner seats", []string{`"numberOfWinners": 1`, `"numberOfWinners": 2, "batchElimination": true`}, "batchElimination: only allowed"},
+		{"V8 continue until two with seats", []string{`"singleWinnerMajority", "numberOfWinners": 1`, `"bottomsUp", "numberOfWinners": 2, "continueUntilTwoCandidatesRemain": true`}, "continueUntilTwoCandidatesRemain: only allowed"},
+		{"V10 seed out of range when unused", []string{`"tiebreakMode": "random", "randomSeed": "42"`, `"tiebreakMode": "useCandidateOrder", "randomSeed": "140737488355328"`}, "rules.randomSeed: 140737488355328 is out of range"},
+		{"V11 Max in capitals", []string{`"max"`, `"Max"`}, `maxRankingsAllowed: "Max" is not a whole number`},
+		{"V11 rankings above 2^31-1", []string{`"max"`, `"2147483648"`}, "maxRankingsAllowed: 2147483648 is out of range"},
+		{"V14 tab delimiter", []string{`"undeclaredWriteInLabel": ""`, `"overvoteDelimiter": "\t"`}, "would split candidate names"},
+		{"misspelled key", []string{`"stopTabulationEarlyAfterRound": ""`, `"stopTabulationEarlyAfterRound": "", "maxRankingAllowed": 3`}, `rules.maxRankingAllowed: not an RCTab setting; did you mean "maxRankingsAllowed"?`},
+		{"misspelled key with a space", []string{`"randomSeed": "42"`, `"randomSeed": "42", "random Seed": 7`}, `did you mean "randomSeed"?`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -113,6 +132,43 @@ func TestConfigProblems(t *testing.T) {
 			}
 			if !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("error does not say %q:\n%v", tt.want, err)
+			}
+		})
+	}
+}
+
+// TestConfigAcceptsWhatRCTabAccepts: settings canvass used to refuse but
+// RCTab accepts (source notes V6-V12, T10), and the warnings canvass gives.
+func TestConfigAcceptsWhatRCTabAccepts(t *testing.T) {
+	tests := []struct {
+		name    string
+		edits   []string
+		check   func(*Config) bool
+		warning string
+	}{
+		{"V6 name Undeclared Write-ins without write-ins", []string{`{"name": "B", "excluded": false}`, `{"name": "Undeclared Write-ins"}`}, nil, ""},
+		{"V6 code is ignored", []string{`{"name": "B", "excluded": false}`, `{"name": "B", "code": "b7"}`},
+			func(c *Config) bool { return len(c.Candidates[1].Aliases) == 0 }, "candidates[2].code: RCTab 2 ignores"},
+		{"V7 singleWinnerMajority with two seats", []string{`"numberOfWinners": 1`, `"numberOfWinners": 2`}, nil, ""},
+		{"V8 continue until two in percentage mode", []string{`"singleWinnerMajority", "numberOfWinners": 1`, `"bottomsUpUsingPercentageThreshold", "numberOfWinners": 0, "multiSeatBottomsUpPercentageThreshold": 10, "continueUntilTwoCandidatesRemain": true`}, nil, ""},
+		{"V9 percentage in another mode", []string{`"numberOfWinners": 1`, `"numberOfWinners": 1, "multiSeatBottomsUpPercentageThreshold": 10`}, nil, ""},
+		{"V11 unlimited in capitals", []string{`"unlimited"`, `"UNLIMITED"`}, func(c *Config) bool { return c.Rules.MaxSkippedRanksAllowed == -1 }, ""},
+		{"V11 large limits", []string{`"max"`, `"2147483647"`}, func(c *Config) bool { return c.MaxRankings() == 2147483647 }, ""},
+		{"V12 undervoteLabel is ignored", []string{`"undeclaredWriteInLabel": ""`, `"undervoteLabel": "skip"`},
+			func(c *Config) bool { return c.Sources[0].UndervoteLabel == "" }, "undervoteLabel: RCTab's command line ignores"},
+		{"T10 cutoffElimination in any mode", []string{`"numberOfWinners": 1`, `"numberOfWinners": 1, "cutoffElimination": true`}, nil, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := parseWith(t, tt.edits...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.check != nil && !tt.check(cfg) {
+				t.Errorf("parsed wrong: %+v", cfg)
+			}
+			if tt.warning != "" && !strings.Contains(strings.Join(cfg.Warnings, "\n"), tt.warning) {
+				t.Errorf("warnings %q lack %q", cfg.Warnings, tt.warning)
 			}
 		})
 	}
