@@ -31,7 +31,12 @@ type RankedInput struct {
 // nothing to count, and every candidate would tie at zero.
 var ErrNoBallots = errors.New("tabulate: no ballots to count; check that the CVR files hold ballots for this contest")
 
-// Names used for ballots with no precinct or batch, as RCTab reports them.
+// Names for the slice of ballots that have no precinct or batch at all.
+// Readers give a blank cell their own placeholder, which is kept as it is
+// (source notes G); these names are used only for ballots whose source has
+// no precinct (batch) data, which make RCTab's count fail as soon as one
+// moves (S2). Which name RCTab would give such a slice otherwise, the notes
+// do not say; canvass uses RCTab's generic CSV placeholder.
 const (
 	NoPrecinctName = "no precinct id"
 	NoBatchName    = "no batch id"
