@@ -115,7 +115,7 @@ func BenchmarkMinneapolisMayor2013Count(b *testing.B) {
 			b.Fatal(err)
 		}
 		files := map[string][]byte{}
-		if err := addReports(files, "", res.Tabulations[0], info); err != nil {
+		if err := addReports(files, "", res.Tabulations[0], info, newSliceFileNames()); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -39,6 +40,10 @@ type Config struct {
 	// RawRules is the rules object exactly as the file holds it, so that a
 	// results manifest can record the rules verbatim.
 	RawRules json.RawMessage
+	// Warnings are things RCTab accepts without a word that an operator
+	// should still know about, e.g. a setting RCTab ignores. They do not
+	// change the count; callers should show them (stderr, the manifest).
+	Warnings []string
 }
 
 // OutputSettings is RCTab's outputSettings section.
@@ -62,14 +67,17 @@ type Source struct {
 	FilePath string
 	Path     string
 
-	ContestID                     string
-	FirstVoteColumnIndex          int
-	FirstVoteRowIndex             int
-	IDColumnIndex                 int
-	BatchColumnIndex              int
-	PrecinctColumnIndex           int
-	OvervoteDelimiter             string
-	OvervoteLabel                 string
+	ContestID            string
+	FirstVoteColumnIndex int
+	FirstVoteRowIndex    int
+	IDColumnIndex        int
+	BatchColumnIndex     int
+	PrecinctColumnIndex  int
+	OvervoteDelimiter    string
+	OvervoteLabel        string
+	// UndervoteLabel is the skippedRankLabel. The deprecated key
+	// undervoteLabel is not read: RCTab's command line ignores it (source
+	// notes V12).
 	UndervoteLabel                string
 	UndeclaredWriteInLabel        string
 	TreatBlankAsUndeclaredWriteIn bool
@@ -95,8 +103,8 @@ type Rules struct {
 	// MaxSkippedRanksAllowed is tabulate.UnlimitedSkippedRanks for
 	// "unlimited".
 	MaxSkippedRanksAllowed int
-	// MaxRankingsAllowed is 0 for "max" (the number of declared
-	// candidates); see MaxRankings.
+	// MaxRankingsAllowed is 0 for "max", which sets no limit of its own
+	// (source notes A); see MaxRankings and ExportColumns.
 	MaxRankingsAllowed               int
 	MaxRankingsIsMax                 bool
 	NonIntegerWinningThreshold       bool
@@ -141,9 +149,11 @@ var ErrInvalidConfig = errors.New("invalid RCTab configuration")
 // Is lets errors.Is(err, ErrInvalidConfig) recognize configuration errors.
 func (e *ConfigError) Is(target error) bool { return target == ErrInvalidConfig }
 
-// LoadConfig reads and validates the configuration file at path. Unknown
-// keys are ignored, as RCTab ignores them; numbers may be written as JSON
-// numbers or strings, and an empty string means "not set".
+// LoadConfig reads and validates the configuration file at path. Numbers
+// may be written as JSON numbers or strings, and an empty string means "not
+// set". RCTab ignores keys it does not know (source notes V6, V12); canvass
+// refuses a key that looks like a misspelling of a known one, naming the
+// key it probably means, and warns about any other unknown key.
 func LoadConfig(path string) (*Config, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -182,8 +192,10 @@ func ParseConfig(path string, data []byte) (*Config, error) {
 	}
 	cfg.TabulatorVersion, _ = p.str(top, "tabulatorVersion", "tabulatorVersion")
 	cfg.RawRules = top["rules"]
+	p.checkKeys(top, "", topKeys, nil)
 
 	out := p.object(top, "outputSettings", "outputSettings")
+	p.checkKeys(out, "outputSettings.", outputKeys, nil)
 	o := &cfg.Output
 	o.ContestName, _ = p.str(out, "contestName", "outputSettings.contestName")
 	o.OutputDirectory, _ = p.str(out, "outputDirectory", "outputSettings.outputDirectory")
@@ -201,6 +213,9 @@ func ParseConfig(path string, data []byte) (*Config, error) {
 			p.add("%s: expected an object with provider and filePath", at)
 			continue
 		}
+		p.checkKeys(m, at+".", sourceKeys, map[string]string{
+			"undervoteLabel": "RCTab's command line ignores this deprecated key (only its GUI migrates it); use skippedRankLabel",
+		})
 		s := Source{}
 		s.Provider, _ = p.str(m, "provider", at+".provider")
 		s.FilePath, _ = p.str(m, "filePath", at+".filePath")
@@ -218,13 +233,7 @@ func ParseConfig(path string, data []byte) (*Config, error) {
 		s.PrecinctColumnIndex, _ = p.integer(m, "precinctColumnIndex", at+".precinctColumnIndex")
 		s.OvervoteDelimiter, _ = p.rawStr(m, "overvoteDelimiter", at+".overvoteDelimiter")
 		s.OvervoteLabel, _ = p.rawStr(m, "overvoteLabel", at+".overvoteLabel")
-		// RCTab calls the undervote label skippedRankLabel in configuration
-		// files; older files say undervoteLabel.
-		if v, ok := p.rawStr(m, "skippedRankLabel", at+".skippedRankLabel"); ok {
-			s.UndervoteLabel = v
-		} else {
-			s.UndervoteLabel, _ = p.rawStr(m, "undervoteLabel", at+".undervoteLabel")
-		}
+		s.UndervoteLabel, _ = p.rawStr(m, "skippedRankLabel", at+".skippedRankLabel")
 		s.UndeclaredWriteInLabel, _ = p.rawStr(m, "undeclaredWriteInLabel", at+".undeclaredWriteInLabel")
 		s.TreatBlankAsUndeclaredWriteIn, _ = p.boolean(m, "treatBlankAsUndeclaredWriteIn", at+".treatBlankAsUndeclaredWriteIn")
 		cfg.Sources = append(cfg.Sources, s)
@@ -237,6 +246,9 @@ func ParseConfig(path string, data []byte) (*Config, error) {
 			p.add("%s: expected an object with a name", at)
 			continue
 		}
+		p.checkKeys(m, at+".", candidateKeys, map[string]string{
+			"code": "RCTab 2 ignores the 1.x candidate code; list it under aliases if the CVRs use it",
+		})
 		c := Candidate{}
 		c.Name, _ = p.rawStr(m, "name", at+".name")
 		c.Excluded, _ = p.boolean(m, "excluded", at+".excluded")
@@ -248,15 +260,13 @@ func ParseConfig(path string, data []byte) (*Config, error) {
 			}
 			c.Aliases = append(c.Aliases, s)
 		}
-		// Configurations from RCTab 1.x give a single "code" instead of
-		// aliases.
-		if code, ok := p.str(m, "code", at+".code"); ok {
-			c.Aliases = append(c.Aliases, code)
-		}
 		cfg.Candidates = append(cfg.Candidates, c)
 	}
 
 	rules := p.object(top, "rules", "rules")
+	p.checkKeys(rules, "rules.", rulesKeys, map[string]string{
+		"treatBlankAsUndeclaredWriteIn": "a setting of each CVR source, not of the rules; RCTab ignores it here",
+	})
 	r := &cfg.Rules
 	r.Set = map[string]bool{}
 	note := func(key string, ok bool) {
@@ -295,28 +305,28 @@ func ParseConfig(path string, data []byte) (*Config, error) {
 	note("decimalPlacesForVoteArithmetic", ok)
 	if s, ok := p.str(rules, "maxSkippedRanksAllowed", "rules.maxSkippedRanksAllowed"); ok {
 		note("maxSkippedRanksAllowed", true)
+		// "unlimited" in any case, or 0 to 2^31-1 (source notes V11).
 		if strings.EqualFold(s, "unlimited") {
 			r.MaxSkippedRanksAllowed = tabulate.UnlimitedSkippedRanks
-		} else if v, err := strconv.Atoi(s); err == nil {
-			r.MaxSkippedRanksAllowed = v
-			if v < 0 || v > 1_000_000 {
-				p.add("rules.maxSkippedRanksAllowed: %d is out of range; expected 0 to 1000000 or \"unlimited\"", v)
-			}
+		} else if v, err := strconv.ParseInt(s, 10, 64); err == nil && v >= 0 && v <= math.MaxInt32 {
+			r.MaxSkippedRanksAllowed = int(v)
+		} else if err == nil {
+			p.add("rules.maxSkippedRanksAllowed: %d is out of range; expected 0 to 2147483647 or \"unlimited\"", v)
 		} else {
-			p.add("rules.maxSkippedRanksAllowed: %q is not a whole number; expected 0 to 1000000 or \"unlimited\"", s)
+			p.add("rules.maxSkippedRanksAllowed: %q is not a whole number; expected 0 to 2147483647 or \"unlimited\"", s)
 		}
 	}
 	if s, ok := p.str(rules, "maxRankingsAllowed", "rules.maxRankingsAllowed"); ok {
 		note("maxRankingsAllowed", true)
-		if strings.EqualFold(s, "max") {
+		// "max" in lower case only, or 1 to 2^31-1 (source notes V11).
+		if s == "max" {
 			r.MaxRankingsIsMax = true
-		} else if v, err := strconv.Atoi(s); err == nil {
-			r.MaxRankingsAllowed = v
-			if v < 1 || v > 1_000_000 {
-				p.add("rules.maxRankingsAllowed: %d is out of range; expected 1 to 1000000 or \"max\"", v)
-			}
+		} else if v, err := strconv.ParseInt(s, 10, 64); err == nil && v >= 1 && v <= math.MaxInt32 {
+			r.MaxRankingsAllowed = int(v)
+		} else if err == nil {
+			p.add("rules.maxRankingsAllowed: %d is out of range; expected 1 to 2147483647 or \"max\"", v)
 		} else {
-			p.add("rules.maxRankingsAllowed: %q is not a whole number; expected 1 to 1000000 or \"max\"", s)
+			p.add("rules.maxRankingsAllowed: %q is not a whole number; expected 1 to 2147483647 or \"max\" (in lower case)", s)
 		}
 	}
 	for _, b := range []struct {
@@ -342,6 +352,7 @@ func ParseConfig(path string, data []byte) (*Config, error) {
 	if len(p.problems) > 0 {
 		return nil, &ConfigError{Path: path, Problems: p.problems}
 	}
+	cfg.Warnings = append(cfg.Warnings, p.warnings...)
 	return cfg, nil
 }
 
@@ -369,6 +380,7 @@ func lineCol(data []byte, offset int64) (int, int) {
 // stopping at the first.
 type parser struct {
 	problems []string
+	warnings []string
 }
 
 func (p *parser) add(format string, a ...any) {
@@ -480,9 +492,22 @@ func abbreviate(raw json.RawMessage) string {
 	return s
 }
 
-// MaxRankings returns maxRankingsAllowed as a number: "max" means the number
-// of declared candidates.
+// MaxRankings returns the highest rank maxRankingsAllowed allows, or 0 for
+// "max", which sets no limit of its own: RCTab's
+// ContestConfig.isRankingAllowed accepts every rank then, and only readers
+// apply their own limits (source notes A).
 func (c *Config) MaxRankings() int {
+	if c.Rules.MaxRankingsIsMax {
+		return 0
+	}
+	return c.Rules.MaxRankingsAllowed
+}
+
+// ExportColumns returns the number of rank columns of rctab_cvr.csv: the
+// numeric maxRankingsAllowed, or for "max" the number of declared
+// candidates, the undeclared write-in not counted (source notes A; RCTab
+// OutputWriter). Ranks above it are not printed.
+func (c *Config) ExportColumns() int {
 	if c.Rules.MaxRankingsIsMax {
 		return len(c.Candidates)
 	}

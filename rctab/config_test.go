@@ -10,7 +10,7 @@ import (
 
 // baseConfig is a valid configuration; tests edit it with replacements.
 const baseConfig = `{
-  "tabulatorVersion": "1.3.999",
+  "tabulatorVersion": "TEST",
   "outputSettings": {"contestName": "Test", "contestDate": "2024-01-01", "tabulateByPrecinct": false},
   "cvrFileSources": [{"provider": "genericCsv", "filePath": "cvr.csv", "firstVoteColumnIndex": "2", "firstVoteRowIndex": 2, "undeclaredWriteInLabel": ""}],
   "candidates": [{"name": "A", "aliases": ["a1"]}, {"name": "B", "excluded": false}, {"name": "C", "excluded": "true"}],
@@ -47,8 +47,14 @@ func TestParseConfig(t *testing.T) {
 	if r.RandomSeed != 42 || r.NumberOfWinners != 1 || r.DecimalPlacesForVoteArithmetic != 4 || r.MaxSkippedRanksAllowed != -1 || !r.MaxRankingsIsMax {
 		t.Errorf("rules parsed wrong: %+v", r)
 	}
-	if cfg.MaxRankings() != 3 {
-		t.Errorf("max rankings %d, want 3 (the declared candidates)", cfg.MaxRankings())
+	// "max" sets no rank limit; the CVR export still has one column per
+	// declared candidate (source notes A).
+	if cfg.MaxRankings() != 0 || cfg.ExportColumns() != 3 {
+		t.Errorf("max rankings %d, export columns %d; want 0 (no limit) and 3 (the declared candidates)", cfg.MaxRankings(), cfg.ExportColumns())
+	}
+	// RCTab ignores unknown keys; canvass warns about them.
+	if len(cfg.Warnings) != 2 || !strings.Contains(strings.Join(cfg.Warnings, "\n"), "rules.someFutureKey") {
+		t.Errorf("warnings %q, want minimumVoteThreshold and someFutureKey", cfg.Warnings)
 	}
 	if !cfg.Candidates[2].Excluded || cfg.Candidates[0].Aliases[0] != "a1" {
 		t.Errorf("candidates parsed wrong: %+v", cfg.Candidates)
@@ -72,7 +78,7 @@ func TestConfigProblems(t *testing.T) {
 		{"unknown mode", []string{`"singleWinnerMajority"`, `"instantRunoff"`}, `rules.winnerElectionMode: "instantRunoff" is not one of`},
 		{"missing seed", []string{`"randomSeed": "42", `, ``}, "rules.randomSeed: missing"},
 		{"seed out of range", []string{`"42"`, `"140737488355328"`}, "rules.randomSeed: 140737488355328 is out of range"},
-		{"seats for single winner", []string{`"numberOfWinners": 1`, `"numberOfWinners": 2`}, "singleWinnerMajority elects exactly 1"},
+		{"seats for single winner", []string{`"numberOfWinners": 1`, `"numberOfWinners": 0`}, "singleWinnerMajority needs 1"},
 		{"decimal places", []string{`"decimalPlacesForVoteArithmetic": "4"`, `"decimalPlacesForVoteArithmetic": 21`}, "decimalPlacesForVoteArithmetic: 21 is out of range"},
 		{"not a number", []string{`"decimalPlacesForVoteArithmetic": "4"`, `"decimalPlacesForVoteArithmetic": "four"`}, `"four" is not a whole number`},
 		{"skipped ranks", []string{`"unlimited"`, `"-1"`}, "maxSkippedRanksAllowed: -1 is out of range"},
@@ -82,10 +88,8 @@ func TestConfigProblems(t *testing.T) {
 		{"hare and hb", []string{`"singleWinnerMajority", "numberOfWinners": 1`, `"multiWinnerAllowMultipleWinnersPerRound", "numberOfWinners": 2, "hareQuota": true, "nonIntegerWinningThreshold": true`}, "cannot both be set"},
 		{"percentage missing", []string{`"singleWinnerMajority", "numberOfWinners": 1`, `"bottomsUpUsingPercentageThreshold", "numberOfWinners": 0`}, "multiSeatBottomsUpPercentageThreshold: missing"},
 		{"percentage range", []string{`"singleWinnerMajority", "numberOfWinners": 1`, `"bottomsUpUsingPercentageThreshold", "numberOfWinners": 0, "multiSeatBottomsUpPercentageThreshold": "150"`}, "is out of range; expected 1 to 100"},
-		{"percentage elsewhere", []string{`"numberOfWinners": 1`, `"numberOfWinners": 1, "multiSeatBottomsUpPercentageThreshold": 10`}, "only used with winnerElectionMode bottomsUpUsingPercentageThreshold"},
-		{"cutoff", []string{`"numberOfWinners": 1`, `"numberOfWinners": 1, "cutoffElimination": true`}, "cutoffElimination: only allowed"},
 		{"duplicate alias", []string{`["a1"]`, `["B"]`}, `"B" also identifies candidates[1]`},
-		{"reserved name", []string{`{"name": "B", "excluded": false}`, `{"name": "Undeclared Write-ins"}`}, "is reserved for undeclared write-ins"},
+		{"write-in name with write-ins", []string{`{"name": "B", "excluded": false}`, `{"name": "Undeclared Write-ins"}`, `"undeclaredWriteInLabel": ""`, `"undeclaredWriteInLabel": "UWI"`}, "is the name of the undeclared write-in pseudo-candidate"},
 		{"no candidates", []string{`[{"name": "A", "aliases": ["a1"]}, {"name": "B", "excluded": false}, {"name": "C", "excluded": "true"}]`, `[]`}, "candidates: none declared"},
 		{"all excluded", []string{`{"name": "A", "aliases": ["a1"]}, {"name": "B", "excluded": false}`, `{"name": "A", "excluded": true}, {"name": "B", "excluded": true}`}, "every candidate is excluded"},
 		{"missing file", []string{`"cvr.csv"`, `"nope.csv"`}, `"nope.csv" does not exist`},
@@ -95,8 +99,27 @@ func TestConfigProblems(t *testing.T) {
 		{"folder provider on a file", []string{`"provider": "genericCsv"`, `"provider": "dominion", "contestId": "1"`}, "reads a folder"},
 		{"delimiter", []string{`"undeclaredWriteInLabel": ""`, `"overvoteDelimiter": "a b"`}, "would split candidate names"},
 		{"overvote label with exhaust if multiple", []string{`"exhaustImmediately"`, `"exhaustIfMultipleContinuing"`, `"undeclaredWriteInLabel": ""`, `"overvoteLabel": "OV"`}, "exhaustIfMultipleContinuing needs to know"},
-		{"label collides with a candidate", []string{`"undeclaredWriteInLabel": ""`, `"undeclaredWriteInLabel": "a1"`}, "a label cannot be both"},
+		{"label collides with a candidate", []string{`"undeclaredWriteInLabel": ""`, `"undeclaredWriteInLabel": "a1"`}, "a candidate cannot be a label"},
 		{"stop round", []string{`"stopTabulationEarlyAfterRound": ""`, `"stopTabulationEarlyAfterRound": 0`}, "stopTabulationEarlyAfterRound: 0"},
+		// Source notes section 3, configuration validation.
+		{"V1 tabulatorVersion missing", []string{`"tabulatorVersion": "TEST",`, ``}, "tabulatorVersion: missing"},
+		{"V1 tabulatorVersion other", []string{`"TEST"`, `"1.3.999"`}, `tabulatorVersion: "1.3.999"`},
+		{"V2 genericCsv needs firstVoteRowIndex", []string{`"firstVoteRowIndex": 2, `, ``}, "firstVoteRowIndex: missing; provider genericCsv"},
+		{"V2 genericCsv contestId", []string{`"provider": "genericCsv"`, `"provider": "genericCsv", "contestId": "x"`}, "contestId: must be empty for provider genericCsv"},
+		{"V3 index keys for cdf", []string{`"provider": "genericCsv", "filePath": "cvr.csv"`, `"provider": "cdf", "filePath": "cvr.json", "contestId": "1"`}, "firstVoteColumnIndex: not used with provider cdf"},
+		{"V4 cdf extension", []string{`"provider": "genericCsv", "filePath": "cvr.csv", "firstVoteColumnIndex": "2", "firstVoteRowIndex": 2`, `"provider": "cdf", "filePath": "cvr.csv", "contestId": "1"`}, `provider cdf reads a .json or .xml file`},
+		{"V4 cdf with precincts", []string{`"provider": "genericCsv", "filePath": "cvr.csv", "firstVoteColumnIndex": "2", "firstVoteRowIndex": 2`, `"provider": "cdf", "filePath": "cvr.csv", "contestId": "1"`, `"tabulateByPrecinct": false`, `"tabulateByPrecinct": true`}, "cannot be combined with outputSettings.tabulateByPrecinct"},
+		{"V5 labels differ ignoring case", []string{`"undeclaredWriteInLabel": ""`, `"undeclaredWriteInLabel": "X", "overvoteLabel": "x"`}, "ignoring case"},
+		{"V5 reserved candidate name", []string{`{"name": "B", "excluded": false}`, `{"name": "UNCOUNTED"}`}, "is reserved by RCTab"},
+		{"V6 alias repeats own name", []string{`["a1"]`, `["A"]`}, `"A" repeats this candidate's name`},
+		{"V7 batch with several single-winner seats", []string{`"numberOfWinners": 1`, `"numberOfWinners": 2, "batchElimination": true`}, "batchElimination: only allowed"},
+		{"V8 continue until two with seats", []string{`"singleWinnerMajority", "numberOfWinners": 1`, `"bottomsUp", "numberOfWinners": 2, "continueUntilTwoCandidatesRemain": true`}, "continueUntilTwoCandidatesRemain: only allowed"},
+		{"V10 seed out of range when unused", []string{`"tiebreakMode": "random", "randomSeed": "42"`, `"tiebreakMode": "useCandidateOrder", "randomSeed": "140737488355328"`}, "rules.randomSeed: 140737488355328 is out of range"},
+		{"V11 Max in capitals", []string{`"max"`, `"Max"`}, `maxRankingsAllowed: "Max" is not a whole number`},
+		{"V11 rankings above 2^31-1", []string{`"max"`, `"2147483648"`}, "maxRankingsAllowed: 2147483648 is out of range"},
+		{"V14 tab delimiter", []string{`"undeclaredWriteInLabel": ""`, `"overvoteDelimiter": "\t"`}, "would split candidate names"},
+		{"misspelled key", []string{`"stopTabulationEarlyAfterRound": ""`, `"stopTabulationEarlyAfterRound": "", "maxRankingAllowed": 3`}, `rules.maxRankingAllowed: not an RCTab setting; did you mean "maxRankingsAllowed"?`},
+		{"misspelled key with a space", []string{`"randomSeed": "42"`, `"randomSeed": "42", "random Seed": 7`}, `did you mean "randomSeed"?`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -109,6 +132,43 @@ func TestConfigProblems(t *testing.T) {
 			}
 			if !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("error does not say %q:\n%v", tt.want, err)
+			}
+		})
+	}
+}
+
+// TestConfigAcceptsWhatRCTabAccepts: settings canvass used to refuse but
+// RCTab accepts (source notes V6-V12, T10), and the warnings canvass gives.
+func TestConfigAcceptsWhatRCTabAccepts(t *testing.T) {
+	tests := []struct {
+		name    string
+		edits   []string
+		check   func(*Config) bool
+		warning string
+	}{
+		{"V6 name Undeclared Write-ins without write-ins", []string{`{"name": "B", "excluded": false}`, `{"name": "Undeclared Write-ins"}`}, nil, ""},
+		{"V6 code is ignored", []string{`{"name": "B", "excluded": false}`, `{"name": "B", "code": "b7"}`},
+			func(c *Config) bool { return len(c.Candidates[1].Aliases) == 0 }, "candidates[2].code: RCTab 2 ignores"},
+		{"V7 singleWinnerMajority with two seats", []string{`"numberOfWinners": 1`, `"numberOfWinners": 2`}, nil, ""},
+		{"V8 continue until two in percentage mode", []string{`"singleWinnerMajority", "numberOfWinners": 1`, `"bottomsUpUsingPercentageThreshold", "numberOfWinners": 0, "multiSeatBottomsUpPercentageThreshold": 10, "continueUntilTwoCandidatesRemain": true`}, nil, ""},
+		{"V9 percentage in another mode", []string{`"numberOfWinners": 1`, `"numberOfWinners": 1, "multiSeatBottomsUpPercentageThreshold": 10`}, nil, ""},
+		{"V11 unlimited in capitals", []string{`"unlimited"`, `"UNLIMITED"`}, func(c *Config) bool { return c.Rules.MaxSkippedRanksAllowed == -1 }, ""},
+		{"V11 large limits", []string{`"max"`, `"2147483647"`}, func(c *Config) bool { return c.MaxRankings() == 2147483647 }, ""},
+		{"V12 undervoteLabel is ignored", []string{`"undeclaredWriteInLabel": ""`, `"undervoteLabel": "skip"`},
+			func(c *Config) bool { return c.Sources[0].UndervoteLabel == "" }, "undervoteLabel: RCTab's command line ignores"},
+		{"T10 cutoffElimination in any mode", []string{`"numberOfWinners": 1`, `"numberOfWinners": 1, "cutoffElimination": true`}, nil, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := parseWith(t, tt.edits...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.check != nil && !tt.check(cfg) {
+				t.Errorf("parsed wrong: %+v", cfg)
+			}
+			if tt.warning != "" && !strings.Contains(strings.Join(cfg.Warnings, "\n"), tt.warning) {
+				t.Errorf("warnings %q lack %q", cfg.Warnings, tt.warning)
 			}
 		})
 	}

@@ -137,14 +137,39 @@ func RunConfig(cfg *Config, opts Options) (*Output, error) {
 	for _, w := range res.Winners {
 		out.Winners = append(out.Winners, in.candidates[w].Name)
 	}
+	names := newSliceFileNames()
 	for _, t := range res.Tabulations {
 		prefix := ""
 		if t.Pass > 0 {
 			prefix = strconv.Itoa(t.Pass) + "_"
 		}
-		if err := addReports(out.Files, prefix, t, info); err != nil {
+		if err := addReports(out.Files, prefix, t, info, names); err != nil {
 			return nil, err
 		}
+	}
+	if len(res.Tabulations) > 0 && res.Tabulations[0].Pass > 0 {
+		// Multi-pass IRV re-reads the CVRs in every pass and writes each
+		// pass's own CVR export and CDF file, with no unprefixed ones; a
+		// conversion writes 1_cdf_cvr.json (source notes P5).
+		for _, t := range res.Tabulations {
+			prefix := strconv.Itoa(t.Pass) + "_"
+			if !opts.NoCVRExport {
+				out.Files[prefix+CVRExportCSV] = in.export
+			}
+			if !wantCDF || opts.ConvertToCDF && t.Pass > 1 {
+				continue
+			}
+			var rounds *tabulate.Tabulation
+			if cfg.Output.GenerateCdfJSON && !opts.ConvertToCDF {
+				rounds = t
+			}
+			b, err := writeCDF(cfg, in, rounds, opts.Generated)
+			if err != nil {
+				return nil, fmt.Errorf("writing %s: %w", prefix+CDFJSON, err)
+			}
+			out.Files[prefix+CDFJSON] = b
+		}
+		return out, nil
 	}
 	if !opts.NoCVRExport {
 		out.Files[CVRExportCSV] = in.export
@@ -169,10 +194,12 @@ func RunConfig(cfg *Config, opts Options) (*Output, error) {
 // adds a snapshot per round showing where each ballot counted.
 func writeCDF(cfg *Config, in *input, t *tabulate.Tabulation, generated time.Time) ([]byte, error) {
 	contest := &election.Contest{Name: cfg.Output.ContestName, Candidates: in.candidates}
+	// One candidate named "overvote", whatever the labels say, if any
+	// source has an overvote label (source notes P6).
 	var extra []string
 	for _, s := range cfg.Sources {
-		if s.OvervoteLabel != "" && !slices.Contains(extra, s.OvervoteLabel) {
-			extra = append(extra, s.OvervoteLabel)
+		if s.OvervoteLabel != "" && !slices.Contains(extra, "overvote") {
+			extra = append(extra, "overvote")
 		}
 	}
 	cvrs := make([]*election.CVR, len(in.cvrs))
@@ -218,7 +245,34 @@ func writeCDF(cfg *Config, in *input, t *tabulate.Tabulation, generated time.Tim
 	return buf.Bytes(), nil
 }
 
-func addReports(files map[string][]byte, prefix string, t *tabulate.Tabulation, info tabulate.ReportInfo) error {
+// sliceFileNames gives each precinct or batch ID its file name once, for
+// the whole run: the sanitized ID, or if another ID already has that name,
+// the name with _1, _2, ... appended (source notes S1; RCTab
+// OutputFileIdentifiers.sanitizeSliceWithoutCollisions).
+type sliceFileNames struct {
+	byID map[string]string
+	used map[string]bool
+}
+
+func newSliceFileNames() *sliceFileNames {
+	return &sliceFileNames{byID: map[string]string{}, used: map[string]bool{}}
+}
+
+func (n *sliceFileNames) name(id string) string {
+	if name, ok := n.byID[id]; ok {
+		return name
+	}
+	base := SanitizeFileName(id)
+	name := base
+	for k := 1; n.used[name]; k++ {
+		name = base + "_" + strconv.Itoa(k)
+	}
+	n.byID[id] = name
+	n.used[name] = true
+	return name
+}
+
+func addReports(files map[string][]byte, prefix string, t *tabulate.Tabulation, info tabulate.ReportInfo, names *sliceFileNames) error {
 	var buf bytes.Buffer
 	write := func(name string, f func() error) error {
 		buf.Reset()
@@ -249,9 +303,17 @@ func addReports(files map[string][]byte, prefix string, t *tabulate.Tabulation, 
 		{t.Precincts, tabulate.ByPrecinct, PrecinctDir, "_precinct_detailed_report"},
 		{t.Batches, tabulate.ByBatch, BatchDir, "_batch_detailed_report"},
 	} {
+		// Names are handed out in the order RCTab writes the reports: in
+		// its HashMap's order of the IDs.
+		ids := make([]string, len(group.slices))
+		byID := map[string]*tabulate.Slice{}
 		for i := range group.slices {
-			s := &group.slices[i]
-			base := group.dir + "/" + prefix + SanitizeFileName(s.Name) + group.suffix
+			ids[i] = group.slices[i].Name
+			byID[ids[i]] = &group.slices[i]
+		}
+		for _, id := range tabulate.JavaHashMapOrder(ids) {
+			s := byID[id]
+			base := group.dir + "/" + prefix + names.name(s.Name) + group.suffix
 			if err := write(base+".json", func() error { return tabulate.WriteSliceJSON(&buf, t, s, group.kind, info) }); err != nil {
 				return err
 			}
@@ -285,9 +347,24 @@ type input struct {
 	tokens    []map[int]string
 }
 
-// Placeholders some readers use for a blank precinct or batch cell; they
-// are reported under RCTab's "no precinct id" / "no batch id" names.
-var missingSliceNames = map[string]bool{"no_precinct_id": true, "no_batch_id": true}
+// sliceName returns the precinct (or batch) of a record as RCTab's reader
+// for the source gives it: generic CSV turns a blank or whitespace-only
+// cell of a configured column into "no precinct id" ("no batch id"), ES&S
+// an empty cell into "missing_precinct_id" ("missing_batch_id"); other
+// readers keep what they read (source notes G, R9). Readers that already
+// apply their placeholder are unaffected.
+func sliceName(s *Source, column int, v, genericName, essName string) string {
+	if column <= 0 {
+		return v
+	}
+	switch {
+	case s.Provider == "genericCsv" && strings.TrimSpace(v) == "":
+		return genericName
+	case s.Provider == "ess" && v == "":
+		return essName
+	}
+	return v
+}
 
 func readSources(cfg *Config, export, wantCDF bool) (*input, error) {
 	in := &input{inputs: []string{cfg.Path}}
@@ -298,18 +375,20 @@ func readSources(cfg *Config, export, wantCDF bool) (*input, error) {
 		index[c.Name] = i
 	}
 	uwi := len(declared) // the write-in pseudo-candidate's index, if used
-	usesWriteIn := false
-	for _, s := range cfg.Sources {
-		if s.UndeclaredWriteInLabel != "" {
-			usesWriteIn = true
-		}
-	}
+	// The write-in pseudo-candidate exists whenever a source enables
+	// write-ins, even with no write-in votes (source notes P3).
+	usesWriteIn := writeInsEnabled(cfg)
 	in.ballots = tabulate.NewBallots(len(declared) + 1)
+	// RCTab keeps repeated marks at one rank (source notes T16).
+	in.ballots.KeepRepeatedMarks()
+	// "max" sets no rank limit; the export's column count is separate
+	// (source notes A).
 	maxRank := cfg.MaxRankings()
+	exportRanks := cfg.ExportColumns()
 	var hasPrecinct, hasBatch bool
 	if export {
 		header := []string{"Source Filepath", "CVR Provider", "Contest Id", "RCTab CVR Id", "Tabulator Id", "Batch Id", "Vendor Id", "Precinct", "Precinct Portion"}
-		for k := 1; k <= maxRank; k++ {
+		for k := 1; k <= exportRanks; k++ {
 			header = append(header, "Rank "+strconv.Itoa(k))
 		}
 		// The export is about four times the size of a generic CSV
@@ -394,7 +473,13 @@ func readSources(cfg *Config, export, wantCDF bool) (*input, error) {
 			}
 			mapped = mapped[:0]
 			for _, m := range marks {
-				if int(m.Rank) > maxRank {
+				if maxRank > 0 && int(m.Rank) > maxRank && (s.Provider == "ess" || s.Provider == "clearBallot") {
+					// ES&S reads only the first maxRankingsAllowed vote
+					// columns and Clear Ballot drops the columns of ranks
+					// above it (source notes A, R12).
+					continue
+				}
+				if maxRank > 0 && int(m.Rank) > maxRank {
 					id := rec.ID
 					if id == "" {
 						id = rec.SuppliedID
@@ -407,16 +492,20 @@ func readSources(cfg *Config, export, wantCDF bool) (*input, error) {
 				}
 				mapped = append(mapped, m)
 			}
+			// Each reader names a missing precinct or batch its own way;
+			// the names are kept as they are (source notes G, R9).
+			rec.Precinct = sliceName(s, s.PrecinctColumnIndex, rec.Precinct, "no precinct id", "missing_precinct_id")
+			rec.Batch = sliceName(s, s.BatchColumnIndex, rec.Batch, "no batch id", "missing_batch_id")
 			precinct, batch := rec.Precinct, rec.Batch
 			hasPrecinct = hasPrecinct || precinct != ""
 			hasBatch = hasBatch || batch != ""
 			// Group ballots by slice only when slices are reported:
 			// otherwise the same rankings in different batches would be
 			// kept apart for nothing.
-			if !cfg.Output.TabulateByPrecinct || missingSliceNames[precinct] {
+			if !cfg.Output.TabulateByPrecinct {
 				precinct = ""
 			}
-			if !cfg.Output.TabulateByBatch || missingSliceNames[batch] {
+			if !cfg.Output.TabulateByBatch {
 				batch = ""
 			}
 			g, err := in.ballots.Add(mapped, precinct, batch)
@@ -424,7 +513,7 @@ func readSources(cfg *Config, export, wantCDF bool) (*input, error) {
 				return &cvr.Error{Path: recordPath(rec, s), Record: record, Err: err}
 			}
 			if export {
-				cells = exportCells(cells[:0], s, exportContest, rec, mapped, maxRank, declared, uwi)
+				cells = exportCells(cells[:0], s, exportContest, rec, mapped, exportRanks, declared, uwi)
 				in.export = tabulate.AppendCSVRecord(in.export, cells...)
 			}
 			if wantCDF {
@@ -559,9 +648,11 @@ func exportCells(cells []string, s *Source, contestID string, rec *election.CVR,
 				overvote = true
 				continue
 			case c == uwi:
+				// With no label (blanks read as write-ins) RCTab prints
+				// the label's null value (source notes P4).
 				name = s.UndeclaredWriteInLabel
 				if name == "" {
-					name = election.UndeclaredWriteInName
+					name = "null"
 				}
 			default:
 				name = declared[c].Name

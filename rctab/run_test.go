@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/canvass/canvass/cvr"
+	"github.com/canvass/canvass/election"
 	"github.com/canvass/canvass/tabulate"
 )
 
@@ -20,7 +21,7 @@ func writeContest(t *testing.T, csv, tiebreak, rules, output string) string {
 	if err := os.WriteFile(filepath.Join(dir, "cvr.csv"), []byte(csv), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg := `{"outputSettings": {"contestName": "Run test"` + output + `},
+	cfg := `{"tabulatorVersion": "TEST", "outputSettings": {"contestName": "Run test"` + output + `},
 	 "cvrFileSources": [{"provider": "genericCsv", "filePath": "cvr.csv", "firstVoteColumnIndex": 3, "firstVoteRowIndex": 2,
 	                     "idColumnIndex": 1, "precinctColumnIndex": 2}],
 	 "candidates": [{"name": "A"}, {"name": "B"}, {"name": "C"}],
@@ -106,6 +107,15 @@ func TestRunMultiPassNames(t *testing.T) {
 	if _, ok := out.Files[DetailedJSON]; ok {
 		t.Error("a multi-pass count also wrote an unnumbered report")
 	}
+	// P5: one CVR export per pass, no unprefixed one.
+	if _, ok := out.Files[CVRExportCSV]; ok {
+		t.Error("a multi-pass count wrote an unprefixed rctab_cvr.csv")
+	}
+	for _, name := range []string{"1_" + CVRExportCSV, "2_" + CVRExportCSV} {
+		if _, ok := out.Files[name]; !ok {
+			t.Errorf("no %s (have %v)", name, keys(out.Files))
+		}
+	}
 	if len(out.Winners) != 2 {
 		t.Errorf("winners %v", out.Winners)
 	}
@@ -162,5 +172,59 @@ func TestCompareCanFail(t *testing.T) {
 	}
 	if got := string(SummaryOf([]byte("x\nInactive Ballots by Overvotes,1\ny\n"))); got != "x\ny\n" {
 		t.Errorf("SummaryOf: %q", got)
+	}
+}
+
+// TestRunAMaxSetsNoLimit: with maxRankingsAllowed "max" a generic CSV
+// ballot ranked above the number of candidates is accepted (RCTab's
+// isRankingAllowed), and rctab_cvr.csv still has one rank column per
+// declared candidate (source notes A).
+func TestRunAMaxSetsNoLimit(t *testing.T) {
+	path := writeContest(t, "id,precinct,A,B,C\n1,p1,1,,5\n2,p1,,1,\n3,p1,1,,\n", "useCandidateOrder", `, "maxRankingsAllowed": "max"`, "")
+	out, err := Run(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	header, _, _ := strings.Cut(string(out.Files[CVRExportCSV]), "\n")
+	if !strings.HasSuffix(header, ",Rank 1,Rank 2,Rank 3") {
+		t.Errorf("export header %q, want 3 rank columns", header)
+	}
+	// A number still limits generic CSV ballots.
+	path = writeContest(t, "id,precinct,A,B,C\n1,p1,1,,5\n", "useCandidateOrder", `, "maxRankingsAllowed": 4`, "")
+	if _, err := Run(path, Options{}); err == nil || !strings.Contains(err.Error(), "maxRankingsAllowed is 4") {
+		t.Errorf("error %v, want the rank limit", err)
+	}
+}
+
+// TestSliceNameGPlaceholders: each reader's own placeholder (source notes G,
+// R9); other readers keep what they read, and nothing is renamed.
+func TestSliceNameGPlaceholders(t *testing.T) {
+	for _, tt := range []struct {
+		provider string
+		column   int
+		in, want string
+	}{
+		{"genericCsv", 2, " ", "no precinct id"},
+		{"genericCsv", 2, "", "no precinct id"},
+		{"genericCsv", 0, "", ""},
+		{"ess", 2, "", "missing_precinct_id"},
+		{"ess", 2, "no precinct id", "no precinct id"},
+		{"dominion", 0, "", ""},
+		{"genericCsv", 2, "missing_precinct_id", "missing_precinct_id"},
+	} {
+		if got := sliceName(&Source{Provider: tt.provider}, tt.column, tt.in, "no precinct id", "missing_precinct_id"); got != tt.want {
+			t.Errorf("%s column %d %q → %q, want %q", tt.provider, tt.column, tt.in, got, tt.want)
+		}
+	}
+}
+
+// TestExportP4WriteInWithoutLabel: an undeclared write-in from a source with
+// no label (blanks read as write-ins) prints as null (source notes P4).
+func TestExportP4WriteInWithoutLabel(t *testing.T) {
+	declared := []election.Candidate{{Name: "A"}}
+	marks := []election.Mark{{Rank: 1, Choice: 1}, {Rank: 2, Choice: 0}}
+	cells := exportCells(nil, &Source{Provider: "ess"}, "", &election.CVR{}, marks, 2, declared, 1)
+	if got := cells[len(cells)-2:]; got[0] != "null" || got[1] != "A" {
+		t.Errorf("rank cells %q, want null, A", got)
 	}
 }

@@ -3,6 +3,8 @@ package rctab
 import (
 	"fmt"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/canvass/canvass/election"
@@ -14,6 +16,16 @@ var Providers = []string{"cdf", "clearBallot", "dominion", "ess", "genericCsv", 
 
 // folderProviders read a folder rather than a file.
 var folderProviders = map[string]bool{"dominion": true, "hart": true}
+
+// TabulatorVersions are the tabulatorVersion values RCTab's command line
+// runs: "TEST" and its own version, the RCTab release the source notes
+// describe (source notes V1; RCTab ContestConfig.validateTabulatorVersion,
+// TabulatorSession.checkConfigVersionMatchesApp).
+var TabulatorVersions = []string{"TEST", "2.0.1"}
+
+// reservedLabels may not be a label, a candidate name or an alias, in any
+// case (source notes V5; RCTab ContestConfig.stringConflictsWithReservedString).
+var reservedLabels = []string{"residual surplus", "exhausted", "uncounted"}
 
 const (
 	maxColumnIndex = 1000
@@ -33,6 +45,12 @@ func validateSettings(cfg *Config) []string {
 
 	if o.ContestName == "" {
 		add("outputSettings.contestName: missing; give the contest a name")
+	}
+	switch {
+	case cfg.TabulatorVersion == "":
+		add("tabulatorVersion: missing; RCTab runs a configuration only if it names its version (%s)", strings.Join(TabulatorVersions, " or "))
+	case !slices.Contains(TabulatorVersions, cfg.TabulatorVersion):
+		add("tabulatorVersion: %q; RCTab runs only configurations of its own version (%s): open and save the file in RCTab %s, or set it to TEST", cfg.TabulatorVersion, strings.Join(TabulatorVersions, " or "), TabulatorVersions[1])
 	}
 
 	mode, modeErr := tabulate.ParseWinnerElectionMode(r.WinnerElectionMode)
@@ -57,12 +75,13 @@ func validateSettings(cfg *Config) []string {
 		add("rules.%v", ovErr)
 	}
 
-	if tbErr == nil && tb.NeedsSeed() {
-		if !r.Set["randomSeed"] {
-			add("rules.randomSeed: missing; tiebreakMode %s needs a random seed (a whole number from %d to %d)", tb, int64(minSeed), int64(maxSeed))
-		} else if r.RandomSeed < minSeed || r.RandomSeed > maxSeed {
-			add("rules.randomSeed: %d is out of range; expected %d to %d", r.RandomSeed, int64(minSeed), int64(maxSeed))
-		}
+	// A given seed is range-checked whether or not the tie-break mode uses
+	// it (source notes V10).
+	if tbErr == nil && tb.NeedsSeed() && !r.Set["randomSeed"] {
+		add("rules.randomSeed: missing; tiebreakMode %s needs a random seed (a whole number from %d to %d)", tb, int64(minSeed), int64(maxSeed))
+	}
+	if r.Set["randomSeed"] && (r.RandomSeed < minSeed || r.RandomSeed > maxSeed) {
+		add("rules.randomSeed: %d is out of range; expected %d to %d", r.RandomSeed, int64(minSeed), int64(maxSeed))
 	}
 
 	if !r.Set["numberOfWinners"] {
@@ -72,8 +91,10 @@ func validateSettings(cfg *Config) []string {
 	} else if modeErr == nil {
 		switch mode {
 		case tabulate.SingleWinnerMajority:
-			if r.NumberOfWinners != 1 {
-				add("rules.numberOfWinners: %d, but winnerElectionMode singleWinnerMajority elects exactly 1; use a multi-winner mode for more seats", r.NumberOfWinners)
+			// RCTab accepts several seats here and counts them like
+			// multiWinnerAllowMultipleWinnersPerRound (source notes V7).
+			if r.NumberOfWinners < 1 {
+				add("rules.numberOfWinners: %d, but winnerElectionMode singleWinnerMajority needs 1", r.NumberOfWinners)
 			}
 		case tabulate.BottomsUpUsingPercentageThreshold:
 			if r.NumberOfWinners != 0 {
@@ -92,9 +113,8 @@ func validateSettings(cfg *Config) []string {
 		} else if p := r.MultiSeatBottomsUpPercentageThreshold; p.Cmp(tabulate.DecimalFromInt(1)) < 0 || p.Cmp(tabulate.DecimalFromInt(100)) > 0 {
 			add("rules.multiSeatBottomsUpPercentageThreshold: %s is out of range; expected 1 to 100", p)
 		}
-	} else if pctSet {
-		add("rules.multiSeatBottomsUpPercentageThreshold: only used with winnerElectionMode bottomsUpUsingPercentageThreshold; remove it")
 	}
+	// In other modes RCTab ignores the percentage (source notes V9).
 
 	if !r.Set["decimalPlacesForVoteArithmetic"] {
 		add("rules.decimalPlacesForVoteArithmetic: missing; expected 1 to 20")
@@ -102,10 +122,10 @@ func validateSettings(cfg *Config) []string {
 		add("rules.decimalPlacesForVoteArithmetic: %d is out of range; expected 1 to 20", d)
 	}
 	if !r.Set["maxSkippedRanksAllowed"] {
-		add("rules.maxSkippedRanksAllowed: missing; expected 0 to 1000000 or \"unlimited\"")
+		add("rules.maxSkippedRanksAllowed: missing; expected 0 to 2147483647 or \"unlimited\"")
 	}
 	if !r.Set["maxRankingsAllowed"] {
-		add("rules.maxRankingsAllowed: missing; expected 1 to 1000000 or \"max\"")
+		add("rules.maxRankingsAllowed: missing; expected 1 to 2147483647 or \"max\"")
 	}
 	if r.Set["stopTabulationEarlyAfterRound"] && r.StopTabulationEarlyAfterRound < 1 {
 		add("rules.stopTabulationEarlyAfterRound: %d; expected a round number, 1 or more (or leave it empty)", r.StopTabulationEarlyAfterRound)
@@ -114,14 +134,20 @@ func validateSettings(cfg *Config) []string {
 	if modeErr == nil {
 		singleOrPasses := mode == tabulate.SingleWinnerMajority || mode == tabulate.MultiPassIRV
 		stv := mode == tabulate.MultiWinnerAllowOnlyOneWinnerPerRound || mode == tabulate.MultiWinnerAllowMultipleWinnersPerRound
-		if r.BatchElimination && !singleOrPasses {
-			add("rules.batchElimination: only allowed with singleWinnerMajority or multiPassIrv, not %s", mode)
+		// singleWinnerMajority with several seats is counted as STV and
+		// refuses the single-seat options (source notes V7).
+		manySingle := mode == tabulate.SingleWinnerMajority && r.NumberOfWinners > 1
+		if r.BatchElimination && (!singleOrPasses || manySingle) {
+			add("rules.batchElimination: only allowed with singleWinnerMajority (one seat) or multiPassIrv, not %s with %d seats", mode, r.NumberOfWinners)
 		}
-		if r.ContinueUntilTwoCandidatesRemain && !singleOrPasses {
-			add("rules.continueUntilTwoCandidatesRemain: only allowed with singleWinnerMajority or multiPassIrv, not %s", mode)
+		// RCTab refuses continueUntilTwoCandidatesRemain only for several
+		// seats outside multi-pass IRV; the percentage mode (0 seats)
+		// accepts it, and it changes nothing there (source notes V8).
+		if r.ContinueUntilTwoCandidatesRemain && r.NumberOfWinners > 1 && mode != tabulate.MultiPassIRV {
+			add("rules.continueUntilTwoCandidatesRemain: only allowed with one seat or multiPassIrv, not %s with %d seats", mode, r.NumberOfWinners)
 		}
-		if r.DoesFirstRoundDetermineThreshold && mode != tabulate.SingleWinnerMajority && mode != tabulate.BottomsUpUsingPercentageThreshold {
-			add("rules.doesFirstRoundDetermineThreshold: only allowed with singleWinnerMajority or bottomsUpUsingPercentageThreshold, not %s", mode)
+		if r.DoesFirstRoundDetermineThreshold && (mode != tabulate.SingleWinnerMajority && mode != tabulate.BottomsUpUsingPercentageThreshold || manySingle) {
+			add("rules.doesFirstRoundDetermineThreshold: only allowed with singleWinnerMajority (one seat) or bottomsUpUsingPercentageThreshold, not %s with %d seats", mode, r.NumberOfWinners)
 		}
 		if r.NonIntegerWinningThreshold && !stv {
 			add("rules.nonIntegerWinningThreshold: only allowed with the multi-winner modes (multiWinnerAllowOnlyOneWinnerPerRound, multiWinnerAllowMultipleWinnersPerRound), not %s", mode)
@@ -129,9 +155,7 @@ func validateSettings(cfg *Config) []string {
 		if r.HareQuota && !stv {
 			add("rules.hareQuota: only allowed with the multi-winner modes (multiWinnerAllowOnlyOneWinnerPerRound, multiWinnerAllowMultipleWinnersPerRound), not %s", mode)
 		}
-		if r.CutoffElimination && mode != tabulate.BottomsUpUsingPercentageThreshold {
-			add("rules.cutoffElimination: only allowed with bottomsUpUsingPercentageThreshold, not %s", mode)
-		}
+		// cutoffElimination is accepted in every mode (source notes T10).
 	}
 	if r.NonIntegerWinningThreshold && r.HareQuota {
 		add("rules: nonIntegerWinningThreshold and hareQuota cannot both be set; choose one threshold formula")
@@ -160,29 +184,71 @@ func validateCandidates(cfg *Config) []string {
 		if !c.Excluded {
 			included++
 		}
-		if c.Name == election.UndeclaredWriteInName {
-			add("%s.name: %q is reserved for undeclared write-ins; use undeclaredWriteInLabel in the CVR source instead", at, c.Name)
+		// RCTab accepts a candidate named like the write-in pseudo-candidate
+		// (source notes V6); canvass cannot count both, so it refuses the
+		// name only when a source enables write-ins, a deliberate choice.
+		if c.Name == election.UndeclaredWriteInName && writeInsEnabled(cfg) {
+			add("%s.name: %q is the name of the undeclared write-in pseudo-candidate, which this configuration enables; rename the candidate", at, c.Name)
 		}
-		for _, k := range append([]string{c.Name}, c.Aliases...) {
-			if prev, dup := owner[k]; dup && prev != i {
-				add("%s: %q also identifies candidates[%d] (%q); names and aliases must be unique", at, k, prev+1, cfg.Candidates[prev].Name)
+		// Names and aliases form one pool: any string twice is an error,
+		// an alias repeating its own candidate's name too (source notes V6).
+		for j, k := range append([]string{c.Name}, c.Aliases...) {
+			if prev, dup := owner[k]; dup {
+				if prev == i {
+					add("%s.aliases[%d]: %q repeats this candidate's name or another of its aliases; names and aliases must be unique", at, j, k)
+				} else {
+					add("%s: %q also identifies candidates[%d] (%q); names and aliases must be unique", at, k, prev+1, cfg.Candidates[prev].Name)
+				}
 				continue
 			}
 			owner[k] = i
+			// No name or alias may equal a reserved word or any source's
+			// label, ignoring case (source notes V5).
+			for _, w := range reservedLabels {
+				if strings.EqualFold(k, w) {
+					add("%s: %q is reserved by RCTab (residual surplus, exhausted, uncounted, in any case); rename it", at, k)
+				}
+			}
+			for si, src := range cfg.Sources {
+				for _, l := range sourceLabels(&src) {
+					if strings.EqualFold(k, l.v) {
+						add("%s: %q is also cvrFileSources[%d].%s (ignoring case); a candidate cannot be a label", at, k, si+1, l.name)
+					}
+				}
+			}
 		}
 	}
 	if included == 0 {
 		add("candidates: every candidate is excluded; nothing to count")
 	}
-	for i, s := range cfg.Sources {
-		if s.UndeclaredWriteInLabel == "" {
-			continue
-		}
-		if prev, ok := owner[s.UndeclaredWriteInLabel]; ok {
-			add("cvrFileSources[%d].undeclaredWriteInLabel: %q is also candidates[%d] (%q); a label cannot be both", i+1, s.UndeclaredWriteInLabel, prev+1, cfg.Candidates[prev].Name)
+	return problems
+}
+
+// writeInsEnabled reports whether the undeclared write-in pseudo-candidate
+// exists: some source has a write-in label or treats blanks as write-ins
+// (source notes P3; RCTab ContestConfig.undeclaredWriteInsEnabled).
+func writeInsEnabled(cfg *Config) bool {
+	for _, s := range cfg.Sources {
+		if s.UndeclaredWriteInLabel != "" || s.TreatBlankAsUndeclaredWriteIn {
+			return true
 		}
 	}
-	return problems
+	return false
+}
+
+type label struct{ name, v string }
+
+// sourceLabels returns a source's labels that are set.
+func sourceLabels(s *Source) []label {
+	var out []label
+	for _, l := range []label{
+		{"overvoteLabel", s.OvervoteLabel}, {"skippedRankLabel", s.UndervoteLabel}, {"undeclaredWriteInLabel", s.UndeclaredWriteInLabel},
+	} {
+		if l.v != "" {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 func validateSources(cfg *Config, ifMultiple bool) []string {
@@ -197,7 +263,8 @@ func validateSources(cfg *Config, ifMultiple bool) []string {
 		known[p] = true
 	}
 	seen := map[string]int{}
-	for i, s := range cfg.Sources {
+	for i := range cfg.Sources {
+		s := &cfg.Sources[i]
 		at := fmt.Sprintf("cvrFileSources[%d]", i+1)
 		switch {
 		case s.Provider == "":
@@ -224,19 +291,58 @@ func validateSources(cfg *Config, ifMultiple bool) []string {
 		}
 		ess := s.Provider == "ess"
 		generic := s.Provider == "genericCsv"
+		// dominion, hart, clearBallot and cdf: the column and row settings
+		// must be blank (source notes V3).
+		other := known[s.Provider] && !ess && !generic
 		switch {
 		case ess && s.ContestID != "":
 			add("%s.contestId: must be empty for provider ess (an ES&S file holds one contest)", at)
-		case !ess && !generic && known[s.Provider] && s.ContestID == "":
+		case generic && s.ContestID != "":
+			add("%s.contestId: must be empty for provider genericCsv (a generic CSV file holds one contest)", at)
+		case other && s.ContestID == "":
 			add("%s.contestId: missing; provider %s needs the ID of the contest to count", at, s.Provider)
 		}
-		if ess {
+		if s.Provider == "cdf" {
+			// Source notes V4; RCTab ContestConfig.validateCvrFileSources.
+			if ext := strings.ToLower(filepath.Ext(s.FilePath)); s.FilePath != "" && ext != ".json" && ext != ".xml" {
+				add("%s.filePath: %q; provider cdf reads a .json or .xml file", at, s.FilePath)
+			}
+			if cfg.Output.TabulateByPrecinct {
+				add("%s: provider cdf cannot be combined with outputSettings.tabulateByPrecinct; turn it off", at)
+			}
+			if cfg.Output.TabulateByBatch {
+				add("%s: provider cdf cannot be combined with outputSettings.tabulateByBatch; turn it off", at)
+			}
+		}
+		if other {
+			for _, f := range []struct {
+				name string
+				set  bool
+			}{
+				{"firstVoteColumnIndex", s.FirstVoteColumnIndex != 0},
+				{"firstVoteRowIndex", s.FirstVoteRowIndex != 0},
+				{"idColumnIndex", s.IDColumnIndex != 0},
+				{"precinctColumnIndex", s.PrecinctColumnIndex != 0},
+				{"batchColumnIndex", s.BatchColumnIndex != 0},
+				{"overvoteDelimiter", s.OvervoteDelimiter != ""},
+				{"skippedRankLabel", s.UndervoteLabel != ""},
+				{"overvoteLabel", s.OvervoteLabel != "" && s.Provider != "cdf"},
+				{"treatBlankAsUndeclaredWriteIn", s.TreatBlankAsUndeclaredWriteIn},
+			} {
+				if f.set {
+					add("%s.%s: not used with provider %s; leave it empty", at, f.name, s.Provider)
+				}
+			}
+		}
+		if ess || generic {
 			if s.FirstVoteColumnIndex == 0 {
-				add("%s.firstVoteColumnIndex: missing; provider ess needs the column (from 1) of the first ranking", at)
+				add("%s.firstVoteColumnIndex: missing; provider %s needs the column (from 1) of the first ranking", at, s.Provider)
 			}
 			if s.FirstVoteRowIndex == 0 {
-				add("%s.firstVoteRowIndex: missing; provider ess needs the row (from 1) of the first ballot", at)
+				add("%s.firstVoteRowIndex: missing; provider %s needs the row (from 1) of the first ballot", at, s.Provider)
 			}
+		}
+		if ess {
 			if cfg.Output.TabulateByPrecinct && s.PrecinctColumnIndex == 0 {
 				add("%s.precinctColumnIndex: missing; tabulateByPrecinct needs the precinct column of ES&S files", at)
 			}
@@ -244,25 +350,26 @@ func validateSources(cfg *Config, ifMultiple bool) []string {
 				add("%s.batchColumnIndex: missing; tabulateByBatch needs the batch column of ES&S files", at)
 			}
 		}
+		// RCTab range-checks the id and precinct columns of ES&S only, and
+		// the batch column of neither (source notes V2, V3); a negative
+		// index is refused anyway, as canvass cannot read it.
 		for _, f := range []struct {
-			name string
-			v    int
-			max  int
+			name    string
+			v       int
+			max     int
+			checked bool
 		}{
-			{"firstVoteColumnIndex", s.FirstVoteColumnIndex, maxColumnIndex},
-			{"firstVoteRowIndex", s.FirstVoteRowIndex, maxRowIndex},
-			{"idColumnIndex", s.IDColumnIndex, maxColumnIndex},
-			{"precinctColumnIndex", s.PrecinctColumnIndex, maxColumnIndex},
-			{"batchColumnIndex", s.BatchColumnIndex, maxColumnIndex},
+			{"firstVoteColumnIndex", s.FirstVoteColumnIndex, maxColumnIndex, true},
+			{"firstVoteRowIndex", s.FirstVoteRowIndex, maxRowIndex, true},
+			{"idColumnIndex", s.IDColumnIndex, maxColumnIndex, ess},
+			{"precinctColumnIndex", s.PrecinctColumnIndex, maxColumnIndex, ess},
+			{"batchColumnIndex", s.BatchColumnIndex, maxColumnIndex, false},
 		} {
-			if f.v < 0 || f.v > f.max {
+			if f.v < 0 || f.checked && f.v > f.max {
 				add("%s.%s: %d is out of range; expected 1 to %d", at, f.name, f.v, f.max)
 			}
 		}
 		if s.OvervoteDelimiter != "" {
-			if !ess {
-				add("%s.overvoteDelimiter: only used with provider ess; remove it", at)
-			}
 			if s.OvervoteLabel != "" {
 				add("%s.overvoteDelimiter: cannot be combined with overvoteLabel; an ES&S file marks overvotes one way or the other", at)
 			}
@@ -273,9 +380,6 @@ func validateSources(cfg *Config, ifMultiple bool) []string {
 			}
 		}
 		if s.OvervoteLabel != "" {
-			if !ess && s.Provider != "cdf" {
-				add("%s.overvoteLabel: only used with providers ess and cdf; remove it", at)
-			}
 			if ifMultiple {
 				add("%s.overvoteLabel: overvoteRule exhaustIfMultipleContinuing needs to know which candidates an overvote marks, which an overvote label does not say; use alwaysSkipToNextRank or exhaustImmediately", at)
 			}
@@ -283,26 +387,20 @@ func validateSources(cfg *Config, ifMultiple bool) []string {
 		if ess && ifMultiple && s.OvervoteDelimiter == "" {
 			add("%s.overvoteDelimiter: missing; overvoteRule exhaustIfMultipleContinuing needs it to read which candidates an ES&S overvote marks", at)
 		}
-		if s.UndervoteLabel != "" && !ess {
-			add("%s.skippedRankLabel: only used with provider ess; remove it", at)
-		}
-		if s.TreatBlankAsUndeclaredWriteIn && !ess {
-			add("%s.treatBlankAsUndeclaredWriteIn: only used with provider ess; remove it", at)
-		}
-		if s.IDColumnIndex != 0 && !ess && !generic {
-			add("%s.idColumnIndex: only used with providers ess and genericCsv; remove it", at)
-		}
+		// A source's labels differ from each other and from RCTab's
+		// reserved words, ignoring case (source notes V5).
 		labels := map[string]string{}
-		for _, l := range []struct{ name, v string }{
-			{"overvoteLabel", s.OvervoteLabel}, {"skippedRankLabel", s.UndervoteLabel}, {"undeclaredWriteInLabel", s.UndeclaredWriteInLabel},
-		} {
-			if l.v == "" {
-				continue
+		for _, l := range sourceLabels(s) {
+			key := strings.ToLower(l.v)
+			if prev, dup := labels[key]; dup {
+				add("%s.%s: %q is also the %s (ignoring case); each label must be different", at, l.name, l.v, prev)
 			}
-			if prev, dup := labels[l.v]; dup {
-				add("%s.%s: %q is also the %s; each label must be different", at, l.name, l.v, prev)
+			labels[key] = l.name
+			for _, w := range reservedLabels {
+				if strings.EqualFold(l.v, w) {
+					add("%s.%s: %q is reserved by RCTab (residual surplus, exhausted, uncounted, in any case); choose another label", at, l.name, l.v)
+				}
 			}
-			labels[l.v] = l.name
 		}
 	}
 	return problems
@@ -322,7 +420,9 @@ func hasDelimiterChar(s string) bool {
 	for _, r := range s {
 		switch {
 		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
-		case strings.ContainsRune("-.,'\" ", r):
+		case strings.ContainsRune("-.,'\" \t\n\v\f\r", r):
+			// Java's \s counts as a name character too, so a tab is no
+			// delimiter (source notes V14).
 		default:
 			return true
 		}

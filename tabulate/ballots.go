@@ -45,6 +45,8 @@ type Ballots struct {
 	batchIndex    map[string]int32
 
 	total int64
+	// keepRepeats keeps a candidate marked twice at one rank as two marks.
+	keepRepeats bool
 
 	scratch []int32
 	marks   []election.Mark
@@ -71,6 +73,13 @@ func NewBallots(numCandidates int) *Ballots {
 		batchIndex:    make(map[string]int32),
 	}
 }
+
+// KeepRepeatedMarks makes later Adds keep a candidate marked twice at one
+// rank as two marks, an overvote (or, with ExhaustOnDuplicateCandidate, a
+// repeated ranking), as RCTab's CandidateRankingsList does (source notes
+// T16). By default the repeat counts once, canvass's choice outside RCTab
+// mode. Call it before adding ballots.
+func (b *Ballots) KeepRepeatedMarks() { b.keepRepeats = true }
 
 // NumCandidates returns the candidate count the collection was created for.
 func (b *Ballots) NumCandidates() int { return b.numCandidates }
@@ -149,7 +158,7 @@ func (b *Ballots) AddCount(marks []election.Mark, precinct, batch string, count 
 	if small {
 		p = b.small.intern(b, key, marks)
 	} else {
-		b.scratch = encodeMarks(b.scratch[:0], marks)
+		b.scratch = encodeMarks(b.scratch[:0], marks, b.keepRepeats)
 		p = b.table.intern(b, b.scratch)
 	}
 
@@ -201,8 +210,8 @@ func (b *Ballots) Precincts() []string { return slices.Clone(b.precincts) }
 func (b *Ballots) Batches() []string { return slices.Clone(b.batches) }
 
 // encodeMarks appends the rank entries of sorted marks to dst. Repeated
-// marks for one candidate at one rank count once.
-func encodeMarks(dst []int32, marks []election.Mark) []int32 {
+// marks for one candidate at one rank count once unless keepRepeats.
+func encodeMarks(dst []int32, marks []election.Mark, keepRepeats bool) []int32 {
 	for i := 0; i < len(marks); {
 		rank := marks[i].Rank
 		head := len(dst)
@@ -216,7 +225,7 @@ func encodeMarks(dst []int32, marks []election.Mark) []int32 {
 				flag = explicitOvervoteFlag
 				continue
 			}
-			if c == last {
+			if c == last && !keepRepeats {
 				continue
 			}
 			last = c
@@ -316,7 +325,7 @@ func (t *smallTable) intern(b *Ballots, k [2]uint64, marks []election.Mark) int3
 	for i := hashSmall(k) & mask; ; i = (i + 1) & mask {
 		s := &t.slots[i]
 		if s.pattern == 0 {
-			b.scratch = encodeMarks(b.scratch[:0], marks)
+			b.scratch = encodeMarks(b.scratch[:0], marks, b.keepRepeats)
 			p := b.newPattern(b.scratch)
 			*s = smallSlot{key: k, pattern: p + 1}
 			t.used++

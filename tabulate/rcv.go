@@ -1,6 +1,7 @@
 package tabulate
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -26,7 +27,16 @@ type RankedInput struct {
 	TrackAllocations bool
 }
 
-// Names used for ballots with no precinct or batch, as RCTab reports them.
+// ErrNoBallots is returned for a contest with no ballots at all: there is
+// nothing to count, and every candidate would tie at zero.
+var ErrNoBallots = errors.New("tabulate: no ballots to count; check that the CVR files hold ballots for this contest")
+
+// Names for the slice of ballots that have no precinct or batch at all.
+// Readers give a blank cell their own placeholder, which is kept as it is
+// (source notes G); these names are used only for ballots whose source has
+// no precinct (batch) data, which make RCTab's count fail as soon as one
+// moves (S2). Which name RCTab would give such a slice otherwise, the notes
+// do not say; canvass uses RCTab's generic CSV placeholder.
 const (
 	NoPrecinctName = "no precinct id"
 	NoBatchName    = "no batch id"
@@ -45,8 +55,10 @@ func RankedChoice(in RankedInput) (*Result, error) {
 	if err := in.Rules.Validate(); err != nil {
 		return nil, err
 	}
-	if in.Ballots == nil {
-		return nil, fmt.Errorf("tabulate: no ballots")
+	if in.Ballots == nil || in.Ballots.Total() == 0 {
+		// RCTab refuses a run that read no cast vote records (source notes
+		// R26); counting nothing would elect someone by tie-break.
+		return nil, ErrNoBallots
 	}
 	if len(in.Candidates) < in.Ballots.MarkedCandidates() {
 		return nil, fmt.Errorf("tabulate: %d candidates given but the ballots mark candidate %d", len(in.Candidates), in.Ballots.MarkedCandidates())
@@ -78,19 +90,10 @@ func RankedChoice(in RankedInput) (*Result, error) {
 		excluded[i] = c.Excluded
 	}
 	if in.Rules.Mode == MultiPassIRV {
+		// Every pass must elect exactly one candidate; a pass with nobody
+		// left to count, or one that ends without a winner, makes the
+		// whole run fail (source notes T19; RCTab TabulatorSession.tabulate).
 		for pass := 1; pass <= in.Rules.NumberOfWinners; pass++ {
-			t, err := count(&in, pass, excluded, uwi, dq)
-			if err != nil {
-				return nil, err
-			}
-			res.Tabulations = append(res.Tabulations, t)
-			res.Winners = append(res.Winners, t.Winners...)
-			if len(t.Winners) == 0 {
-				break
-			}
-			for _, w := range t.Winners {
-				excluded[w] = true
-			}
 			left := 0
 			for i := range excluded {
 				if !excluded[i] {
@@ -98,7 +101,19 @@ func RankedChoice(in RankedInput) (*Result, error) {
 				}
 			}
 			if left == 0 {
-				break
+				return nil, fmt.Errorf("tabulate: multi-pass IRV pass %d of %d has no candidate left to count; numberOfWinners cannot exceed the candidates", pass, in.Rules.NumberOfWinners)
+			}
+			t, err := count(&in, pass, excluded, uwi, dq)
+			if err != nil {
+				return nil, err
+			}
+			if len(t.Winners) != 1 {
+				return nil, fmt.Errorf("tabulate: multi-pass IRV pass %d ended after round %d without electing a candidate; every pass must elect one (is stopTabulationEarlyAfterRound set?)", pass, len(t.Rounds))
+			}
+			res.Tabulations = append(res.Tabulations, t)
+			res.Winners = append(res.Winners, t.Winners...)
+			for _, w := range t.Winners {
+				excluded[w] = true
 			}
 		}
 	} else {
@@ -151,6 +166,7 @@ type sliceAcc struct {
 	tally     []accum
 	inactive  [numInactive]accum
 	final     accum
+	moved     bool // some ballot moved to final-round surplus
 	transfers map[[2]int]*accum
 }
 
@@ -179,6 +195,7 @@ func (s *sliceAcc) counts(inTally []bool) Counts {
 		c.Inactive[i] = s.inactive[i].value()
 	}
 	c.FinalRoundSurplus = s.final.value()
+	c.FinalRoundSurplusMoved = s.moved
 	if len(s.transfers) > 0 {
 		c.Transfers = make(map[int]map[int]Decimal)
 		for k, a := range s.transfers {
@@ -219,6 +236,10 @@ type counter struct {
 	threshold Decimal
 	pct       Decimal // PercentageThreshold / 100
 
+	// noSlice[g] is set for a group that has no precinct (or batch) at all
+	// while slicing by it; nil if there is none.
+	noSlice []bool
+
 	rng         *JavaRandom
 	permutation []int // position of each candidate in the tie-break permutation
 	decisions   *decisionQueue
@@ -247,22 +268,32 @@ func count(in *RankedInput, pass int, excluded []bool, uwi int, dq *decisionQueu
 	if c.mode == MultiPassIRV {
 		c.seats = 1
 	}
+	if c.mode == SingleWinnerMajority && c.seats > 1 {
+		// RCTab counts singleWinnerMajority with several seats exactly
+		// like multiWinnerAllowMultipleWinnersPerRound; only the reports
+		// differ (source notes V7).
+		c.mode = MultiWinnerAllowMultipleWinnersPerRound
+	}
 	if c.mode == BottomsUpUsingPercentageThreshold {
-		p, err := in.Rules.PercentageThreshold.DivExact(DecimalFromInt(100))
-		if err != nil {
-			return nil, fmt.Errorf("tabulate: percentage threshold %s: %v", in.Rules.PercentageThreshold, err)
-		}
+		// The factor is p/100 with two more decimal places than the
+		// configured text has: "10" gives 0.10, "25.50" gives 0.2550
+		// (source notes T7; RCTab
+		// ContestConfig.getPercentageFromStringWithAccurateSigFigs).
+		p := in.Rules.PercentageThreshold
+		p.scale += 2
 		c.pct = p
 	}
 	t := &Tabulation{
 		Pass:                pass,
-		Mode:                c.mode,
+		Mode:                in.Rules.Mode,
 		Candidates:          in.Candidates,
 		Excluded:            slices.Clone(excluded),
 		NumberToElect:       c.seats,
 		ConfiguredWinners:   in.Rules.NumberOfWinners,
 		PercentageThreshold: in.Rules.PercentageThreshold,
 		TotalBallots:        in.Ballots.total,
+
+		FirstRoundDeterminesThreshold: in.Rules.FirstRoundDeterminesThreshold,
 	}
 	c.t = t
 	for i := range c.cur {
@@ -288,6 +319,7 @@ func count(in *RankedInput, pass int, excluded []bool, uwi int, dq *decisionQueu
 			c.keptBatches[i] = make([]Decimal, nc)
 		}
 	}
+	c.markNoSlice()
 	if in.Rules.Tiebreak.NeedsSeed() {
 		c.rng = NewJavaRandom(in.Rules.RandomSeed)
 		if in.Rules.Tiebreak == TiebreakGeneratePermutation {
@@ -299,11 +331,31 @@ func count(in *RankedInput, pass int, excluded []bool, uwi int, dq *decisionQueu
 		if err != nil {
 			return nil, err
 		}
-		if !c.keepGoing(r, elected, eliminated) {
+		more, err := c.keepGoing(r, elected, eliminated)
+		if err != nil {
+			return nil, err
+		}
+		if !more {
 			break
 		}
 	}
 	return t, nil
+}
+
+// markNoSlice finds the groups with no precinct (batch) while slicing by
+// precinct (batch). Readers name a blank cell with a placeholder, so these
+// are ballots whose source has no precinct data at all.
+func (c *counter) markNoSlice() {
+	noP := c.in.ByPrecinct && slices.Contains(c.b.precincts, "")
+	noB := c.in.ByBatch && slices.Contains(c.b.batches, "")
+	if !noP && !noB {
+		return
+	}
+	c.noSlice = make([]bool, len(c.b.groups))
+	for g := range c.b.groups {
+		grp := &c.b.groups[g]
+		c.noSlice[g] = noP && c.b.precincts[grp.precinct] == "" || noB && c.b.batches[grp.batch] == ""
+	}
 }
 
 // newSlices prepares one Slice per distinct name, with its ballot and
@@ -327,12 +379,17 @@ func (c *counter) newSlices(names []string, missing string, sliceOf func(*group)
 	return out
 }
 
-// makePermutation builds RCTab's generatePermutation order: every candidate
-// name sorted, then shuffled with the tie-break generator.
+// makePermutation builds RCTab's generatePermutation order: the declared
+// candidates' names (excluded ones included, the undeclared write-in never)
+// sorted, then shuffled with the tie-break generator (source notes T1;
+// RCTab ContestConfig.processCandidateData, Tabulator.tabulate). The
+// write-in has no position (-1): a permutation tie-break never picks it.
 func (c *counter) makePermutation() {
-	names := make([]string, c.nc)
-	for i, cand := range c.in.Candidates {
-		names[i] = cand.Name
+	names := make([]string, 0, c.nc)
+	for _, cand := range c.in.Candidates {
+		if !cand.WriteIn {
+			names = append(names, cand.Name)
+		}
 	}
 	slices.SortFunc(names, javaCompare)
 	Shuffle(names, c.rng)
@@ -342,7 +399,10 @@ func (c *counter) makePermutation() {
 	}
 	c.permutation = make([]int, c.nc)
 	for i, cand := range c.in.Candidates {
-		c.permutation[i] = pos[cand.Name]
+		c.permutation[i] = -1
+		if !cand.WriteIn {
+			c.permutation[i] = pos[cand.Name]
+		}
 	}
 }
 
@@ -370,6 +430,12 @@ func (c *counter) scan(enc []int32) (int32, uint8) {
 		next := i + 2 + int(n)
 		if maxSkip >= 0 && rank-lastRank > maxSkip+1 {
 			return -1, statusSkipped
+		}
+		// RCTab checks for a repeated ranking before deciding what an
+		// overvote means, on every mark reached, overvoted ranks included
+		// (source notes T14; Tabulator.computeTalliesForRound).
+		if c.rules.ExhaustOnDuplicateCandidate && c.repeated(enc[:i], choices, explicit) {
+			return -1, statusRepeated
 		}
 		skip := false
 		if explicit || n > 1 {
@@ -404,9 +470,6 @@ func (c *counter) scan(enc []int32) (int32, uint8) {
 			i = next
 			continue
 		}
-		if c.rules.ExhaustOnDuplicateCandidate && c.repeated(enc[:i], choices) {
-			return -1, statusRepeated
-		}
 		for _, x := range choices {
 			if c.continuing(int(x)) {
 				return x, statusActive
@@ -418,42 +481,32 @@ func (c *counter) scan(enc []int32) (int32, uint8) {
 	return -1, statusExhausted
 }
 
-// repeated reports whether any of choices was already ranked in the entries
-// before (ranks skipped as overvotes do not count as rankings).
-func (c *counter) repeated(before []int32, choices []int32) bool {
+// repeated reports whether a rank's marks repeat a mark reached before on
+// this ballot: a candidate marked at an earlier rank (an overvoted one
+// too), twice at this rank, or a second explicit overvote (RCTab remembers
+// the "overvote" token like any other). Marks are compared by candidate;
+// RCTab compares the CVR's own text, so a candidate's name and its alias
+// differ there, which canvass cannot tell once readers have resolved aliases.
+func (c *counter) repeated(before []int32, choices []int32, explicit bool) bool {
+	for k, x := range choices {
+		if slices.Contains(choices[:k], x) {
+			return true
+		}
+	}
 	for i := 0; i < len(before); {
 		n := before[i+1]
-		explicit := n&explicitOvervoteFlag != 0
+		prevExplicit := n&explicitOvervoteFlag != 0
 		n &^= explicitOvervoteFlag
 		prev := before[i+2 : i+2+int(n)]
 		i += 2 + int(n)
-		if explicit || n > 1 && c.skippedOvervote(prev) {
-			continue
+		if explicit && prevExplicit {
+			return true
 		}
 		for _, x := range choices {
 			if slices.Contains(prev, x) {
 				return true
 			}
 		}
-	}
-	return false
-}
-
-// skippedOvervote reports whether an overvoted rank was passed over without
-// being counted; by the time a later rank is read this depends only on the
-// rule and on which candidates are continuing now, as in the first pass.
-func (c *counter) skippedOvervote(choices []int32) bool {
-	switch c.rules.Overvote {
-	case AlwaysSkipToNextRank:
-		return true
-	case ExhaustIfMultipleContinuing:
-		k := 0
-		for _, x := range choices {
-			if c.continuing(int(x)) {
-				k++
-			}
-		}
-		return k == 0
 	}
 	return false
 }
@@ -506,6 +559,7 @@ func (c *counter) round(r int) (bool, bool, error) {
 				}
 				if st == statusFinalSurplus {
 					s.final.add(v, grp.count)
+					s.moved = true
 				} else {
 					s.inactive[st-1].add(v, grp.count)
 				}
@@ -527,6 +581,12 @@ func (c *counter) round(r int) (bool, bool, error) {
 			// votes: what moves off the last winners is final surplus.
 			to, reason = c.scan(c.b.pattern(grp.pattern))
 		}
+		if c.noSlice != nil && c.noSlice[g] && (from >= 0 || to < 0) {
+			// RCTab records a transfer or an inactive ballot under the
+			// ballot's precinct (batch) and fails when it has none
+			// (source notes S2; Tabulator.computeTalliesForRound).
+			return false, false, fmt.Errorf("tabulate: round %d: a ballot with no precinct or batch (its CVR source has none) transfers or becomes inactive while tabulating by precinct or batch; RCTab's count fails here: give every source precinct (batch) data, or turn slicing off", r)
+		}
 		dest := int(to)
 		if to < 0 {
 			dest = ToExhausted
@@ -543,6 +603,7 @@ func (c *counter) round(r int) (bool, bool, error) {
 				s.tally[to].add(v, grp.count)
 			case finalRound:
 				s.final.add(v, grp.count)
+				s.moved = true
 			default:
 				s.inactive[reason-1].add(v, grp.count)
 			}
@@ -737,13 +798,22 @@ func (c *counter) openCandidates(round *Round) []int {
 }
 
 func (c *counter) identifyWinners(r int, round *Round) ([]Decision, error) {
+	// Nobody is elected in a round where undeclared write-ins still hold
+	// votes; they are eliminated first (source notes F; RCTab
+	// Tabulator.identifyWinners).
+	if c.uwi >= 0 && round.InTally[c.uwi] && round.Tally[c.uwi].Sign() > 0 {
+		return nil, nil
+	}
 	open := c.openCandidates(round)
 	if c.mode == BottomsUpUsingPercentageThreshold {
 		if len(c.winners) > 0 || len(open) == 0 {
 			return nil, nil
 		}
+		// Everyone is elected only when every continuing candidate has
+		// strictly more votes than the threshold (source notes T8; RCTab
+		// RoundTally.getCandidatesWithMoreVotesThan).
 		for _, x := range open {
-			if round.Tally[x].Cmp(c.threshold) < 0 {
+			if round.Tally[x].Cmp(c.threshold) <= 0 {
 				return nil, nil
 			}
 		}
@@ -754,7 +824,9 @@ func (c *counter) identifyWinners(r int, round *Round) ([]Decision, error) {
 		return nil, nil
 	}
 	if len(open) <= unfilled {
-		return c.winnersFrom(open), nil
+		// Everyone left in the tally wins, the undeclared write-in too
+		// (with no votes, by the rule above) (source notes T18).
+		return c.decisionsOf(open), nil
 	}
 	if c.mode == BottomsUp {
 		return nil, nil
@@ -863,21 +935,27 @@ func (c *counter) eliminate(r int, round *Round) ([]Decision, error) {
 	if c.uwi >= 0 && slices.Contains(open, c.uwi) && round.Tally[c.uwi].Sign() > 0 {
 		return []Decision{{Candidate: c.uwi}}, nil
 	}
-	// 2. Cutoff: everyone below the percentage threshold at once.
-	if c.mode == BottomsUpUsingPercentageThreshold && c.rules.CutoffElimination {
+	// 2. Cutoff: everyone below the round's threshold at once, in any
+	// mode, with no minimum and no maximum; if that is everyone, RCTab's
+	// next round has no candidate and the count fails (source notes
+	// T9/T10; RCTab Tabulator.doCutoffElimination).
+	if c.rules.CutoffElimination {
 		var below []int
 		for _, x := range open {
 			if round.Tally[x].Cmp(c.threshold) < 0 {
 				below = append(below, x)
 			}
 		}
-		if len(below) > 0 && len(below) < len(open) {
+		if len(below) > 0 && len(below) == len(open) && len(c.winners) == 0 {
+			return nil, fmt.Errorf("tabulate: round %d: cutoffElimination eliminates every continuing candidate (all are below the threshold %s), leaving nobody to count; RCTab's count fails here too", r, c.threshold)
+		}
+		if len(below) > 0 {
 			return c.decisionsOf(below), nil
 		}
 	}
 	// 3. Batch elimination, when it removes at least two candidates.
 	if c.rules.BatchElimination {
-		if batch := c.batch(round, open); len(batch) > 1 {
+		if batch := c.batch(round, c.batchCandidates(round)); len(batch) > 1 {
 			return c.decisionsOf(batch), nil
 		}
 	}
@@ -904,14 +982,28 @@ func (c *counter) eliminate(r int, round *Round) ([]Decision, error) {
 	return []Decision{{Candidate: loser, Tie: true}}, nil
 }
 
+// batchCandidates are the candidates batch elimination looks at: every
+// continuing candidate, an already elected single-seat winner included
+// (source notes T11; RCTab Tabulator.runBatchElimination).
+func (c *counter) batchCandidates(round *Round) []int {
+	var out []int
+	for i, in := range round.InTally {
+		if in && c.continuing(i) {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
 // batch returns the largest set of lowest candidates whose combined votes
 // are fewer than the votes of the next candidate up: none of them can
 // overtake that candidate, so all can go at once. Tied candidates are
-// taken together or not at all.
-func (c *counter) batch(round *Round, open []int) []int {
-	sorted := slices.Clone(open)
+// taken together or not at all. A batch that would leave a single
+// candidate gives way to the one before it (source notes T11).
+func (c *counter) batch(round *Round, cands []int) []int {
+	sorted := slices.Clone(cands)
 	slices.SortStableFunc(sorted, func(a, b int) int { return round.Tally[a].Cmp(round.Tally[b]) })
-	var out, seen []int
+	var out, prev, seen []int
 	var running Decimal
 	for i := 0; i < len(sorted); {
 		v := round.Tally[sorted[i]]
@@ -920,11 +1012,14 @@ func (c *counter) batch(round *Round, open []int) []int {
 			j++
 		}
 		if len(seen) > 0 && running.Cmp(v) < 0 {
-			out = slices.Clone(seen)
+			prev, out = out, slices.Clone(seen)
 		}
 		running = running.Add(v.MulInt(int64(j - i)))
 		seen = append(seen, sorted[i:j]...)
 		i = j
+	}
+	if len(sorted)-len(out) == 1 {
+		return prev
 	}
 	return out
 }
@@ -972,12 +1067,12 @@ func (c *counter) transferSurplus(w int, round *Round) {
 }
 
 // keepGoing decides whether another round follows round r.
-func (c *counter) keepGoing(r int, elected, eliminated bool) bool {
+func (c *counter) keepGoing(r int, elected, eliminated bool) (bool, error) {
 	if c.rules.StopAfterRound > 0 && r >= c.rules.StopAfterRound {
-		return false
+		return false, nil
 	}
 	if !elected && !eliminated {
-		return false
+		return false, nil
 	}
 	open := 0
 	for i := range c.excluded {
@@ -990,15 +1085,40 @@ func (c *counter) keepGoing(r int, elected, eliminated bool) bool {
 		if c.rules.ContinueUntilTwoCandidatesRemain {
 			// Keep going while two or more candidates besides the winner
 			// remain, and once more after an elimination to show it.
-			return open > 1 || eliminated
+			return open > 1 || eliminated, nil
 		}
-		return len(c.winners) == 0 && open > 0
+		return len(c.winners) == 0 && open > 0, nil
 	case c.mode.surplus():
 		if len(c.winners) >= c.seats {
 			// One more round shows the last winners' surplus moving.
-			return elected
+			return elected, nil
 		}
-		return open > 0
+		if open == 0 {
+			return false, c.noneLeft(r)
+		}
+		return true, nil
 	}
-	return len(c.winners) == 0 && open > 0
+	return len(c.winners) == 0 && open > 0, nil
+}
+
+// noneLeft decides a count that has elected everyone it could with seats
+// still unfilled. RCTab stops only if the winners are exactly the declared
+// candidates (excluded ones counted, the write-in not) and there are more
+// seats than candidates not excluded (the write-in counted); otherwise it
+// counts a round with nobody in it and fails (source notes T20; RCTab
+// Tabulator.shouldContinueTabulating).
+func (c *counter) noneLeft(r int) error {
+	declared, notExcluded := 0, 0
+	for _, cand := range c.in.Candidates {
+		if !cand.WriteIn {
+			declared++
+		}
+		if !cand.Excluded {
+			notExcluded++
+		}
+	}
+	if len(c.winners) == declared && c.seats > notExcluded {
+		return nil
+	}
+	return fmt.Errorf("tabulate: after round %d every candidate is elected or eliminated but %d of %d seats are unfilled; RCTab's count fails here (numberOfWinners is more than the candidates that can win)", r, c.seats-len(c.winners), c.seats)
 }

@@ -17,11 +17,16 @@ import (
 // fourth; "!" at a rank is an overvote mark with unknown candidates.
 func parseBallots(t testing.TB, cands []election.Candidate, specs ...string) *Ballots {
 	t.Helper()
+	return parseInto(t, NewBallots(len(cands)), cands, specs...)
+}
+
+// parseInto adds the ballots of specs to b.
+func parseInto(t testing.TB, b *Ballots, cands []election.Candidate, specs ...string) *Ballots {
+	t.Helper()
 	index := map[string]int{}
 	for i, c := range cands {
 		index[c.Name] = i
 	}
-	b := NewBallots(len(cands))
 	for _, spec := range specs {
 		count := int64(1)
 		precinct := ""

@@ -70,7 +70,7 @@ func (v *reportView) name(c int) string { return v.t.Candidates[c].Name }
 // surplus-transferring count, the only place RCTab reports final-round
 // surplus.
 func (v *reportView) lastSurplusRound(i int) bool {
-	return v.t.Mode.surplus() && i == len(v.t.Rounds)-1
+	return v.t.surplus() && i == len(v.t.Rounds)-1
 }
 
 // WriteDetailedJSON writes RCTab's detailed_report.json for t.
@@ -198,8 +198,10 @@ func (v *reportView) csv(w io.Writer, summary bool) error {
 	for _, x := range t.Winners {
 		names = append(names, v.name(x))
 	}
+	// RCTab calls every singleWinnerMajority contest single-winner, even
+	// one configured with several seats (source notes V7).
 	typ := "Single-Winner"
-	if t.ConfiguredWinners != 1 {
+	if t.ConfiguredWinners != 1 && t.Mode != SingleWinnerMajority {
 		typ = "Multi-Winner"
 	}
 	out.record("Contest Information")
@@ -269,10 +271,21 @@ func (v *reportView) csv(w io.Writer, summary bool) error {
 		out.record(row...)
 	}
 
-	pctBase := func(i int) Decimal {
-		if t.ConfiguredWinners > 1 {
-			i = 0
+	// The "% of vote" divisor is the active ballots of round 1 or of the
+	// current round, by mode (source notes D; RCTab
+	// OutputWriter.generateCsvReport).
+	divisorRound := func(i int) int {
+		switch t.Mode {
+		case SingleWinnerMajority, BottomsUpUsingPercentageThreshold:
+			if t.FirstRoundDeterminesThreshold {
+				return 0
+			}
+			return i
 		}
+		return 0
+	}
+	pctBase := func(i int) Decimal {
+		i = divisorRound(i)
 		return v.counts[i].active(t.Rounds[i].InTally)
 	}
 	tallyAt := func(i, x int) Decimal {
@@ -329,34 +342,40 @@ func (v *reportView) csv(w io.Writer, summary bool) error {
 		}
 	}
 	series("Inactive Ballots Total", func(c *Counts) Decimal { return c.InactiveTotal() })
-	if t.Mode.surplus() {
-		// RCTab keeps surplus bookkeeping only from round 2 on, so a count
-		// that ends in round 1 has no residual row and no final figure.
-		if n > 1 {
+	if t.surplus() {
+		// The residual surplus row appears only in the whole contest's
+		// report, and only when the running residual surplus of the final
+		// round is above zero (source notes E; RCTab
+		// OutputWriter.generateCsvReport).
+		if v.slice == nil && n > 0 && v.counts[n-1].ResidualSurplus.Sign() > 0 {
 			row = []string{"Residual surplus"}
 			for i := 0; i < n; i++ {
 				row = append(row, v.counts[i].ResidualSurplus.String(), "", "")
 			}
 			out.record(row...)
 		}
+		// A final-round surplus cell is filled in any round, in any report,
+		// where some ballot of the report's scope moved to final-round
+		// surplus, even if their values sum to zero (source notes P2).
 		row = []string{"Final Round Surplus"}
 		for i := 0; i < n; i++ {
 			s := ""
-			if i == n-1 && n > 1 {
+			if v.counts[i].FinalRoundSurplusMoved {
 				s = v.counts[i].FinalRoundSurplus.String()
 			}
 			row = append(row, s, "", "")
 		}
 		out.record(row...)
 	}
-	if ties {
-		out.record()
-		out.record("*Tie resolved in accordance with election law")
-	}
+	// Footnotes: the slice note first, then the tie note (source notes H).
 	if v.slice != nil {
 		out.record()
 		out.record("†Elect/Eliminate decisions are from the full contest. All other results on this report are at the " +
 			strings.ToLower(v.kind.label()) + " level.")
+	}
+	if ties {
+		out.record()
+		out.record("*Tie resolved in accordance with election law")
 	}
 	return out.flush()
 }
@@ -397,27 +416,99 @@ func (v *reportView) displayOrder() []int {
 	return out
 }
 
-// percent formats part/whole as RCTab does: truncated (not rounded) to two
-// decimals and printed as a Java double with a percent sign ("25.0%",
-// "2.04%"). With no active ballots there is no percentage: the cell is
-// empty.
+// percent formats part/whole as RCTab's OutputWriter.generateCsvReport does
+// (source notes P1): the quotient rounded half-even to 7 significant digits
+// (Java's MathContext.DECIMAL32), shifted four places, truncated to an
+// integer and divided by 100.0, printed as a Java double with a percent
+// sign ("25.0%", "2.04%", 1601/2001 → "80.01%"). With no active ballots
+// there is no percentage: the cell is empty.
 func percent(part, whole Decimal) string {
 	if whole.Sign() <= 0 {
 		return ""
 	}
-	// floor(part × 10000 / whole), computed exactly; int64 when it fits.
+	if part.IsZero() {
+		return percentText(0)
+	}
 	s := max(part.scale, whole.scale)
 	p, w := part.rescaleUp(s), whole.rescaleUp(s)
-	var q int64
-	if p.b == nil && w.b == nil {
-		if n, ok := mulSmall(p.u, 10000); ok {
-			q = n / w.u
-			return percentText(q)
-		}
+	if p.b == nil && w.b == nil && p.u > 0 && w.u < 1e11 && p.u <= w.u {
+		return percentText(percentSmall(p.u, w.u))
 	}
-	num, den := p.bigCoef(), w.bigCoef()
-	num.Mul(num, big.NewInt(10000))
-	return percentText(new(big.Int).Quo(num, den).Int64())
+	return percentText(percentBig(p.bigCoef(), w.bigCoef()))
+}
+
+// percentSmall is percentBig for 0 < p ≤ w < 10^11, in int64 arithmetic.
+func percentSmall(p, w int64) int64 {
+	// Choose k with 10^6 ≤ p·10^k / w < 10^7; k ≥ 6 because p ≤ w.
+	k := int32(6)
+	for p*pow10s[k]/w < 1e6 {
+		k++
+	}
+	n := p * pow10s[k]
+	q, r := n/w, n%w
+	if 2*r > w || 2*r == w && q%2 == 1 {
+		q++
+	}
+	if q == 1e7 {
+		q, k = 1e6, k-1
+	}
+	// The value is q·10^-k; keep four decimal places, truncating.
+	if k <= 4 {
+		return q * pow10s[4-k]
+	}
+	return q / pow10s[k-4]
+}
+
+// percentBig returns floor(round7(p/w) × 10^4), round7 rounding half-even to
+// 7 significant digits.
+func percentBig(p, w *big.Int) int64 {
+	if p.Sign() == 0 {
+		return 0
+	}
+	neg := p.Sign() < 0
+	p = new(big.Int).Abs(p)
+	// k such that 10^6 ≤ p·10^k / w < 10^7.
+	k := int32(6 - (len(p.String()) - len(w.String())))
+	lo, hi := big.NewInt(1e6), big.NewInt(1e7)
+	// frac returns p·10^k / w as numerator and denominator.
+	frac := func(k int32) (*big.Int, *big.Int) {
+		if k >= 0 {
+			return new(big.Int).Mul(p, bigPow10(k)), w
+		}
+		return p, new(big.Int).Mul(w, bigPow10(-k))
+	}
+	var q, r, d *big.Int
+	for {
+		var n *big.Int
+		n, d = frac(k)
+		q, r = new(big.Int).QuoRem(n, d, new(big.Int))
+		switch {
+		case q.Cmp(lo) < 0:
+			k++
+			continue
+		case q.Cmp(hi) >= 0:
+			k--
+			continue
+		}
+		break
+	}
+	twice := new(big.Int).Lsh(r, 1)
+	if c := twice.Cmp(d); c > 0 || c == 0 && q.Bit(0) == 1 {
+		q.Add(q, big.NewInt(1))
+	}
+	if q.Cmp(hi) == 0 {
+		q.Set(lo)
+		k--
+	}
+	if k <= 4 {
+		q.Mul(q, bigPow10(4-k))
+	} else {
+		q.Quo(q, bigPow10(k-4))
+	}
+	if neg {
+		q.Neg(q)
+	}
+	return q.Int64()
 }
 
 // percentTexts holds the strings for 0.0% to 100.0%, which is every value a
@@ -435,4 +526,11 @@ func percentText(q int64) string {
 		return t[q]
 	}
 	return javaDoubleString(float64(q)/100.0) + "%"
+}
+
+// JavaHashMapOrder returns keys, inserted one by one in the given order into
+// a java.util.HashMap, in that map's iteration order. RCTab names slice
+// report files in this order (source notes S1).
+func JavaHashMapOrder(keys []string) []string {
+	return javaHashOrder(keys, javaHashMapCapacity(len(keys)))
 }

@@ -39,6 +39,10 @@ type Counts struct {
 	// continuing candidate to go to, in the round after the last election
 	// of a surplus-transferring contest.
 	FinalRoundSurplus Decimal
+	// FinalRoundSurplusMoved is set when some ballot (even one worth
+	// nothing) moved to final-round surplus in this round; RCTab leaves the
+	// report cell blank otherwise.
+	FinalRoundSurplusMoved bool
 	// ResidualSurplus is the running total of surplus lost to truncation.
 	ResidualSurplus Decimal
 	// Transfers[source][destination] are the votes that left candidate
@@ -114,7 +118,10 @@ type Tabulation struct {
 	// IRV, the number of passes); reports depend on it.
 	ConfiguredWinners   int
 	PercentageThreshold Decimal
-	Rounds              []Round
+	// FirstRoundDeterminesThreshold is the rule of the same name; the
+	// reports' "% of vote" divisor depends on it.
+	FirstRoundDeterminesThreshold bool
+	Rounds                        []Round
 	// Winners in order of election; within a round, by name.
 	Winners      []int
 	TotalBallots int64
@@ -132,6 +139,13 @@ type Tabulation struct {
 	allocCur  [][]int32
 	allocVal  [][]Decimal
 	allocKept map[int][]keptShare
+}
+
+// surplus reports whether the count transferred surpluses: the STV modes,
+// and singleWinnerMajority configured with several seats, which RCTab
+// counts like multiWinnerAllowMultipleWinnersPerRound (source notes V7).
+func (t *Tabulation) surplus() bool {
+	return t.Mode.surplus() || t.Mode == SingleWinnerMajority && t.NumberToElect > 1
 }
 
 // keptShare is what a winner kept of each ballot of a group, from round

@@ -24,7 +24,8 @@ const (
 	// seats; no threshold, no surplus transfer.
 	BottomsUp
 	// BottomsUpUsingPercentageThreshold eliminates until every remaining
-	// candidate holds at least a set percentage of the continuing votes.
+	// candidate holds more than a set percentage of the continuing votes
+	// (source notes T8).
 	BottomsUpUsingPercentageThreshold
 	// MultiPassIRV runs one instant-runoff count per seat, excluding the
 	// winners of earlier passes.
@@ -70,17 +71,20 @@ const (
 	// TiebreakStopCountingAndAsk takes the decision from the caller.
 	TiebreakStopCountingAndAsk
 	// TiebreakPreviousRoundCountsThenRandom compares the tied candidates'
-	// tallies in earlier rounds, latest first; a tie that persists to
-	// round 1 is drawn at random.
+	// tallies in earlier rounds, latest first; a tie that no earlier round
+	// separates is drawn at random (from the sorted names for a tie in
+	// round 1, source notes T3).
 	TiebreakPreviousRoundCountsThenRandom
 	// TiebreakPreviousRoundCountsThenAsk is like the above but asks the
 	// caller when the earlier rounds do not decide.
 	TiebreakPreviousRoundCountsThenAsk
 	// TiebreakUseCandidateOrder elects the candidate listed first and
-	// eliminates the one listed last.
+	// eliminates the one listed last; it never picks the undeclared
+	// write-in (source notes T2).
 	TiebreakUseCandidateOrder
-	// TiebreakGeneratePermutation shuffles the sorted candidate list once
-	// with java.util.Random(randomSeed) and uses that order.
+	// TiebreakGeneratePermutation shuffles the sorted list of declared
+	// candidates (excluded ones included, the write-in never) once with
+	// java.util.Random(randomSeed) and uses that order (source notes T1, T2).
 	TiebreakGeneratePermutation
 )
 
@@ -182,8 +186,10 @@ type Rules struct {
 	// before the ballot becomes inactive; UnlimitedSkippedRanks for no limit.
 	MaxSkippedRanks int
 	// ExhaustOnDuplicateCandidate makes a ballot inactive when counting
-	// reaches a second ranking of a candidate; otherwise the repeat is
-	// passed over like any ranking of a non-continuing candidate.
+	// reaches a second ranking of a candidate (overvoted ranks and a second
+	// explicit overvote included), checked before the overvote decision
+	// (source notes T14); otherwise the repeat is passed over like any
+	// ranking of a non-continuing candidate.
 	ExhaustOnDuplicateCandidate bool
 
 	// BatchElimination eliminates in one round every candidate who cannot
@@ -201,10 +207,12 @@ type Rules struct {
 	NonIntegerWinningThreshold bool
 	// HareQuota divides by S instead of S+1.
 	HareQuota bool
-	// CutoffElimination eliminates every candidate below the percentage
-	// threshold in one round (BottomsUpUsingPercentageThreshold only).
+	// CutoffElimination eliminates every continuing candidate below the
+	// round's threshold in one round, in any mode; a cutoff that would
+	// remove everyone is an error (source notes T9, T10).
 	CutoffElimination bool
-	// PercentageThreshold is the bottoms-up percentage, e.g. 15 for 15%.
+	// PercentageThreshold is the bottoms-up percentage, e.g. 15 for 15%;
+	// its scale sets the factor's (source notes T7).
 	PercentageThreshold Decimal
 
 	// DecimalPlaces is the scale of surplus fractions, transfers and
@@ -234,8 +242,11 @@ func (r *Rules) Validate() error {
 	}
 	switch r.Mode {
 	case SingleWinnerMajority:
-		if r.NumberOfWinners != 1 {
-			add("%s elects exactly 1 winner, not %d", r.Mode, r.NumberOfWinners)
+		// Several seats are counted like
+		// MultiWinnerAllowMultipleWinnersPerRound, as RCTab does (source
+		// notes V7).
+		if r.NumberOfWinners < 1 {
+			add("%s needs at least 1 winner, not %d", r.Mode, r.NumberOfWinners)
 		}
 	case BottomsUpUsingPercentageThreshold:
 		if r.NumberOfWinners != 0 {

@@ -61,9 +61,9 @@ func (c *counter) breakTie(r int, tied []int, winning bool) (int, error) {
 	var err error
 	switch c.rules.Tiebreak {
 	case TiebreakUseCandidateOrder:
-		chosen = extremeBy(tied, func(x int) int { return x }, winning)
+		chosen = extremeBy(c.declaredOnly(tied), func(x int) int { return x }, winning)
 	case TiebreakGeneratePermutation:
-		chosen = extremeBy(tied, func(x int) int { return c.permutation[x] }, winning)
+		chosen = extremeBy(c.declaredOnly(tied), func(x int) int { return c.permutation[x] }, winning)
 	case TiebreakRandom:
 		names := c.sortedNames(tied)
 		chosen = c.drawRandom(tied, names)
@@ -79,6 +79,18 @@ func (c *counter) breakTie(r int, tied []int, winning bool) (int, error) {
 	}
 	c.t.Ties = append(c.t.Ties, Tie{Round: r, Tied: slices.Clone(tied), Chosen: chosen, Winning: winning, How: how})
 	return chosen, nil
+}
+
+// declaredOnly leaves the undeclared write-in out of a tie: RCTab's
+// candidate-order and permutation tie-breaks search the list of declared
+// candidates, which never holds it, so they never pick it (source notes T2;
+// RCTab Tiebreak.doPermutationSelection). A tie has at least two
+// candidates, so one is always left.
+func (c *counter) declaredOnly(tied []int) []int {
+	if c.uwi < 0 || !slices.Contains(tied, c.uwi) {
+		return tied
+	}
+	return slices.DeleteFunc(slices.Clone(tied), func(x int) bool { return x == c.uwi })
 }
 
 // extremeBy returns the element of xs with the smallest key when first is
@@ -143,9 +155,19 @@ func (c *counter) ask(r int, tied []int, winning bool) (int, error) {
 // or to the caller.
 //
 // RCTab keeps the candidates still in contention in a java.util.HashSet,
-// and its random fallback draws from that set's iteration order rather than
-// from a sorted list; canvass reproduces the order so the draw matches.
+// and from round 2 on its random fallback draws from that set's iteration
+// order rather than from a sorted list; canvass reproduces the order so the
+// draw matches. A tie in round 1 has no earlier round, and RCTab draws from
+// the tied names sorted (source notes T3; RCTab Tiebreak constructor and
+// Tiebreak.doPreviousRounds).
 func (c *counter) previousRounds(r int, tied []int, winning bool) (int, string, error) {
+	if r == 1 {
+		if c.rules.Tiebreak == TiebreakPreviousRoundCountsThenAsk {
+			x, err := c.ask(r, tied, winning)
+			return x, "stopCountingAndAsk", err
+		}
+		return c.drawRandom(tied, c.sortedNames(tied)), "random", nil
+	}
 	contention := c.hashSetOrder(tied)
 	for rr := r - 1; rr >= 1; rr-- {
 		tally := c.t.Rounds[rr-1].Tally
