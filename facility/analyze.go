@@ -123,28 +123,42 @@ type gap struct {
 	open       bool
 }
 
-// Analyze checks the facility records against the site up to until (see
-// docs/facility.md). It is conservative: a camera with no record yet is
-// off, a room no camera covers is unwatched throughout, a swipe at an
-// unknown door is reported, records of unknown cameras are ignored. The
-// analysis starts at the earliest record of any kind that is not after
-// until; records after until are not analysed and are reported together
-// as one KindAfterUntil finding. The inputs need not be sorted and are not
-// modified. Findings are sorted by time, then kind, room and source.
+// Analyze checks the facility records against the site over the window
+// from the earliest record of any kind (not after until) to until; it is
+// AnalyzeWindow with that start. See AnalyzeWindow and docs/facility.md.
 func Analyze(site Site, badges []Badge, cameras []CameraStatus, seals []Seal, until time.Time) Report {
 	until = until.UTC()
-	rep := Report{Until: until, Findings: []Finding{}}
+	since := until
+	for _, t := range []time.Time{first(sorted(badges, func(b Badge) time.Time { return b.Time }), func(b Badge) time.Time { return b.Time }),
+		first(sorted(cameras, func(c CameraStatus) time.Time { return c.Time }), func(c CameraStatus) time.Time { return c.Time }),
+		first(sorted(seals, func(s Seal) time.Time { return s.Time }), func(s Seal) time.Time { return s.Time })} {
+		if !t.IsZero() && t.Before(since) {
+			since = t
+		}
+	}
+	return AnalyzeWindow(site, badges, cameras, seals, since, until)
+}
+
+// AnalyzeWindow checks the facility records against the site over
+// [since, until]. It is conservative: a camera with no record at or
+// before since is in an unknown state, counted as off, until its first
+// record; a room no camera covers is unwatched throughout; a swipe at a
+// door the site does not list is reported; records of cameras the site
+// does not list are ignored (which can only widen gaps) and reported.
+// Records before since set the cameras' and seals' states but are not
+// reported themselves; records after until are not analysed and are
+// reported together as one KindAfterUntil finding. The inputs need not be
+// sorted and are not modified. Findings are sorted by time, then kind,
+// room and text. If since is after until, the window is empty.
+func AnalyzeWindow(site Site, badges []Badge, cameras []CameraStatus, seals []Seal, since, until time.Time) Report {
+	since, until = since.UTC(), until.UTC()
+	if since.After(until) {
+		since = until
+	}
+	rep := Report{Start: since, Until: until, Findings: []Finding{}}
 	badges = sorted(badges, func(b Badge) time.Time { return b.Time })
 	cameras = sorted(cameras, func(c CameraStatus) time.Time { return c.Time })
 	seals = sorted(seals, func(s Seal) time.Time { return s.Time })
-	rep.Start = until
-	for _, t := range []time.Time{first(badges, func(b Badge) time.Time { return b.Time }),
-		first(cameras, func(c CameraStatus) time.Time { return c.Time }),
-		first(seals, func(s Seal) time.Time { return s.Time })} {
-		if !t.IsZero() && t.Before(rep.Start) {
-			rep.Start = t
-		}
-	}
 	add := func(f Finding) { rep.Findings = append(rep.Findings, f) }
 
 	// Records after until.
@@ -236,7 +250,7 @@ func Analyze(site Site, badges []Badge, cameras []CameraStatus, seals []Seal, un
 		doors[d.ID] = d
 	}
 	for _, b := range badges {
-		if b.Time.After(until) {
+		if b.Time.After(until) || b.Time.Before(since) {
 			continue
 		}
 		d, ok := doors[b.Door]
@@ -259,7 +273,7 @@ func Analyze(site Site, badges []Badge, cameras []CameraStatus, seals []Seal, un
 		}
 	}
 
-	analyzeSeals(seals, until, add)
+	analyzeSeals(seals, since, until, add)
 
 	slices.SortStableFunc(rep.Findings, func(a, b Finding) int {
 		return cmp.Or(a.Time.Compare(b.Time), cmp.Compare(kindRank[a.Kind], kindRank[b.Kind]), cmp.Compare(a.Room, b.Room),
@@ -269,7 +283,8 @@ func Analyze(site Site, badges []Badge, cameras []CameraStatus, seals []Seal, un
 }
 
 // roomGaps sweeps the status records of the cameras covering room (sorted
-// by time) and returns the intervals in [start, until] when none was on,
+// by time, none after until) and returns the intervals in [start, until]
+// when none was on,
 // adding a KindCameraGap finding for each.
 func roomGaps(covering []string, recs []CameraStatus, start, until time.Time, room Room, add func(Finding)) []gap {
 	type state struct {
@@ -306,15 +321,17 @@ func roomGaps(covering []string, recs []CameraStatus, start, until time.Time, ro
 		switch {
 		case !covered && !inGap:
 			inGap, gapStart, snapshot = true, t, snap()
-		case !covered && t.Equal(gapStart):
-			snapshot = snap() // records at the gap's first instant
 		case covered && inGap:
 			inGap = false
 			emit(t, false)
 		}
 	}
+	i := 0
+	for ; i < len(recs) && !recs[i].Time.After(start); i++ {
+		st[recs[i].Camera] = state{status: recs[i].Status, since: recs[i].Time}
+	}
 	evaluate(start)
-	for i := 0; i < len(recs); {
+	for i < len(recs) {
 		t := recs[i].Time
 		for ; i < len(recs) && recs[i].Time.Equal(t); i++ {
 			st[recs[i].Camera] = state{status: recs[i].Status, since: t}
@@ -354,7 +371,7 @@ func gapFinding(room Room, start, end time.Time, open bool, cams []CameraState) 
 }
 
 // analyzeSeals follows each device's seals in time order.
-func analyzeSeals(seals []Seal, until time.Time, add func(Finding)) {
+func analyzeSeals(seals []Seal, since, until time.Time, add func(Finding)) {
 	type dev struct {
 		applied string // number of the seal applied last, "" if none
 		open    *Seal  // the first break or removal not yet resolved
@@ -371,12 +388,13 @@ func analyzeSeals(seals []Seal, until time.Time, add func(Finding)) {
 			devs[s.Device] = d
 		}
 		twoPeople := !samePerson(s.Person1, s.Person2)
-		if !twoPeople {
+		inWindow := !s.Time.Before(since)
+		if !twoPeople && inWindow {
 			add(Finding{Kind: KindSealOnePerson, Time: s.Time, Seal: &s,
 				Text: stamp(s.Time) + " " + KindSealOnePerson + ": device " + strconv.Quote(s.Device) + " seal " + strconv.Quote(s.SealNumber) + " " + s.Action +
 					" without two different people (person1 " + strconv.Quote(s.Person1) + ", person2 " + strconv.Quote(s.Person2) + ") [" + src(s.Source) + "]"})
 		}
-		if s.Action != Applied && d.applied != "" && s.SealNumber != d.applied {
+		if inWindow && s.Action != Applied && d.applied != "" && s.SealNumber != d.applied {
 			add(Finding{Kind: KindSealNumberMismatch, Time: s.Time, Seal: &s,
 				Text: stamp(s.Time) + " " + KindSealNumberMismatch + ": device " + strconv.Quote(s.Device) + " seal " + strconv.Quote(s.SealNumber) + " " + s.Action +
 					", but the seal applied last was " + strconv.Quote(d.applied) + " [" + src(s.Source) + "]"})
