@@ -213,11 +213,11 @@ func (d *jsonDec) valueDepth(path string, depth int) (any, error) {
 		case '{':
 			obj := map[string]any{}
 			for d.dec.More() {
-				off := d.dec.InputOffset()
 				kt, err := d.dec.Token()
 				if err != nil {
 					return nil, d.syntax(err, path)
 				}
+				off := d.dec.InputOffset() // the end of the key
 				k := kt.(string)
 				p := k
 				if path != "" {
