@@ -203,10 +203,58 @@ func (t *table) checkText(r row, col string, required bool) (string, error) {
 func (t *table) checkTime(r row, col string) (time.Time, error) {
 	v := t.get(r, col)
 	ts, err := time.Parse(time.RFC3339Nano, v)
-	if err != nil {
+	if err != nil || !rfc3339Shape(v) {
 		return time.Time{}, t.err(r, col, v, "an RFC 3339 time with a UTC offset, e.g. 2021-05-23T18:00:00-06:00 or 2021-05-24T00:00:00Z")
 	}
-	return ts.UTC(), nil
+	ts = ts.UTC()
+	if ts.Year() < 1970 || ts.Year() > 9999 {
+		return time.Time{}, t.err(r, col, v, "a time between the years 1970 and 9999")
+	}
+	return ts, nil
+}
+
+// rfc3339Shape reports whether v is laid out exactly as RFC 3339 requires:
+// YYYY-MM-DDTHH:MM:SS, an optional fraction, then Z or ±HH:MM (time.Parse
+// alone also accepts one-digit hours).
+func rfc3339Shape(v string) bool {
+	const layout = "dddd-dd-ddTdd:dd:dd"
+	if len(v) < len(layout)+1 {
+		return false
+	}
+	for i := 0; i < len(layout); i++ {
+		c := v[i]
+		if layout[i] == 'd' {
+			if c < '0' || c > '9' {
+				return false
+			}
+		} else if c != layout[i] {
+			return false
+		}
+	}
+	rest := v[len(layout):]
+	if rest[0] == '.' {
+		i := 1
+		for i < len(rest) && rest[i] >= '0' && rest[i] <= '9' {
+			i++
+		}
+		if i == 1 {
+			return false
+		}
+		rest = rest[i:]
+	}
+	if rest == "Z" {
+		return true
+	}
+	return len(rest) == 6 && (rest[0] == '+' || rest[0] == '-') && isDigits(rest[1:3]) && rest[3] == ':' && isDigits(rest[4:6])
+}
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // checkEnum returns the value of col if it is one of allowed.
