@@ -241,9 +241,7 @@ func AnalyzeWindow(site Site, badges []Badge, cameras []CameraStatus, seals []Se
 			recs = append(recs, byCam[id]...)
 		}
 		slices.SortStableFunc(recs, func(a, b CameraStatus) int { return a.Time.Compare(b.Time) })
-		for _, g := range roomGaps(covering, recs, rep.Start, until, room, add) {
-			gaps[room.ID] = append(gaps[room.ID], g)
-		}
+		gaps[room.ID] = append(gaps[room.ID], roomGaps(covering, recs, rep.Start, until, room, add)...)
 	}
 	doors := map[string]Door{}
 	for _, d := range site.Doors {

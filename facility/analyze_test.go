@@ -277,7 +277,7 @@ func TestSeals(t *testing.T) {
 	seals := []Seal{
 		seal("2026-11-01T08:00:00Z", "T1", "100", Applied, "A", "B"),
 		seal("2026-11-01T09:00:00Z", "T1", "100", Removed, "A", "B"),
-		seal("2026-11-01T09:30:00Z", "T1", "101", Applied, "A", "B"), // resolved
+		seal("2026-11-01T09:30:00Z", "T1", "101", Applied, "A", "B"),  // resolved
 		seal("2026-11-01T10:00:00Z", "T1", "999", Verified, "A", "B"), // wrong number
 		seal("2026-11-01T08:00:00Z", "T2", "200", Applied, "A", "B"),
 		seal("2026-11-01T11:00:00Z", "T2", "200", Broken, "C", "D"),
