@@ -146,10 +146,13 @@ func Analyze(site Site, badges []Badge, cameras []CameraStatus, seals []Seal, un
 // door the site does not list is reported; records of cameras the site
 // does not list are ignored (which can only widen gaps) and reported.
 // Records before since set the cameras' and seals' states but are not
-// reported themselves; records after until are not analysed and are
+// reported themselves (a seal broken before since and never resealed is
+// reported: the device is unsealed in the window); records after until are not analysed and are
 // reported together as one KindAfterUntil finding. The inputs need not be
 // sorted and are not modified. Findings are sorted by time, then kind,
-// room and text. If since is after until, the window is empty.
+// room and text. If since is after until, the window is empty. The site
+// must be valid (ParseSite or Site.Validate): a door leading into a room
+// the site does not list is never in a gap.
 func AnalyzeWindow(site Site, badges []Badge, cameras []CameraStatus, seals []Seal, since, until time.Time) Report {
 	since, until = since.UTC(), until.UTC()
 	if since.After(until) {
@@ -162,13 +165,14 @@ func AnalyzeWindow(site Site, badges []Badge, cameras []CameraStatus, seals []Se
 	add := func(f Finding) { rep.Findings = append(rep.Findings, f) }
 
 	// Records after until.
-	var late []Source
+	late := 0
 	var lateFirst time.Time
+	var lateSrc Source
 	note := func(t time.Time, s Source) {
 		if t.After(until) {
-			late = append(late, s)
+			late++
 			if lateFirst.IsZero() || t.Before(lateFirst) {
-				lateFirst = t
+				lateFirst, lateSrc = t, s
 			}
 		}
 	}
@@ -181,10 +185,10 @@ func AnalyzeWindow(site Site, badges []Badge, cameras []CameraStatus, seals []Se
 	for _, s := range seals {
 		note(s.Time, s.Source)
 	}
-	if len(late) > 0 {
-		add(Finding{Kind: KindAfterUntil, Time: lateFirst, Count: len(late),
-			Text: stamp(lateFirst) + " " + KindAfterUntil + ": " + plural(len(late), "record") + " dated after the end of the analysis " + stamp(until) +
-				" (first: " + src(late[0]) + ") were not analysed; a record from the future means a wrong clock or a forged export"})
+	if late > 0 {
+		add(Finding{Kind: KindAfterUntil, Time: lateFirst, Count: late,
+			Text: stamp(lateFirst) + " " + KindAfterUntil + ": " + plural(late, "record") + " dated after the end of the analysis " + stamp(until) +
+				" (earliest: " + src(lateSrc) + ") were not analysed; a record from the future means a wrong clock or a forged export"})
 	}
 
 	// Cameras: index by id, report unknown ones.

@@ -221,6 +221,13 @@ func TestAnalyzeWindow(t *testing.T) {
 	if len(rep.Findings) != 1 || !rep.Findings[0].Time.Equal(ts("2026-11-01T00:00:00Z")) || !rep.Findings[0].End.Equal(ts("2026-11-01T12:30:00Z")) {
 		t.Errorf("findings:\n%s", rep.Text())
 	}
+	// A seal broken before the window and never resealed is reported; a
+	// one-person record before the window is not.
+	seals := []Seal{seal("2026-10-01T00:00:00Z", "T", "1", Broken, "A", "B"), seal("2026-10-02T00:00:00Z", "U", "2", Applied, "A", "a")}
+	rep = AnalyzeWindow(Site{}, nil, nil, seals, ts("2026-11-01T00:00:00Z"), ts("2026-11-02T00:00:00Z"))
+	if want := []string{KindSealNotResealed}; !equal(kinds(rep), want) {
+		t.Errorf("findings %v, want %v:\n%s", kinds(rep), want, rep.Text())
+	}
 	// A window ending before it starts is empty.
 	rep = AnalyzeWindow(twoCams, nil, nil, nil, ts("2026-11-02T00:00:00Z"), ts("2026-11-01T00:00:00Z"))
 	if !rep.OK() || !rep.Start.Equal(rep.Until) {
@@ -264,7 +271,7 @@ func TestUncoveredRoomAndUnknowns(t *testing.T) {
 	if u := rep.Findings[3]; !u.Denied || u.Badge.Door != "back-door" {
 		t.Errorf("unknown door: %+v", u)
 	}
-	if a := rep.Findings[4]; a.Count != 1 || !a.Time.Equal(ts("2026-11-01T19:00:00Z")) {
+	if a := rep.Findings[4]; a.Count != 1 || !a.Time.Equal(ts("2026-11-01T19:00:00Z")) || !strings.Contains(a.Text, "earliest: badges.csv row 2") {
 		t.Errorf("after until: %+v", a)
 	}
 }
@@ -310,10 +317,29 @@ func TestAnalyzeDoesNotModifyInputs(t *testing.T) {
 	}
 }
 
+func TestAfterUntilNamesTheEarliest(t *testing.T) {
+	late := cam("2026-11-02T01:00:00Z", "c1", Off)
+	late.Source = Source{"cams.csv", 9}
+	rep := Analyze(twoCams, []Badge{swipe("2026-11-02T05:00:00Z", "d", Granted)}, []CameraStatus{cam("2026-11-01T00:00:00Z", "c1", On), late},
+		[]Seal{seal("2026-11-03T00:00:00Z", "T", "1", Applied, "A", "B")}, ts("2026-11-02T00:00:00Z"))
+	if want := []string{KindAfterUntil}; !equal(kinds(rep), want) {
+		t.Fatalf("findings %v, want %v:\n%s", kinds(rep), want, rep.Text())
+	}
+	if f := rep.Findings[0]; f.Count != 3 || !f.Time.Equal(late.Time) || !strings.Contains(f.Text, "3 records dated after") || !strings.Contains(f.Text, "earliest: cams.csv row 9") {
+		t.Errorf("after-until: %s", f.Text)
+	}
+}
+
 func TestSameInstantLastRecordWins(t *testing.T) {
 	// c1 off and on at the same instant: no gap of zero length.
 	cams := []CameraStatus{cam("2026-11-01T08:00:00Z", "c1", On), cam("2026-11-01T09:00:00Z", "c1", Off), cam("2026-11-01T09:00:00Z", "c1", On)}
 	if rep := Analyze(twoCams, nil, cams, nil, ts("2026-11-01T12:00:00Z")); !rep.OK() {
 		t.Errorf("zero-length gap reported:\n%s", rep.Text())
+	}
+	// On then off at the same instant: off wins, a gap to until.
+	cams[1].Status, cams[2].Status = On, Off
+	rep := Analyze(twoCams, nil, cams, nil, ts("2026-11-01T12:00:00Z"))
+	if len(rep.Findings) != 1 || !rep.Findings[0].Time.Equal(ts("2026-11-01T09:00:00Z")) || !rep.Findings[0].Open {
+		t.Errorf("same-instant off:\n%s", rep.Text())
 	}
 }

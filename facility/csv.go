@@ -89,7 +89,7 @@ func readTable(r io.Reader, file string, required, optional []string) (*table, e
 					Expected: "UTF-8 text", Fix: "export the file as UTF-8 and import it again (nothing from this file was imported)"}
 			}
 			if len(f) > MaxField {
-				return nil, &Error{File: file, Row: num, Line: line, Column: t.colName(i, num), Value: f[:32] + "…",
+				return nil, &Error{File: file, Row: num, Line: line, Column: t.colName(i, num), Value: strings.ToValidUTF8(f[:32], "") + "…",
 					Expected: "a field of at most 1024 bytes", Fix: fixRow}
 			}
 		}
@@ -162,7 +162,7 @@ func (t *table) setHeader(rec []string, line int, required, optional []string, w
 func csvError(file string, num int, err error) error {
 	var pe *csv.ParseError
 	if !errors.As(err, &pe) {
-		return &Error{File: file, Row: num, Expected: "a readable file (" + err.Error() + ")", Fix: "read the file again"}
+		return &Error{File: file, Expected: "a readable file (" + err.Error() + ")", Fix: "read the file again (nothing from this file was imported)"}
 	}
 	e := &Error{File: file, Row: num, Line: pe.StartLine, Fix: fixRow}
 	where := " (the problem is at line " + itoa(pe.Line) + ", byte " + itoa(pe.Column) + ")"
