@@ -22,6 +22,7 @@ var pure = []string{
 	"rla/raire",
 	"rla/manifest",
 	"resultsite",
+	"facility",
 }
 
 // forbidden are standard-library packages that reach outside the process.
