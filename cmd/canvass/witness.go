@@ -2,18 +2,16 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
+	"github.com/canvass/canvass/internal/httpserve"
 	"github.com/canvass/canvass/ledger/witness"
+	"github.com/canvass/canvass/ledger/witness/witnessdb"
 )
 
 func init() {
@@ -94,7 +92,7 @@ func runWitnessEvidence(args []string, stdin io.Reader, stdout, stderr io.Writer
 	if _, err := os.Stat(*db); err != nil {
 		return fmt.Errorf("witness database: %w", err)
 	}
-	store, err := witness.OpenSQLiteStore(*db)
+	store, err := witnessdb.Open(*db)
 	if err != nil {
 		return err
 	}
@@ -151,7 +149,7 @@ func runWitnessServe(args []string, stdin io.Reader, stdout, stderr io.Writer) e
 	if err != nil {
 		return fmt.Errorf("%s: %w", *logsFile, err)
 	}
-	store, err := witness.OpenSQLiteStore(*db)
+	store, err := witnessdb.Open(*db)
 	if err != nil {
 		return err
 	}
@@ -166,24 +164,9 @@ func runWitnessServe(args []string, stdin io.Reader, stdout, stderr io.Writer) e
 	}
 	hs := srv.HTTPServer(*addr, witness.DefaultTimeouts)
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	logger.Info("witness listening", "addr", ln.Addr().String(), "vkey", cosigner.VerifierKey(), "logs", len(logs.Origins()), "db", *db)
-	served := make(chan error, 1)
-	go func() { served <- hs.Serve(ln) }()
-	select {
-	case err := <-served:
-		return fmt.Errorf("serving: %w", err)
-	case <-ctx.Done():
-	}
-	logger.Info("shutting down: finishing requests in flight")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := hs.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shutting down: %w", err)
-	}
-	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("serving: %w", err)
+	if err := httpserve.Run(context.Background(), hs, ln, 10*time.Second); err != nil {
+		return err
 	}
 	logger.Info("witness stopped")
 	return nil
