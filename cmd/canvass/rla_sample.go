@@ -186,9 +186,9 @@ func recordSample(f rlaSampleFlags, sample []byte, stderr io.Writer) error {
 	sum := evidence.Commit(name, sample)
 	algorithm := map[string]string{"corla": "rivest-sampler", "arlo": "consistent-sampler-sha256",
 		"pps": "canvass-pps-sha256", "arlo-ppeb": "arlo-ppeb-pcg64"}[f.sampler]
-	payload := map[string]any{
-		"seed": f.seed, "algorithm": algorithm, "round": int64(f.round), "sample_size": int64(f.count),
-		"sample": map[string]any{"name": sum.Path, "sha256": sum.SHA256, "size": sum.Size},
+	payload := ledger.SampleDrawn{
+		Seed: f.seed, Algorithm: algorithm, Round: int64(f.round), SampleSize: int64(f.count),
+		Sample: ledger.FileCommitment{Name: sum.Path, SHA256: sum.SHA256, Size: sum.Size},
 	}
 	inputs := append(append([]string{}, f.manifests...), f.weights...)
 	if len(inputs) == 1 {
@@ -200,10 +200,14 @@ func recordSample(f rlaSampleFlags, sample []byte, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		payload["manifest_sha256"] = m.SHA256
+		payload.ManifestSHA256 = m.SHA256
 	}
-	desc := fmt.Sprintf("rla sample --sampler %s --count %d --skip %d", f.sampler, f.count, f.skip)
-	idx, err := f.log.record(ledger.Event{Type: "sample-drawn", Disposition: "success", Description: desc, Payload: payload})
+	ev, err := ledger.NewEvent(payload)
+	if err != nil {
+		return err
+	}
+	ev.Description = fmt.Sprintf("rla sample --sampler %s --count %d --skip %d", f.sampler, f.count, f.skip)
+	idx, err := f.log.record(ev)
 	if err != nil {
 		return fmt.Errorf("the sample was not recorded in the log, so it is not printed: %w", err)
 	}
