@@ -12,42 +12,192 @@ import (
 )
 
 // Request is one audit description, the JSON object that `canvass rla
-// size` and `canvass rla risk` read. Which fields apply depends on the
-// method; see docs/rla-math.md for each method's fields.
-type Request struct {
-	Method       string
+// size` and `canvass rla risk` read: one typed request per method
+// (*BRAVORequest, *SuperSimpleRequest, *CORLARequest, *MACRORequest,
+// *ALPHARequest, *ALPHAComparisonRequest), chosen by the "method" field.
+// See docs/rla-math.md for each method's fields.
+type Request interface {
+	// Method is the request's "method": one of Methods.
+	Method() string
+	// Size computes the sample size the request describes.
+	Size() (SizeReport, error)
+	// Risk measures the risk the request describes.
+	Risk() (Risk, error)
+
+	// fields maps each JSON field the method accepts to where it is
+	// decoded: a pointer for encoding/json, or a fieldDecoder.
+	fields() map[string]any
+	base() *Common
+	run(risk bool) (result, error)
+}
+
+// fieldDecoder decodes a field that needs more than encoding/json.
+type fieldDecoder func(raw json.RawMessage) error
+
+// Common holds the fields every method shares.
+type Common struct {
 	RiskLimit    float64
 	Ballots      int
 	Tally        Counts
 	Winners      int
 	VotesAllowed int
 
-	// Polling (bravo): cumulative sampled votes per candidate, the
-	// ballots drawn, and ballots not found. For macro, Sample maps batch
-	// names to the number of times each was drawn.
+	method  string
+	present map[string]bool
+}
+
+// Method returns the request's method name.
+func (c *Common) Method() string { return c.method }
+
+func (c *Common) base() *Common { return c }
+
+func (c *Common) fields() map[string]any {
+	return map[string]any{
+		"method":        &c.method,
+		"risk_limit":    &c.RiskLimit,
+		"ballots":       &c.Ballots,
+		"tally":         &c.Tally,
+		"winners":       &c.Winners,
+		"votes_allowed": &c.VotesAllowed,
+	}
+}
+
+// BRAVORequest is Arlo's BRAVO ballot polling (method "bravo").
+type BRAVORequest struct {
+	Common
+	// Sample is the cumulative sampled votes per candidate; SampleSize
+	// the ballots drawn (default: the sum); NotFound the ballots not
+	// found, each a vote for every loser.
 	Sample     Counts
 	SampleSize *int
 	NotFound   int
+}
 
-	// Comparison (supersimple, corla, alpha-comparison).
+func (r *BRAVORequest) fields() map[string]any {
+	f := r.Common.fields()
+	f["sample"], f["sample_size"], f["not_found"] = &r.Sample, &r.SampleSize, &r.NotFound
+	return f
+}
+
+// SuperSimpleRequest is Arlo's SuperSimple ballot comparison (method
+// "supersimple"). NotFound ballots count as two-vote overstatements.
+type SuperSimpleRequest struct {
+	Common
 	Discrepancies *Discrepancies
-	Gamma         float64
+	NotFound      int
+}
 
-	// Batch comparison (macro).
-	Pending int
+func (r *SuperSimpleRequest) fields() map[string]any {
+	f := r.Common.fields()
+	f["discrepancies"], f["not_found"] = discrepanciesField(&r.Discrepancies), &r.NotFound
+	return f
+}
+
+// CORLARequest is Colorado's Kaplan-Markov comparison (method "corla").
+type CORLARequest struct {
+	Common
+	Discrepancies *Discrepancies
+	NotFound      int
+	// Gamma is the error inflation factor; zero means Colorado's.
+	Gamma float64
+}
+
+func (r *CORLARequest) fields() map[string]any {
+	f := r.Common.fields()
+	f["discrepancies"], f["not_found"], f["gamma"] = discrepanciesField(&r.Discrepancies), &r.NotFound, &r.Gamma
+	return f
+}
+
+// MACRORequest is Arlo's MACRO batch comparison (method "macro"). Sample
+// maps batch names to the number of times each was drawn; Pending counts
+// ballots not yet in any batch.
+type MACRORequest struct {
+	Common
 	Batches []BatchInput
+	Sample  Counts
+	Pending int
+}
 
-	// ALPHA: ordered polling draws (candidate names; null for a ballot
-	// not found, "" for no vote), comparison overstatements in votes, or
-	// raw assorter values x with t and u.
-	Draws           []*string
-	Overstatements  []int
-	X               []float64
-	T, U            *float64
-	Options         ALPHAOptions
-	WithReplacement bool
+func (r *MACRORequest) fields() map[string]any {
+	f := r.Common.fields()
+	f["batches"], f["sample"], f["pending"] = &r.Batches, &r.Sample, &r.Pending
+	return f
+}
 
-	present map[string]bool
+// ALPHARequest is ALPHA ballot polling (method "alpha"): ordered polling
+// draws (candidate names; nil for a ballot not found, "" for no vote), or
+// raw assorter values X with T and U.
+type ALPHARequest struct {
+	Common
+	Draws   []*string
+	X       []float64
+	T, U    *float64
+	Options ALPHAOptions
+}
+
+func (r *ALPHARequest) fields() map[string]any {
+	f := r.Common.fields()
+	f["draws"], f["x"], f["t"], f["u"] = &r.Draws, &r.X, &r.T, &r.U
+	alphaFields(f, &r.Options)
+	return f
+}
+
+// ALPHAComparisonRequest is ALPHA ballot-level comparison (method
+// "alpha-comparison"): overstatements in votes in draw order, or
+// discrepancy counts.
+type ALPHAComparisonRequest struct {
+	Common
+	Overstatements []int
+	Discrepancies  *Discrepancies
+	NotFound       int
+	Options        ALPHAOptions
+}
+
+func (r *ALPHAComparisonRequest) fields() map[string]any {
+	f := r.Common.fields()
+	f["overstatements"], f["discrepancies"], f["not_found"] = &r.Overstatements, discrepanciesField(&r.Discrepancies), &r.NotFound
+	alphaFields(f, &r.Options)
+	f["p2"] = &r.Options.P2
+	return f
+}
+
+func alphaFields(f map[string]any, o *ALPHAOptions) {
+	f["eta"], f["d"], f["f"], f["c"] = &o.Eta, &o.D, &o.F, &o.C
+	f["estimator"] = estimatorField(o)
+	f["with_replacement"] = &o.WithReplacement
+}
+
+// newRequest returns the empty request of a method.
+var newRequest = map[string]func() Request{
+	"bravo":            func() Request { return &BRAVORequest{} },
+	"supersimple":      func() Request { return &SuperSimpleRequest{} },
+	"corla":            func() Request { return &CORLARequest{} },
+	"macro":            func() Request { return &MACRORequest{} },
+	"alpha":            func() Request { return &ALPHARequest{} },
+	"alpha-comparison": func() Request { return &ALPHAComparisonRequest{} },
+}
+
+func (r *BRAVORequest) Size() (SizeReport, error)           { return size(r) }
+func (r *BRAVORequest) Risk() (Risk, error)                 { return risk(r) }
+func (r *SuperSimpleRequest) Size() (SizeReport, error)     { return size(r) }
+func (r *SuperSimpleRequest) Risk() (Risk, error)           { return risk(r) }
+func (r *CORLARequest) Size() (SizeReport, error)           { return size(r) }
+func (r *CORLARequest) Risk() (Risk, error)                 { return risk(r) }
+func (r *MACRORequest) Size() (SizeReport, error)           { return size(r) }
+func (r *MACRORequest) Risk() (Risk, error)                 { return risk(r) }
+func (r *ALPHARequest) Size() (SizeReport, error)           { return size(r) }
+func (r *ALPHARequest) Risk() (Risk, error)                 { return risk(r) }
+func (r *ALPHAComparisonRequest) Size() (SizeReport, error) { return size(r) }
+func (r *ALPHAComparisonRequest) Risk() (Risk, error)       { return risk(r) }
+
+func size(r Request) (SizeReport, error) {
+	out, err := r.run(false)
+	return out.SizeReport, err
+}
+
+func risk(r Request) (Risk, error) {
+	out, err := r.run(true)
+	return out.risk, err
 }
 
 // BatchInput is one batch of a macro request.
@@ -63,35 +213,6 @@ type BatchInput struct {
 // Methods lists the methods a Request may name, in the order the CLI help
 // shows them.
 var Methods = []string{"bravo", "supersimple", "corla", "macro", "alpha", "alpha-comparison"}
-
-// requestFields maps every field name to its decoder.
-var requestFields = map[string]func(r *Request, raw json.RawMessage) error{
-	"method":           func(r *Request, raw json.RawMessage) error { return strict(raw, &r.Method) },
-	"risk_limit":       func(r *Request, raw json.RawMessage) error { return strict(raw, &r.RiskLimit) },
-	"ballots":          func(r *Request, raw json.RawMessage) error { return strict(raw, &r.Ballots) },
-	"tally":            func(r *Request, raw json.RawMessage) error { return strict(raw, &r.Tally) },
-	"winners":          func(r *Request, raw json.RawMessage) error { return strict(raw, &r.Winners) },
-	"votes_allowed":    func(r *Request, raw json.RawMessage) error { return strict(raw, &r.VotesAllowed) },
-	"sample":           func(r *Request, raw json.RawMessage) error { return strict(raw, &r.Sample) },
-	"sample_size":      func(r *Request, raw json.RawMessage) error { return strict(raw, &r.SampleSize) },
-	"not_found":        func(r *Request, raw json.RawMessage) error { return strict(raw, &r.NotFound) },
-	"discrepancies":    decodeDiscrepancies,
-	"gamma":            func(r *Request, raw json.RawMessage) error { return strict(raw, &r.Gamma) },
-	"pending":          func(r *Request, raw json.RawMessage) error { return strict(raw, &r.Pending) },
-	"batches":          func(r *Request, raw json.RawMessage) error { return strict(raw, &r.Batches) },
-	"draws":            func(r *Request, raw json.RawMessage) error { return strict(raw, &r.Draws) },
-	"overstatements":   func(r *Request, raw json.RawMessage) error { return strict(raw, &r.Overstatements) },
-	"x":                func(r *Request, raw json.RawMessage) error { return strict(raw, &r.X) },
-	"t":                func(r *Request, raw json.RawMessage) error { return strict(raw, &r.T) },
-	"u":                func(r *Request, raw json.RawMessage) error { return strict(raw, &r.U) },
-	"eta":              func(r *Request, raw json.RawMessage) error { return strict(raw, &r.Options.Eta) },
-	"d":                func(r *Request, raw json.RawMessage) error { return strict(raw, &r.Options.D) },
-	"f":                func(r *Request, raw json.RawMessage) error { return strict(raw, &r.Options.F) },
-	"c":                func(r *Request, raw json.RawMessage) error { return strict(raw, &r.Options.C) },
-	"p2":               func(r *Request, raw json.RawMessage) error { return strict(raw, &r.Options.P2) },
-	"estimator":        decodeEstimator,
-	"with_replacement": func(r *Request, raw json.RawMessage) error { return strict(raw, &r.WithReplacement) },
-}
 
 // methodFields lists the fields each method accepts beyond the common
 // ones (method, risk_limit, ballots, tally, winners, votes_allowed).
@@ -141,42 +262,49 @@ func jsonKind(goType string) string {
 	return "an object"
 }
 
-func decodeDiscrepancies(r *Request, raw json.RawMessage) error {
-	var d struct {
-		SampleSize *int `json:"sample_size"`
-		O1         int  `json:"o1"`
-		O2         int  `json:"o2"`
-		U1         int  `json:"u1"`
-		U2         int  `json:"u2"`
-	}
-	if err := strict(raw, &d); err != nil {
-		if strings.Contains(err.Error(), "unknown field") {
-			return fmt.Errorf("%v (the counts are sample_size, o1, o2, u1 and u2; Arlo's \"1-over\" is o1, \"2-over\" o2, \"1-under\" u1, \"2-under\" u2)", err)
+// discrepanciesField decodes {"sample_size", "o1", "o2", "u1", "u2"}
+// into *dst; sample_size is required, null leaves *dst nil.
+func discrepanciesField(dst **Discrepancies) fieldDecoder {
+	return func(raw json.RawMessage) error {
+		var d struct {
+			SampleSize *int `json:"sample_size"`
+			O1         int  `json:"o1"`
+			O2         int  `json:"o2"`
+			U1         int  `json:"u1"`
+			U2         int  `json:"u2"`
 		}
-		return err
-	}
-	if bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
-		return nil
-	}
-	if d.SampleSize == nil {
-		return fmt.Errorf("sample_size is missing: give the number of ballots audited")
-	}
-	r.Discrepancies = &Discrepancies{SampleSize: *d.SampleSize, O1: d.O1, O2: d.O2, U1: d.U1, U2: d.U2}
-	return nil
-}
-
-func decodeEstimator(r *Request, raw json.RawMessage) error {
-	var s string
-	if err := strict(raw, &s); err != nil {
-		return err
-	}
-	for _, e := range []Estimator{ShrinkTrunc, FixedAlternative, OptimalComparison} {
-		if s == e.String() {
-			r.Options.Estimator, r.Options.EstimatorSet = e, true
+		if err := strict(raw, &d); err != nil {
+			if strings.Contains(err.Error(), "unknown field") {
+				return fmt.Errorf("%v (the counts are sample_size, o1, o2, u1 and u2; Arlo's \"1-over\" is o1, \"2-over\" o2, \"1-under\" u1, \"2-under\" u2)", err)
+			}
+			return err
+		}
+		if bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
 			return nil
 		}
+		if d.SampleSize == nil {
+			return fmt.Errorf("sample_size is missing: give the number of ballots audited")
+		}
+		*dst = &Discrepancies{SampleSize: *d.SampleSize, O1: d.O1, O2: d.O2, U1: d.U1, U2: d.U2}
+		return nil
 	}
-	return fmt.Errorf("unknown estimator %q; use shrink_trunc, fixed or optimal", s)
+}
+
+// estimatorField decodes an estimator's name into o.
+func estimatorField(o *ALPHAOptions) fieldDecoder {
+	return func(raw json.RawMessage) error {
+		var s string
+		if err := strict(raw, &s); err != nil {
+			return err
+		}
+		for _, e := range []Estimator{ShrinkTrunc, FixedAlternative, OptimalComparison} {
+			if s == e.String() {
+				o.Estimator, o.EstimatorSet = e, true
+				return nil
+			}
+		}
+		return fmt.Errorf("unknown estimator %q; use shrink_trunc, fixed or optimal", s)
+	}
 }
 
 // MaxRequestBytes bounds the audit description DecodeRequest accepts, so
@@ -188,7 +316,7 @@ const MaxRequestBytes = 64 << 20
 // the method accepts, each at most once, with the right type; errors name
 // the field (and the byte offset for malformed JSON) and say what was
 // expected.
-func DecodeRequest(data []byte) (*Request, error) {
+func DecodeRequest(data []byte) (Request, error) {
 	if len(data) > MaxRequestBytes {
 		return nil, fmt.Errorf("input is %d bytes, more than the %d an audit description may have", len(data), MaxRequestBytes)
 	}
@@ -200,7 +328,6 @@ func DecodeRequest(data []byte) (*Request, error) {
 	if d, ok := tok.(json.Delim); !ok || d != '{' {
 		return nil, fmt.Errorf("byte %d: expected one JSON object, found %s", dec.InputOffset(), describeToken(tok))
 	}
-	r := &Request{present: map[string]bool{}}
 	raws := map[string]json.RawMessage{}
 	var order []string
 	for dec.More() {
@@ -213,7 +340,7 @@ func DecodeRequest(data []byte) (*Request, error) {
 		if err := dec.Decode(&raw); err != nil {
 			return nil, syntaxError(err, dec, fmt.Sprintf("field %q", key))
 		}
-		if _, known := requestFields[key]; !known {
+		if !knownFields[key] {
 			return nil, fmt.Errorf("unknown field %q; the fields are %s, and per method %s", key, strings.Join(commonFields, ", "), describeMethodFields())
 		}
 		if _, dup := raws[key]; dup {
@@ -228,30 +355,57 @@ func DecodeRequest(data []byte) (*Request, error) {
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, fmt.Errorf("byte %d: unexpected data after the JSON object; give exactly one audit description", dec.InputOffset())
 	}
-	for _, key := range order {
-		if err := requestFields[key](r, raws[key]); err != nil {
-			return nil, fmt.Errorf("field %q: %v", key, err)
-		}
-		r.present[key] = true
-	}
-	if !r.present["method"] {
+	var method string
+	raw, ok := raws["method"]
+	if !ok {
 		return nil, fmt.Errorf("field \"method\" is missing; use one of %s", strings.Join(Methods, ", "))
 	}
-	extra, ok := methodFields[r.Method]
+	if err := strict(raw, &method); err != nil {
+		return nil, fmt.Errorf("field \"method\": %v", err)
+	}
+	extra, ok := methodFields[method]
 	if !ok {
-		return nil, fmt.Errorf("field \"method\": unknown method %q; use one of %s", r.Method, strings.Join(Methods, ", "))
+		return nil, fmt.Errorf("field \"method\": unknown method %q; use one of %s", method, strings.Join(Methods, ", "))
 	}
-	allowed := map[string]bool{}
-	for _, f := range append(append([]string{}, commonFields...), extra...) {
-		allowed[f] = true
-	}
+	r := newRequest[method]()
+	fields := r.fields()
 	for _, key := range order {
-		if !allowed[key] {
-			return nil, fmt.Errorf("field %q does not apply to method %s, whose fields are %s", key, r.Method, strings.Join(append(append([]string{}, commonFields...), extra...), ", "))
+		if _, ok := fields[key]; !ok {
+			return nil, fmt.Errorf("field %q does not apply to method %s, whose fields are %s", key, method, strings.Join(append(append([]string{}, commonFields...), extra...), ", "))
 		}
+	}
+	c := r.base()
+	c.present = make(map[string]bool, len(order))
+	for _, key := range order {
+		var err error
+		switch dst := fields[key].(type) {
+		case fieldDecoder:
+			err = dst(raws[key])
+		default:
+			err = strict(raws[key], dst)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("field %q: %v", key, err)
+		}
+		c.present[key] = true
 	}
 	return r, nil
 }
+
+// knownFields holds every field of every method, to tell an unknown
+// field (probably misspelt) from one the method does not take.
+var knownFields = func() map[string]bool {
+	k := map[string]bool{}
+	for _, f := range commonFields {
+		k[f] = true
+	}
+	for _, fs := range methodFields {
+		for _, f := range fs {
+			k[f] = true
+		}
+	}
+	return k
+}()
 
 func describeMethodFields() string {
 	var parts []string
@@ -276,37 +430,51 @@ func syntaxError(err error, dec *json.Decoder, what string) error {
 }
 
 // require reports the first missing field among names.
-func (r *Request) require(names ...string) error {
+func (c *Common) require(names ...string) error {
 	for _, n := range names {
-		if !r.present[n] {
-			return fmt.Errorf("field %q is missing; method %s needs %s", n, r.Method, strings.Join(names, ", "))
+		if !c.present[n] {
+			return fmt.Errorf("field %q is missing; method %s needs %s", n, c.method, strings.Join(names, ", "))
 		}
 	}
 	return nil
 }
 
 // contest builds the Contest of the request.
-func (r *Request) contest() *Contest {
-	return &Contest{Ballots: r.Ballots, Tally: r.Tally, Winners: r.Winners, VotesAllowed: r.VotesAllowed}
+func (c *Common) contest() *Contest {
+	return &Contest{Ballots: c.Ballots, Tally: c.Tally, Winners: c.Winners, VotesAllowed: c.VotesAllowed}
 }
 
-// zeroMeansDefault rejects an explicit 0 for winners and votes_allowed,
-// which the Contest type would read as "default".
-func (r *Request) checkCommon() error {
-	if r.present["winners"] && r.Winners < 1 {
-		return fmt.Errorf("field \"winners\": %d; it must be at least 1", r.Winners)
+// checkCommon rejects an explicit 0 for winners and votes_allowed, which
+// the Contest type would read as "default", and an impossible not_found.
+func (c *Common) checkCommon(notFound int) error {
+	if c.present["winners"] && c.Winners < 1 {
+		return fmt.Errorf("field \"winners\": %d; it must be at least 1", c.Winners)
 	}
-	if r.present["votes_allowed"] && r.VotesAllowed < 1 {
-		return fmt.Errorf("field \"votes_allowed\": %d; it must be at least 1", r.VotesAllowed)
+	if c.present["votes_allowed"] && c.VotesAllowed < 1 {
+		return fmt.Errorf("field \"votes_allowed\": %d; it must be at least 1", c.VotesAllowed)
 	}
-	if r.NotFound < 0 || r.NotFound > math.MaxInt32 {
-		return fmt.Errorf("field \"not_found\": %d; it must be between 0 and %d", r.NotFound, math.MaxInt32)
+	if notFound < 0 || notFound > math.MaxInt32 {
+		return fmt.Errorf("field \"not_found\": %d; it must be between 0 and %d", notFound, math.MaxInt32)
 	}
 	return nil
 }
 
+// validContest checks the fields a ballot-level method needs and builds
+// its contest.
+func (c *Common) validContest(out *result) (*Contest, error) {
+	if err := c.require("risk_limit", "ballots", "tally"); err != nil {
+		return nil, err
+	}
+	con := c.contest()
+	if err := con.Validate(); err != nil {
+		return nil, err
+	}
+	out.ballots = con.Ballots
+	return con, nil
+}
+
 // pollingSample maps the named sample counts onto the tally.
-func (r *Request) pollingSample(c *Contest) (*PollingSample, error) {
+func (r *BRAVORequest) pollingSample(c *Contest) (*PollingSample, error) {
 	if !r.present["sample"] && !r.present["not_found"] && r.SampleSize == nil {
 		return nil, nil
 	}
@@ -327,17 +495,17 @@ func (r *Request) pollingSample(c *Contest) (*PollingSample, error) {
 	return s, nil
 }
 
-// discrepancies returns the request's discrepancy counts with not-found
-// ballots added as two-vote overstatements.
-func (r *Request) discrepancies() (*Discrepancies, error) {
-	if r.Discrepancies == nil {
-		if r.NotFound > 0 {
+// withNotFound returns discrepancy counts with not-found ballots added as
+// two-vote overstatements.
+func withNotFound(given *Discrepancies, notFound int) (*Discrepancies, error) {
+	if given == nil {
+		if notFound > 0 {
 			return nil, fmt.Errorf("field \"not_found\" needs \"discrepancies\" with the sample_size that includes the ballots not found")
 		}
 		return nil, nil
 	}
-	d := *r.Discrepancies
-	d.O2 += r.NotFound
+	d := *given
+	d.O2 += notFound
 	if err := d.check(); err != nil {
 		return nil, fmt.Errorf("field \"discrepancies\": %v", err)
 	}
@@ -381,139 +549,151 @@ func (r RiskReport) MarshalJSON() ([]byte, error) {
 	return []byte(fmt.Sprintf(`{"risk": %s, "confirmed": %v}`, p, r.Confirmed)), nil
 }
 
-// Size computes the sample size the request describes.
-func (r *Request) Size() (SizeReport, error) {
-	out, err := r.run(false)
-	return out.SizeReport, err
-}
-
-// Risk measures the risk the request describes.
-func (r *Request) Risk() (Risk, error) {
-	rep, err := r.run(true)
-	return rep.risk, err
-}
-
 // result is what evaluating a request gives: a size or a risk.
 type result struct {
 	SizeReport
 	risk Risk
 }
 
-// run evaluates the request for the size or the risk.
-func (r *Request) run(risk bool) (out result, err error) {
-	if err := r.checkCommon(); err != nil {
+func (r *BRAVORequest) run(risk bool) (out result, err error) {
+	if err := r.checkCommon(r.NotFound); err != nil {
 		return out, err
 	}
-	switch r.Method {
-	case "alpha":
-		if r.present["x"] {
-			return r.runRawALPHA(risk)
-		}
-	case "macro":
-		return r.runMACRO(risk)
-	}
-	if err := r.require("risk_limit", "ballots", "tally"); err != nil {
+	c, err := r.validContest(&out)
+	if err != nil {
 		return out, err
 	}
-	c := r.contest()
-	if err := c.Validate(); err != nil {
+	if risk {
+		if err := r.require("risk_limit", "ballots", "tally", "sample"); err != nil {
+			return out, err
+		}
+	}
+	s, err := r.pollingSample(c)
+	if err != nil {
 		return out, err
 	}
-	out.ballots = c.Ballots
-	switch r.Method {
-	case "bravo":
-		if risk {
-			if err := r.require("risk_limit", "ballots", "tally", "sample"); err != nil {
-				return out, err
-			}
-		}
-		s, err := r.pollingSample(c)
-		if err != nil {
-			return out, err
-		}
-		if risk {
-			out.risk, err = BRAVORisk(r.RiskLimit, c, s)
-			return out, err
-		}
-		b, err := BRAVOSampleSizes(r.RiskLimit, c, s)
-		out.BRAVO = &b
-		return out, err
-	case "supersimple", "corla":
-		if risk {
-			if err := r.require("risk_limit", "ballots", "tally", "discrepancies"); err != nil {
-				return out, err
-			}
-		}
-		d, err := r.discrepancies()
-		if err != nil {
-			return out, err
-		}
-		if r.Method == "supersimple" {
-			if risk {
-				out.risk, err = SuperSimpleRiskOfCounts(r.RiskLimit, c, *d)
-				return out, err
-			}
-			out.Size, err = SuperSimpleSampleSize(r.RiskLimit, c, d)
-			return out, err
-		}
-		if r.present["gamma"] && !(r.Gamma > 1) {
-			return out, fmt.Errorf("field \"gamma\": %v; it must be greater than 1", r.Gamma)
-		}
-		cr, err := CORLA(r.RiskLimit, c, d, r.Gamma)
-		if err != nil {
-			return out, err
-		}
-		out.risk = Risk{Risk: cr.Risk, Confirmed: cr.Confirmed, FullHandCount: cr.FullHandCount}
-		out.Size = Size{Size: cr.Remaining, FullHandCount: cr.FullHandCount}
-		return out, nil
-	case "alpha":
-		if risk {
-			if err := r.require("risk_limit", "ballots", "tally", "draws"); err != nil {
-				return out, err
-			}
-		}
-		if r.present["t"] || r.present["u"] {
-			return out, fmt.Errorf("fields \"t\" and \"u\" apply only to raw assorter values \"x\"; a polling audit's assorter has t = ½ and u = 1")
-		}
-		draws, err := r.pollingDraws(c)
-		if err != nil {
-			return out, err
-		}
-		o := r.alphaOptions()
-		if risk {
-			out.risk, err = ALPHAPollingRisk(r.RiskLimit, c, draws, o)
-			return out, err
-		}
-		out.Size, err = ALPHAPollingSampleSize(r.RiskLimit, c, draws, o)
-		return out, err
-	case "alpha-comparison":
-		if risk && !r.present["overstatements"] && !r.present["discrepancies"] {
-			return out, fmt.Errorf("field \"overstatements\" (or \"discrepancies\") is missing; method alpha-comparison needs the audited ballots' overstatements")
-		}
-		seq, err := r.overstatementSequence()
-		if err != nil {
-			return out, err
-		}
-		o := r.alphaOptions()
-		if risk {
-			out.risk, err = ALPHAComparisonRisk(r.RiskLimit, c, seq, o)
-			return out, err
-		}
-		out.Size, err = ALPHAComparisonSampleSize(r.RiskLimit, c, seq, o)
+	if risk {
+		out.risk, err = BRAVORisk(r.RiskLimit, c, s)
 		return out, err
 	}
-	return out, fmt.Errorf("unknown method %q", r.Method)
+	b, err := BRAVOSampleSizes(r.RiskLimit, c, s)
+	out.BRAVO = &b
+	return out, err
 }
 
-func (r *Request) alphaOptions() *ALPHAOptions {
+func (r *SuperSimpleRequest) run(risk bool) (out result, err error) {
+	if err := r.checkCommon(r.NotFound); err != nil {
+		return out, err
+	}
+	c, err := r.validContest(&out)
+	if err != nil {
+		return out, err
+	}
+	if risk {
+		if err := r.require("risk_limit", "ballots", "tally", "discrepancies"); err != nil {
+			return out, err
+		}
+	}
+	d, err := withNotFound(r.Discrepancies, r.NotFound)
+	if err != nil {
+		return out, err
+	}
+	if risk {
+		out.risk, err = SuperSimpleRiskOfCounts(r.RiskLimit, c, *d)
+		return out, err
+	}
+	out.Size, err = SuperSimpleSampleSize(r.RiskLimit, c, d)
+	return out, err
+}
+
+func (r *CORLARequest) run(risk bool) (out result, err error) {
+	if err := r.checkCommon(r.NotFound); err != nil {
+		return out, err
+	}
+	c, err := r.validContest(&out)
+	if err != nil {
+		return out, err
+	}
+	if risk {
+		if err := r.require("risk_limit", "ballots", "tally", "discrepancies"); err != nil {
+			return out, err
+		}
+	}
+	d, err := withNotFound(r.Discrepancies, r.NotFound)
+	if err != nil {
+		return out, err
+	}
+	if r.present["gamma"] && !(r.Gamma > 1) {
+		return out, fmt.Errorf("field \"gamma\": %v; it must be greater than 1", r.Gamma)
+	}
+	cr, err := CORLA(r.RiskLimit, c, d, r.Gamma)
+	if err != nil {
+		return out, err
+	}
+	out.risk = Risk{Risk: cr.Risk, Confirmed: cr.Confirmed, FullHandCount: cr.FullHandCount}
+	out.Size = Size{Size: cr.Remaining, FullHandCount: cr.FullHandCount}
+	return out, nil
+}
+
+func (r *ALPHARequest) run(risk bool) (out result, err error) {
+	if err := r.checkCommon(0); err != nil {
+		return out, err
+	}
+	if r.present["x"] {
+		return r.runRaw(risk)
+	}
+	c, err := r.validContest(&out)
+	if err != nil {
+		return out, err
+	}
+	if risk {
+		if err := r.require("risk_limit", "ballots", "tally", "draws"); err != nil {
+			return out, err
+		}
+	}
+	if r.present["t"] || r.present["u"] {
+		return out, fmt.Errorf("fields \"t\" and \"u\" apply only to raw assorter values \"x\"; a polling audit's assorter has t = ½ and u = 1")
+	}
+	draws, err := r.pollingDraws(c)
+	if err != nil {
+		return out, err
+	}
 	o := r.Options
-	o.WithReplacement = r.WithReplacement
-	return &o
+	if risk {
+		out.risk, err = ALPHAPollingRisk(r.RiskLimit, c, draws, &o)
+		return out, err
+	}
+	out.Size, err = ALPHAPollingSampleSize(r.RiskLimit, c, draws, &o)
+	return out, err
+}
+
+func (r *ALPHAComparisonRequest) run(risk bool) (out result, err error) {
+	if err := r.checkCommon(r.NotFound); err != nil {
+		return out, err
+	}
+	c, err := r.validContest(&out)
+	if err != nil {
+		return out, err
+	}
+	if risk && !r.present["overstatements"] && !r.present["discrepancies"] {
+		return out, fmt.Errorf("field \"overstatements\" (or \"discrepancies\") is missing; method alpha-comparison needs the audited ballots' overstatements")
+	}
+	seq, err := r.overstatementSequence()
+	if err != nil {
+		return out, err
+	}
+	o := r.Options
+	if risk {
+		out.risk, err = ALPHAComparisonRisk(r.RiskLimit, c, seq, &o)
+		return out, err
+	}
+	out.Size, err = ALPHAComparisonSampleSize(r.RiskLimit, c, seq, &o)
+	return out, err
 }
 
 // pollingDraws maps draw names onto tally indices: null is a ballot not
 // found, "" a ballot with no vote in the contest.
-func (r *Request) pollingDraws(c *Contest) ([]int, error) {
+func (r *ALPHARequest) pollingDraws(c *Contest) ([]int, error) {
 	out := make([]int, len(r.Draws))
 	for i, d := range r.Draws {
 		switch {
@@ -541,7 +721,7 @@ const maxSequence = 1 << 22
 // (two-vote overstatements, one-vote overstatements, one-vote
 // understatements, two-vote understatements, then clean ballots), followed
 // by the not-found ballots as two-vote overstatements.
-func (r *Request) overstatementSequence() ([]int, error) {
+func (r *ALPHAComparisonRequest) overstatementSequence() ([]int, error) {
 	if r.present["overstatements"] && r.present["discrepancies"] {
 		return nil, fmt.Errorf("give either \"overstatements\" (in draw order) or \"discrepancies\" (counts), not both")
 	}
@@ -558,7 +738,7 @@ func (r *Request) overstatementSequence() ([]int, error) {
 		}
 		return seq, nil
 	}
-	d, err := r.discrepancies()
+	d, err := withNotFound(r.Discrepancies, r.NotFound)
 	if err != nil || d == nil {
 		return nil, err
 	}
@@ -579,21 +759,21 @@ func (r *Request) overstatementSequence() ([]int, error) {
 
 // runRawALPHA tests raw assorter values x: risk is the p-value, size the
 // number of draws that would confirm if x repeated.
-func (r *Request) runRawALPHA(risk bool) (out result, err error) {
+func (r *ALPHARequest) runRaw(risk bool) (out result, err error) {
 	if err := r.require("risk_limit", "x"); err != nil {
 		return out, err
 	}
 	if r.present["tally"] || r.present["draws"] || r.present["winners"] || r.present["votes_allowed"] {
 		return out, fmt.Errorf("raw assorter values \"x\" stand alone: leave out tally, draws, winners and votes_allowed")
 	}
-	if !r.present["ballots"] && !r.WithReplacement {
+	if !r.present["ballots"] && !r.Options.WithReplacement {
 		return out, fmt.Errorf("field \"ballots\" is missing: give the population size N, or set \"with_replacement\": true")
 	}
 	if r.present["ballots"] && r.Ballots < 1 {
 		return out, fmt.Errorf("field \"ballots\": %d; the population size must be at least 1", r.Ballots)
 	}
 	n := r.Ballots
-	if r.WithReplacement {
+	if r.Options.WithReplacement {
 		n = 0
 	}
 	t, u := 0.5, 1.0
@@ -642,8 +822,10 @@ func (r *Request) runRawALPHA(risk bool) (out result, err error) {
 	return out, err
 }
 
-// runMACRO evaluates a batch comparison request.
-func (r *Request) runMACRO(risk bool) (out result, err error) {
+func (r *MACRORequest) run(risk bool) (out result, err error) {
+	if err := r.checkCommon(0); err != nil {
+		return out, err
+	}
 	need := []string{"risk_limit", "tally", "batches"}
 	if risk {
 		need = append(need, "sample")

@@ -2,16 +2,21 @@ package rla
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
 
 func TestDecodeRequest(t *testing.T) {
-	r, err := DecodeRequest([]byte(`{"method": "bravo", "risk_limit": 0.1, "ballots": 900, "tally": {"B": 300, "A": 300, "C": 100}, "sample": {"A": 3}}`))
+	req, err := DecodeRequest([]byte(`{"method": "bravo", "risk_limit": 0.1, "ballots": 900, "tally": {"B": 300, "A": 300, "C": 100}, "sample": {"A": 3}}`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Method != "bravo" || r.RiskLimit != 0.1 || r.Ballots != 900 {
+	r, ok := req.(*BRAVORequest)
+	if !ok {
+		t.Fatalf("decoded a %T, want a *BRAVORequest", req)
+	}
+	if r.Method() != "bravo" || r.RiskLimit != 0.1 || r.Ballots != 900 {
 		t.Errorf("decoded %+v", r)
 	}
 	// Tally order is kept: it breaks the B–A tie in B's favour.
@@ -136,4 +141,47 @@ func FuzzDecodeRequest(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestRequestTypes checks that each method decodes to its own type and
+// that the fields each type decodes are exactly those the error messages
+// and docs list for it.
+func TestRequestTypes(t *testing.T) {
+	want := map[string]string{
+		"bravo": "*rla.BRAVORequest", "supersimple": "*rla.SuperSimpleRequest", "corla": "*rla.CORLARequest",
+		"macro": "*rla.MACRORequest", "alpha": "*rla.ALPHARequest", "alpha-comparison": "*rla.ALPHAComparisonRequest",
+	}
+	for _, m := range Methods {
+		r, err := DecodeRequest([]byte(`{"method": "` + m + `"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fmt.Sprintf("%T", r); got != want[m] || r.Method() != m {
+			t.Errorf("%s decodes to %s (method %q), want %s", m, got, r.Method(), want[m])
+		}
+		fields := r.fields()
+		listed := append(append([]string{}, commonFields...), methodFields[m]...)
+		for _, f := range listed {
+			if _, ok := fields[f]; !ok {
+				t.Errorf("%s: field %q is listed but not decoded", m, f)
+			}
+		}
+		if len(fields) != len(listed) {
+			t.Errorf("%s decodes %d fields, lists %d", m, len(fields), len(listed))
+		}
+	}
+	for _, tt := range []struct{ in, want string }{
+		{`{"method": "bravo", "sample_size": "3"}`, `field "sample_size": expected a whole number`},
+		{`{"method": "corla", "gamma": true}`, `field "gamma": expected a number`},
+		{`{"method": "macro", "pending": 1, "pending": 2}`, `field "pending" appears twice`},
+		{`{"method": "alpha-comparison", "with_replacement": 1}`, `field "with_replacement": expected true or false`},
+		{`{"method": "corla", "p2": 0.1}`, `field "p2" does not apply to method corla`},
+		{`{"method": "bravo", "risk_limt": 0.1}`, `unknown field "risk_limt"`},
+		{`{"risk_limit": 0.1}`, `field "method" is missing`},
+		{`{"method": "kaplan"}`, `unknown method "kaplan"`},
+	} {
+		if _, err := DecodeRequest([]byte(tt.in)); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("DecodeRequest(%s) = %v, want an error mentioning %q", tt.in, err, tt.want)
+		}
+	}
 }

@@ -66,15 +66,19 @@ Methods and their own fields:
                     "estimator" (default optimal), "eta", "d", "f", "c",
                     "p2" (default 0.0001), "with_replacement".
 
-Unknown or misplaced fields are errors. See docs/rla-math.md.
+Unknown or misplaced fields are errors. The output is always JSON (--json
+is accepted and changes nothing). See docs/rla-math.md.
 
 Example:
   echo '{"method": "bravo", "risk_limit": 0.1, "ballots": 1000, "tally": {"A": 600, "B": 400}}' | canvass rla size
 `
 
 func runRLAMath(what string, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("rla "+what, rlaMathSynopsis, stderr)
-	if err := parseFlags(fs, args); err != nil {
+	fs := rlaFlagSet("rla "+what, rlaMathSynopsis, stderr)
+	// The answer is always JSON; --json is accepted so that it means the
+	// same in every rla command.
+	fs.Bool("json", true, "print JSON (always; accepted for symmetry with the other rla commands)")
+	if err := rlaParseFlags(fs, args, stdout); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {

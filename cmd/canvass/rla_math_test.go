@@ -147,11 +147,15 @@ func TestRLAMathHelpAndUsage(t *testing.T) {
 		if code := run([]string{"rla", cmd, "--help"}, strings.NewReader(""), &out, &errb); code != 0 {
 			t.Errorf("%s --help: exit %d", cmd, code)
 		}
+		if errb.Len() != 0 {
+			t.Errorf("%s --help wrote to stderr: %q", cmd, errb.String())
+		}
 		for _, m := range []string{"bravo", "supersimple", "corla", "macro", "alpha", "alpha-comparison", "discrepancies", "risk_limit"} {
-			if !strings.Contains(errb.String(), m) {
+			if !strings.Contains(out.String(), m) {
 				t.Errorf("%s --help does not mention %s", cmd, m)
 			}
 		}
+		out.Reset()
 		errb.Reset()
 		if code := run([]string{"rla", cmd, "extra"}, strings.NewReader(""), &out, &errb); code != 2 {
 			t.Errorf("%s with an argument: exit %d, want 2", cmd, code)

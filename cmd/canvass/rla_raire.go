@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/canvass/canvass/rla/raire"
 )
@@ -22,7 +23,7 @@ func init() {
 	})
 }
 
-const raireSynopsis = `[--in FILE] [--format json|text] [--solution] [--check ASSERTIONS.json]
+const raireSynopsis = `[--in FILE] [--format json|text] [--solution] [--check ASSERTIONS.json] [--time-limit D]
        canvass rla raire --arlo [--in FILE.raire] [--audit TYPE] [--risk-limit A] [--gamma G] [--trim ALG]
 
 Reads an IRV contest as raire-rs JSON on standard input (or --in) and
@@ -31,12 +32,13 @@ raire-rs's output JSON ({"Ok": ...} or {"Err": ...}) or as a table.
 With --arlo the input is a .raire text file (Arlo's RAIRE test format);
 each contest is solved in turn. With --check, no search is done: the
 assertions in ASSERTIONS.json (raire-rs output) are verified against the
-votes instead. See docs/rla-raire.md.
+votes instead. Each contest is given up after --time-limit (default 5m).
+See docs/rla-raire.md.
 
 Flags:`
 
 func runRAIRE(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("rla raire", raireSynopsis, stderr)
+	fs := rlaFlagSet("rla raire", raireSynopsis, stderr)
 	in := fs.String("in", "", "read the problem from `FILE` instead of standard input")
 	format := fs.String("format", "json", "output `format`: json (raire-rs) or text (a table)")
 	solution := fs.Bool("solution", false, `wrap JSON output as raire-rs's RaireSolution: {"metadata": ..., "solution": ...}`)
@@ -46,8 +48,18 @@ func runRAIRE(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	riskLimit := fs.Float64("risk-limit", 0.05, "with --arlo: risk limit α for MACRO and BRAVO")
 	gamma := fs.Float64("gamma", raire.ColoradoGamma, "with --arlo: error inflation factor γ for MACRO")
 	trim := fs.String("trim", "MinimizeTree", "with --arlo: trim `algorithm` (None, MinimizeTree, MinimizeAssertions)")
-	if err := parseFlags(fs, args); err != nil {
+	asJSON := fs.Bool("json", false, "print raire-rs JSON: the same as --format json (the default)")
+	timeLimit := fs.Duration("time-limit", raireDefaultTimeLimit, "give up each contest after this `duration` (e.g. 30s, 10m; 0 for no limit); overrides the input's time_limit_seconds")
+	if err := rlaParseFlags(fs, args, stdout); err != nil {
 		return err
+	}
+	if *asJSON && isSet(fs, "format") && *format != "json" {
+		fmt.Fprintf(stderr, "canvass rla raire: --json and --format %s disagree; give one of them\n", *format)
+		return errUsage
+	}
+	if *timeLimit < 0 {
+		fmt.Fprintf(stderr, "canvass rla raire: --time-limit %v: give a positive duration such as 30s or 10m, or 0 for no limit\n", *timeLimit)
+		return errUsage
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "canvass rla raire: unexpected argument %q; the input is read from standard input or --in\n", fs.Arg(0))
@@ -117,7 +129,11 @@ func runRAIRE(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	}
 	var failed error
 	for i, p := range problems {
+		raireTimeLimit(p, *timeLimit, isSet(fs, "time-limit"))
 		res, err := raire.Solve(context.Background(), p)
+		if errors.Is(err, &raire.Error{Kind: raire.ErrTimeoutCheckingWinner}) || errors.Is(err, &raire.Error{Kind: raire.ErrTimeoutFindingAssertions}) {
+			err = fmt.Errorf("%w (after %v; raise --time-limit, or give a difficulty_estimate)", err, p.TimeLimit)
+		}
 		if *format == "json" {
 			if werr := writeRAIRE(stdout, p, res, err, *solution); werr != nil {
 				return werr
@@ -138,6 +154,20 @@ func runRAIRE(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		}
 	}
 	return failed
+}
+
+// raireDefaultTimeLimit bounds a contest whose input sets no time limit,
+// so that a pathological contest cannot run unattended for hours. Real
+// contests take well under a second (docs/rla-raire.md); ten nearly equal
+// candidates over 100,000 ballots take about half a second.
+const raireDefaultTimeLimit = 5 * time.Minute
+
+// raireTimeLimit sets p's time limit: --time-limit when given (0 for
+// none), else the input's time_limit_seconds, else the default.
+func raireTimeLimit(p *raire.Problem, limit time.Duration, flagSet bool) {
+	if flagSet || p.TimeLimit == 0 {
+		p.TimeLimit = limit
+	}
 }
 
 // isSet reports whether the flag was given on the command line.

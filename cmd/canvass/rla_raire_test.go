@@ -6,6 +6,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/canvass/canvass/rla/raire"
 )
 
 const raireGuide = `{"metadata":{"candidates":["A","B","C","D"]},"num_candidates":4,
@@ -64,7 +67,11 @@ func TestRLARAIRECommand(t *testing.T) {
 		{"arlo flag without arlo", []string{"rla", "raire", "--trim", "None"}, raireGuide, 2, "", "--trim applies to --arlo input only"},
 		{"bad format", []string{"rla", "raire", "--format", "yaml"}, raireGuide, 2, "", `--format "yaml"`},
 		{"extra arg", []string{"rla", "raire", "x.json"}, raireGuide, 2, "", `unexpected argument "x.json"`},
-		{"help", []string{"rla", "raire", "--help"}, "", 0, "", "Usage: canvass rla raire"},
+		{"help", []string{"rla", "raire", "--help"}, "", 0, "Usage: canvass rla raire…", ""},
+		{"json flag", []string{"rla", "raire", "--json"}, raireGuide, 0, `{"Ok":{"assertions":[…`, ""},
+		{"json and text", []string{"rla", "raire", "--json", "--format", "text"}, raireGuide, 2, "", "--json and --format text disagree"},
+		{"negative time limit", []string{"rla", "raire", "--time-limit", "-1s"}, raireGuide, 2, "", "--time-limit -1s: give a positive duration"},
+		{"time limit struck", []string{"rla", "raire", "--time-limit", "1ns"}, raireGuide, 1, `{"Err":"TimeoutCheckingWinner"}` + "\n", "raise --time-limit"},
 		{"missing file", []string{"rla", "raire", "--in", filepath.Join(dir, "none.json")}, "", 1, "", "no such file"},
 	}
 	for _, tc := range tests {
@@ -85,5 +92,27 @@ func TestRLARAIRECommand(t *testing.T) {
 				t.Errorf("stderr %q lacks %q", errb.String(), tc.stderrHas)
 			}
 		})
+	}
+}
+
+// TestRAIRETimeLimit checks which limit applies: the flag when given
+// (0 for none), else the input's, else the default.
+func TestRAIRETimeLimit(t *testing.T) {
+	tests := []struct {
+		input, flag time.Duration
+		set         bool
+		want        time.Duration
+	}{
+		{0, raireDefaultTimeLimit, false, raireDefaultTimeLimit},
+		{30 * time.Second, raireDefaultTimeLimit, false, 30 * time.Second},
+		{30 * time.Second, time.Minute, true, time.Minute},
+		{30 * time.Second, 0, true, 0},
+	}
+	for _, tt := range tests {
+		p := &raire.Problem{TimeLimit: tt.input}
+		raireTimeLimit(p, tt.flag, tt.set)
+		if p.TimeLimit != tt.want {
+			t.Errorf("input %v, flag %v (set %v): limit %v, want %v", tt.input, tt.flag, tt.set, p.TimeLimit, tt.want)
+		}
 	}
 }

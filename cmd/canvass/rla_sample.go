@@ -1,21 +1,20 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"strings"
 
 	"github.com/canvass/canvass/cvr"
 	"github.com/canvass/canvass/election"
 	"github.com/canvass/canvass/evidence"
 	"github.com/canvass/canvass/ledger"
+	"github.com/canvass/canvass/rla/draw"
 	"github.com/canvass/canvass/rla/manifest"
-	"github.com/canvass/canvass/rla/sampler"
 )
 
 func init() {
@@ -62,7 +61,7 @@ lines end in \n. Errors go to stderr with a non-zero exit status.
 
 Flags:`
 
-// stringList collects a repeated flag's values.
+// rlaSampleFlags holds rla sample's flags, which recordSample logs.
 type rlaSampleFlags struct {
 	sampler            string
 	seed               string
@@ -76,7 +75,7 @@ type rlaSampleFlags struct {
 }
 
 func runRLASample(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("rla sample", rlaSampleSynopsis, stderr)
+	fs := rlaFlagSet("rla sample", rlaSampleSynopsis, stderr)
 	var f rlaSampleFlags
 	fs.StringVar(&f.sampler, "sampler", "", "sampler: corla, arlo, pps or arlo-ppeb (required)")
 	fs.StringVar(&f.seed, "seed", "", "the public random seed, used exactly as written: \"0\" and \"00\" differ (required)")
@@ -89,7 +88,7 @@ func runRLASample(args []string, stdin io.Reader, stdout, stderr io.Writer) erro
 	fs.BoolVar(&f.json, "json", false, "print a JSON array of draws instead of CSV (tabulator null when absent)")
 	fs.IntVar(&f.round, "round", 1, "with --log: the audit round this sample is for")
 	f.log.flags(fs)
-	if err := parseFlags(fs, args); err != nil {
+	if err := rlaParseFlags(fs, args, stdout); err != nil {
 		return err
 	}
 	if err := f.log.check(); err != nil {
@@ -114,13 +113,17 @@ func runRLASample(args []string, stdin io.Reader, stdout, stderr io.Writer) erro
 		return bad("--skip must be 0 or more")
 	}
 	// With --log the sample is held until its commitment is recorded, so
-	// that what is printed is exactly what the log commits to.
+	// that what is printed is exactly what the log commits to; it is
+	// therefore bounded. Otherwise rows stream to stdout as they are drawn.
 	var held bytes.Buffer
-	dest := stdout
+	w := stdout
 	if f.log.dir != "" {
-		dest = &held
+		if f.count > draw.MaxDraws {
+			return bad("--count %d with --log: the sample is held in memory until the log records it, so at most %d rows; draw it in rounds with --skip", f.count, draw.MaxDraws)
+		}
+		w = &held
 	}
-	w := bufio.NewWriter(dest)
+	req := draw.Request{Seed: f.seed, Skip: f.skip, Count: f.count, WithoutReplacement: f.withoutReplacement}
 	var err error
 	switch f.sampler {
 	case "corla":
@@ -130,7 +133,7 @@ func runRLASample(args []string, stdin io.Reader, stdout, stderr io.Writer) erro
 		if f.ballots <= 0 && len(f.manifests) == 0 {
 			return bad("the corla sampler needs --ballots N (N ≥ 1) or --manifest FILE.csv")
 		}
-		err = rlaSampleCorla(f, w, stderr)
+		err = rlaSampleCorla(f, req, w, stderr)
 	case "arlo":
 		if len(f.manifests) == 0 {
 			return bad("the arlo sampler needs --manifest JURISDICTION=FILE.csv for each jurisdiction")
@@ -138,7 +141,7 @@ func runRLASample(args []string, stdin io.Reader, stdout, stderr io.Writer) erro
 		if f.ballots != 0 || len(f.weights) > 0 {
 			return bad("--ballots and --weights are not used by the arlo sampler; the manifests give the ballots")
 		}
-		err = rlaSampleArlo(f, w)
+		err = rlaSampleArlo(f, req, w)
 	case "pps", "arlo-ppeb":
 		if len(f.weights) == 0 {
 			return bad("the %s sampler needs --weights JURISDICTION=FILE.csv for each jurisdiction", f.sampler)
@@ -147,17 +150,18 @@ func runRLASample(args []string, stdin io.Reader, stdout, stderr io.Writer) erro
 			return bad("the %s sampler draws batches with replacement from --weights; --ballots, --manifest and --without-replacement do not apply", f.sampler)
 		}
 		if f.sampler == "pps" {
-			err = rlaSamplePPS(f, w)
+			err = rlaSamplePPS(f, req, w)
 		} else {
-			err = rlaSampleArloPPEB(f, w)
+			err = rlaSampleArloPPEB(f, req, w)
 		}
 	default:
 		return bad("unknown sampler %q; use corla, arlo, pps or arlo-ppeb", f.sampler)
 	}
-	if err != nil {
-		return err
+	if re := (*draw.RangeError)(nil); errors.As(err, &re) {
+		// The library names the request's fields; here they are flags.
+		return fmt.Errorf("--%w", err)
 	}
-	if err := w.Flush(); err != nil || f.log.dir == "" {
+	if err != nil || f.log.dir == "" {
 		return err
 	}
 	if err := recordSample(f, held.Bytes(), stderr); err != nil {
@@ -202,214 +206,141 @@ func recordSample(f rlaSampleFlags, sample []byte, stderr io.Writer) error {
 	return nil
 }
 
-func rlaSampleCorla(f rlaSampleFlags, w *bufio.Writer, stderr io.Writer) error {
-	if !rlaIsDigits(f.seed) || len(f.seed) < 20 {
+// rlaSampleCorla draws with Colorado's sampler, over --ballots or over the
+// Colorado manifests.
+func rlaSampleCorla(f rlaSampleFlags, req draw.Request, w io.Writer, stderr io.Writer) error {
+	if !draw.ColoradoAcceptsSeed(f.seed) {
 		fmt.Fprintln(stderr, "canvass rla sample: warning: ColoradoRLA accepts only seeds of at least 20 digits; it could not reproduce this draw")
 	}
-	var state *manifest.Statewide
-	if len(f.manifests) > 0 {
-		var ms []*manifest.Colorado
-		for _, path := range f.manifests {
-			if strings.Contains(path, "=") && !rlaFileExists(path) {
-				return fmt.Errorf("--manifest %s: the corla sampler takes Colorado manifest files, not JURISDICTION=FILE", path)
-			}
-			m, err := rlaReadFile(path, manifest.ReadColorado)
-			if err != nil {
-				return err
-			}
-			ms = append(ms, m)
-		}
-		var err error
-		if state, err = manifest.NewStatewide(ms...); err != nil {
-			return err
-		}
-		if f.ballots != 0 && f.ballots != state.Ballots() {
-			return fmt.Errorf("--ballots %d disagrees with the manifests' %d ballots; omit --ballots or fix the manifests", f.ballots, state.Ballots())
-		}
-		f.ballots = state.Ballots()
-		if f.ballots == 0 {
-			return errors.New("the manifests list no ballots; there is nothing to sample")
-		}
-	}
-	c := sampler.Corla{Seed: f.seed, Ballots: uint64(f.ballots), WithoutReplacement: f.withoutReplacement}
-	draws, err := c.Draws(f.skip, f.count)
-	if err != nil {
-		return err
-	}
-	if state == nil {
-		if f.json {
-			nums := make([]uint64, len(draws))
-			for i, d := range draws {
-				nums[i] = d.Ballot
-			}
-			return writeJSON(w, nums)
-		}
-		for _, d := range draws {
-			w.WriteString(strconv.FormatUint(d.Ballot, 10))
-			w.WriteByte('\n')
-		}
-		return nil
-	}
-	type row struct {
-		Draw            int    `json:"draw"`
-		BallotNumber    uint64 `json:"ballot_number"`
-		CountyID        int64  `json:"county_id"`
-		ScannerID       int64  `json:"scanner_id"`
-		BatchID         string `json:"batch_id"`
-		BallotPosition  int    `json:"ballot_position"`
-		StorageLocation string `json:"storage_location"`
-	}
-	rows := make([]row, len(draws))
-	for i, d := range draws {
-		loc, err := state.Locate(int64(d.Ballot))
+	if len(f.manifests) == 0 {
+		s, err := draw.Corla(req, f.ballots)
 		if err != nil {
 			return err
 		}
-		rows[i] = row{f.skip + i + 1, d.Ballot, loc.CountyID, loc.ScannerID, loc.BatchID, loc.Position, loc.StorageLocation}
+		return rlaWriteSample(w, s, f.json)
 	}
-	if f.json {
-		return writeJSON(w, rows)
+	var ms []*manifest.Colorado
+	for _, path := range f.manifests {
+		if strings.Contains(path, "=") && !rlaFileExists(path) {
+			return fmt.Errorf("--manifest %s: the corla sampler takes Colorado manifest files, not JURISDICTION=FILE", path)
+		}
+		m, err := rlaReadFile(path, manifest.ReadColorado)
+		if err != nil {
+			return err
+		}
+		ms = append(ms, m)
 	}
-	rlaWriteCSV(w, "draw", "ballot_number", "county_id", "scanner_id", "batch_id", "ballot_position", "storage_location")
-	for _, r := range rows {
-		rlaWriteCSV(w, strconv.Itoa(r.Draw), strconv.FormatUint(r.BallotNumber, 10), strconv.FormatInt(r.CountyID, 10),
-			strconv.FormatInt(r.ScannerID, 10), r.BatchID, strconv.Itoa(r.BallotPosition), r.StorageLocation)
+	state, err := manifest.NewStatewide(ms...)
+	if err != nil {
+		return err
 	}
-	return nil
+	if f.ballots != 0 && f.ballots != state.Ballots() {
+		return fmt.Errorf("--ballots %d disagrees with the manifests' %d ballots; omit --ballots or fix the manifests", f.ballots, state.Ballots())
+	}
+	s, err := draw.CorlaManifest(req, state)
+	if err != nil {
+		return err
+	}
+	return rlaWriteSample(w, s, f.json)
 }
 
-func rlaSampleArlo(f rlaSampleFlags, w *bufio.Writer) error {
-	var batches []sampler.Batch
+func rlaSampleArlo(f rlaSampleFlags, req draw.Request, w io.Writer) error {
+	var js []draw.Jurisdiction
 	err := rlaForEachJurisdiction(f.manifests, "--manifest", func(jurisdiction, path string) error {
 		m, err := rlaReadFile(path, manifest.ReadArlo)
 		if err != nil {
 			return err
 		}
-		for _, b := range m.Batches {
-			batches = append(batches, sampler.Batch{Jurisdiction: jurisdiction, Tabulator: b.Tabulator, Name: b.Name, Ballots: b.Ballots})
-		}
+		js = append(js, draw.Jurisdiction{Name: jurisdiction, Manifest: m})
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	draws, err := sampler.ArloSample(f.seed, batches, sampler.Options{WithReplacement: !f.withoutReplacement, Drop: f.skip, Take: f.count})
+	s, err := draw.Arlo(req, js)
 	if err != nil {
 		return err
 	}
-	type row struct {
-		TicketNumber   string  `json:"ticket_number"`
-		Jurisdiction   string  `json:"jurisdiction"`
-		Tabulator      *string `json:"tabulator"`
-		Batch          string  `json:"batch"`
-		BallotPosition int     `json:"ballot_position"`
-		TimesSampled   int     `json:"times_sampled"`
-	}
-	rows := make([]row, len(draws))
-	for i, d := range draws {
-		b := &batches[d.Batch]
-		rows[i] = row{d.Ticket, b.Jurisdiction, rlaOptional(b.Tabulator), b.Name, d.Position, d.TimesSampled}
-	}
-	if f.json {
-		return writeJSON(w, rows)
-	}
-	rlaWriteCSV(w, "ticket_number", "jurisdiction", "tabulator", "batch", "ballot_position", "times_sampled")
-	for _, r := range rows {
-		rlaWriteCSV(w, r.TicketNumber, r.Jurisdiction, rlaDeref(r.Tabulator), r.Batch, strconv.Itoa(r.BallotPosition), strconv.Itoa(r.TimesSampled))
-	}
-	return nil
+	return rlaWriteSample(w, s, f.json)
 }
 
-func rlaSamplePPS(f rlaSampleFlags, w *bufio.Writer) error {
-	var batches []sampler.WeightedBatch
-	err := rlaForEachJurisdiction(f.weights, "--weights", func(jurisdiction, path string) error {
-		ws, err := rlaReadFile(path, manifest.ReadWeights)
+// rlaReadWeights reads the --weights files.
+func rlaReadWeights(values []string) ([]draw.Weights, error) {
+	var ws []draw.Weights
+	err := rlaForEachJurisdiction(values, "--weights", func(jurisdiction, path string) error {
+		x, err := rlaReadFile(path, manifest.ReadWeights)
 		if err != nil {
 			return err
 		}
-		for _, x := range ws {
-			batches = append(batches, sampler.WeightedBatch{Jurisdiction: jurisdiction, Tabulator: x.Tabulator, Name: x.Batch, Weight: x.Weight})
-		}
+		ws = append(ws, draw.Weights{Jurisdiction: jurisdiction, Path: path, Weights: x})
 		return nil
 	})
-	if err != nil {
-		return err
-	}
-	draws, err := sampler.PPS(f.seed, batches, f.skip, f.count)
-	if err != nil {
-		return err
-	}
-	type row struct {
-		Draw         uint64  `json:"draw"`
-		TicketNumber string  `json:"ticket_number"`
-		Jurisdiction string  `json:"jurisdiction"`
-		Tabulator    *string `json:"tabulator"`
-		Batch        string  `json:"batch"`
-		TimesSampled int     `json:"times_sampled"`
-	}
-	rows := make([]row, len(draws))
-	for i, d := range draws {
-		b := &batches[d.Batch]
-		rows[i] = row{d.Draw, d.Ticket, b.Jurisdiction, rlaOptional(b.Tabulator), b.Name, d.TimesSampled}
-	}
-	if f.json {
-		return writeJSON(w, rows)
-	}
-	rlaWriteCSV(w, "draw", "ticket_number", "jurisdiction", "tabulator", "batch", "times_sampled")
-	for _, r := range rows {
-		rlaWriteCSV(w, strconv.FormatUint(r.Draw, 10), r.TicketNumber, r.Jurisdiction, rlaDeref(r.Tabulator), r.Batch, strconv.Itoa(r.TimesSampled))
-	}
-	return nil
+	return ws, err
 }
 
-func rlaSampleArloPPEB(f rlaSampleFlags, w *bufio.Writer) error {
-	type batch struct{ jurisdiction, name string }
-	var (
-		batches []batch
-		ids     []string
-		weights []float64
-	)
-	err := rlaForEachJurisdiction(f.weights, "--weights", func(jurisdiction, path string) error {
-		ws, err := rlaReadFile(path, manifest.ReadWeights)
-		if err != nil {
-			return err
-		}
-		for _, x := range ws {
-			if x.Tabulator != "" {
-				return fmt.Errorf("%s: row %d: column %q: Arlo identifies MACRO batches by jurisdiction and batch name only; remove the Tabulator column", path, x.Row, manifest.ColTabulator)
-			}
-			// The nearest float64, which is what Python computes for a
-			// decimal or for a quotient of whole numbers.
-			u, _ := x.Weight.Float64()
-			batches = append(batches, batch{jurisdiction, x.Batch})
-			ids = append(ids, "("+sampler.PyRepr(jurisdiction)+", "+sampler.PyRepr(x.Batch)+")")
-			weights = append(weights, u)
-		}
-		return nil
-	})
+func rlaSamplePPS(f rlaSampleFlags, req draw.Request, w io.Writer) error {
+	ws, err := rlaReadWeights(f.weights)
 	if err != nil {
 		return err
 	}
-	draws, err := sampler.ArloPPEB(f.seed, ids, weights, f.skip, f.count)
+	s, err := draw.PPS(req, ws)
 	if err != nil {
 		return err
 	}
-	type row struct {
-		TicketNumber string `json:"ticket_number"`
-		Jurisdiction string `json:"jurisdiction"`
-		Batch        string `json:"batch"`
-		TimesSampled int    `json:"times_sampled"`
+	return rlaWriteSample(w, s, f.json)
+}
+
+func rlaSampleArloPPEB(f rlaSampleFlags, req draw.Request, w io.Writer) error {
+	ws, err := rlaReadWeights(f.weights)
+	if err != nil {
+		return err
 	}
-	rows := make([]row, len(draws))
-	for i, d := range draws {
-		rows[i] = row{d.Ticket, batches[d.Batch].jurisdiction, batches[d.Batch].name, d.TimesSampled}
+	s, err := draw.ArloPPEB(req, ws)
+	if err != nil {
+		return err
 	}
-	if f.json {
-		return writeJSON(w, rows)
+	return rlaWriteSample(w, s, f.json)
+}
+
+// rlaWriteSample prints a sample as CSV, or as JSON for --json.
+func rlaWriteSample[R draw.Row](w io.Writer, s draw.Sample[R], asJSON bool) error {
+	if asJSON {
+		return draw.WriteJSON(w, s)
 	}
-	rlaWriteCSV(w, "ticket_number", "jurisdiction", "batch", "times_sampled")
-	for _, r := range rows {
-		rlaWriteCSV(w, r.TicketNumber, r.Jurisdiction, r.Batch, strconv.Itoa(r.TimesSampled))
+	return draw.WriteCSV(w, s)
+}
+
+// rlaFlagSet is newFlagSet for the rla commands, whose --help goes to
+// stdout (it is the output asked for) while usage after an error goes to
+// stderr with the error; parse it with rlaParseFlags.
+func rlaFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("canvass "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: canvass %s %s\n", name, synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// rlaParseFlags parses args: --help prints the usage on stdout and
+// returns flag.ErrHelp (exit 0); a bad flag prints the error and the usage
+// on stderr and returns errUsage (exit 2).
+func rlaParseFlags(fs *flag.FlagSet, args []string, stdout io.Writer) error {
+	usage := fs.Usage
+	fs.Usage = func() {}
+	err := fs.Parse(args)
+	fs.Usage = usage
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		stderr := fs.Output()
+		fs.SetOutput(stdout)
+		usage()
+		fs.SetOutput(stderr)
+		return err
+	case err != nil:
+		usage()
+		return errUsage
 	}
 	return nil
 }
@@ -450,47 +381,6 @@ func rlaFileExists(path string) bool {
 	return err == nil
 }
 
-func rlaIsDigits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return s != ""
-}
-
-func rlaOptional(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
-}
-
-func rlaDeref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
-}
-
-// rlaWriteCSV writes one CSV line, quoting only fields that need it (a
-// comma, quote or line break), so plain fields are byte-for-byte as given.
-func rlaWriteCSV(w *bufio.Writer, fields ...string) {
-	for i, f := range fields {
-		if i > 0 {
-			w.WriteByte(',')
-		}
-		if !strings.ContainsAny(f, ",\"\r\n") {
-			w.WriteString(f)
-			continue
-		}
-		w.WriteByte('"')
-		w.WriteString(strings.ReplaceAll(f, `"`, `""`))
-		w.WriteByte('"')
-	}
-	w.WriteByte('\n')
-}
-
 const rlaManifestSynopsis = `--format arlo|colorado [--cvrs FORMAT=PATH ...] [--county ID] [--json] FILE.csv
 
 Reads a ballot manifest and reports its batches and ballots; a bad file gets
@@ -502,13 +392,13 @@ Manifests without a Tabulator column are matched on batch names alone.
 Flags:`
 
 func runRLAManifest(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("rla manifest", rlaManifestSynopsis, stderr)
+	fs := rlaFlagSet("rla manifest", rlaManifestSynopsis, stderr)
 	format := fs.String("format", "", "manifest format: arlo (Container,Tabulator,Batch Name,Number of Ballots,CVR) or colorado (CountyID,ScannerID,BatchID,NumBallots,StorageLocation) (required)")
 	var sources stringList
 	fs.Var(&sources, "cvrs", "CVR export to count, as FORMAT=PATH with FORMAT one of the CVR readers built in (repeat for several exports)")
 	county := fs.Int64("county", -1, "colorado: the county whose CVRs --cvrs gives (default: the manifest's only county)")
 	asJSON := fs.Bool("json", false, "print the summary and check as JSON")
-	if err := parseFlags(fs, args); err != nil {
+	if err := rlaParseFlags(fs, args, stdout); err != nil {
 		return err
 	}
 	bad := func(format string, a ...any) error {

@@ -245,18 +245,23 @@ func TestRLASampleErrors(t *testing.T) {
 }
 
 func TestRLASampleHelp(t *testing.T) {
+	// Help is the output asked for: stdout, exit 0, nothing on stderr.
 	code, out, errs := rlaRun(t, "rla", "sample", "--help")
-	if code != 0 || out != "" {
-		t.Fatalf("exit %d, stdout %q", code, out)
+	if code != 0 || errs != "" {
+		t.Fatalf("exit %d, stderr %q", code, errs)
 	}
 	for _, want := range []string{"--sampler", "-seed", "-count", "-skip", "-ballots", "-without-replacement", "-manifest", "-weights", "-json",
 		"ticket_number,jurisdiction,tabulator,batch,ballot_position,times_sampled", "corla", "arlo-ppeb"} {
-		if !strings.Contains(errs, want) {
-			t.Errorf("help lacks %q:\n%s", want, errs)
+		if !strings.Contains(out, want) {
+			t.Errorf("help lacks %q:\n%s", want, out)
 		}
 	}
-	if code, _, errs := rlaRun(t, "rla", "manifest", "--help"); code != 0 || !strings.Contains(errs, "-cvrs") {
-		t.Errorf("rla manifest --help: exit %d\n%s", code, errs)
+	if code, out, errs := rlaRun(t, "rla", "manifest", "--help"); code != 0 || !strings.Contains(out, "-cvrs") || errs != "" {
+		t.Errorf("rla manifest --help: exit %d\n%s", code, out)
+	}
+	// A bad flag is a usage error: the message and the usage on stderr.
+	if code, out, errs := rlaRun(t, "rla", "sample", "--nope"); code != 2 || out != "" || !strings.Contains(errs, "flag provided but not defined: -nope") || !strings.Contains(errs, "Usage: canvass rla sample") {
+		t.Errorf("rla sample --nope: exit %d, stdout %q, stderr %q", code, out, errs)
 	}
 }
 
@@ -309,4 +314,78 @@ func TestRLAManifest(t *testing.T) {
 	if code, _, errs := rlaRun(t, "rla", "manifest", m); code != 2 || !strings.Contains(errs, "--format must be arlo or colorado") {
 		t.Fatalf("no format: exit %d, stderr %q", code, errs)
 	}
+}
+
+// TestRLASampleLimits checks that requests too large to hold are refused
+// at once with the flag, the value and what is allowed, and that samplers
+// that can stream take any count.
+func TestRLASampleLimits(t *testing.T) {
+	dir := t.TempDir()
+	m := rlaWriteTemp(t, dir, "m.csv", "Batch Name,Number of Ballots\nB1,10\nB2,5\n")
+	w := rlaWriteTemp(t, dir, "w.csv", "Batch Name,Weight\nB1,1\nB2,3\n")
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"arlo huge count", []string{"--sampler", "arlo", "--seed", "1", "--count", "1000000000000", "--manifest", "J=" + m}, 1,
+			"--count 1000000000000: skip + count is 1000000000000, more than the 1000000 draws allowed because the arlo sampler keeps skip + count tickets in memory"},
+		{"arlo huge skip", []string{"--sampler", "arlo", "--seed", "1", "--skip", "1000000000000", "--count", "1", "--manifest", "J=" + m}, 1,
+			"--skip 1000000000000: skip + count is 1000000000001, more than the 1000000 draws allowed"},
+		{"arlo without replacement beyond the ballots", []string{"--sampler", "arlo", "--seed", "1", "--count", "16", "--without-replacement", "--manifest", "J=" + m}, 1,
+			"--count 16: more draws than items to sample without replacement: 16 draws from 15 ballots in the manifests; ask for at most 15 draws in all"},
+		{"corla without replacement huge count", []string{"--sampler", "corla", "--seed", "1", "--ballots", "1000000000000", "--count", "2000000", "--without-replacement"}, 1,
+			"--count 2000000: skip + count is 2000000, more than the 1000000 draws allowed because without replacement every ballot drawn is remembered"},
+		{"corla without replacement huge skip", []string{"--sampler", "corla", "--seed", "1", "--ballots", "5", "--skip", "1000000000000", "--count", "1", "--without-replacement"}, 1,
+			"--skip 1000000000000: more draws than items"},
+		{"pps huge skip", []string{"--sampler", "pps", "--seed", "1", "--skip", "1000000000000", "--count", "1", "--weights", "J=" + w}, 1,
+			"--skip 1000000000000: the pps sampler replays the skipped draws and allows at most 1000000"},
+		{"arlo-ppeb count beyond the batches", []string{"--sampler", "arlo-ppeb", "--seed", "1", "--count", "1000000000000", "--weights", "J=" + w}, 1,
+			"Arlo audits every batch in that case"},
+		{"held for the log", []string{"--sampler", "corla", "--seed", "1", "--ballots", "5", "--count", "1000001", "--log", dir, "--key-file", m}, 2,
+			"--count 1000001 with --log: the sample is held in memory until the log records it, so at most 1000000 rows"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errs := rlaRun(t, append([]string{"rla", "sample"}, tt.args...)...)
+			if code != tt.code || !strings.Contains(errs, tt.want) || out != "" {
+				t.Fatalf("exit %d (want %d), stdout %q, stderr:\n%s\nwant stderr containing %q", code, tt.code, out, errs, tt.want)
+			}
+		})
+	}
+
+	// Colorado's sampler with replacement jumps to the skipped counter.
+	code, out, errs := rlaRun(t, "rla", "sample", "--sampler", "corla", "--seed", "3546311556112163624615351222", "--ballots", "876", "--skip", "1000000000000000", "--count", "2")
+	if code != 0 || strings.Count(out, "\n") != 2 {
+		t.Fatalf("huge skip with replacement: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+
+	// Streaming: an unbounded count writes until the reader goes away,
+	// without first drawing (or holding) the whole sample.
+	for _, args := range [][]string{
+		{"--sampler", "corla", "--seed", "1", "--ballots", "1000", "--count", "1000000000000000"},
+		{"--sampler", "corla", "--seed", "1", "--ballots", "1000", "--count", "1000000000000000", "--json"},
+		{"--sampler", "pps", "--seed", "1", "--count", "1000000000000000", "--weights", "J=" + w},
+	} {
+		sink := &rlaShortWriter{left: 1 << 20}
+		var errb bytes.Buffer
+		code := run(append([]string{"rla", "sample"}, args...), strings.NewReader(""), sink, &errb)
+		if code != 1 || !strings.Contains(errb.String(), "reader went away") || sink.left != 0 {
+			t.Errorf("%v: exit %d, %d bytes unwritten, stderr %q", args, code, sink.left, errb.String())
+		}
+	}
+}
+
+// rlaShortWriter accepts left bytes and then fails, as a closed pipe does.
+type rlaShortWriter struct{ left int }
+
+func (w *rlaShortWriter) Write(p []byte) (int, error) {
+	if len(p) > w.left {
+		n := w.left
+		w.left = 0
+		return n, fmt.Errorf("reader went away")
+	}
+	w.left -= len(p)
+	return len(p), nil
 }

@@ -86,3 +86,50 @@ func FuzzArloInput(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDecodeResult reads arbitrary bytes as raire-rs output, which `rla
+// raire --check` takes from anyone. Decoding must not panic; a result
+// that decodes must encode again, and decode to the same assertions.
+func FuzzDecodeResult(f *testing.F) {
+	p, err := DecodeProblem(strings.NewReader(guideJSON))
+	if err != nil {
+		f.Fatal(err)
+	}
+	res, err := Solve(context.Background(), p)
+	if err != nil {
+		f.Fatal(err)
+	}
+	var ok, sol bytes.Buffer
+	if err := EncodeResult(&ok, res, nil); err != nil {
+		f.Fatal(err)
+	}
+	if err := EncodeSolution(&sol, p, res, nil); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(ok.Bytes())
+	f.Add(sol.Bytes())
+	f.Add([]byte(`{"Err":{"WrongWinner":[2]}}`))
+	f.Add([]byte(`{"Err":"TimeoutCheckingWinner"}`))
+	f.Add([]byte(`{"Ok":{"assertions":[{"assertion":{"type":"NEN","winner":0,"loser":1,"continuing":[0,1,7]},"difficulty":null,"margin":-3}],"difficulty":1e999,"margin":0,"winner":-1,"num_candidates":0}}`))
+	f.Add([]byte(`{"Ok":null}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r, err := DecodeResult(bytes.NewReader(data))
+		if err != nil {
+			if r != nil {
+				t.Fatal("a result and an error")
+			}
+			return
+		}
+		var out bytes.Buffer
+		if err := EncodeResult(&out, r, nil); err != nil {
+			return // a result that cannot be written (an infinite difficulty where JSON has no number) is refused, not crashed on
+		}
+		back, err := DecodeResult(&out)
+		if err != nil {
+			t.Fatalf("re-encoded result does not decode: %v\n%s", err, out.String())
+		}
+		if len(back.Assertions) != len(r.Assertions) {
+			t.Fatalf("%d assertions after a round trip, had %d", len(back.Assertions), len(r.Assertions))
+		}
+	})
+}

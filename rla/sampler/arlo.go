@@ -23,6 +23,10 @@ type Batch struct {
 	Name      string
 	// Ballots is the number of ballots; they are positions 1..Ballots.
 	Ballots int
+	// Container is where the batch is stored, when the manifest says. It
+	// is not part of the ballot's id, so it never changes the draw; it is
+	// carried for retrieval lists.
+	Container string
 }
 
 // ArloID returns the text Arlo hashes for a ballot: Python's str() of the
@@ -31,6 +35,16 @@ type Batch struct {
 func ArloID(jurisdiction, tabulator, batch string, position int) string {
 	b := appendArloPrefix(nil, jurisdiction, tabulator, batch)
 	b = strconv.AppendInt(b, int64(position), 10)
+	return string(append(b, ')'))
+}
+
+// ArloBatchID returns the text Arlo hashes for a batch in a MACRO batch
+// draw: Python's str() of the tuple (jurisdiction, batch), for example
+// ('Adams County', 'Batch 1'). ArloPPEB takes these ids.
+func ArloBatchID(jurisdiction, batch string) string {
+	b := append([]byte{'('}, PyRepr(jurisdiction)...)
+	b = append(b, ',', ' ')
+	b = appendPyRepr(b, batch)
 	return string(append(b, ')'))
 }
 

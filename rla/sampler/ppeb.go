@@ -149,29 +149,29 @@ type PPEBDraw struct {
 // checked. It depends on numpy's generator and on the order of the
 // batches, which is why canvass's own batch sampler is PPS.
 //
-// ids are the batches' texts as Arlo hashes them (str() of its batch key,
-// e.g. "('J1', 'Batch 1')"), in Arlo's order; weights their error bounds
+// ids are the batches' texts as Arlo hashes them (ArloBatchID, e.g.
+// "('J1', 'Batch 1')"), in Arlo's order; weights their error bounds
 // u_b, as float64 like Arlo's. The generator is
 // numpy.random.default_rng(int(sha256_hex(seed), 16)); the batches are
 // rng.choice(prev+n, p = u_b/U) as numpy computes it (a float64 cumulative
 // sum normalised by its last value, searched to the right with
 // Generator.random() values). A batch's first ticket is
 // Trim(FirstFraction(id, seed), 18) and each repeat's the trimmed
-// NextFraction of its previous trimmed ticket. Draws prev+1 .. prev+n are
-// returned in draw order.
+// NextFraction of its previous trimmed ticket. Draws skip+1 .. skip+count
+// are returned in draw order.
 //
-// When prev+n reaches the number of batches Arlo audits every batch
+// When skip+count reaches the number of batches Arlo audits every batch
 // instead; ArloPPEB then returns an error rather than guess that list's
 // form.
-func ArloPPEB(seed string, ids []string, weights []float64, prev, n int) ([]PPEBDraw, error) {
+func ArloPPEB(seed string, ids []string, weights []float64, skip, count int) ([]PPEBDraw, error) {
 	if len(ids) != len(weights) {
 		return nil, fmt.Errorf("sampler: %d batch ids but %d weights", len(ids), len(weights))
 	}
-	if prev < 0 || n < 0 || prev > math.MaxInt-n {
-		return nil, fmt.Errorf("sampler: prev (%d) and n (%d) must not be negative", prev, n)
+	if skip < 0 || count < 0 || skip > math.MaxInt-count {
+		return nil, fmt.Errorf("sampler: skip (%d) and count (%d) must not be negative", skip, count)
 	}
-	if prev+n >= len(ids) {
-		return nil, fmt.Errorf("sampler: %d draws from %d batches: Arlo audits every batch in that case, so hand count them all", prev+n, len(ids))
+	if skip+count >= len(ids) {
+		return nil, fmt.Errorf("sampler: %d draws from %d batches: Arlo audits every batch in that case, so hand count them all", skip+count, len(ids))
 	}
 	var total float64
 	for i, w := range weights {
@@ -197,8 +197,8 @@ func ArloPPEB(seed string, ids []string, weights []float64, prev, n int) ([]PPEB
 	rng := newPCG64(new(big.Int).SetBytes(digest[:]))
 	tickets := make(map[int]string)
 	times := make(map[int]int)
-	out := make([]PPEBDraw, 0, sizeHint(n))
-	for k := 0; k < prev+n; k++ {
+	out := make([]PPEBDraw, 0, sizeHint(count))
+	for k := 0; k < skip+count; k++ {
 		u := rng.float64()
 		// searchsorted(cdf, u, side="right"): the first index with cdf > u.
 		lo, hi := 0, len(cdf)
@@ -217,7 +217,7 @@ func ArloPPEB(seed string, ids []string, weights []float64, prev, n int) ([]PPEB
 			tickets[b] = Trim(FirstFraction(ids[b], seed), ArloDigits)
 		}
 		times[b]++
-		if k >= prev {
+		if k >= skip {
 			out = append(out, PPEBDraw{Ticket: tickets[b], Batch: b, TimesSampled: times[b]})
 		}
 	}

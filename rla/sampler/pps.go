@@ -3,6 +3,7 @@ package sampler
 import (
 	"crypto/sha256"
 	"fmt"
+	"iter"
 	"math/big"
 	"sort"
 	"strconv"
@@ -49,6 +50,22 @@ type PPSDraw struct {
 // Batches of weight zero are never chosen. It returns draws skip+1 ..
 // skip+count in draw order, so later rounds extend earlier ones.
 func PPS(seed string, batches []WeightedBatch, skip, count int) ([]PPSDraw, error) {
+	seq, err := PPSSeq(seed, batches, skip, count)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]PPSDraw, 0, sizeHint(count))
+	for d := range seq {
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// PPSSeq is PPS as an iterator: each draw is made as it is consumed, so a
+// sample of any size streams in memory that grows only with the number of
+// batches. The skipped draws are still made (their batches' times sampled
+// count), so time grows with skip+count.
+func PPSSeq(seed string, batches []WeightedBatch, skip, count int) (iter.Seq[PPSDraw], error) {
 	if skip < 0 || count < 0 {
 		return nil, fmt.Errorf("sampler: skip (%d) and count (%d) must not be negative", skip, count)
 	}
@@ -85,40 +102,42 @@ func PPS(seed string, batches []WeightedBatch, skip, count int) ([]PPSDraw, erro
 	}
 	if total.Sign() == 0 {
 		if count == 0 {
-			return []PPSDraw{}, nil
+			return func(func(PPSDraw) bool) {}, nil
 		}
 		return nil, fmt.Errorf("sampler: the batch weights add up to zero; there is nothing to sample")
 	}
-	two256 := new(big.Int).Lsh(big.NewInt(1), 256)
-	tenTo18 := new(big.Int).Exp(big.NewInt(10), big.NewInt(18), nil)
-	times := make(map[int]int)
-	out := make([]PPSDraw, 0, sizeHint(count))
-	var (
-		buf []byte
-		h   big.Int
-		u   big.Rat
-		tk  big.Int
-	)
-	for i := uint64(1); i <= uint64(skip)+uint64(count); i++ {
-		buf = append(append(append(buf[:0], seed...), ','), strconv.FormatUint(i, 10)...)
-		sum := sha256.Sum256(buf)
-		h.SetBytes(sum[:])
-		// u*W where u = H/2^256; choose the first k with u*W < C_k.
-		u.SetFrac(&h, two256)
-		u.Mul(&u, total)
-		k := sort.Search(len(cum), func(k int) bool { return u.Cmp(cum[k]) < 0 })
-		b := order[k]
-		times[b]++
-		if i <= uint64(skip) {
-			continue
+	return func(yield func(PPSDraw) bool) {
+		two256 := new(big.Int).Lsh(big.NewInt(1), 256)
+		tenTo18 := new(big.Int).Exp(big.NewInt(10), big.NewInt(18), nil)
+		times := make(map[int]int)
+		var (
+			buf []byte
+			h   big.Int
+			u   big.Rat
+			tk  big.Int
+		)
+		for i := uint64(1); i <= uint64(skip)+uint64(count); i++ {
+			buf = append(append(append(buf[:0], seed...), ','), strconv.FormatUint(i, 10)...)
+			sum := sha256.Sum256(buf)
+			h.SetBytes(sum[:])
+			// u*W where u = H/2^256; choose the first k with u*W < C_k.
+			u.SetFrac(&h, two256)
+			u.Mul(&u, total)
+			k := sort.Search(len(cum), func(k int) bool { return u.Cmp(cum[k]) < 0 })
+			b := order[k]
+			times[b]++
+			if i <= uint64(skip) {
+				continue
+			}
+			tk.Mul(&h, tenTo18)
+			tk.Rsh(&tk, 256)
+			digits := tk.Text(10)
+			ticket := "0." + zeros(18-len(digits)) + digits
+			if !yield(PPSDraw{Draw: i, Ticket: ticket, Batch: b, TimesSampled: times[b]}) {
+				return
+			}
 		}
-		tk.Mul(&h, tenTo18)
-		tk.Rsh(&tk, 256)
-		digits := tk.Text(10)
-		ticket := "0." + zeros(18-len(digits)) + digits
-		out = append(out, PPSDraw{Draw: i, Ticket: ticket, Batch: b, TimesSampled: times[b]})
-	}
-	return out, nil
+	}, nil
 }
 
 func zeros(n int) string {

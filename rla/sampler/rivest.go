@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"iter"
 	"math/bits"
 	"strconv"
 )
@@ -65,6 +66,24 @@ type CorlaDraw struct {
 
 // Draws returns draws skip+1 .. skip+count of the sequence, in draw order.
 func (c Corla) Draws(skip, count int) ([]CorlaDraw, error) {
+	seq, err := c.Seq(skip, count)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]CorlaDraw, 0, sizeHint(count))
+	for d := range seq {
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// Seq is Draws as an iterator, for samples too large to hold: draws are
+// made as they are consumed. With replacement it starts at counter
+// skip+1 without computing the skipped draws, and uses constant memory.
+// Without replacement it must replay the skipped draws to know which
+// ballots they took, and remembers every ballot drawn, so its time and
+// memory grow with skip+count; callers bound that (see rla/draw).
+func (c Corla) Seq(skip, count int) (iter.Seq[CorlaDraw], error) {
 	if c.Ballots < 1 {
 		return nil, fmt.Errorf("sampler: need at least 1 ballot to draw from, got %d", c.Ballots)
 	}
@@ -75,27 +94,32 @@ func (c Corla) Draws(skip, count int) ([]CorlaDraw, error) {
 	if c.WithoutReplacement && total > c.Ballots {
 		return nil, fmt.Errorf("sampler: %w: %d draws from %d ballots", ErrTooManyDraws, total, c.Ballots)
 	}
-	out := make([]CorlaDraw, 0, sizeHint(count))
-	buf := make([]byte, 0, len(c.Seed)+24)
-	var seen map[uint64]struct{}
-	if c.WithoutReplacement {
-		seen = make(map[uint64]struct{}, sizeHint(int(min(total, 1<<30))))
+	if !c.WithoutReplacement {
+		return func(yield func(CorlaDraw) bool) {
+			buf := make([]byte, 0, len(c.Seed)+24)
+			for i := uint64(skip) + 1; i <= total; i++ {
+				if !yield(CorlaDraw{Counter: i, Ballot: rivestDraw(buf, c.Seed, i, c.Ballots)}) {
+					return
+				}
+			}
+		}, nil
 	}
-	var accepted uint64
-	for i := uint64(1); accepted < total; i++ {
-		b := rivestDraw(buf, c.Seed, i, c.Ballots)
-		if seen != nil {
+	return func(yield func(CorlaDraw) bool) {
+		buf := make([]byte, 0, len(c.Seed)+24)
+		seen := make(map[uint64]struct{}, sizeHint(int(min(total, 1<<30))))
+		var accepted uint64
+		for i := uint64(1); accepted < total; i++ {
+			b := rivestDraw(buf, c.Seed, i, c.Ballots)
 			if _, dup := seen[b]; dup {
 				continue
 			}
 			seen[b] = struct{}{}
+			accepted++
+			if accepted > uint64(skip) && !yield(CorlaDraw{Counter: i, Ballot: b}) {
+				return
+			}
 		}
-		accepted++
-		if accepted > uint64(skip) {
-			out = append(out, CorlaDraw{Counter: i, Ballot: b})
-		}
-	}
-	return out, nil
+	}, nil
 }
 
 // sizeHint bounds a capacity taken from a caller's count, so that an
