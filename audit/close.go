@@ -427,7 +427,7 @@ type discrepancyJSON struct {
 // comparisonRequest is the rla request for a comparison assertion or
 // contest after the draws in s.
 func (a *Audit) comparisonRequest(tally rla.Counts, ballots int64, winners, votesAllowed int, s *comparisonState) map[string]any {
-	req := map[string]any{"method": a.def.Math, "risk_limit": a.def.RiskLimit, "ballots": ballots, "tally": tally,
+	req := map[string]any{"method": a.def.Math, "risk_limit": a.def.RiskLimit, "ballots": ballots, "tally": rla.Counts(tally),
 		"winners": winners, "votes_allowed": votesAllowed}
 	if s.n == 0 {
 		return req
@@ -587,7 +587,7 @@ func (a *Audit) measurePolling(c *contest, cr *ContestRound, ci int, visit func(
 	for i, name := range c.candidates {
 		cr.SampleVotes = append(cr.SampleVotes, rla.CandidateVotes{Name: name, Votes: votes[i]})
 	}
-	req := map[string]any{"method": a.def.Math, "risk_limit": a.def.RiskLimit, "ballots": c.ballots, "tally": c.rc.Tally,
+	req := map[string]any{"method": a.def.Math, "risk_limit": a.def.RiskLimit, "ballots": c.ballots, "tally": rla.Counts(c.rc.Tally),
 		"winners": c.rc.Winners, "votes_allowed": c.rc.VotesAllowed}
 	if cr.SampleSize > 0 {
 		if a.def.Math == "alpha" {
@@ -706,7 +706,7 @@ func (a *Audit) FirstRoundSizes() ([]SizeOption, error) {
 				full = full || sz.Size.FullHandCount
 			}
 		case a.def.Type == BatchComparison:
-			req := map[string]any{"method": "macro", "risk_limit": a.def.RiskLimit, "ballots": c.ballots, "tally": c.rc.Tally,
+			req := map[string]any{"method": "macro", "risk_limit": a.def.RiskLimit, "ballots": c.ballots, "tally": rla.Counts(c.rc.Tally),
 				"winners": c.rc.Winners, "votes_allowed": c.rc.VotesAllowed, "batches": a.macroBatches(c, nil)}
 			sz, err := a.firstSize(req)
 			if err != nil {
@@ -714,7 +714,7 @@ func (a *Audit) FirstRoundSizes() ([]SizeOption, error) {
 			}
 			sizes, full = []int{sz.Size.Size}, sz.Size.FullHandCount
 		default:
-			req := map[string]any{"method": a.def.Math, "risk_limit": a.def.RiskLimit, "ballots": c.ballots, "tally": c.rc.Tally,
+			req := map[string]any{"method": a.def.Math, "risk_limit": a.def.RiskLimit, "ballots": c.ballots, "tally": rla.Counts(c.rc.Tally),
 				"winners": c.rc.Winners, "votes_allowed": c.rc.VotesAllowed}
 			sz, err := a.firstSize(req)
 			if err != nil {
@@ -906,7 +906,7 @@ func (a *Audit) closeBatches(rounds []*Round, readings *Readings) (*RoundResult,
 				sample[i].Votes = times[sample[i].Name]
 			}
 			cr.BallotsAudited = len(distinct)
-			req := map[string]any{"method": "macro", "risk_limit": a.def.RiskLimit, "ballots": c.ballots, "tally": c.rc.Tally,
+			req := map[string]any{"method": "macro", "risk_limit": a.def.RiskLimit, "ballots": c.ballots, "tally": rla.Counts(c.rc.Tally),
 				"winners": c.rc.Winners, "votes_allowed": c.rc.VotesAllowed, "batches": a.macroBatches(c, audited)}
 			if len(sample) > 0 {
 				req["sample"] = sample
