@@ -185,6 +185,7 @@ type ballotEval struct {
 
 type drawnBallot struct {
 	key     BallotKey
+	ji      int // the jurisdiction's index in Audit.jurs
 	first   *SampledBallot
 	tickets []string
 	round   int
@@ -245,9 +246,13 @@ func (a *Audit) Close(rounds []*Round, readings *Readings) (*RoundResult, error)
 			k := b.Key()
 			bi, ok := index[k]
 			if !ok {
+				ji, known := a.jurIndex[k.Jurisdiction]
+				if !known {
+					return nil, fmt.Errorf("%w: round %d draws from jurisdiction %q, not in the audit", ErrInvalid, r.Number, k.Jurisdiction)
+				}
 				bi = len(ballots)
 				index[k] = bi
-				ballots = append(ballots, &drawnBallot{key: k, first: b, round: r.Number})
+				ballots = append(ballots, &drawnBallot{key: k, ji: ji, first: b, round: r.Number})
 			}
 			ballots[bi].tickets = append(ballots[bi].tickets, b.Ticket)
 			draws = append(draws, bi)
@@ -271,7 +276,7 @@ func (a *Audit) Close(rounds []*Round, readings *Readings) (*RoundResult, error)
 	for ci, c := range a.contests {
 		evals[ci] = make([]ballotEval, len(ballots))
 		for bi, b := range ballots {
-			if !c.spans(b.key.Jurisdiction) {
+			if !c.jurs[b.ji] {
 				continue
 			}
 			var rd *Reading
@@ -309,17 +314,17 @@ func (a *Audit) Close(rounds []*Round, readings *Readings) (*RoundResult, error)
 		}
 		prev = res
 	}
-	for _, b := range ballots {
+	for bi, b := range ballots {
 		ab := AuditedBallot{BallotKey: b.key, Container: b.first.Container, Tickets: b.tickets, Round: b.round, CVR: b.first.CVR, Phantom: b.first.Phantom}
 		for ci, c := range a.contests {
-			if !c.spans(b.key.Jurisdiction) {
+			if !c.jurs[b.ji] {
 				continue
 			}
 			rd := b.reading.Contests[c.def.Name]
-			e := &evals[ci][index[b.key]]
+			e := &evals[ci][bi]
 			ac := AuditedContest{Contest: c.def.Name, BoardReading: rd.describe(c.def.Kind == IRV), Comment: rd.Comment, Discrepancy: e.disc, Kind: e.kind}
 			if a.def.Type == BallotComparison {
-				ac.CVRReading = c.describeCVR(a.cvrAt(a.jurs[a.jurIndex[b.key.Jurisdiction]], b.key.Tabulator, b.key.Batch, b.key.Position))
+				ac.CVRReading = c.describeCVR(a.cvrAt(a.jurs[b.ji], b.key.Tabulator, b.key.Batch, b.key.Position))
 			}
 			ab.Contests = append(ab.Contests, ac)
 		}
@@ -332,7 +337,7 @@ func countMissing(a *Audit, ballots []*drawnBallot) int {
 	n := 0
 	for _, b := range ballots {
 		for _, c := range a.contests {
-			if !c.spans(b.key.Jurisdiction) {
+			if !c.jurs[b.ji] {
 				continue
 			}
 			if b.reading == nil {
@@ -352,7 +357,7 @@ func (a *Audit) evaluate(c *contest, b *drawnBallot, rd *Reading) ballotEval {
 	e := ballotEval{in: true}
 	var cvr *election.CVR
 	if a.def.Type == BallotComparison {
-		cvr = a.cvrAt(a.jurs[a.jurIndex[b.key.Jurisdiction]], b.key.Tabulator, b.key.Batch, b.key.Position)
+		cvr = a.cvrAt(a.jurs[b.ji], b.key.Tabulator, b.key.Batch, b.key.Position)
 	}
 	switch {
 	case a.def.Type == BallotPolling:

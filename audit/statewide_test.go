@@ -321,7 +321,7 @@ func TestWorstCaseEvaluation(t *testing.T) {
 	s := newStatewide(t, "supersimple")
 	a := mustPrepare(t, s.def, s.inputs)
 	c := a.contests[governor]
-	phantom := &drawnBallot{key: BallotKey{"J3", "T1", "B05", 97}}
+	phantom := &drawnBallot{key: BallotKey{"J3", "T1", "B05", 97}, ji: 2}
 	if e := a.evaluate(c, phantom, &Reading{Choices: []string{"Alice"}}); e.kind != "phantom" || e.disc != 2 {
 		t.Fatalf("phantom read for the winner: %+v", e)
 	}
@@ -340,7 +340,7 @@ func TestWorstCaseEvaluation(t *testing.T) {
 	}
 	// An IRV ballot not found overstates every assertion by two.
 	m := a.contests[mayor]
-	if e := a.evaluate(m, &drawnBallot{key: BallotKey{"J3", "T1", "B01", 1}}, &Reading{Status: StatusNotFound}); e.kind != "not-found" || len(e.discs) != len(m.assertions) || e.discs[0] != 2 {
+	if e := a.evaluate(m, &drawnBallot{key: BallotKey{"J3", "T1", "B01", 1}, ji: 2}, &Reading{Status: StatusNotFound}); e.kind != "not-found" || len(e.discs) != len(m.assertions) || e.discs[0] != 2 {
 		t.Fatalf("IRV not found: %+v", e)
 	}
 }
