@@ -130,13 +130,13 @@ type AuditedContest struct {
 
 // AuditedBatch is one sampled batch with its hand tally.
 type AuditedBatch struct {
-	Jurisdiction string   `json:"jurisdiction"`
-	Batch        string   `json:"batch"`
-	Ballots      int      `json:"ballots"`
-	Tickets      []string `json:"ticket_numbers"`
-	Round        int      `json:"round"`
-	NotFound     bool     `json:"not_found,omitempty"`
-	Comment      string   `json:"comment,omitempty"`
+	Jurisdiction string         `json:"jurisdiction"`
+	Batch        string         `json:"batch"`
+	Ballots      int            `json:"ballots"`
+	Tickets      []string       `json:"ticket_numbers"`
+	Round        int            `json:"round"`
+	NotFound     bool           `json:"not_found,omitempty"`
+	Comment      string         `json:"comment,omitempty"`
 	Contests     []BatchContest `json:"contests"`
 }
 
