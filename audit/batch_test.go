@@ -191,7 +191,7 @@ func TestBatchNotFound(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c := res.Contests[0]; c.Risk != 1 || c.RiskLimitMet || c.Discrepancies.NotFound == 0 || c.Decision == Confirmed {
+	if c := res.Contests[0]; c.Risk != 1 || c.RiskLimitMet || c.Discrepancies.NotFound == 0 || c.Decision != FullHandCount || !res.Done {
 		t.Fatalf("Council with a lost batch: %+v", c)
 	}
 }

@@ -269,6 +269,12 @@ func (a *Audit) Close(rounds []*Round, readings *Readings) (*RoundResult, error)
 			return nil, fmt.Errorf("%w: readings: ballots[%d]: %v has two readings; give the latest revision only", ErrInvalid, i, rd.BallotKey)
 		}
 		ballots[bi].reading = rd
+		for _, name := range slices.Sorted(maps.Keys(rd.Contests)) {
+			ci, ok := a.contestIndex[name]
+			if !ok || !a.contests[ci].jurs[ballots[bi].ji] {
+				return nil, fmt.Errorf("%w: readings: ballots[%d]: %v: contest %q is not audited in %q", ErrInvalid, i, rd.BallotKey, name, rd.Jurisdiction)
+			}
+		}
 	}
 	// Evaluate every ballot in every contest once.
 	evals := make([][]ballotEval, len(a.contests))
@@ -642,10 +648,7 @@ func (a *Audit) finish(res *RoundResult) {
 			continue
 		}
 		n := a.scale(cr.NextSize, cr.Ballots)
-		limit := int64(draw.MaxDraws - res.Draws)
-		if a.def.WithoutReplacement {
-			limit = min(limit, a.total-int64(res.Draws))
-		}
+		limit := a.drawLimit() - int64(res.Draws)
 		if n > limit {
 			cr.Decision, cr.DecidedIn, cr.NextSize = FullHandCount, res.Round, 0
 			continue
@@ -653,6 +656,25 @@ func (a *Audit) finish(res *RoundResult) {
 		res.Done = false
 		res.NextSize = max(res.NextSize, int(n))
 	}
+}
+
+// drawLimit is the most draws (all rounds together) the audit's sampler
+// can make: draw.MaxDraws; without replacement, at most every ballot; for
+// Arlo's PPEB batch draw, fewer than the batches (Arlo audits every batch
+// otherwise).
+func (a *Audit) drawLimit() int64 {
+	limit := int64(draw.MaxDraws)
+	if a.def.WithoutReplacement {
+		limit = min(limit, a.total)
+	}
+	if a.def.Type == BatchComparison {
+		batches := 0
+		for _, j := range a.jurs {
+			batches += len(j.batches)
+		}
+		limit = min(limit, int64(batches-1))
+	}
+	return limit
 }
 
 // scale turns a contest's size into draws over the whole audit: the
@@ -734,8 +756,9 @@ func (a *Audit) FirstRoundSizes() ([]SizeOption, error) {
 		for i := range opts {
 			size := min(sizes[i], int(c.ballots))
 			opts[i].Contests[c.def.Name] = size
-			opts[i].Draws = max(opts[i].Draws, int(a.scale(size, c.ballots)))
-			opts[i].FullHandCount = opts[i].FullHandCount || full
+			n := a.scale(size, c.ballots)
+			opts[i].Draws = max(opts[i].Draws, int(n))
+			opts[i].FullHandCount = opts[i].FullHandCount || full || n > a.drawLimit()
 		}
 	}
 	return opts, nil
@@ -922,6 +945,13 @@ func (a *Audit) closeBatches(rounds []*Round, readings *Readings) (*RoundResult,
 			}
 			cr.Request = m.request
 			cr.Risk, cr.RiskLimitMet = m.risk.Risk, m.risk.Confirmed
+			if cr.Discrepancies.NotFound > 0 {
+				// MACRO's risk stays 1 while a drawn batch is uncounted,
+				// whatever is drawn next: only a hand count can settle
+				// the contest (unless the batch is found and its tally
+				// entered, which changes the readings and so this result).
+				m.fullSize = true
+			}
 			a.decide(&cr, m, prev, res)
 			res.Contests = append(res.Contests, cr)
 		}

@@ -2,6 +2,7 @@ package audit
 
 import (
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/canvass/canvass/rla"
@@ -256,6 +257,16 @@ func TestCloseRefusesIncompleteReadings(t *testing.T) {
 	extra := Readings{Ballots: append(append([]BallotReading{}, full.Ballots...), BallotReading{BallotKey: BallotKey{"North", "T1", "B01", 999}})}
 	if _, err := a.Close([]*Round{r}, &extra); err == nil {
 		t.Fatal("accepted a reading of a ballot not in the sample")
+	}
+	other := Readings{Ballots: append([]BallotReading{}, full.Ballots...)}
+	for i, b := range other.Ballots {
+		if b.Jurisdiction == "South" {
+			other.Ballots[i].Contests = map[string]Reading{"Senate": {Status: StatusBlank}, "Levy": {Status: StatusBlank}}
+			break
+		}
+	}
+	if _, err := a.Close([]*Round{r}, &other); err == nil || !strings.Contains(err.Error(), `contest "Levy" is not audited in "South"`) {
+		t.Fatalf("a reading of a contest not on the jurisdiction's ballots: %v", err)
 	}
 	// A vocabulary without no-consensus refuses it.
 	def.Statuses = []string{StatusBlank, StatusNotFound}
