@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"reflect"
 	"sort"
 	"strings"
 )
@@ -177,27 +178,90 @@ var newRequest = map[string]func() Request{
 	"alpha-comparison": func() Request { return &ALPHAComparisonRequest{} },
 }
 
-func (r *BRAVORequest) Size() (SizeReport, error)           { return size(r) }
-func (r *BRAVORequest) Risk() (Risk, error)                 { return risk(r) }
-func (r *SuperSimpleRequest) Size() (SizeReport, error)     { return size(r) }
-func (r *SuperSimpleRequest) Risk() (Risk, error)           { return risk(r) }
-func (r *CORLARequest) Size() (SizeReport, error)           { return size(r) }
-func (r *CORLARequest) Risk() (Risk, error)                 { return risk(r) }
-func (r *MACRORequest) Size() (SizeReport, error)           { return size(r) }
-func (r *MACRORequest) Risk() (Risk, error)                 { return risk(r) }
-func (r *ALPHARequest) Size() (SizeReport, error)           { return size(r) }
-func (r *ALPHARequest) Risk() (Risk, error)                 { return risk(r) }
+// Size computes the sample size the request describes.
+func (r *BRAVORequest) Size() (SizeReport, error) { return size(r) }
+
+// Risk measures the risk the request describes.
+func (r *BRAVORequest) Risk() (Risk, error) { return risk(r) }
+
+// Size computes the sample size the request describes.
+func (r *SuperSimpleRequest) Size() (SizeReport, error) { return size(r) }
+
+// Risk measures the risk the request describes.
+func (r *SuperSimpleRequest) Risk() (Risk, error) { return risk(r) }
+
+// Size computes the sample size the request describes.
+func (r *CORLARequest) Size() (SizeReport, error) { return size(r) }
+
+// Risk measures the risk the request describes.
+func (r *CORLARequest) Risk() (Risk, error) { return risk(r) }
+
+// Size computes the sample size the request describes.
+func (r *MACRORequest) Size() (SizeReport, error) { return size(r) }
+
+// Risk measures the risk the request describes.
+func (r *MACRORequest) Risk() (Risk, error) { return risk(r) }
+
+// Size computes the sample size the request describes.
+func (r *ALPHARequest) Size() (SizeReport, error) { return size(r) }
+
+// Risk measures the risk the request describes.
+func (r *ALPHARequest) Risk() (Risk, error) { return risk(r) }
+
+// Size computes the sample size the request describes.
 func (r *ALPHAComparisonRequest) Size() (SizeReport, error) { return size(r) }
-func (r *ALPHAComparisonRequest) Risk() (Risk, error)       { return risk(r) }
+
+// Risk measures the risk the request describes.
+func (r *ALPHAComparisonRequest) Risk() (Risk, error) { return risk(r) }
 
 func size(r Request) (SizeReport, error) {
-	out, err := r.run(false)
+	out, err := withPresence(r).run(false)
 	return out.SizeReport, err
 }
 
 func risk(r Request) (Risk, error) {
-	out, err := r.run(true)
+	out, err := withPresence(r).run(true)
 	return out.risk, err
+}
+
+// withPresence returns r, or for a request built in Go rather than
+// decoded (so without a record of which fields were given) a copy in which
+// every field that is not its zero value counts as given: a server can
+// fill a BRAVORequest and call Size, and a zero Winners means the default
+// as it does when the JSON leaves it out. The copy leaves r untouched, so
+// concurrent calls are safe.
+func withPresence(r Request) Request {
+	if r.base().present != nil {
+		return r
+	}
+	v := reflect.ValueOf(r).Elem()
+	cp := reflect.New(v.Type())
+	cp.Elem().Set(v)
+	c := cp.Interface().(Request)
+	present := map[string]bool{"method": true}
+	for name, dst := range c.fields() {
+		if _, custom := dst.(fieldDecoder); !custom && !reflect.ValueOf(dst).Elem().IsZero() {
+			present[name] = true
+		}
+	}
+	switch t := c.(type) {
+	case *SuperSimpleRequest:
+		present["discrepancies"] = t.Discrepancies != nil
+	case *CORLARequest:
+		present["discrepancies"] = t.Discrepancies != nil
+	case *ALPHAComparisonRequest:
+		present["discrepancies"] = t.Discrepancies != nil
+	}
+	b := c.base()
+	b.present = present
+	if b.method == "" {
+		for m, mk := range newRequest {
+			if reflect.TypeOf(mk()) == reflect.TypeOf(c) {
+				b.method = m
+			}
+		}
+	}
+	return c
 }
 
 // BatchInput is one batch of a macro request.

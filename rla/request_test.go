@@ -185,3 +185,47 @@ func TestRequestTypes(t *testing.T) {
 		}
 	}
 }
+
+// A request filled in Go, as a server would, evaluates as its JSON does.
+func TestRequestBuiltInGo(t *testing.T) {
+	in := `{"method": "bravo", "risk_limit": 0.1, "ballots": 1000, "tally": {"A": 600, "B": 400}, "sample": {"A": 72, "B": 47}}`
+	decoded, err := DecodeRequest([]byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	built := &BRAVORequest{
+		Common: Common{RiskLimit: 0.1, Ballots: 1000, Tally: Counts{{"A", 600}, {"B", 400}}},
+		Sample: Counts{{"A", 72}, {"B", 47}},
+	}
+	var sizes []string
+	for _, r := range []Request{decoded, built} {
+		size, err := r.Size()
+		if err != nil {
+			t.Fatal(err)
+		}
+		risk, err := r.Risk()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := size.MarshalJSON()
+		sizes = append(sizes, string(got))
+		if risk.Risk != 0.07140372947931499 || !risk.Confirmed {
+			t.Errorf("%T: risk %+v", r, risk)
+		}
+	}
+	if sizes[0] != sizes[1] {
+		t.Errorf("size decoded %s, built %s", sizes[0], sizes[1])
+	}
+	noSample := &BRAVORequest{Common: Common{RiskLimit: 0.1, Ballots: 1000, Tally: Counts{{"A", 600}, {"B", 400}}}}
+	if size, err := noSample.Size(); err != nil {
+		t.Fatal(err)
+	} else if got, _ := size.MarshalJSON(); string(got) != `{"asn": 119, "0.7": 184, "0.8": 244, "0.9": 351}` {
+		t.Errorf("size without a sample: %s, want docs/rla-math.md's example", got)
+	}
+	if built.Method() != "" || built.present != nil {
+		t.Error("evaluating changed the request")
+	}
+	if _, err := (&CORLARequest{Common: Common{RiskLimit: 0.05, Ballots: 100, Tally: Counts{{"A", 60}, {"B", 40}}}}).Risk(); err == nil || !strings.Contains(err.Error(), `method corla needs`) {
+		t.Errorf("corla without discrepancies: %v", err)
+	}
+}

@@ -59,6 +59,11 @@ Draws a risk-limiting-audit sample that anyone can reproduce from the seed.
 CSV fields holding a comma, quote or line break are quoted ("" for a quote);
 lines end in \n. Errors go to stderr with a non-zero exit status.
 
+Rows are printed as they are drawn. Where draws must be held or replayed
+(arlo; corla --without-replacement; the --skip of pps) skip + count is at
+most 1,000,000, and without replacement at most the ballots; arlo-ppeb
+needs fewer draws than batches. See docs/rla-sampling.md, "Limits".
+
 Flags:`
 
 // rlaSampleFlags holds rla sample's flags, which recordSample logs.

@@ -61,13 +61,7 @@ func TestWriteJSONMatchesEncoder(t *testing.T) {
 			t.Fatal(err)
 		}
 		var got bytes.Buffer
-		if err := WriteJSON(&got, Sample[ArloRow]{Rows: func(yield func(ArloRow) bool) {
-			for _, r := range rows {
-				if !yield(r) {
-					return
-				}
-			}
-		}}); err != nil {
+		if err := WriteJSON(&got, FromSlice(nil, rows)); err != nil {
 			t.Fatal(err)
 		}
 		if got.String() != want.String() {
@@ -168,6 +162,13 @@ func TestCorlaManifest(t *testing.T) {
 		t.Fatalf("rows %+v", rows)
 	}
 	arlo := CorlaAsArlo(rows)
+	var b strings.Builder
+	if err := WriteCSV(&b, FromSlice(ArloColumns, arlo)); err != nil {
+		t.Fatal(err)
+	}
+	if want := "ticket_number,jurisdiction,tabulator,batch,ballot_position,times_sampled\n2,1,13,1,180,1\n"; !strings.HasPrefix(b.String(), want) {
+		t.Errorf("Colorado rows as Arlo CSV:\n%s\nwant prefix\n%s", b.String(), want)
+	}
 	if a := arlo[0]; a.Jurisdiction != "1" || *a.Tabulator != "13" || a.Batch != "1" || a.Container != "Bin 1" || a.TicketNumber != "2" || a.TimesSampled != 1 {
 		t.Errorf("as Arlo: %+v", a)
 	}
