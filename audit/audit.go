@@ -25,6 +25,9 @@ type Audit struct {
 	total        int64
 	statewide    *manifest.Statewide
 	election     *election.Election
+	// byElectionIndex maps an election contest index to the audited
+	// contest (comparison audits).
+	byElectionIndex map[int32]*contest
 }
 
 type contest struct {
@@ -92,6 +95,10 @@ func Prepare(def *Definition, in *Inputs) (*Audit, error) {
 				return nil, fmt.Errorf("%w: contest %q is %s in the election but kind %q in the audit", ErrInvalid, c.def.Name, map[bool]string{true: "ranked", false: "not ranked"}[ec.Ranked()], c.def.Kind)
 			}
 			c.ec, c.index = ec, idx
+			if a.byElectionIndex == nil {
+				a.byElectionIndex = map[int32]*contest{}
+			}
+			a.byElectionIndex[int32(idx)] = c
 			for _, cand := range ec.Candidates {
 				c.candidates = append(c.candidates, cand.Name)
 			}

@@ -190,6 +190,7 @@ func (a *Audit) loadJurisdiction(cfg JurisdictionConfig, in *JurisdictionInput, 
 	if a.def.Type != BatchComparison && len(in.Tallies) > 0 {
 		add(&InputError{Jurisdiction: j.name, Msg: fmt.Sprintf("batch tallies were given to a %s audit, which does not use them", a.def.Type)})
 	}
+	outside := map[*contest]bool{}
 	for i := range in.CVRs {
 		r := &in.CVRs[i]
 		k := batchKey{r.Tabulator, r.Batch}
@@ -210,6 +211,13 @@ func (a *Audit) loadJurisdiction(cfg JurisdictionConfig, in *JurisdictionInput, 
 			continue
 		}
 		b.cvrs = append(b.cvrs, int32(i))
+		for _, cm := range r.Contests {
+			c := a.byElectionIndex[cm.Contest]
+			if c != nil && !c.spans(j.name) && !outside[c] {
+				outside[c] = true
+				add(&InputError{Jurisdiction: j.name, Source: r.Source, Record: "CVR " + strconv.Quote(r.ID), Msg: fmt.Sprintf("has contest %q, which the audit does not list in this jurisdiction; add the jurisdiction to the contest, or the contest's ballots and margin would be wrong", c.def.Name)})
+			}
+		}
 	}
 	if a.def.Type == BallotComparison {
 		for _, b := range j.batches {

@@ -77,6 +77,8 @@ func TestInputErrors(t *testing.T) {
 	stray := cvrFor("J1", 99, 1, 0)
 	extra := cvrFor("J1", 1, 101, 0)
 	in.Jurisdictions[0].CVRs = append(in.Jurisdictions[0].CVRs, stray, extra)
+	// A CVR with a contest the definition does not list in J1.
+	in.Jurisdictions[0].CVRs[0].Contests = append(in.Jurisdictions[0].CVRs[0].Contests, election.ContestMarks{Contest: mayor})
 	// A jurisdiction the definition does not have.
 	in.Jurisdictions = append(in.Jurisdictions, JurisdictionInput{Name: "J9", Manifest: arloManifest(t, "j9", []int{1}, false)})
 	_, err := Prepare(s.def, in)
@@ -86,6 +88,7 @@ func TestInputErrors(t *testing.T) {
 	}
 	want := []string{
 		`J9: is not a jurisdiction of the audit`,
+		`J1: J1.cvr: CVR "J1-T1-B01-1": has contest "Mayor", which the audit does not list in this jurisdiction`,
 		`J1: J1.cvr: CVR "J1-T1-B99-1": tabulator "T1" batch "B99" is not in the ballot manifest`,
 		`J1: J1.cvr: CVR "J1-T1-B01-101": tabulator "T1" batch "B01" has more CVRs than the 100 ballots the manifest lists (row 2)`,
 	}
