@@ -221,11 +221,15 @@ func (a *Audit) Redraw(prior []*Round, r *Round) error {
 	return nil
 }
 
-// Retrieval returns the round's per-jurisdiction retrieval lists: each
-// distinct ballot once, with every ticket that drew it, sorted by
-// container, tabulator, batch and position (rla/draw.RetrievalLists).
+// Sample returns the round's draws as the sample `canvass rla sample`
+// prints (Arlo's columns, ticket order): draw.WriteCSV of it is byte for
+// byte the command's output for the same seed, manifests, skip and count.
 // Ballot audits only.
-func (r *Round) Retrieval() []draw.Retrieval {
+func (r *Round) Sample() draw.Sample[draw.ArloRow] {
+	return draw.FromSlice(draw.ArloColumns, r.arloRows())
+}
+
+func (r *Round) arloRows() []draw.ArloRow {
 	rows := make([]draw.ArloRow, len(r.Ballots))
 	for i := range r.Ballots {
 		b := &r.Ballots[i]
@@ -236,5 +240,13 @@ func (r *Round) Retrieval() []draw.Retrieval {
 		rows[i] = draw.ArloRow{TicketNumber: b.Ticket, Jurisdiction: b.Jurisdiction, Tabulator: tab, Batch: b.Batch,
 			BallotPosition: b.Position, TimesSampled: b.TimesSampled, Container: b.Container}
 	}
-	return draw.RetrievalLists(rows)
+	return rows
+}
+
+// Retrieval returns the round's per-jurisdiction retrieval lists: each
+// distinct ballot once, with every ticket that drew it, sorted by
+// container, tabulator, batch and position (rla/draw.RetrievalLists).
+// Ballot audits only.
+func (r *Round) Retrieval() []draw.Retrieval {
+	return draw.RetrievalLists(r.arloRows())
 }

@@ -149,8 +149,26 @@ func testStatewide(t *testing.T, math string) {
 				t.Fatalf("round %d draw %d: %+v, sampler %+v", r.Number, i, got, row)
 			}
 		}
+		// Printed, the round is byte for byte what `canvass rla sample`
+		// prints.
+		var got, want bytes.Buffer
+		if err := draw.WriteCSV(&got, r.Sample()); err != nil {
+			t.Fatal(err)
+		}
+		if err := draw.WriteCSV(&want, sample); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got.Bytes(), want.Bytes()) || got.Len() < 100 {
+			t.Fatalf("round %d CSV differs from the sampler's:\n%s\n%s", r.Number, got.Bytes(), want.Bytes())
+		}
 		if err := a.Redraw(rounds[:r.Number-1], r); err != nil {
 			t.Fatal(err)
+		}
+		tampered := *r
+		tampered.Ballots = append([]SampledBallot{}, r.Ballots...)
+		tampered.Ballots[0].Position++
+		if err := a.Redraw(rounds[:r.Number-1], &tampered); err == nil {
+			t.Fatalf("round %d: Redraw accepted a changed ballot", r.Number)
 		}
 		// Retrieval lists are sorted by container, tabulator, batch, position.
 		for _, l := range r.Retrieval() {
