@@ -23,6 +23,8 @@ var pure = []string{
 	"rla/manifest",
 	"resultsite",
 	"facility",
+	"audit",
+	"rla/draw",
 }
 
 // forbidden are standard-library packages that reach outside the process.
