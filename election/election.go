@@ -11,6 +11,7 @@ package election
 import (
 	"fmt"
 	"strings"
+	"sync/atomic"
 )
 
 // Choice identifies a candidate within one contest: an index into
@@ -63,7 +64,11 @@ type Contest struct {
 	// A Choice is an index into this slice.
 	Candidates []Candidate
 
-	index map[string]Choice
+	// index maps names, IDs and aliases to candidates. A Contest written
+	// as a literal has none until its first Lookup, and readers on several
+	// goroutines may look up in one contest at once, so the first one
+	// publishes the index atomically rather than assigning a plain field.
+	index atomic.Pointer[map[string]Choice]
 }
 
 // Ranked reports whether voters rank candidates in this contest.
@@ -73,23 +78,20 @@ func (c *Contest) Ranked() bool { return c.Ranks > 1 }
 // ID and aliases all identify it in Lookup; an identifier already taken by
 // another candidate is an error, because it would make CVRs ambiguous.
 func (c *Contest) AddCandidate(cand Candidate) (Choice, error) {
-	if c.index == nil {
-		// A contest built as a literal has candidates but no index yet.
-		c.reindex()
-	}
+	index := c.lookupIndex()
 	ch := Choice(len(c.Candidates))
 	keys := append([]string{cand.Name, cand.ID}, cand.Aliases...)
 	for _, k := range keys {
 		if k == "" {
 			continue
 		}
-		if prev, ok := c.index[k]; ok && prev != ch {
+		if prev, ok := index[k]; ok && prev != ch {
 			return 0, fmt.Errorf("contest %q: %q identifies both %q and %q", c.label(), k, c.Candidates[prev].Name, cand.Name)
 		}
 	}
 	for _, k := range keys {
 		if k != "" {
-			c.index[k] = ch
+			index[k] = ch
 		}
 	}
 	c.Candidates = append(c.Candidates, cand)
@@ -99,28 +101,33 @@ func (c *Contest) AddCandidate(cand Candidate) (Choice, error) {
 // Lookup returns the candidate whose name, ID or alias is token.
 // Surrounding white space in token is ignored.
 func (c *Contest) Lookup(token string) (Choice, bool) {
-	if c.index == nil {
-		c.reindex()
-	}
-	ch, ok := c.index[token]
+	index := c.lookupIndex()
+	ch, ok := index[token]
 	if !ok {
 		if t := strings.TrimSpace(token); t != token {
-			ch, ok = c.index[t]
+			ch, ok = index[t]
 		}
 	}
 	return ch, ok
 }
 
-// reindex builds the lookup index for a Contest assembled as a literal.
-func (c *Contest) reindex() {
-	c.index = make(map[string]Choice, len(c.Candidates))
+// lookupIndex returns the contest's index, building it from Candidates the
+// first time for a Contest assembled as a literal. Goroutines that race to
+// build it all end up using the one that was published first.
+func (c *Contest) lookupIndex() map[string]Choice {
+	if p := c.index.Load(); p != nil {
+		return *p
+	}
+	index := make(map[string]Choice, len(c.Candidates))
 	for i, cand := range c.Candidates {
 		for _, k := range append([]string{cand.Name, cand.ID}, cand.Aliases...) {
-			if _, dup := c.index[k]; k != "" && !dup {
-				c.index[k] = Choice(i)
+			if _, dup := index[k]; k != "" && !dup {
+				index[k] = Choice(i)
 			}
 		}
 	}
+	c.index.CompareAndSwap(nil, &index)
+	return *c.index.Load()
 }
 
 // WriteIn returns the undeclared write-in pseudo-candidate, adding it if the
