@@ -18,6 +18,7 @@ package cvr
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"sort"
 	"strings"
 
@@ -28,6 +29,11 @@ import (
 // RCTab's cvrFileSources entries so that an RCTab configuration maps onto it
 // directly; a reader ignores the fields that do not apply to its format.
 type Source struct {
+	// FS holds the files Path names, so that a count can read an uploaded
+	// package or a zip without unpacking it and a source can never name a
+	// file outside it. Nil means the operating system's files, with Path
+	// as given on a command line.
+	FS fs.FS
 	// Path is the file (ES&S, Clear Ballot, CDF, generic CSV) or folder
 	// (Dominion, Hart) to read.
 	Path string
