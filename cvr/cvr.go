@@ -23,6 +23,7 @@ import (
 	"strings"
 
 	"github.com/canvass/canvass/election"
+	"github.com/canvass/canvass/evidence"
 )
 
 // Source describes one CVR input and how to interpret it. Its fields mirror
@@ -34,6 +35,9 @@ type Source struct {
 	// file outside it. Nil means the operating system's files, with Path
 	// as given on a command line.
 	FS fs.FS
+	// Record, when set, commits to every file the reader opens, from the
+	// bytes it reads, for the results manifest.
+	Record *evidence.Recorder
 	// Path is the file (ES&S, Clear Ballot, CDF, generic CSV) or folder
 	// (Dominion, Hart) to read.
 	Path string

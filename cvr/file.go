@@ -55,9 +55,16 @@ func CSVError(path string, err error) error {
 // valid there (fs.ValidPath: absolute, or climbing out with "..") is
 // refused before anything is opened; with src.FS nil it is an operating
 // system path, as given on a command line. Every reader opens its files
-// here, so wrapping src.FS (evidence.Recorder hashes what is read) covers
-// them all.
+// here, so src.Record sees every byte they read.
 func (src Source) Open(name string) (fs.File, error) {
+	f, err := src.open(name)
+	if err != nil || src.Record == nil {
+		return f, err
+	}
+	return src.Record.Wrap(name, f, func() (fs.File, error) { return src.open(name) })
+}
+
+func (src Source) open(name string) (fs.File, error) {
 	if src.FS == nil {
 		f, err := os.Open(name)
 		if err != nil {

@@ -10,8 +10,8 @@ package election
 
 import (
 	"fmt"
+	"slices"
 	"strings"
-	"sync/atomic"
 )
 
 // Choice identifies a candidate within one contest: an index into
@@ -64,11 +64,11 @@ type Contest struct {
 	// A Choice is an index into this slice.
 	Candidates []Candidate
 
-	// index maps names, IDs and aliases to candidates. A Contest written
-	// as a literal has none until its first Lookup, and readers on several
-	// goroutines may look up in one contest at once, so the first one
-	// publishes the index atomically rather than assigning a plain field.
-	index atomic.Pointer[map[string]Choice]
+	// index maps names, IDs and aliases to candidates once AddCandidate
+	// has built it. Lookup only reads it: a Contest written as a literal
+	// has none and is searched instead, so that readers on several
+	// goroutines can look up in one contest without a data race.
+	index map[string]Choice
 }
 
 // Ranked reports whether voters rank candidates in this contest.
@@ -101,33 +101,53 @@ func (c *Contest) AddCandidate(cand Candidate) (Choice, error) {
 // Lookup returns the candidate whose name, ID or alias is token.
 // Surrounding white space in token is ignored.
 func (c *Contest) Lookup(token string) (Choice, bool) {
-	index := c.lookupIndex()
-	ch, ok := index[token]
+	ch, ok := c.find(token)
 	if !ok {
 		if t := strings.TrimSpace(token); t != token {
-			ch, ok = index[t]
+			ch, ok = c.find(t)
 		}
 	}
 	return ch, ok
 }
 
-// lookupIndex returns the contest's index, building it from Candidates the
-// first time for a Contest assembled as a literal. Goroutines that race to
-// build it all end up using the one that was published first.
-func (c *Contest) lookupIndex() map[string]Choice {
-	if p := c.index.Load(); p != nil {
-		return *p
+func (c *Contest) find(token string) (Choice, bool) {
+	if c.index != nil {
+		ch, ok := c.index[token]
+		return ch, ok
 	}
-	index := make(map[string]Choice, len(c.Candidates))
+	return c.search(token)
+}
+
+// lookupIndex returns the contest's index, building it from Candidates
+// for a Contest assembled as a literal. Only AddCandidate, which changes
+// the contest anyway, calls it.
+func (c *Contest) lookupIndex() map[string]Choice {
+	if c.index != nil {
+		return c.index
+	}
+	c.index = make(map[string]Choice, len(c.Candidates))
 	for i, cand := range c.Candidates {
 		for _, k := range append([]string{cand.Name, cand.ID}, cand.Aliases...) {
-			if _, dup := index[k]; k != "" && !dup {
-				index[k] = Choice(i)
+			if _, dup := c.index[k]; k != "" && !dup {
+				c.index[k] = Choice(i)
 			}
 		}
 	}
-	c.index.CompareAndSwap(nil, &index)
-	return *c.index.Load()
+	return c.index
+}
+
+// search finds token in a contest without an index: the first candidate
+// it identifies, as the index would map it.
+func (c *Contest) search(token string) (Choice, bool) {
+	if token == "" {
+		return 0, false
+	}
+	for i, cand := range c.Candidates {
+		if cand.Name == token || cand.ID == token || slices.Contains(cand.Aliases, token) {
+			return Choice(i), true
+		}
+	}
+	return 0, false
 }
 
 // WriteIn returns the undeclared write-in pseudo-candidate, adding it if the

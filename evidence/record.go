@@ -12,19 +12,18 @@ import (
 	"sync"
 )
 
-// Recorder is a file system that commits to the files read through it. A
-// manifest must describe the bytes the count actually used: hashing the
-// inputs again afterwards would read a second copy, which a file changed in
-// between (or a network share, or a hostile FS) could make differ. So the
-// hash is computed from the very bytes each reader consumes.
+// Recorder commits to the files a count reads. A manifest must describe
+// the bytes the count actually used: hashing the inputs again afterwards
+// would read a second copy, which a file changed in between (or a network
+// share, or a hostile file system) could make differ. So the hash is
+// computed from the very bytes each reader consumes, by wrapping every file
+// the readers open (cvr.Source.Open does this when the source carries a
+// Recorder).
 //
-// Every reader that goes through one Recorder contributes; a file read in
-// full several times (as the CDF reader's two passes do) must give the
-// same bytes each time, or Inputs reports that it changed while the count
-// read it. It is safe for concurrent use.
+// A file read in full several times (as the CDF reader's two passes do)
+// must give the same bytes each time, or Inputs reports that it changed
+// while the count read it. It is safe for concurrent use.
 type Recorder struct {
-	fsys fs.FS
-
 	mu    sync.Mutex
 	order []string
 	files map[string]*recorded
@@ -34,21 +33,19 @@ type recorded struct {
 	file     File
 	complete bool
 	changed  bool
+	reopen   func() (fs.File, error)
 }
 
-// NewRecorder returns a Recorder reading from fsys.
-func NewRecorder(fsys fs.FS) *Recorder {
-	return &Recorder{fsys: fsys, files: map[string]*recorded{}}
+// NewRecorder returns an empty Recorder.
+func NewRecorder() *Recorder {
+	return &Recorder{files: map[string]*recorded{}}
 }
 
-// Open opens name in the underlying file system. A regular file is
-// returned wrapped so that reading it to the end records its commitment;
-// directories pass through unchanged.
-func (r *Recorder) Open(name string) (fs.File, error) {
-	f, err := r.fsys.Open(name)
-	if err != nil {
-		return nil, err
-	}
+// Wrap returns f, just opened as name, wrapped so that reading it to the
+// end records its commitment under name. reopen opens it again, for
+// Inputs to finish a file a reader did not read to the end. Directories
+// pass through unchanged.
+func (r *Recorder) Wrap(name string, f fs.File, reopen func() (fs.File, error)) (fs.File, error) {
 	st, err := f.Stat()
 	if err != nil {
 		f.Close()
@@ -59,7 +56,7 @@ func (r *Recorder) Open(name string) (fs.File, error) {
 	}
 	r.mu.Lock()
 	if r.files[name] == nil {
-		r.files[name] = &recorded{file: File{Path: name}}
+		r.files[name] = &recorded{file: File{Path: name}, reopen: reopen}
 		r.order = append(r.order, name)
 	}
 	r.mu.Unlock()
@@ -101,7 +98,10 @@ func (r *Recorder) Inputs() ([]File, error) {
 			return nil, fmt.Errorf("%s: %w; count again from a copy nothing writes to", name, ErrChanged)
 		}
 		if !rec.complete {
-			f, err := r.Open(name)
+			f, err := rec.reopen()
+			if err == nil {
+				f, err = r.Wrap(name, f, rec.reopen)
+			}
 			if err != nil {
 				return nil, err
 			}
