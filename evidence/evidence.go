@@ -70,12 +70,17 @@ func CommitFile(name, path string) (File, error) {
 		return File{}, err
 	}
 	defer f.Close()
+	return commitReader(filepath.ToSlash(name), path, f)
+}
+
+// commitReader hashes what r holds; path names it in errors.
+func commitReader(name, path string, r io.Reader) (File, error) {
 	h := sha256.New()
-	n, err := io.Copy(h, f)
+	n, err := io.Copy(h, r)
 	if err != nil {
 		return File{}, fmt.Errorf("hashing %s: %w", path, err)
 	}
-	return File{Path: filepath.ToSlash(name), Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+	return File{Path: name, Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
 }
 
 // CommitInputs hashes each input path; a directory contributes every regular
@@ -397,10 +402,5 @@ func commitFS(fsys fs.FS, name string) (File, error) {
 		return File{}, err
 	}
 	defer f.Close()
-	h := sha256.New()
-	n, err := io.Copy(h, f)
-	if err != nil {
-		return File{}, fmt.Errorf("hashing %s: %w", name, err)
-	}
-	return File{Path: name, Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+	return commitReader(name, name, f)
 }
