@@ -137,5 +137,3 @@ func FuzzRankedChoice(f *testing.F) {
 		}
 	})
 }
-
-func validUTF8(s string) bool { return strings.ToValidUTF8(s, "") == s }
