@@ -23,6 +23,7 @@ import (
 	"strings"
 
 	"github.com/canvass/canvass/buildinfo"
+	"github.com/canvass/canvass/internal/durable"
 )
 
 // ManifestName is the manifest's file name inside a results directory.
@@ -278,7 +279,7 @@ func WriteFiles(dir string, files map[string][]byte) error {
 		return err
 	}
 	ok = true
-	return syncDir(parent)
+	return durable.SyncDir(parent)
 }
 
 // checkRelPath rejects output names that could escape the directory.
@@ -300,19 +301,10 @@ func syncDirs(root string) error {
 			return err
 		}
 		if d.IsDir() {
-			return syncDir(p)
+			return durable.SyncDir(p)
 		}
 		return nil
 	})
-}
-
-func syncDir(p string) error {
-	d, err := os.Open(p)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
 
 func makeWritable(root string) {
