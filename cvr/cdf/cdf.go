@@ -68,6 +68,7 @@ import (
 	"strings"
 
 	"github.com/canvass/canvass/cvr"
+	"github.com/canvass/canvass/cvr/internal/cvrread"
 	"github.com/canvass/canvass/election"
 )
 
@@ -259,7 +260,7 @@ func prepare(src cvr.Source, e *election.Election, d *defs) (map[string]*target,
 	out := map[string]*target{}
 	for _, dc := range chosen {
 		t := &target{def: dc, choices: map[string]election.Choice{}, declared: src.Candidates != nil}
-		c, idx, err := cvr.ContestFor(src, e, dc.id, dc.name)
+		c, idx, err := cvrread.ContestFor(src, e, dc.id, dc.name)
 		if err != nil { // only declared candidates can clash
 			return nil, fmt.Errorf("declared candidates: %w", err)
 		}
@@ -484,8 +485,8 @@ func (em *emitter) build(n int, r *record, pathOf func(snap, contest, sel, pos i
 	}
 	for k := range rec.Contests {
 		cm := &rec.Contests[k]
-		cvr.SortMarks(cm.Marks)
-		cm.Marks = cvr.DedupeMarks(cm.Marks)
+		cvrread.SortMarks(cm.Marks)
+		cm.Marks = cvrread.DedupeMarks(cm.Marks)
 	}
 	rec.ID = em.base + "(" + strconv.Itoa(n) + ")"
 	rec.SuppliedID = r.prePrinted

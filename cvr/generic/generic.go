@@ -23,6 +23,7 @@ import (
 	"strings"
 
 	"github.com/canvass/canvass/cvr"
+	"github.com/canvass/canvass/cvr/internal/cvrread"
 	"github.com/canvass/canvass/election"
 	"github.com/canvass/canvass/internal/csvscan"
 )
@@ -43,7 +44,7 @@ const maxColumns = 1 << 14
 // The record passed to h, and its slices, are reused for the next ballot.
 // On error nothing read from the file remains in e.
 func Read(src cvr.Source, e *election.Election, h cvr.Handler) error {
-	f, err := cvr.OpenFile(src, "generic CSV")
+	f, err := cvrread.OpenFile(src, "generic CSV")
 	if err != nil {
 		return err
 	}
@@ -54,7 +55,7 @@ func Read(src cvr.Source, e *election.Election, h cvr.Handler) error {
 // ReadFrom is Read for an already open file; src.Path names it in errors
 // and in the computed record IDs.
 func ReadFrom(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler) error {
-	snap := cvr.TakeSnapshot(e)
+	snap := cvrread.TakeSnapshot(e)
 	err := read(r, src, e, h, &snap)
 	if err != nil {
 		snap.Restore()
@@ -69,7 +70,7 @@ type column struct {
 	ok     bool // choice is valid; otherwise ranking here is an error
 }
 
-func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap *cvr.Snapshot) error {
+func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap *cvrread.Snapshot) error {
 	path := src.Path
 	fail := func(row int, field string, format string, args ...any) error {
 		return &cvr.Error{Path: path, Row: row, Field: field, Err: fmt.Errorf(format, args...)}
@@ -106,14 +107,14 @@ func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap
 			return fail(0, "", "not a generic CSV CVR file: it has %d rows; expected a header row naming the candidates (row %d) and ballots below it", n-1, firstRow-1)
 		}
 		if err != nil {
-			return cvr.CSVError(path, err)
+			return cvrread.CSVError(path, err)
 		}
 		hdr = f
 	}
 	hdrLine := sc.Line()
 	header := make([]string, len(hdr))
 	for i, b := range hdr {
-		header[i] = string(cvr.JavaTrim(b))
+		header[i] = string(cvrread.JavaTrim(b))
 	}
 	for _, p := range []struct {
 		name string
@@ -128,16 +129,16 @@ func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap
 	if name == "" {
 		name = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
 	}
-	contest, ci, err := cvr.ContestFor(src, e, src.ContestID, name)
+	contest, ci, err := cvrread.ContestFor(src, e, src.ContestID, name)
 	if err != nil {
 		return fail(0, "", "%v", err)
 	}
 	snap.Track(contest, int(ci))
-	if err := cvr.DeclareCandidates(contest, src.Candidates); err != nil {
+	if err := cvrread.DeclareCandidates(contest, src.Candidates); err != nil {
 		return fail(0, "", "%v", err)
 	}
 	created := snap.Created(int(ci))
-	ch := cvr.NewChoices(contest, src.Candidates != nil)
+	ch := cvrread.NewChoices(contest, src.Candidates != nil)
 
 	cols := make([]column, 0, len(header)-firstCol+1)
 	seen := make(map[string]int)
@@ -146,7 +147,7 @@ func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap
 		col := column{header: hname}
 		if hname != "" {
 			if prev, dup := seen[hname]; dup {
-				return fail(hdrLine, cvr.ColumnName(i, hname), "candidate %s also heads column %d; expected each candidate to have one column", cvr.Quote(hname), prev+1)
+				return fail(hdrLine, cvrread.ColumnName(i, hname), "candidate %s also heads column %d; expected each candidate to have one column", cvrread.Quote(hname), prev+1)
 			}
 			seen[hname] = i
 			if src.UndeclaredWriteInLabel != "" && hname == src.UndeclaredWriteInLabel {
@@ -154,7 +155,7 @@ func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap
 			} else {
 				c, ok, err := ch.Lookup(hname)
 				if err != nil {
-					return fail(hdrLine, cvr.ColumnName(i, hname), "%v", err)
+					return fail(hdrLine, cvrread.ColumnName(i, hname), "%v", err)
 				}
 				col.choice, col.ok = c, ok
 			}
@@ -171,7 +172,7 @@ func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap
 		marks   []election.Mark
 		idBuf   = []byte(filepath.Base(path) + "-")
 		prefix  = len(idBuf)
-		strs    = cvr.NewInterner()
+		strs    = cvrread.NewInterner()
 		ordinal int
 	)
 	for {
@@ -180,10 +181,10 @@ func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap
 			return nil
 		}
 		if err != nil {
-			return cvr.CSVError(path, err)
+			return cvrread.CSVError(path, err)
 		}
 		row := sc.Line()
-		if cvr.BlankRecord(f) {
+		if cvrread.BlankRecord(f) {
 			// A line of empty fields (",,,,", as spreadsheets export
 			// formatted empty rows) is not a ballot.
 			continue
@@ -202,25 +203,25 @@ func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap
 				rank = int(cell[0] - '0') // the common case
 			} else {
 				if cell[0] <= ' ' || cell[len(cell)-1] <= ' ' {
-					if cell = cvr.JavaTrim(cell); len(cell) == 0 {
+					if cell = cvrread.JavaTrim(cell); len(cell) == 0 {
 						continue
 					}
 				}
 				var perr string
 				if rank, perr = parseRank(cell); perr != "" {
-					return fail(row, cvr.ColumnName(firstCol-1+j, cols[j].header), "%s", perr)
+					return fail(row, cvrread.ColumnName(firstCol-1+j, cols[j].header), "%s", perr)
 				}
 			}
 			col := &cols[j]
 			if !col.ok {
 				if col.header == "" {
-					return fail(row, cvr.ColumnName(firstCol-1+j, ""), "%w: ranked a column with no candidate name in the header; name the candidate in row %d", cvr.ErrUnknownCandidate, hdrLine)
+					return fail(row, cvrread.ColumnName(firstCol-1+j, ""), "%w: ranked a column with no candidate name in the header; name the candidate in row %d", cvr.ErrUnknownCandidate, hdrLine)
 				}
-				return fail(row, cvr.ColumnName(firstCol-1+j, col.header), "%w: %s is not a declared candidate; add it (or an alias) to the candidates, or set it as the undeclared write-in label", cvr.ErrUnknownCandidate, cvr.Quote(col.header))
+				return fail(row, cvrread.ColumnName(firstCol-1+j, col.header), "%w: %s is not a declared candidate; add it (or an alias) to the candidates, or set it as the undeclared write-in label", cvr.ErrUnknownCandidate, cvrread.Quote(col.header))
 			}
 			marks = append(marks, election.Mark{Rank: int32(rank), Choice: col.choice})
 		}
-		cvr.SortMarks(marks)
+		cvrread.SortMarks(marks)
 
 		idBuf = strconv.AppendInt(idBuf[:prefix], int64(ordinal), 10)
 		rec = election.CVR{ID: string(idBuf), Source: path}
@@ -251,17 +252,17 @@ func parseRank(b []byte) (int, string) {
 	for i, c := range b {
 		if c < '0' || c > '9' {
 			if i == 0 && c == '-' && len(b) > 1 {
-				return 0, fmt.Sprintf("rank %s is negative; expected a whole number from 1 to %d or a blank cell", cvr.Quote(string(b)), MaxRank)
+				return 0, fmt.Sprintf("rank %s is negative; expected a whole number from 1 to %d or a blank cell", cvrread.Quote(string(b)), MaxRank)
 			}
-			return 0, fmt.Sprintf("rank %s is not a whole number; expected a rank from 1 to %d or a blank cell", cvr.Quote(string(b)), MaxRank)
+			return 0, fmt.Sprintf("rank %s is not a whole number; expected a rank from 1 to %d or a blank cell", cvrread.Quote(string(b)), MaxRank)
 		}
 		n = n*10 + int(c-'0')
 		if n > MaxRank {
-			return 0, fmt.Sprintf("rank %s is larger than %d; expected a rank from 1 to %d or a blank cell", cvr.Quote(string(b)), MaxRank, MaxRank)
+			return 0, fmt.Sprintf("rank %s is larger than %d; expected a rank from 1 to %d or a blank cell", cvrread.Quote(string(b)), MaxRank, MaxRank)
 		}
 	}
 	if n == 0 {
-		return 0, fmt.Sprintf("rank %s is zero; ranks start at 1 (leave the cell blank for no ranking)", cvr.Quote(string(b)))
+		return 0, fmt.Sprintf("rank %s is zero; ranks start at 1 (leave the cell blank for no ranking)", cvrread.Quote(string(b)))
 	}
 	return n, ""
 }

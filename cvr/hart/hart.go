@@ -42,6 +42,7 @@ import (
 	"sync"
 
 	"github.com/canvass/canvass/cvr"
+	"github.com/canvass/canvass/cvr/internal/cvrread"
 	"github.com/canvass/canvass/election"
 )
 
@@ -89,7 +90,7 @@ func Read(src cvr.Source, e *election.Election, h cvr.Handler) error {
 		return &cvr.Error{Path: src.Path, Err: errors.New("a candidate list applies to one contest; set the source's contest ID (a Hart contest GUID)")}
 	}
 	if src.Candidates != nil {
-		c, idx, err := cvr.ContestFor(src, e, src.ContestID, "")
+		c, idx, err := cvrread.ContestFor(src, e, src.ContestID, "")
 		if err != nil {
 			return &cvr.Error{Path: src.Path, Err: fmt.Errorf("declared candidates: %w", err)}
 		}
@@ -316,8 +317,8 @@ func (r *reader) build(path string, x *xCvr) (bool, error) {
 				}
 			}
 		}
-		cvr.SortMarks(cm.Marks)
-		cm.Marks = cvr.DedupeMarks(cm.Marks)
+		cvrread.SortMarks(cm.Marks)
+		cm.Marks = cvrread.DedupeMarks(cm.Marks)
 	}
 	if r.src.ContestID != "" && !has {
 		return false, nil

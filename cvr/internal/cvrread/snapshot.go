@@ -1,4 +1,4 @@
-package cvr
+package cvrread
 
 import "github.com/canvass/canvass/election"
 
@@ -6,7 +6,7 @@ import "github.com/canvass/canvass/election"
 // failed read can leave the election as it was ("on error nothing read from
 // the file remains in e"):
 //
-//	snap := cvr.TakeSnapshot(e)
+//	snap := cvrread.TakeSnapshot(e)
 //	err := read(src, e, h, &snap) // calls snap.Track for the contest it fills
 //	if err != nil {
 //		snap.Restore()
