@@ -113,7 +113,7 @@ func readTwice(enc byte, src cvr.Source, e *election.Election, h cvr.Handler) er
 	if err != nil {
 		return &cvr.Error{Path: src.Path, Err: err}
 	}
-	d, err := readDefs(enc, src.Path, f)
+	d, err := readDefs(enc, f, src.Path)
 	f.Close()
 	if err != nil {
 		return err
@@ -132,11 +132,11 @@ func readTwice(enc byte, src cvr.Source, e *election.Election, h cvr.Handler) er
 
 // readDefs reads the Election and GpUnit sections of a report in the
 // encoding enc names ('<' XML, else JSON).
-func readDefs(enc byte, path string, r io.Reader) (*defs, error) {
+func readDefs(enc byte, r io.Reader, path string) (*defs, error) {
 	if enc == '<' {
-		return xmlDefs(path, r)
+		return xmlDefs(r, path)
 	}
-	return jsonDefs(path, r)
+	return jsonDefs(r, path)
 }
 
 // firstByte returns the first byte after white space and a UTF-8 byte order

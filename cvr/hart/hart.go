@@ -199,11 +199,11 @@ func parseFile(src cvr.Source, path string, x *xCvr) error {
 	if len(b) > maxFileBytes {
 		return &cvr.Error{Path: path, Err: fmt.Errorf("file larger than %d bytes; a Hart CVR is one ballot sheet: %w", maxFileBytes, cvr.ErrTooLarge)}
 	}
-	return parse(path, b, x)
+	return parse(b, path, x)
 }
 
 // parse decodes one CVR file's bytes.
-func parse(path string, b []byte, x *xCvr) error {
+func parse(b []byte, path string, x *xCvr) error {
 	b = bytes.TrimPrefix(b, []byte{0xEF, 0xBB, 0xBF})
 	dec := xml.NewDecoder(bytes.NewReader(b))
 	if err := dec.Decode(x); err != nil {
