@@ -17,7 +17,6 @@ package clearballot
 import (
 	"fmt"
 	"io"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -225,32 +224,12 @@ func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap
 		return nil
 	}
 	var (
-		rec     election.CVR
-		cms     [1]election.ContestMarks
-		marks   []election.Mark
-		idBuf   = []byte(filepath.Base(path) + "-")
-		prefix  = len(idBuf)
-		strs    = cvrread.NewInterner()
-		ordinal int
+		rec   election.CVR
+		cms   [1]election.ContestMarks
+		marks []election.Mark
+		strs  = cvrread.NewInterner()
 	)
-	for {
-		f, err := sc.Next()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return cvrread.CSVError(path, err)
-		}
-		row := sc.Line()
-		if cvrread.BlankRecord(f) {
-			// A line of empty fields (",,,,", as spreadsheets export
-			// formatted empty rows) is not a ballot.
-			continue
-		}
-		if len(f) != len(hdr) {
-			return fail(row, "", "has %d fields but the header has %d; expected one field per header column", len(f), len(hdr))
-		}
-		ordinal++
+	return cvrread.Ballots(sc, path, len(hdr), func(f [][]byte, row int, id []byte) error {
 		marks = marks[:0]
 		for k := range cols {
 			col := &cols[k]
@@ -269,9 +248,8 @@ func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap
 		}
 		cvrread.SortMarks(marks)
 
-		idBuf = strconv.AppendInt(idBuf[:prefix], int64(ordinal), 10)
 		rec = election.CVR{
-			ID:          string(idBuf),
+			ID:          string(id),
 			SuppliedID:  string(get(f, colBallotID)),
 			Source:      path,
 			Tabulator:   strs.Intern(get(f, colScanComputer)),
@@ -281,10 +259,8 @@ func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap
 		}
 		cms[0] = election.ContestMarks{Contest: ci, Marks: marks}
 		rec.Contests = cms[:]
-		if err := h(&rec); err != nil {
-			return err
-		}
-	}
+		return h(&rec)
+	})
 }
 
 func quoteList(ss []string) string {

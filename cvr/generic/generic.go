@@ -19,7 +19,6 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"github.com/canvass/canvass/cvr"
@@ -167,32 +166,12 @@ func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap
 	}
 
 	var (
-		rec     election.CVR
-		cms     [1]election.ContestMarks
-		marks   []election.Mark
-		idBuf   = []byte(filepath.Base(path) + "-")
-		prefix  = len(idBuf)
-		strs    = cvrread.NewInterner()
-		ordinal int
+		rec   election.CVR
+		cms   [1]election.ContestMarks
+		marks []election.Mark
+		strs  = cvrread.NewInterner()
 	)
-	for {
-		f, err := sc.Next()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return cvrread.CSVError(path, err)
-		}
-		row := sc.Line()
-		if cvrread.BlankRecord(f) {
-			// A line of empty fields (",,,,", as spreadsheets export
-			// formatted empty rows) is not a ballot.
-			continue
-		}
-		if len(f) != len(header) {
-			return fail(row, "", "has %d fields but the header has %d; expected one field per header column", len(f), len(header))
-		}
-		ordinal++
+	return cvrread.Ballots(sc, path, len(header), func(f [][]byte, row int, id []byte) error {
 		marks = marks[:0]
 		for j, cell := range f[firstCol-1:] {
 			if len(cell) == 0 {
@@ -223,8 +202,7 @@ func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap
 		}
 		cvrread.SortMarks(marks)
 
-		idBuf = strconv.AppendInt(idBuf[:prefix], int64(ordinal), 10)
-		rec = election.CVR{ID: string(idBuf), Source: path}
+		rec = election.CVR{ID: string(id), Source: path}
 		// Like RCTab, keep these cells as they are, spaces included.
 		if src.IDColumn > 0 {
 			rec.SuppliedID = string(f[src.IDColumn-1])
@@ -239,10 +217,8 @@ func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap
 		}
 		cms[0] = election.ContestMarks{Contest: ci, Marks: marks}
 		rec.Contests = cms[:]
-		if err := h(&rec); err != nil {
-			return err
-		}
-	}
+		return h(&rec)
+	})
 }
 
 // parseRank parses a rank cell: a whole number from 1 to MaxRank. It
