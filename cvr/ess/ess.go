@@ -121,12 +121,7 @@ func notESS(path string, err error) error {
 // zr is the same workbook as a zip archive, used to check that excelize
 // read the whole sheet; nil skips the check.
 func readBook(f *excelize.File, zr *zip.Reader, src cvr.Source, e *election.Election, h cvr.Handler) error {
-	snap := cvrread.TakeSnapshot(e)
-	err := read(f, zr, src, e, h, &snap)
-	if err != nil {
-		snap.Restore()
-	}
-	return err
+	return cvrread.Undoable(e, func(snap *cvrread.Snapshot) error { return read(f, zr, src, e, h, snap) })
 }
 
 // reader holds the state of one read.

@@ -54,12 +54,7 @@ func Read(src cvr.Source, e *election.Election, h cvr.Handler) error {
 // ReadFrom is Read for an already open file; src.Path names it in errors
 // and in the computed record IDs.
 func ReadFrom(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler) error {
-	snap := cvrread.TakeSnapshot(e)
-	err := read(r, src, e, h, &snap)
-	if err != nil {
-		snap.Restore()
-	}
-	return err
+	return cvrread.Undoable(e, func(snap *cvrread.Snapshot) error { return read(r, src, e, h, snap) })
 }
 
 // column is one vote column of the header.

@@ -64,3 +64,14 @@ func (s *Snapshot) Restore() {
 	}
 	s.e.Contests[s.at] = old
 }
+
+// Undoable runs read with a snapshot of e and restores e if read fails, so
+// that a failed read leaves e as it was.
+func Undoable(e *election.Election, read func(snap *Snapshot) error) error {
+	snap := TakeSnapshot(e)
+	err := read(&snap)
+	if err != nil {
+		snap.Restore()
+	}
+	return err
+}
