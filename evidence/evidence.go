@@ -86,7 +86,8 @@ func commitReader(name, path string, r io.Reader) (File, error) {
 
 // CommitInputs hashes each input path; a directory contributes every regular
 // file beneath it, in lexical order. Names are recorded relative to base
-// when the path lies under it.
+// when the path lies under it. It reads the files again: a count should
+// commit to its inputs with a Recorder, as they are read, instead.
 func CommitInputs(base string, paths []string) ([]File, error) {
 	seen := map[string]bool{}
 	var out []File
