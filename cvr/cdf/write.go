@@ -88,7 +88,7 @@ func WriteJSON(w io.Writer, r *Report, cvrs []*election.CVR) error {
 	if r.Contest == nil {
 		return errors.New("cdf: Report.Contest is nil")
 	}
-	j := jackson.NewWriter(w)
+	j := jackson.NewWriterSize(w, 64<<10)
 	wr := &reportWriter{r: r, j: j}
 	if err := wr.write(cvrs); err != nil {
 		return err

@@ -32,9 +32,14 @@ type frame struct {
 	n      int
 }
 
-// NewWriter returns a Writer writing to w through its own buffer.
-func NewWriter(w io.Writer) *Writer {
-	return &Writer{w: bufio.NewWriterSize(w, 64<<10)}
+// NewWriter returns a Writer writing to w through a small buffer, for the
+// many short reports of one count.
+func NewWriter(w io.Writer) *Writer { return NewWriterSize(w, 4096) }
+
+// NewWriterSize returns a Writer writing to w through a buffer of size
+// bytes, for large documents such as a CDF export.
+func NewWriterSize(w io.Writer, size int) *Writer {
+	return &Writer{w: bufio.NewWriterSize(w, size)}
 }
 
 // Flush writes out what is buffered and returns the first error.
