@@ -7,6 +7,11 @@
 // A results directory appears completely or not at all: files are written to
 // a temporary sibling, synced, and renamed into place, so a crash or an error
 // never leaves half a set of results that could be mistaken for the real one.
+//
+// Inputs are committed to as a count reads them (Recorder), and a results
+// package is checked through an fs.FS (Check), so a verifier can check a
+// downloaded zip without unpacking it and a manifest can never make it read
+// a file outside the package.
 package evidence
 
 import (
