@@ -7,27 +7,35 @@
 // record's memory once it returns, so that memory stays proportional to what
 // the caller keeps rather than to the size of the file.
 //
-// Besides the registry, the package holds what the readers share: matching
-// tokens to candidates as RCTab does (Choices, JavaTrim), undoing a failed
-// read (Snapshot), putting marks in canonical order (SortMarks,
-// DedupeMarks), sharing the strings that repeat from record to record
-// (Interner), and the pieces of their errors (Quote, ColumnName, CSVError,
-// OpenFile).
+// Readers open every file through Source.Open, so that a source can be an
+// fs.FS (an upload, a zip) that no path may leave, and so that a Recorder
+// set on the source commits to the bytes actually read. What the readers
+// share beyond that is in cvr/internal/cvrread.
 package cvr
 
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"sort"
 	"strings"
 
 	"github.com/canvass/canvass/election"
+	"github.com/canvass/canvass/evidence"
 )
 
 // Source describes one CVR input and how to interpret it. Its fields mirror
 // RCTab's cvrFileSources entries so that an RCTab configuration maps onto it
 // directly; a reader ignores the fields that do not apply to its format.
 type Source struct {
+	// FS holds the files Path names, so that a count can read an uploaded
+	// package or a zip without unpacking it and a source can never name a
+	// file outside it. Nil means the operating system's files, with Path
+	// as given on a command line.
+	FS fs.FS
+	// Record, when set, commits to every file the reader opens, from the
+	// bytes it reads, for the results manifest.
+	Record *evidence.Recorder
 	// Path is the file (ES&S, Clear Ballot, CDF, generic CSV) or folder
 	// (Dominion, Hart) to read.
 	Path string
@@ -164,21 +172,4 @@ func Formats() []string {
 	}
 	sort.Strings(fs)
 	return fs
-}
-
-// ContestFor returns the contest src selects in e, creating it with the
-// declared candidates when src.Candidates is set and it is not there yet.
-// Readers of single-contest formats call it to get the contest they fill.
-func ContestFor(src Source, e *election.Election, id, name string) (*election.Contest, int32, error) {
-	if c, i, ok := e.Contest(id); ok {
-		return c, int32(i), nil
-	}
-	c := &election.Contest{ID: id, Name: name}
-	for _, cand := range src.Candidates {
-		if _, err := c.AddCandidate(cand); err != nil {
-			return nil, 0, err
-		}
-	}
-	e.Contests = append(e.Contests, c)
-	return c, int32(len(e.Contests) - 1), nil
 }

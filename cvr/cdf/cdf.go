@@ -63,12 +63,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/canvass/canvass/cvr"
+	"github.com/canvass/canvass/cvr/internal/cvrread"
 	"github.com/canvass/canvass/election"
 )
 
@@ -85,7 +85,7 @@ const maxRecordItems = 100000
 // Read reads the CDF file src.Path, JSON or XML. It is the reader registered
 // as "cdf".
 func Read(src cvr.Source, e *election.Election, h cvr.Handler) error {
-	f, err := os.Open(src.Path)
+	f, err := src.Open(src.Path)
 	if err != nil {
 		return &cvr.Error{Path: src.Path, Err: err}
 	}
@@ -109,18 +109,21 @@ func Read(src cvr.Source, e *election.Election, h cvr.Handler) error {
 // section usually follows the CVRs: the definitions, then the CVRs streamed
 // from the start again.
 func readTwice(enc byte, src cvr.Source, e *election.Election, h cvr.Handler) error {
-	f, err := os.Open(src.Path)
+	f, err := src.Open(src.Path)
 	if err != nil {
 		return &cvr.Error{Path: src.Path, Err: err}
 	}
-	defer f.Close()
-	d, err := readDefs(enc, src.Path, f)
+	d, err := readDefs(enc, f, src.Path)
+	f.Close()
 	if err != nil {
 		return err
 	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
+	// Opened again rather than rewound: a file in an fs.FS need not seek,
+	// and the second pass is then read (and hashed) like the first.
+	if f, err = src.Open(src.Path); err != nil {
 		return &cvr.Error{Path: src.Path, Err: err}
 	}
+	defer f.Close()
 	if enc == '<' {
 		return xmlCVRs(src, e, h, d, f)
 	}
@@ -129,11 +132,11 @@ func readTwice(enc byte, src cvr.Source, e *election.Election, h cvr.Handler) er
 
 // readDefs reads the Election and GpUnit sections of a report in the
 // encoding enc names ('<' XML, else JSON).
-func readDefs(enc byte, path string, r io.Reader) (*defs, error) {
+func readDefs(enc byte, r io.Reader, path string) (*defs, error) {
 	if enc == '<' {
-		return xmlDefs(path, r)
+		return xmlDefs(r, path)
 	}
-	return jsonDefs(path, r)
+	return jsonDefs(r, path)
 }
 
 // firstByte returns the first byte after white space and a UTF-8 byte order
@@ -257,7 +260,7 @@ func prepare(src cvr.Source, e *election.Election, d *defs) (map[string]*target,
 	out := map[string]*target{}
 	for _, dc := range chosen {
 		t := &target{def: dc, choices: map[string]election.Choice{}, declared: src.Candidates != nil}
-		c, idx, err := cvr.ContestFor(src, e, dc.id, dc.name)
+		c, idx, err := cvrread.ContestFor(src, e, dc.id, dc.name)
 		if err != nil { // only declared candidates can clash
 			return nil, fmt.Errorf("declared candidates: %w", err)
 		}
@@ -482,8 +485,8 @@ func (em *emitter) build(n int, r *record, pathOf func(snap, contest, sel, pos i
 	}
 	for k := range rec.Contests {
 		cm := &rec.Contests[k]
-		cvr.SortMarks(cm.Marks)
-		cm.Marks = cvr.DedupeMarks(cm.Marks)
+		cvrread.SortMarks(cm.Marks)
+		cm.Marks = cvrread.DedupeMarks(cm.Marks)
 	}
 	rec.ID = em.base + "(" + strconv.Itoa(n) + ")"
 	rec.SuppliedID = r.prePrinted

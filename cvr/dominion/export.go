@@ -4,10 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 
 	"github.com/canvass/canvass/cvr"
+	"github.com/canvass/canvass/cvr/internal/cvrread"
 	"github.com/canvass/canvass/election"
 	"github.com/canvass/canvass/internal/jsonscan"
 )
@@ -83,7 +83,7 @@ func newExportParser(src cvr.Source, m *manifests, slots []*slot) *exportParser 
 }
 
 func (p *exportParser) readFile(path string, h cvr.Handler) error {
-	f, err := os.Open(path)
+	f, err := p.src.Open(path)
 	if err != nil {
 		return &cvr.Error{Path: path, Err: err}
 	}
@@ -324,8 +324,8 @@ func (p *exportParser) session(i int) (bool, error) {
 	}
 	for k := range rec.Contests {
 		cm := &rec.Contests[k]
-		cvr.SortMarks(cm.Marks)
-		cm.Marks = cvr.DedupeMarks(cm.Marks)
+		cvrread.SortMarks(cm.Marks)
+		cm.Marks = cvrread.DedupeMarks(cm.Marks)
 	}
 	return true, nil
 }

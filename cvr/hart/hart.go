@@ -34,8 +34,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
+	"io/fs"
 	"runtime"
 	"sort"
 	"strconv"
@@ -43,6 +42,7 @@ import (
 	"sync"
 
 	"github.com/canvass/canvass/cvr"
+	"github.com/canvass/canvass/cvr/internal/cvrread"
 	"github.com/canvass/canvass/election"
 )
 
@@ -81,7 +81,7 @@ type xOption struct {
 // Read reads the Hart CVR folder src.Path. It is the reader registered as
 // "hart".
 func Read(src cvr.Source, e *election.Election, h cvr.Handler) error {
-	files, err := cvrFiles(src.Path)
+	files, err := cvrFiles(src, src.Path)
 	if err != nil {
 		return err
 	}
@@ -90,7 +90,7 @@ func Read(src cvr.Source, e *election.Election, h cvr.Handler) error {
 		return &cvr.Error{Path: src.Path, Err: errors.New("a candidate list applies to one contest; set the source's contest ID (a Hart contest GUID)")}
 	}
 	if src.Candidates != nil {
-		c, idx, err := cvr.ContestFor(src, e, src.ContestID, "")
+		c, idx, err := cvrread.ContestFor(src, e, src.ContestID, "")
 		if err != nil {
 			return &cvr.Error{Path: src.Path, Err: fmt.Errorf("declared candidates: %w", err)}
 		}
@@ -107,7 +107,7 @@ func Read(src cvr.Source, e *election.Election, h cvr.Handler) error {
 	parsed := make([]parseResult, batch)
 	for start := 0; start < len(files); start += batch {
 		end := min(start+batch, len(files))
-		parseAll(files[start:end], parsed[:end-start], workers)
+		parseAll(src, files[start:end], parsed[:end-start], workers)
 		for i := range parsed[:end-start] {
 			res := &parsed[i]
 			if res.err != nil {
@@ -132,13 +132,13 @@ func Read(src cvr.Source, e *election.Election, h cvr.Handler) error {
 }
 
 // cvrFiles lists the CVR files of a folder in name order.
-func cvrFiles(dir string) ([]string, error) {
-	if info, err := os.Stat(dir); err == nil && !info.IsDir() {
+func cvrFiles(src cvr.Source, dir string) ([]string, error) {
+	if info, err := src.Stat(dir); err == nil && !info.IsDir() {
 		return nil, &cvr.Error{Path: dir, Err: errors.New("is a file; the hart provider reads the folder that holds the per-ballot XML files")}
 	}
-	entries, err := os.ReadDir(dir)
+	entries, err := src.ReadDir(dir)
 	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
+		if errors.Is(err, fs.ErrNotExist) {
 			return nil, &cvr.Error{Path: dir, Err: errors.New("folder not found; the Hart provider reads a folder of per-ballot XML CVR files")}
 		}
 		return nil, &cvr.Error{Path: dir, Err: fmt.Errorf("cannot list the Hart CVR folder: %w", err)}
@@ -150,7 +150,7 @@ func cvrFiles(dir string) ([]string, error) {
 		if ent.IsDir() || !strings.HasSuffix(lower, ".xml") || strings.HasSuffix(lower, ".sig.xml") {
 			continue
 		}
-		files = append(files, filepath.Join(dir, name))
+		files = append(files, src.Join(dir, name))
 	}
 	sort.Strings(files)
 	if len(files) == 0 {
@@ -166,7 +166,7 @@ type parseResult struct {
 }
 
 // parseAll parses files into out with up to workers goroutines.
-func parseAll(files []string, out []parseResult, workers int) {
+func parseAll(src cvr.Source, files []string, out []parseResult, workers int) {
 	var wg sync.WaitGroup
 	next := make(chan int)
 	for w := 0; w < workers; w++ {
@@ -175,7 +175,7 @@ func parseAll(files []string, out []parseResult, workers int) {
 			defer wg.Done()
 			for i := range next {
 				out[i].path = files[i]
-				out[i].err = parseFile(files[i], &out[i].cvr)
+				out[i].err = parseFile(src, files[i], &out[i].cvr)
 			}
 		}()
 	}
@@ -186,8 +186,8 @@ func parseAll(files []string, out []parseResult, workers int) {
 	wg.Wait()
 }
 
-func parseFile(path string, x *xCvr) error {
-	f, err := os.Open(path)
+func parseFile(src cvr.Source, path string, x *xCvr) error {
+	f, err := src.Open(path)
 	if err != nil {
 		return &cvr.Error{Path: path, Err: err}
 	}
@@ -199,11 +199,11 @@ func parseFile(path string, x *xCvr) error {
 	if len(b) > maxFileBytes {
 		return &cvr.Error{Path: path, Err: fmt.Errorf("file larger than %d bytes; a Hart CVR is one ballot sheet: %w", maxFileBytes, cvr.ErrTooLarge)}
 	}
-	return parse(path, b, x)
+	return parse(b, path, x)
 }
 
 // parse decodes one CVR file's bytes.
-func parse(path string, b []byte, x *xCvr) error {
+func parse(b []byte, path string, x *xCvr) error {
 	b = bytes.TrimPrefix(b, []byte{0xEF, 0xBB, 0xBF})
 	dec := xml.NewDecoder(bytes.NewReader(b))
 	if err := dec.Decode(x); err != nil {
@@ -317,8 +317,8 @@ func (r *reader) build(path string, x *xCvr) (bool, error) {
 				}
 			}
 		}
-		cvr.SortMarks(cm.Marks)
-		cm.Marks = cvr.DedupeMarks(cm.Marks)
+		cvrread.SortMarks(cm.Marks)
+		cm.Marks = cvrread.DedupeMarks(cm.Marks)
 	}
 	if r.src.ContestID != "" && !has {
 		return false, nil
