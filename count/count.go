@@ -65,7 +65,7 @@ func RCTabConfig(fsys fs.FS, config string, opts RCTabOptions) (*Results, error)
 	}
 	info := ReportInfo(res.Config, opts.Version)
 	out := &Results{Files: res.Files}
-	m, err := evidence.Seal(out.Files, evidence.Manifest{Software: buildinfo.Read(), Command: "tabulate --rctab-config", Rules: res.Config.RawRules, Inputs: res.Inputs})
+	m, err := evidence.Seal(out.Files, evidence.Manifest{Software: buildinfo.Read(), Command: "tabulate --rctab-config", Rules: res.Config.RawRules, Inputs: res.Inputs, Warnings: res.Config.Warnings})
 	if err != nil {
 		return nil, err
 	}

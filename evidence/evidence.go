@@ -60,6 +60,11 @@ type Manifest struct {
 	// the directory except the manifest itself.
 	Inputs  []File `json:"inputs"`
 	Outputs []File `json:"outputs"`
+	// Warnings are what the run accepted but an operator should know:
+	// for example an RCTab configuration key that RCTab ignores. They are
+	// also printed on stderr; a results directory carries them so that a
+	// reader of the results sees them too.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Commit returns the commitment to data stored at path.
@@ -202,6 +207,25 @@ func checkDest(dir string) error {
 		return err
 	}
 	return nil
+}
+
+// CheckOutDir reports, before any work is done, whether WriteFiles could
+// write a results directory at dir: dir must not exist or be empty, and its
+// parent must exist (or be creatable) and be writable. A count of millions
+// of ballots takes seconds; an unusable destination is found first.
+func CheckOutDir(dir string) error {
+	if err := checkDest(dir); err != nil {
+		return err
+	}
+	parent := filepath.Dir(filepath.Clean(dir))
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return fmt.Errorf("cannot create the parent of the output directory: %w", err)
+	}
+	probe, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".probe-")
+	if err != nil {
+		return fmt.Errorf("cannot write the output directory %s: %w", dir, err)
+	}
+	return os.Remove(probe)
 }
 
 // WriteFiles writes a sealed set of files (one that holds its manifest)

@@ -32,6 +32,24 @@ func (t *logTarget) check() error {
 	return nil
 }
 
+// ready opens the log once and closes it, so that a wrong key, a missing
+// log or a log held by another writer is reported before the command does
+// its work and writes its results, not after.
+func (t *logTarget) ready() error {
+	if t.dir == "" {
+		return nil
+	}
+	skey, err := ledger.ReadKeyFile(t.keyFile, t.dir)
+	if err != nil {
+		return err
+	}
+	l, err := ledger.OpenDir(context.Background(), t.dir, skey, ledger.Options{})
+	if err != nil {
+		return fmt.Errorf("--log %s: %w; nothing was counted or written", t.dir, err)
+	}
+	return l.Close()
+}
+
 // record appends ev to the log and publishes a checkpoint covering it (with
 // the witness quorum the log's policy requires), returning its index.
 func (t *logTarget) record(ev ledger.Event) (uint64, error) {

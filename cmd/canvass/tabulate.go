@@ -112,9 +112,18 @@ func runTabulate(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 // tabulateConfig runs an RCTab configuration and writes its reports.
 func tabulateConfig(config, outDir string, decisions []string, cvrExport, asJSON bool, lt *logTarget, stdout, stderr io.Writer) error {
 	start := time.Now()
+	if err := evidence.CheckOutDir(outDir); err != nil {
+		return err
+	}
+	if err := lt.ready(); err != nil {
+		return err
+	}
 	res, err := count.RCTabConfig(nil, config, count.RCTabOptions{Version: versionString(), TiebreakDecisions: decisions, CVRExport: cvrExport})
 	if err != nil {
 		return explainTabulateError(err)
+	}
+	for _, w := range res.Manifest.Warnings {
+		fmt.Fprintf(stderr, "canvass tabulate: warning: %s\n", w)
 	}
 	if err := evidence.WriteFiles(outDir, res.Files); err != nil {
 		return err
@@ -151,6 +160,14 @@ func explainTabulateError(err error) error {
 // tabulateDirect counts every contest in CVR files read with one format.
 func tabulateDirect(format string, paths []string, opts count.Options, output, outDir string, lt *logTarget, stdout, stderr io.Writer) error {
 	if _, err := cvr.Lookup(format); err != nil {
+		return err
+	}
+	if outDir != "" {
+		if err := evidence.CheckOutDir(outDir); err != nil {
+			return err
+		}
+	}
+	if err := lt.ready(); err != nil {
 		return err
 	}
 	start := time.Now()

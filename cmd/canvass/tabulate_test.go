@@ -319,3 +319,81 @@ func TestSampleRecordsInLog(t *testing.T) {
 		}
 	}
 }
+
+// TestTabulateChecksBeforeCounting: an unusable --out directory and a
+// --log with the wrong key are reported before the count (so the error is
+// theirs, not the damaged CVR's that the count would meet), and nothing is
+// written.
+func TestTabulateChecksBeforeCounting(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.csv")
+	if err := os.WriteFile(bad, []byte("not,a\nvalid\"cvr"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	full := filepath.Join(dir, "full")
+	if err := os.MkdirAll(full, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(full, "x"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runCLI(t, "tabulate", "--format", "genericCsv", "--out", full, bad)
+	if code == 0 || !strings.Contains(stderr, "choose a new --out directory") {
+		t.Errorf("non-empty --out: exit %d, stderr %q; want the --out error before the count", code, stderr)
+	}
+
+	logDir, key, other := filepath.Join(dir, "log"), filepath.Join(dir, "log.key"), filepath.Join(dir, "other.key")
+	if code, _, stderr := runCLI(t, "log", "init", "--dir", logDir, "--origin", "example.gov/a", "--key-file", key); code != 0 {
+		t.Fatalf("log init: %s", stderr)
+	}
+	if code, _, stderr := runCLI(t, "log", "init", "--dir", filepath.Join(dir, "log2"), "--origin", "example.gov/a", "--key-file", other); code != 0 {
+		t.Fatalf("log init: %s", stderr)
+	}
+	out := filepath.Join(dir, "results")
+	cfg := filepath.Join(fixtures, "test_set_1_exhaust_at_overvote", "test_set_1_exhaust_at_overvote_config.json")
+	code, _, stderr = runCLI(t, "tabulate", "--rctab-config", cfg, "--out", out, "--log", logDir, "--key-file", other)
+	if code == 0 || !strings.Contains(stderr, "nothing was counted or written") {
+		t.Errorf("wrong log key: exit %d, stderr %q", code, stderr)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Error("results were written although the log could not record them")
+	}
+}
+
+// TestTabulateWarnsOnUnknownKey: a configuration key RCTab ignores leaves
+// the count unchanged but is named on stderr and in the results manifest.
+func TestTabulateWarnsOnUnknownKey(t *testing.T) {
+	src := filepath.Join(fixtures, "test_set_1_exhaust_at_overvote")
+	dir := t.TempDir()
+	data, err := os.ReadFile(filepath.Join(src, "test_set_1_exhaust_at_overvote_config.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data = bytes.Replace(data, []byte(`"tabulatorVersion" : "TEST",`), []byte(`"tabulatorVersion" : "TEST", "someFutureKey" : 1,`), 1)
+	cvrData, err := os.ReadFile(filepath.Join(src, "test_set_1_exhaust_at_overvote_cvr.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(dir, "config.json")
+	if err := os.WriteFile(cfg, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "test_set_1_exhaust_at_overvote_cvr.json"), cvrData, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "results")
+	code, _, stderr := runCLI(t, "tabulate", "--rctab-config", cfg, "--out", out)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stderr, "warning:") || !strings.Contains(stderr, "someFutureKey") {
+		t.Errorf("stderr lacks the warning: %q", stderr)
+	}
+	m, err := evidence.ReadManifest(os.DirFS(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(strings.Join(m.Warnings, "\n"), "someFutureKey") {
+		t.Errorf("manifest warnings %q lack someFutureKey", m.Warnings)
+	}
+}
