@@ -180,25 +180,6 @@ func createTemp(dir string, perm fs.FileMode) (*os.File, string, error) {
 	return f, name, nil
 }
 
-// writeTemp writes data to a new file in dir and fsyncs it.
-func writeTemp(dir string, data []byte, perm fs.FileMode) (string, error) {
-	f, name, err := createTemp(dir, perm)
-	if err != nil {
-		return "", err
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(name)
-		return "", fmt.Errorf("writing %s: %w", name, err)
-	}
-	return name, nil
-}
 
 func syncDir(dir string) error {
 	if err := durable.SyncDir(dir); err != nil {
