@@ -180,7 +180,6 @@ func createTemp(dir string, perm fs.FileMode) (*os.File, string, error) {
 	return f, name, nil
 }
 
-
 func syncDir(dir string) error {
 	if err := durable.SyncDir(dir); err != nil {
 		return fmt.Errorf("syncing directory %s: %w", dir, err)
