@@ -165,9 +165,15 @@ func (o *Office) refuse(ctx context.Context, u *User, id, reason, msg string) er
 // sign text as a signed note, signed by u's registered key. With the
 // second valid signature by a second person the action executes.
 func (o *Office) Sign(ctx context.Context, u *User, id, signature string) (*RequestView, error) {
+	if len(signature) > 4096 {
+		return nil, badRequest("signature", "a signed note of at most 4096 bytes")
+	}
 	if _, err := note.Open([]byte(signature), note.VerifierList()); err != nil {
+		// With no verifiers, a well-formed note fails only for want of
+		// one; anything else is malformed.
 		var unk *note.UnknownVerifierError
-		if !errors.As(err, &unk) {
+		var unv *note.UnverifiedNoteError
+		if !errors.As(err, &unk) && !errors.As(err, &unv) {
 			return nil, badRequest("signature", "not a signed note (the sign text, a blank line, then signature lines): %v", err)
 		}
 	}
