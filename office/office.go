@@ -301,3 +301,16 @@ func (o *Office) user(ctx context.Context, name string) (*User, error) {
 	}
 	return &u, nil
 }
+
+// ServiceStart logs that the service started, with the running binary's
+// SHA-256 and version, so the record shows exactly what software acted.
+func (o *Office) ServiceStart(ctx context.Context, version, binarySHA256, addr string) error {
+	p := map[string]any{"version": version, "binary_sha256": binarySHA256}
+	if addr != "" {
+		p["address"] = addr
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	_, err := o.commit(ctx, ledger.Event{Type: "service-start", Payload: p})
+	return err
+}
