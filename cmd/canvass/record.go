@@ -47,7 +47,7 @@ func (t *logTarget) record(ev ledger.Event) (uint64, error) {
 		}
 	}
 	ctx := context.Background()
-	l, err := ledger.Open(ctx, t.dir, skey, ledger.Options{})
+	l, err := ledger.OpenDir(ctx, t.dir, skey, ledger.Options{})
 	if err != nil {
 		return 0, err
 	}
