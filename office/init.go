@@ -78,7 +78,7 @@ func Create(ctx context.Context, dir string, st store.Store, opts CreateOptions)
 	if err := writeKey(filepath.Join(dir, keysDir, sealKeyFile), []byte(hex.EncodeToString(sealKey)+"\n")); err != nil {
 		return nil, err
 	}
-	if _, err := ledger.Create(filepath.Join(dir, logDir), skey, opts.Policy); err != nil {
+	if _, err := ledger.CreateDir(filepath.Join(dir, logDir), skey, opts.Policy); err != nil {
 		return nil, err
 	}
 	o, err := Open(ctx, dir, st, Options{})

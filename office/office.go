@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"sync"
@@ -60,35 +59,15 @@ type eventLog interface {
 	Close() error
 }
 
-// ledgerLog adapts a *ledger.Log: one append at a time, each followed by
-// a signed checkpoint so that /log/ shows it at once.
-type ledgerLog struct {
-	mu sync.Mutex
-	l  *ledger.Log
+// appenderLog is the log as the office uses it: the ledger's group-commit
+// appender, publishing a checkpoint with every group so that /log/ shows
+// each acknowledged entry.
+type appenderLog struct {
+	*ledger.Appender
+	vkey string
 }
 
-func (g *ledgerLog) Append(ctx context.Context, ev ledger.Event) (uint64, error) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	idx, err := g.l.Append(ctx, []ledger.Event{ev})
-	if err != nil {
-		return 0, err
-	}
-	if _, err := g.l.Publish(ctx); err != nil {
-		// The entry is durable; the next append publishes it.
-		slog.Warn("publishing the log checkpoint", "err", err)
-	}
-	return idx, nil
-}
-
-func (g *ledgerLog) Origin() string { return g.l.Origin() }
-func (g *ledgerLog) VKey() string   { return g.l.VKey() }
-func (g *ledgerLog) Size() uint64 {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return g.l.Size()
-}
-func (g *ledgerLog) Close() error { return g.l.Close() }
+func (a *appenderLog) VKey() string { return a.vkey }
 
 // Office is an open election office. Its methods are safe for concurrent
 // use: state changes are serialized, reads are not.
@@ -134,17 +113,19 @@ func Open(ctx context.Context, dir string, st store.Store, opts Options) (*Offic
 	if err != nil {
 		return nil, err
 	}
-	l, err := ledger.Open(ctx, filepath.Join(dir, logDir), skey, ledger.Options{})
+	l, err := ledger.OpenDir(ctx, filepath.Join(dir, logDir), skey, ledger.Options{})
 	if err != nil {
 		return nil, err
 	}
+	vkey := l.VKey()
+	app := ledger.NewAppender(l, ledger.AppenderOptions{Publish: true})
 	bs, err := blobs.Open(filepath.Join(dir, filesDir))
 	if err != nil {
-		l.Close()
+		app.Close()
 		return nil, err
 	}
-	o := &Office{dir: dir, log: &ledgerLog{l: l}, st: st, blobs: bs, sealer: sealer,
-		limits: DefaultLimits, origin: l.Origin(), now: time.Now}
+	o := &Office{dir: dir, log: &appenderLog{Appender: app, vkey: vkey}, st: st, blobs: bs, sealer: sealer,
+		limits: DefaultLimits, origin: app.Origin(), now: time.Now}
 	if opts.Limits != nil {
 		o.limits = *opts.Limits
 	}
@@ -152,7 +133,7 @@ func Open(ctx context.Context, dir string, st store.Store, opts Options) (*Offic
 		o.now = opts.Now
 	}
 	if err := o.catchUp(ctx); err != nil {
-		l.Close()
+		app.Close()
 		return nil, err
 	}
 	return o, nil
@@ -167,8 +148,11 @@ func (o *Office) Origin() string { return o.origin }
 // VKey returns the log's verifier key.
 func (o *Office) VKey() string { return o.log.VKey() }
 
-// LogDir returns the directory of the election log, for serving /log/.
+// LogDir returns the directory of the election log.
 func (o *Office) LogDir() string { return filepath.Join(o.dir, logDir) }
+
+// LogFetcher reads the published log, for serving /log/.
+func (o *Office) LogFetcher() ledger.Fetcher { return ledger.DirFetcher(o.LogDir()) }
 
 // Store returns the office's database.
 func (o *Office) Store() store.Store { return o.st }

@@ -58,7 +58,7 @@ func New(o *office.Office) *Server {
 	m.HandleFunc("POST /api/v1/elections/{e}/publications", s.authed(s.publish))
 	m.HandleFunc("POST /api/v1/software-installs", s.authed(s.install))
 	m.HandleFunc("GET /public/elections/{e}/{path...}", s.public)
-	m.Handle("GET /log/", http.StripPrefix("/log", ledger.Handler(o.LogDir())))
+	m.Handle("GET /log/", http.StripPrefix("/log", ledger.Handler(o.LogFetcher())))
 	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &office.Error{Status: http.StatusNotFound, Msg: "no such API endpoint or method; see docs/api.yaml"})
 	})

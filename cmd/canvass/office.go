@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/sha256"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -18,6 +19,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/canvass/canvass/internal/httpserve"
 	"github.com/canvass/canvass/office"
 	"github.com/canvass/canvass/server"
 	"github.com/canvass/canvass/store"
@@ -147,26 +149,18 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	}
 	srv := &http.Server{Handler: server.New(o), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
 		ErrorLog: slog.NewLogLogger(slog.NewTextHandler(stderr, nil), slog.LevelWarn)}
-	go func() {
-		<-ctx.Done()
-		shut, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		srv.Shutdown(shut)
-	}()
 	scheme := "http"
 	if *cert != "" {
 		scheme = "https"
+		pair, err := tls.LoadX509KeyPair(*cert, *key)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("loading --tls-cert and --tls-key: %w", err)
+		}
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12})
 	}
 	fmt.Fprintf(stdout, "serving the office %s at %s://%s/ (API /api/v1/, results /public/, log /log/)\n", o.Origin(), scheme, ln.Addr())
-	if *cert != "" {
-		err = srv.ServeTLS(ln, *cert, *key)
-	} else {
-		err = srv.Serve(ln)
-	}
-	if err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	return httpserve.Run(ctx, srv, ln, httpserve.DefaultGrace)
 }
 
 func executableSHA256() (string, error) {
