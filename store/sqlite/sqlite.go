@@ -255,7 +255,7 @@ func (s *Store) Dump(ctx context.Context, w io.Writer) error {
 // Secret implements store.Store.
 func (s *Store) Secret(ctx context.Context, user string) ([]byte, error) {
 	var data []byte
-	err := s.r.QueryRowContext(ctx, "SELECT data FROM secrets WHERE user = ?", user).Scan(&data)
+	err := s.r.QueryRowContext(ctx, "SELECT data FROM secrets WHERE user_name = ?", user).Scan(&data)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, store.ErrNotFound
 	}
@@ -271,7 +271,7 @@ func (s *Store) PutSecret(ctx context.Context, user string, data []byte) error {
 		return err
 	}
 	_, err := s.w.ExecContext(ctx,
-		"INSERT INTO secrets (user, data) VALUES (?, ?) ON CONFLICT (user) DO UPDATE SET data = excluded.data",
+		"INSERT INTO secrets (user_name, data) VALUES (?, ?) ON CONFLICT (user_name) DO UPDATE SET data = excluded.data",
 		user, nonNil(data))
 	if err != nil {
 		return fmt.Errorf("store/sqlite: storing secret of %q: %w", user, err)
@@ -281,7 +281,7 @@ func (s *Store) PutSecret(ctx context.Context, user string, data []byte) error {
 
 // ListSecrets implements store.Store, in byte order of user.
 func (s *Store) ListSecrets(ctx context.Context) ([]string, error) {
-	rows, err := s.r.QueryContext(ctx, "SELECT user FROM secrets ORDER BY user")
+	rows, err := s.r.QueryContext(ctx, "SELECT user_name FROM secrets ORDER BY user_name")
 	if err != nil {
 		return nil, fmt.Errorf("store/sqlite: listing secrets: %w", err)
 	}
@@ -306,8 +306,8 @@ func (s *Store) PutSession(ctx context.Context, ss store.Session) error {
 		return err
 	}
 	_, err := s.w.ExecContext(ctx,
-		`INSERT INTO sessions (token_hash, user, created, last_seen, data) VALUES (?, ?, ?, ?, ?)
-		 ON CONFLICT (token_hash) DO UPDATE SET user = excluded.user, created = excluded.created,
+		`INSERT INTO sessions (token_hash, user_name, created, last_seen, data) VALUES (?, ?, ?, ?, ?)
+		 ON CONFLICT (token_hash) DO UPDATE SET user_name = excluded.user_name, created = excluded.created,
 		 last_seen = excluded.last_seen, data = excluded.data`,
 		ss.TokenHash[:], ss.User, record.Nanos(ss.Created), record.Nanos(ss.LastSeen), nonNil(ss.Data))
 	if err != nil {
@@ -321,7 +321,7 @@ func (s *Store) Session(ctx context.Context, tokenHash [32]byte) (store.Session,
 	ss := store.Session{TokenHash: tokenHash}
 	var created, seen int64
 	err := s.r.QueryRowContext(ctx,
-		"SELECT user, created, last_seen, data FROM sessions WHERE token_hash = ?", tokenHash[:]).
+		"SELECT user_name, created, last_seen, data FROM sessions WHERE token_hash = ?", tokenHash[:]).
 		Scan(&ss.User, &created, &seen, &ss.Data)
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Session{}, store.ErrNotFound
@@ -346,7 +346,7 @@ func (s *Store) DeleteSession(ctx context.Context, tokenHash [32]byte) error {
 // (PutSession refuses sessions without a user).
 func (s *Store) DeleteSessions(ctx context.Context, user string, idleBefore, createdBefore time.Time) error {
 	_, err := s.w.ExecContext(ctx,
-		"DELETE FROM sessions WHERE (user = ? AND user <> '') OR last_seen < ? OR created < ?",
+		"DELETE FROM sessions WHERE (user_name = ? AND user_name <> '') OR last_seen < ? OR created < ?",
 		user, record.CutoffNanos(idleBefore), record.CutoffNanos(createdBefore))
 	if err != nil {
 		return fmt.Errorf("store/sqlite: deleting sessions: %w", err)

@@ -225,3 +225,13 @@ func TestApplySurvivesSIGKILL(t *testing.T) {
 		t.Fatalf("the child applied only %d entries in 8 runs; the test proved little", acked)
 	}
 }
+
+func BenchmarkStore(b *testing.B) {
+	storetest.Bench(b, func(b *testing.B) store.Store {
+		s, err := Open(context.Background(), filepath.Join(b.TempDir(), "office.db"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		return s
+	})
+}

@@ -22,7 +22,7 @@ import (
 
 // Run runs the conformance suite. open must return a new, empty store for
 // each call; Run closes it (open may also register cleanup with t). The
-// subtests run in parallel with one another when open allows it.
+// subtests run in parallel, so open must be safe to call concurrently.
 func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	tests := []struct {
 		name string
@@ -46,6 +46,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			s := open(t)
 			t.Cleanup(func() {
 				if err := s.Close(); err != nil {
@@ -55,7 +56,10 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 			tt.fn(t, s)
 		})
 	}
-	t.Run("DumpAgrees", func(t *testing.T) { testDumpAgrees(t, open) })
+	t.Run("DumpAgrees", func(t *testing.T) {
+		t.Parallel()
+		testDumpAgrees(t, open)
+	})
 }
 
 // rec builds a record; data "" means nil Data (a delete).

@@ -224,3 +224,8 @@ func appendString(b []byte, s string) []byte {
 	enc.Encode(s) // a valid UTF-8 string always encodes
 	return append(b, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...)
 }
+
+// ValidKey reports whether s could be stored as an id, parent or user:
+// reads with any other key find nothing, and PostgreSQL would reject the
+// parameter (NUL, invalid UTF-8) instead of finding nothing.
+func ValidKey(s string) error { return validText("key", s) }

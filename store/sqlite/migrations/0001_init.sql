@@ -19,9 +19,10 @@ CREATE TABLE applied (
 ) STRICT;
 INSERT INTO applied (one, n) VALUES (1, 0);
 
--- Credentials: never in the log, never in Dump.
+-- Credentials: never in the log, never in Dump. ("user" is reserved in
+-- PostgreSQL; both backends name the column user_name.)
 CREATE TABLE secrets (
-	user TEXT PRIMARY KEY NOT NULL,
+	user_name TEXT PRIMARY KEY NOT NULL,
 	data BLOB NOT NULL
 ) STRICT;
 
@@ -29,11 +30,11 @@ CREATE TABLE secrets (
 -- nanoseconds.
 CREATE TABLE sessions (
 	token_hash BLOB PRIMARY KEY NOT NULL CHECK (length(token_hash) = 32),
-	user       TEXT NOT NULL,
+	user_name  TEXT NOT NULL,
 	created    INTEGER NOT NULL,
 	last_seen  INTEGER NOT NULL,
 	data       BLOB NOT NULL
 ) STRICT;
-CREATE INDEX sessions_by_user ON sessions (user);
+CREATE INDEX sessions_by_user ON sessions (user_name);
 CREATE INDEX sessions_by_last_seen ON sessions (last_seen);
 CREATE INDEX sessions_by_created ON sessions (created);
