@@ -115,6 +115,11 @@ func parsePHC(phc string) (p Argon2Params, salt, key []byte, err error) {
 	fail := func(why string) (Argon2Params, []byte, []byte, error) {
 		return Argon2Params{}, nil, nil, fmt.Errorf("%w: %s", ErrMalformedHash, why)
 	}
+	// The base64 decoder skips newlines; refuse them so each hash has one
+	// spelling.
+	if strings.ContainsAny(phc, "\r\n") {
+		return fail("contains a line break")
+	}
 	parts := strings.Split(phc, "$")
 	if len(parts) != 6 || parts[0] != "" {
 		return fail("want $argon2id$v=19$m=…,t=…,p=…$salt$hash")

@@ -42,6 +42,12 @@ func HashToken(token string) (hash [32]byte, ok bool) {
 	if len(token) != tokenEncoding.EncodedLen(tokenBytes) {
 		return hash, false
 	}
+	// The base64 decoder skips newlines, so check the alphabet first.
+	for _, c := range []byte(token) {
+		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return hash, false
+		}
+	}
 	if _, err := tokenEncoding.DecodeString(token); err != nil {
 		return hash, false
 	}
