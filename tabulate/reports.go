@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/canvass/canvass/internal/java"
 )
 
 // ReportInfo is the descriptive part of a report: RCTab's outputSettings
@@ -375,7 +377,7 @@ func (v *reportView) displayOrder() []int {
 			byName[v.name(x)] = x
 		}
 	}
-	ordered := javaHashOrder(keys, javaHashMapCapacity(len(keys)))
+	ordered := java.HashOrder(keys, java.HashMapCapacity(len(keys)))
 	out := make([]int, len(ordered))
 	for i, k := range ordered {
 		out[i] = byName[k]
