@@ -10,18 +10,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/canvass/canvass/buildinfo"
+	"github.com/canvass/canvass/count"
 	"github.com/canvass/canvass/cvr"
-	"github.com/canvass/canvass/evidence"
 	"github.com/canvass/canvass/ledger"
 	"github.com/canvass/canvass/rctab"
 	"github.com/canvass/canvass/results"
@@ -63,7 +60,7 @@ func (o *Office) Tabulate(ctx context.Context, u *User, id string, req *Tabulati
 	case len(req.RCTabConfig) > 0:
 		return o.tabulateRCTab(ctx, u, e, req.RCTabConfig)
 	case req.Format != "" || len(req.Files) > 0:
-		return nil, errf(http.StatusNotImplemented, "format", "direct counts (format and files) are not available in the office yet; use an RCTab configuration")
+		return o.tabulateDirect(ctx, u, e, req.Format, req.Files)
 	}
 	return nil, badRequest("rctab_config", "give rctab_config, or format and files")
 }
@@ -108,46 +105,66 @@ func (o *Office) tabulateRCTab(ctx context.Context, u *User, e *Election, raw js
 		}
 	}
 
-	tmp, err := os.MkdirTemp("", "canvass-tabulate-*")
+	version := buildinfo.Read().String()
+	fsys := newUploadFS(o.blobs, inputs, map[string][]byte{rctabConfigName: raw})
+	res, err := count.RCTabConfig(fsys, rctabConfigName, count.RCTabOptions{Version: version})
 	if err != nil {
-		return nil, err
+		return nil, tabulationError(err)
 	}
-	defer os.RemoveAll(tmp)
 	cfgRef, err := o.blobs.PutBytes(raw)
 	if err != nil {
 		return nil, err
 	}
-	if err := os.WriteFile(filepath.Join(tmp, rctabConfigName), raw, 0o600); err != nil {
-		return nil, err
+	committed := append([]FileRef{{Name: rctabConfigName, SHA256: cfgRef.SHA256, Size: cfgRef.Size}}, inputs...)
+	return o.recordTabulation(ctx, u, e, committed, res, version)
+}
+
+// tabulateDirect counts every contest in uploaded CVR files of one format,
+// as "canvass tabulate --format" does.
+func (o *Office) tabulateDirect(ctx context.Context, u *User, e *Election, format string, names []string) (*TabulationView, error) {
+	if format == "" {
+		return nil, badRequest("format", "name the CVR format of the files (as canvass tabulate --format takes it)")
 	}
-	for _, f := range inputs {
-		if err := o.materialize(f, filepath.Join(tmp, filepath.FromSlash(f.Name))); err != nil {
+	if len(names) == 0 {
+		return nil, badRequest("files", "list the uploaded files or folders to count")
+	}
+	var inputs []FileRef
+	seen := map[string]bool{}
+	for i, p := range names {
+		field := fmt.Sprintf("files[%d]", i)
+		if !validFileName(p) {
+			return nil, badRequest(field, "must name an uploaded file or folder of this election")
+		}
+		files, err := o.filesNamed(ctx, e.ID, p)
+		if err != nil {
 			return nil, err
+		}
+		if len(files) == 0 {
+			return nil, badRequest(field, "%q is not an uploaded file or folder of election %s; upload it first", p, e.ID)
+		}
+		for _, f := range files {
+			if !seen[f.Name] {
+				seen[f.Name] = true
+				inputs = append(inputs, f)
+			}
 		}
 	}
 	version := buildinfo.Read().String()
-	res, err := rctab.Run(filepath.Join(tmp, rctabConfigName), rctab.Options{Version: version, NoCVRExport: true})
+	res, err := count.CVRFiles(newUploadFS(o.blobs, inputs, nil), format, names,
+		count.Options{Version: version, Election: e.Name, Generated: o.now().UTC().Truncate(time.Second)})
 	if err != nil {
-		return nil, tabulationError(err, tmp)
+		return nil, tabulationError(err)
 	}
+	return o.recordTabulation(ctx, u, e, inputs, res, version)
+}
 
+// recordTabulation stores a count's files and logs it.
+func (o *Office) recordTabulation(ctx context.Context, u *User, e *Election, inputs []FileRef, res *count.Results, version string) (*TabulationView, error) {
 	reports, err := o.putFiles(res.Files)
 	if err != nil {
 		return nil, err
 	}
-	committed := append([]FileRef{{Name: rctabConfigName, SHA256: cfgRef.SHA256, Size: cfgRef.Size}}, inputs...)
-	var evInputs []evidence.File
-	for _, f := range committed {
-		evInputs = append(evInputs, evidence.File{Path: f.Name, Size: f.Size, SHA256: f.SHA256})
-	}
-	oc := res.Config.Output
-	info := tabulate.ReportInfo{Contest: oc.ContestName, Date: oc.ContestDate, Jurisdiction: oc.ContestJurisdiction,
-		Office: oc.ContestOffice, GeneratedBy: "canvass " + version}
-	cs, err := results.SummarizeRanked(oc.ContestName, oc.ContestName, res.Result, info)
-	if err != nil {
-		return nil, err
-	}
-	summary, err := json.Marshal(results.Summary{Format: results.SummaryFormat, Software: buildinfo.Read(), Inputs: evInputs, Contests: []results.ContestSummary{cs}})
+	summary, err := json.Marshal(res.Summary)
 	if err != nil {
 		return nil, err
 	}
@@ -155,44 +172,104 @@ func (o *Office) tabulateRCTab(ctx context.Context, u *User, e *Election, raw js
 	if err != nil {
 		return nil, err
 	}
-	report := &results.Report{Issuer: o.origin, Election: e.Name, Date: e.Date, Jurisdiction: e.Jurisdiction,
-		IsTest: e.Mode != "official", Software: "canvass " + version, Generated: o.now().UTC().Truncate(time.Second)}
-	for _, t := range res.Result.Tabulations {
-		report.Contests = append(report.Contests, results.FromTabulation(oc.ContestName, oc.ContestName, t))
-	}
-	var nist bytes.Buffer
-	if err := results.Write(&nist, report); err != nil {
-		return nil, err
-	}
-	nistRef, err := o.blobs.PutBytes(nist.Bytes())
+	nist, err := nistReport(e, res.Summary, o.origin, "canvass "+version, o.now().UTC().Truncate(time.Second))
 	if err != nil {
 		return nil, err
 	}
-
+	nistRef, err := o.blobs.PutBytes(nist)
+	if err != nil {
+		return nil, err
+	}
+	var contests []string
+	for _, c := range res.Summary.Contests {
+		contests = append(contests, c.Name)
+	}
+	mode := "test"
+	if e.Mode == "official" {
+		mode = "official"
+	}
 	tid := newID("t-")
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	// The election may have changed mode while counting; record the mode
-	// the results were counted in, as the report says.
-	mode := "test"
-	if !report.IsTest {
-		mode = "official"
-	}
-	if _, err := o.commit(ctx, ledger.Event{Type: "election-tabulation", UserID: u.Name, Payload: map[string]any{
-		"election": e.ID, "tabulation": tid, "mode": mode, "inputs": filesVal(committed), "reports": filesVal(reports),
+	p := map[string]any{
+		"election": e.ID, "tabulation": tid, "mode": mode, "inputs": filesVal(inputs), "reports": filesVal(reports),
 		"summary":          fileVal(FileRef{Name: "summary.json", SHA256: summaryRef.SHA256, Size: summaryRef.Size}),
 		"results":          fileVal(FileRef{Name: "results.json", SHA256: nistRef.SHA256, Size: nistRef.Size}),
-		"software_version": version, "contests": strsVal([]string{oc.ContestName}),
-	}}); err != nil {
+		"software_version": version,
+	}
+	if len(contests) > 0 {
+		p["contests"] = strsVal(contests)
+	}
+	if _, err := o.commit(ctx, ledger.Event{Type: "election-tabulation", UserID: u.Name, Payload: p}); err != nil {
 		return nil, err
 	}
 	return o.tabulationView(ctx, e.ID, tid)
 }
 
+// nistReport renders a count's summary as a NIST SP 1500-100 results
+// report, marked as test results while the election is in test mode.
+func nistReport(e *Election, s results.Summary, issuer, software string, generated time.Time) ([]byte, error) {
+	r := &results.Report{Issuer: issuer, Election: e.Name, Date: e.Date, Jurisdiction: e.Jurisdiction,
+		IsTest: e.Mode != "official", Software: software, Generated: generated}
+	for _, c := range s.Contests {
+		won := map[string]bool{}
+		for _, w := range c.Winners {
+			won[w] = true
+		}
+		rc := results.Contest{ID: c.ID, Name: c.Name, NumberElected: max(c.Seats, 1), VotesAllowed: 1,
+			BallotsCast: c.Ballots, Overvotes: float64(c.Overvotes), Undervotes: float64(c.Undervotes), Rounds: 1}
+		if len(c.RCTabReport) > 0 {
+			var rep rctabReport
+			if err := json.Unmarshal(c.RCTabReport[len(c.RCTabReport)-1], &rep); err != nil {
+				return nil, err
+			}
+			rc.Variation, rc.Rounds = "rcv", max(len(rep.Results), 1)
+			var names []string
+			if len(rep.Results) > 0 {
+				for n := range rep.Results[0].Tally {
+					names = append(names, n)
+				}
+			}
+			sort.Strings(names)
+			for _, n := range names {
+				cand := results.Candidate{Name: n, Elected: won[n], Defeated: !won[n]}
+				for _, round := range rep.Results {
+					v, ok := round.Tally[n]
+					if !ok {
+						break
+					}
+					f, _ := strconv.ParseFloat(v, 64)
+					cand.Votes = append(cand.Votes, f)
+				}
+				rc.Candidates = append(rc.Candidates, cand)
+			}
+		} else {
+			switch c.Method {
+			case "approval":
+				rc.Variation = "approval"
+			case "vote-for-n":
+				rc.Variation, rc.VotesAllowed = "n-of-m", max(c.Seats, 1)
+			default:
+				rc.Variation = "plurality"
+			}
+			for _, v := range c.Votes {
+				rc.Candidates = append(rc.Candidates, results.Candidate{Name: v.Name, Votes: []float64{float64(v.Votes)},
+					Elected: won[v.Name], Defeated: !won[v.Name]})
+			}
+		}
+		r.Contests = append(r.Contests, rc)
+	}
+	var b bytes.Buffer
+	if err := results.Write(&b, r); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
 // tabulationError turns a counting error into a 400 naming the file, row
-// and field, with the temporary directory taken out of paths.
-func tabulationError(err error, tmp string) error {
-	msg := strings.ReplaceAll(err.Error(), tmp+string(filepath.Separator), "")
+// and field.
+func tabulationError(err error) error {
+	msg := err.Error()
 	var ce *rctab.ConfigError
 	var cerr *cvr.Error
 	var tie *tabulate.TieDecisionError
@@ -235,31 +312,6 @@ func (o *Office) filesNamed(ctx context.Context, election, p string) ([]FileRef,
 		}
 	}
 	return out, nil
-}
-
-// materialize puts stored content at path for readers that open files by
-// name: a hard link when possible, else a copy.
-func (o *Office) materialize(f FileRef, path string) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return err
-	}
-	if err := os.Link(o.blobs.Path(f.SHA256), path); err == nil {
-		return nil
-	}
-	src, err := o.blobs.Open(f.SHA256)
-	if err != nil {
-		return err
-	}
-	defer src.Close()
-	dst, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	_, err = io.Copy(dst, src)
-	if cerr := dst.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }
 
 // putFiles stores named contents and returns their references sorted by
