@@ -29,7 +29,13 @@ const fixture = "2013_minneapolis_mayor"
 // holds every step, and both approvals verify against the enrolled keys;
 // and rebuilding the database from the log gives the same dump.
 func TestContractFlow(t *testing.T) {
-	e := newEnv(t)
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) { contractFlow(t, open) })
+	}
+}
+
+func contractFlow(t *testing.T, open opener) {
+	e := newEnvOn(t, open)
 	ctx := context.Background()
 	if len(e.created.Enrollment) != 2 {
 		t.Fatalf("init made %d enrollment codes", len(e.created.Enrollment))
@@ -192,7 +198,7 @@ func TestContractFlow(t *testing.T) {
 
 	// Rebuild gives the same database, byte for byte.
 	before := dump(t, e.st)
-	st2 := openStore(t, t.TempDir(), "rebuilt.db")
+	st2 := open(t)
 	defer st2.Close()
 	e.srv.Close()
 	if err := e.o.Close(); err != nil {

@@ -1,6 +1,8 @@
 package server_test
 
 import (
+	"database/sql"
+	"encoding/hex"
 	"bytes"
 	"context"
 	"crypto/rand"
@@ -23,6 +25,7 @@ import (
 	"github.com/canvass/canvass/office"
 	"github.com/canvass/canvass/server"
 	"github.com/canvass/canvass/store"
+	"github.com/canvass/canvass/store/postgres"
 	"github.com/canvass/canvass/store/sqlite"
 	"golang.org/x/mod/sumdb/note"
 )
@@ -57,21 +60,69 @@ type env struct {
 	clock   *clock
 }
 
-// openStore opens the store under test: SQLite in dir.
-func openStore(t *testing.T, dir, name string) store.Store {
+// opener opens a new, empty store of one backend.
+type opener func(t *testing.T) store.Store
+
+// openSQLite opens a new SQLite store in a temporary directory.
+func openSQLite(t *testing.T) store.Store {
 	t.Helper()
-	st, err := sqlite.Open(context.Background(), filepath.Join(dir, name))
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), office.DefaultDBName))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return st
 }
 
-func newEnv(t *testing.T) *env {
+// openPostgres opens a store in a fresh schema of the PostgreSQL database
+// CANVASS_TEST_POSTGRES names, dropped when the test ends.
+func openPostgres(t *testing.T) store.Store {
+	t.Helper()
+	url := os.Getenv("CANVASS_TEST_POSTGRES")
+	admin, err := sql.Open("pgx", url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.Close() })
+	var b [8]byte
+	rand.Read(b[:])
+	name := "canvass_office_test_" + hex.EncodeToString(b[:])
+	if _, err := admin.Exec("CREATE SCHEMA " + name); err != nil {
+		t.Fatalf("creating schema in %s: %v", url, err)
+	}
+	t.Cleanup(func() { admin.Exec("DROP SCHEMA " + name + " CASCADE") })
+	sep := "?"
+	if strings.Contains(url, "?") {
+		sep = "&"
+	}
+	st, err := postgres.Open(context.Background(), url+sep+"search_path="+name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// backends are the stores the office tests run on: SQLite always, and
+// PostgreSQL when CANVASS_TEST_POSTGRES names a database (required when
+// CANVASS_REQUIRE_SERVICES=1).
+func backends(t *testing.T) map[string]opener {
+	m := map[string]opener{"sqlite": openSQLite}
+	if os.Getenv("CANVASS_TEST_POSTGRES") != "" {
+		m["postgres"] = openPostgres
+	} else if os.Getenv("CANVASS_REQUIRE_SERVICES") == "1" {
+		t.Fatal("CANVASS_REQUIRE_SERVICES=1 but CANVASS_TEST_POSTGRES is not set: set it to a PostgreSQL URL, e.g. postgres:///canvass_test?host=/var/run/postgresql")
+	} else {
+		t.Log("PostgreSQL not tested: set CANVASS_TEST_POSTGRES to a PostgreSQL URL")
+	}
+	return m
+}
+
+func newEnv(t *testing.T) *env { return newEnvOn(t, openSQLite) }
+
+func newEnvOn(t *testing.T, open opener) *env {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	st := openStore(t, dir, office.DefaultDBName)
+	st := open(t)
 	created, err := office.Create(ctx, dir, st, office.CreateOptions{Origin: "clerk.example/office", Admins: []string{"ada", "bob"}})
 	if err != nil {
 		t.Fatal(err)
