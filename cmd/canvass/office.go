@@ -23,6 +23,7 @@ import (
 	"github.com/canvass/canvass/office"
 	"github.com/canvass/canvass/server"
 	"github.com/canvass/canvass/store"
+	"github.com/canvass/canvass/store/postgres"
 	"github.com/canvass/canvass/store/sqlite"
 )
 
@@ -36,13 +37,14 @@ func init() {
 }
 
 // openStore opens the database named by db: "" is SQLite in the data
-// directory, "sqlite:PATH" or a path is SQLite there.
+// directory, "postgres://..." is PostgreSQL, "sqlite:PATH" or a path is
+// SQLite there.
 func openStore(ctx context.Context, dataDir, db string) (store.Store, error) {
 	switch {
 	case db == "":
 		return sqlite.Open(ctx, filepath.Join(dataDir, office.DefaultDBName))
 	case strings.HasPrefix(db, "postgres://"), strings.HasPrefix(db, "postgresql://"):
-		return nil, errors.New("PostgreSQL (--db postgres://...) is not wired into this build yet; omit --db to use the embedded SQLite database")
+		return postgres.Open(ctx, db)
 	case strings.HasPrefix(db, "sqlite:"):
 		return sqlite.Open(ctx, strings.TrimPrefix(db, "sqlite:"))
 	}
@@ -55,7 +57,7 @@ func runInit(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	origin := fs.String("origin", "", "the office's origin, naming its log, e.g. clerk.county.example/2026")
 	var admins stringList
 	fs.Var(&admins, "admin", "an administrator's user name (at least two: two-person control starts on day one)")
-	db := fs.String("db", "", "database: default SQLite at DIR/office.db; sqlite:PATH")
+	db := fs.String("db", "", "database: default SQLite at DIR/office.db; sqlite:PATH or postgres://...")
 	policyFile := fs.String("policy", "", "C2SP tlog-policy file naming the log's witnesses")
 	asJSON := fs.Bool("json", false, `print {"origin","vkey","enrollment":{"NAME":"CODE"}}`)
 	if err := parseFlags(fs, args); err != nil {
@@ -108,7 +110,7 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("serve", "--data DIR --addr HOST:PORT [--db URL] [--tls-cert FILE --tls-key FILE]", stderr)
 	data := fs.String("data", "", "the office's data directory (made by canvass init)")
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
-	db := fs.String("db", "", "database: default SQLite at DIR/office.db; sqlite:PATH")
+	db := fs.String("db", "", "database: default SQLite at DIR/office.db; sqlite:PATH or postgres://...")
 	cert := fs.String("tls-cert", "", "TLS certificate file (PEM); with --tls-key, serve HTTPS and mark cookies Secure")
 	key := fs.String("tls-key", "", "TLS private key file (PEM)")
 	if err := parseFlags(fs, args); err != nil {
