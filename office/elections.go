@@ -14,6 +14,10 @@ import (
 // CreateElection creates an election in test mode. jurisdiction ""
 // means the creator's.
 func (o *Office) CreateElection(ctx context.Context, u *User, name, date, jurisdiction string) (*Election, error) {
+	// Authorize before validating, so that who may not act learns nothing.
+	if !Allowed(u, ActCreateElection, u.Jurisdiction) {
+		return nil, forbidden("your roles do not allow creating elections")
+	}
 	if jurisdiction == "" {
 		jurisdiction = u.Jurisdiction
 	}

@@ -271,6 +271,10 @@ func (o *Office) execute(ctx context.Context, u *User, q *Request, signature str
 // RequestUser asks for a new account; it executes when two
 // administrators have signed. jurisdiction "" means the requester's.
 func (o *Office) RequestUser(ctx context.Context, u *User, name string, roles []string, jurisdiction string) (*RequestView, error) {
+	// Authorize before validating, so that who may not act learns nothing.
+	if !Allowed(u, ActRequestUser, u.Jurisdiction) {
+		return nil, forbidden("your roles do not allow creating users")
+	}
 	if jurisdiction == "" {
 		jurisdiction = u.Jurisdiction
 	}
@@ -310,6 +314,9 @@ func (o *Office) RequestUser(ctx context.Context, u *User, name string, roles []
 
 // RequestInstall asks to record a software install (a trusted build).
 func (o *Office) RequestInstall(ctx context.Context, u *User, component, version, newSHA, oldSHA string) (*RequestView, error) {
+	if !Allowed(u, ActRequestInstall, StateJurisdiction) {
+		return nil, forbidden("only state administrators may record software installs")
+	}
 	if component == "" || len(component) > 200 {
 		return nil, badRequest("component", "name the software installed (at most 200 bytes)")
 	}
@@ -321,9 +328,6 @@ func (o *Office) RequestInstall(ctx context.Context, u *User, component, version
 	}
 	if oldSHA != "" && !isHex64(oldSHA) {
 		return nil, badRequest("old_sha256", "must be 64 lower-case hex digits")
-	}
-	if !Allowed(u, ActRequestInstall, StateJurisdiction) {
-		return nil, forbidden("only state administrators may record software installs")
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()

@@ -1,12 +1,12 @@
 package server_test
 
 import (
-	"database/sql"
-	"encoding/hex"
 	"bytes"
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/base32"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"mime/multipart"
