@@ -71,7 +71,9 @@ func TestAccessMatrix(t *testing.T) {
 				return map[string]string{"signature": p.sign(t, userRequests[j].SignText)}
 			})},
 		{"POST", "/api/v1/elections", office.ActCreateElection, jsonCall("POST", func(string) string { return "/api/v1/elections" },
-			func(p *person, j string) any { return map[string]string{"name": "x", "date": "2026-11-03", "jurisdiction": j} })},
+			func(p *person, j string) any {
+				return map[string]string{"name": "x", "date": "2026-11-03", "jurisdiction": j}
+			})},
 		{"GET", "/api/v1/elections/{e}", office.ActReadElections, jsonCall("GET", el(""), nil)},
 		{"POST", "/api/v1/elections/{e}/mode", office.ActRequestMode, jsonCall("POST", el("/mode"), func(*person, string) any { return map[string]string{"mode": "official"} })},
 		{"GET", "/api/v1/elections/{e}/files", office.ActReadFiles, jsonCall("GET", el("/files"), nil)},

@@ -329,9 +329,26 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request, u *office.User) 
 		writeError(w, &office.Error{Status: http.StatusBadRequest, Field: "file", Msg: "send multipart/form-data with one or more \"file\" parts: " + err.Error()})
 		return
 	}
+	next := uploadParts(mr)
+	files, err := s.o.Upload(r.Context(), u, e, next)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			err = &office.Error{Status: http.StatusRequestEntityTooLarge, Field: "file", Msg: "the upload exceeds the size limit"}
+		}
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"files": files})
+}
+
+// uploadParts returns an iterator over the "file" parts of an upload, each
+// with the "expected_sha256" field sent just before it, if any. It refuses
+// unknown fields, file parts without a name and malformed headers.
+func uploadParts(mr *multipart.Reader) func() (*office.UploadPart, error) {
 	expected := ""
 	var cur *multipart.Part
-	next := func() (*office.UploadPart, error) {
+	return func() (*office.UploadPart, error) {
 		for {
 			if cur != nil {
 				cur.Close()
@@ -373,16 +390,6 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request, u *office.User) 
 			}
 		}
 	}
-	files, err := s.o.Upload(r.Context(), u, e, next)
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			err = &office.Error{Status: http.StatusRequestEntityTooLarge, Field: "file", Msg: "the upload exceeds the size limit"}
-		}
-		writeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"files": files})
 }
 
 func readFull(p *multipart.Part, b []byte) (int, error) {
