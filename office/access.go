@@ -133,3 +133,35 @@ func validSlug(s string) bool {
 	}
 	return true
 }
+
+// PermissionTable renders the permission matrix as a Markdown table, for
+// docs/office.md (kept in step by a test).
+func PermissionTable() string {
+	var actions []Action
+	for a := range permissions {
+		actions = append(actions, a)
+	}
+	slices.Sort(actions)
+	var b strings.Builder
+	b.WriteString("| Action |")
+	for _, r := range Roles {
+		b.WriteString(" " + r + " |")
+	}
+	b.WriteString("\n|---|")
+	for range Roles {
+		b.WriteString("---|")
+	}
+	b.WriteString("\n")
+	for _, a := range actions {
+		b.WriteString("| `" + string(a) + "` |")
+		for _, r := range Roles {
+			if slices.Contains(permissions[a], r) {
+				b.WriteString(" yes |")
+			} else {
+				b.WriteString(" |")
+			}
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}

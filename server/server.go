@@ -26,38 +26,51 @@ const CookieName = "canvass_session"
 
 // Server serves an office.
 type Server struct {
-	o   *office.Office
-	mux *http.ServeMux
-	h   http.Handler
+	o        *office.Office
+	mux      *http.ServeMux
+	h        http.Handler
+	patterns []string
 }
+
+// Patterns returns the route patterns of the API and public paths (the
+// log's /log/ aside), for documentation checks.
+func (s *Server) Patterns() []string { return s.patterns }
 
 // New returns the HTTP handler of office o.
 func New(o *office.Office) *Server {
 	s := &Server{o: o, mux: http.NewServeMux()}
 	m := s.mux
-	m.HandleFunc("POST /api/v1/enroll", s.enroll)
-	m.HandleFunc("POST /api/v1/enroll/confirm", s.confirm)
-	m.HandleFunc("POST /api/v1/login", s.login)
-	m.HandleFunc("POST /api/v1/logout", s.logout)
-	m.HandleFunc("GET /api/v1/me", s.authed(s.me))
-	m.HandleFunc("GET /api/v1/users", s.authed(s.users))
-	m.HandleFunc("POST /api/v1/users", s.authed(s.createUser))
-	m.HandleFunc("GET /api/v1/requests", s.authed(s.requests))
-	m.HandleFunc("GET /api/v1/requests/{id}", s.authed(s.request))
-	m.HandleFunc("POST /api/v1/requests/{id}/signatures", s.authed(s.sign))
-	m.HandleFunc("GET /api/v1/elections", s.authed(s.elections))
-	m.HandleFunc("POST /api/v1/elections", s.authed(s.createElection))
-	m.HandleFunc("GET /api/v1/elections/{e}", s.authed(s.election))
-	m.HandleFunc("POST /api/v1/elections/{e}/mode", s.authed(s.mode))
-	m.HandleFunc("GET /api/v1/elections/{e}/files", s.authed(s.files))
-	m.HandleFunc("POST /api/v1/elections/{e}/files", s.authed(s.upload))
-	m.HandleFunc("DELETE /api/v1/elections/{e}/files/{name...}", s.authed(s.withdraw))
-	m.HandleFunc("POST /api/v1/elections/{e}/tabulations", s.authed(s.tabulate))
-	m.HandleFunc("GET /api/v1/elections/{e}/tabulations/{t}", s.authed(s.tabulation))
-	m.HandleFunc("GET /api/v1/elections/{e}/tabulations/{t}/reports/{name...}", s.authed(s.report))
-	m.HandleFunc("POST /api/v1/elections/{e}/publications", s.authed(s.publish))
-	m.HandleFunc("POST /api/v1/software-installs", s.authed(s.install))
-	m.HandleFunc("GET /public/elections/{e}/{path...}", s.public)
+	for _, r := range []struct {
+		pattern string
+		h       http.HandlerFunc
+	}{
+		{"POST /api/v1/enroll", s.enroll},
+		{"POST /api/v1/enroll/confirm", s.confirm},
+		{"POST /api/v1/login", s.login},
+		{"POST /api/v1/logout", s.logout},
+		{"GET /api/v1/me", s.authed(s.me)},
+		{"GET /api/v1/users", s.authed(s.users)},
+		{"POST /api/v1/users", s.authed(s.createUser)},
+		{"GET /api/v1/requests", s.authed(s.requests)},
+		{"GET /api/v1/requests/{id}", s.authed(s.request)},
+		{"POST /api/v1/requests/{id}/signatures", s.authed(s.sign)},
+		{"GET /api/v1/elections", s.authed(s.elections)},
+		{"POST /api/v1/elections", s.authed(s.createElection)},
+		{"GET /api/v1/elections/{e}", s.authed(s.election)},
+		{"POST /api/v1/elections/{e}/mode", s.authed(s.mode)},
+		{"GET /api/v1/elections/{e}/files", s.authed(s.files)},
+		{"POST /api/v1/elections/{e}/files", s.authed(s.upload)},
+		{"DELETE /api/v1/elections/{e}/files/{name...}", s.authed(s.withdraw)},
+		{"POST /api/v1/elections/{e}/tabulations", s.authed(s.tabulate)},
+		{"GET /api/v1/elections/{e}/tabulations/{t}", s.authed(s.tabulation)},
+		{"GET /api/v1/elections/{e}/tabulations/{t}/reports/{name...}", s.authed(s.report)},
+		{"POST /api/v1/elections/{e}/publications", s.authed(s.publish)},
+		{"POST /api/v1/software-installs", s.authed(s.install)},
+		{"GET /public/elections/{e}/{path...}", s.public},
+	} {
+		m.HandleFunc(r.pattern, r.h)
+		s.patterns = append(s.patterns, r.pattern)
+	}
 	m.Handle("GET /log/", http.StripPrefix("/log", ledger.Handler(o.LogFetcher())))
 	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &office.Error{Status: http.StatusNotFound, Msg: "no such API endpoint or method; see docs/api.yaml"})
