@@ -33,7 +33,7 @@ func BenchmarkAppend(b *testing.B) {
 		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {
 			dir, skey, _ := testLog(b, "bench.example/log", nil)
 			ctx := context.Background()
-			l, err := Open(ctx, dir, skey, Options{})
+			l, err := OpenDir(ctx, dir, skey, Options{})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -75,11 +75,11 @@ func benchLog(b *testing.B, n int) (dir, vkey string, size int64) {
 		b.Fatal(err)
 	}
 	dir = filepath.Join(b.TempDir(), "log")
-	if _, err := Create(dir, skey, nil); err != nil {
+	if _, err := CreateDir(dir, skey, nil); err != nil {
 		b.Fatal(err)
 	}
 	ctx := context.Background()
-	l, err := Open(ctx, dir, skey, Options{})
+	l, err := OpenDir(ctx, dir, skey, Options{})
 	if err != nil {
 		b.Fatal(err)
 	}

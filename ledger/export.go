@@ -7,8 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"runtime"
 	"strconv"
 	"time"
@@ -31,33 +29,6 @@ type ExportOptions struct {
 	SoftwareVersion string
 	// Workers for the integrity check; 0 means GOMAXPROCS.
 	Workers int
-}
-
-// ExportNISTFile is ExportNIST into a file that is replaced only once the
-// whole export succeeded (temporary file, fsync, rename).
-func ExportNISTFile(ctx context.Context, f Fetcher, path string, opts ExportOptions) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".export-*")
-	if err != nil {
-		return err
-	}
-	err = ExportNIST(ctx, f, tmp, opts)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	return syncDir(filepath.Dir(path))
 }
 
 // nistEvent is an EventLogging.Event of NIST SP 1500-101.

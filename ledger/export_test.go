@@ -66,7 +66,7 @@ func TestExportNIST(t *testing.T) {
 	// The empty log exports and validates too.
 	for _, n := range []int{0, 2 * len(Catalogue), 300} {
 		if n > 0 {
-			l, err := Open(ctx, dir, skey, Options{})
+			l, err := OpenDir(ctx, dir, skey, Options{})
 			if err != nil {
 				t.Fatal(err)
 			}

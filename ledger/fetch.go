@@ -2,14 +2,11 @@ package ledger
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 )
@@ -17,33 +14,6 @@ import (
 // maxResourceSize bounds what a fetcher reads for one resource: a full
 // entry bundle of 256 maximal entries, plus slack.
 const maxResourceSize = TileWidth*(2+MaxEntrySize) + 4096
-
-// DirFetcher reads a log from a directory in the tlog-tiles layout.
-type DirFetcher string
-
-// Fetch reads the resource at the tlog-tiles path p under the directory.
-func (d DirFetcher) Fetch(_ context.Context, p string) ([]byte, error) {
-	if _, err := ParseResourcePath(p); err != nil {
-		return nil, err
-	}
-	full := filepath.Join(string(d), filepath.FromSlash(p))
-	f, err := os.Open(full)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("%s: %w", p, fs.ErrNotExist)
-		}
-		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxResourceSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %v", p, err)
-	}
-	if len(b) > maxResourceSize {
-		return nil, fmt.Errorf("%s: larger than %d bytes", p, maxResourceSize)
-	}
-	return b, nil
-}
 
 // HTTPFetcher reads a log served over HTTP(S) at a URL prefix.
 type HTTPFetcher struct {

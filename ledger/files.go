@@ -1,3 +1,5 @@
+//go:build !js
+
 package ledger
 
 import (
@@ -81,6 +83,15 @@ func (w *durableWriter) mkdirs(dir string) error {
 	}
 	w.dirs[parent] = true
 	return nil
+}
+
+// abort drops the staged files.
+func (w *durableWriter) abort() {
+	for _, p := range w.pending {
+		p.f.Close()
+		os.Remove(p.tmp)
+	}
+	w.pending = nil
 }
 
 // commit makes the staged files durable and visible. On error some files

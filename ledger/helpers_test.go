@@ -74,7 +74,7 @@ func testLog(t testing.TB, origin string, policy []byte) (dir, skey, vkey string
 		t.Fatal(err)
 	}
 	dir = filepath.Join(t.TempDir(), "log")
-	vkey, err = Create(dir, skey, policy)
+	vkey, err = CreateDir(dir, skey, policy)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +86,7 @@ func testLog(t testing.TB, origin string, policy []byte) (dir, skey, vkey string
 func appendN(t testing.TB, dir, skey string, opts Options, from, n, batch int, marker string) {
 	t.Helper()
 	ctx := context.Background()
-	l, err := Open(ctx, dir, skey, opts)
+	l, err := OpenDir(ctx, dir, skey, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,11 +31,11 @@ func buildLog(t *testing.T, n int) (dir, vkey string) {
 		t.Fatal(err)
 	}
 	dir = filepath.Join(t.TempDir(), "log")
-	if vkey, err = ledger.Create(dir, skey, nil); err != nil {
+	if vkey, err = ledger.CreateDir(dir, skey, nil); err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	l, err := ledger.Open(ctx, dir, skey, ledger.Options{})
+	l, err := ledger.OpenDir(ctx, dir, skey, ledger.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -17,24 +15,12 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 )
 
-// Files of the private state directory DIR/.ledger. Nothing in it is
-// secret (the signing key never enters the log directory) and nothing in it
-// is served: `canvass log serve` serves only tlog-tiles paths.
-const (
-	stateDirName = ".ledger"
-	vkeyFile     = "vkey"   // the log's verifier key
-	treeFile     = "tree"   // committed tree: checkpoint text, unsigned
-	policyFile   = "policy" // optional witness policy (C2SP tlog-policy)
-	lockFileName = "lock"   // flock'd by the single writer
-	tmpDirName   = "tmp"    // temporary files, renamed into place
-)
-
 // Options configure a Log.
 type Options struct {
-	// Policy replaces the witness policy stored in the log directory at
-	// init, if any. With a policy whose quorum is not "none", Publish
-	// submits each checkpoint to the policy's witnesses and publishes it
-	// only once a quorum has cosigned.
+	// Policy replaces the witness policy stored with the log at init, if
+	// any. With a policy whose quorum is not "none", Publish submits each
+	// checkpoint to the policy's witnesses and publishes it only once a
+	// quorum has cosigned.
 	Policy *witness.Policy
 	// HTTPClient talks to witnesses; nil means a client with a 30 s
 	// timeout (WitnessTimeout bounds each round of requests anyway).
@@ -45,19 +31,19 @@ type Options struct {
 	Now func() time.Time
 }
 
-// Log is an open log directory with its writer lock held. It sequences
-// entries, stores them durably as tlog-tiles, and publishes checkpoints.
-// A Log is not safe for concurrent use; the lock keeps other processes out.
+// Log is an open log with its writer lock held. It sequences entries,
+// stores them durably as tlog-tiles through its Driver, and publishes
+// checkpoints. A Log is not safe for concurrent use (an Appender is); the
+// driver's lock keeps other processes out.
 type Log struct {
-	dir      string
+	driver   Driver
 	origin   string
 	vkey     string
 	signer   note.Signer
 	verifier note.Verifier
 	policy   *witness.Policy
 	opts     Options
-	lock     *os.File
-	files    *durableWriter
+	unlock   func() error
 
 	// The committed tree: size, root, and its right edge (the hashes of
 	// the incomplete tile at each level, and the incomplete entry bundle).
@@ -70,127 +56,107 @@ type Log struct {
 	published *SignedCheckpoint
 	quorumMet bool // published meets the policy's quorum
 
+	// recovered is the committed tree size when the log was opened
+	// beyond the published checkpoint: entries a previous writer made
+	// durable but never published, whose indexes its callers may never
+	// have seen.
+	recoveredFrom, recoveredTo uint64
+
 	mu          sync.Mutex        // guards witnessSize during parallel submission
 	witnessSize map[string]uint64 // by policy witness name: size it last cosigned
 
 	// err is set by a failed write: the in-memory state may no longer
-	// match the disk, so the Log must be closed and reopened.
+	// match the storage, so the Log must be closed and reopened.
 	err error
 }
 
-// Create initializes an empty log in dir (which must not exist or be
-// empty) for the signing key skey, whose name becomes the log's origin,
-// and publishes its empty checkpoint. policy, if not nil, is C2SP
-// tlog-policy text stored with the log for Open to use. It returns the
-// log's verifier key.
-func Create(dir, skey string, policy []byte) (vkey string, err error) {
-	vkey, err = signerVKey(skey)
+// checkSigner checks that signer is the signing key of the verifier key
+// vkey: same name and key hash, and a signature that verifies.
+func checkSigner(signer note.Signer, vkey string) error {
+	verifier, err := note.NewVerifier(vkey)
 	if err != nil {
-		return "", err
+		return fmt.Errorf("the log's verifier key is malformed: %v", err)
 	}
-	signer, err := note.NewSigner(skey)
-	if err != nil {
-		return "", errors.New("malformed signing key")
+	if signer.Name() != verifier.Name() {
+		return fmt.Errorf("%w: the key is for log %q but the log is %q", ErrWrongKey, signer.Name(), verifier.Name())
+	}
+	msg := []byte("canvass key check\n")
+	sig, err := signer.Sign(msg)
+	if err != nil || signer.KeyHash() != verifier.KeyHash() || !verifier.Verify(msg, sig) {
+		return fmt.Errorf("%w: the key is not the one this log was created with (its verifier key is %s); nothing was appended", ErrWrongKey, vkey)
+	}
+	return nil
+}
+
+// Create initializes an empty log in the driver's storage, which must be
+// empty, for signer, whose verifier key is vkey and whose name becomes
+// the log's origin, and publishes its empty checkpoint. policy, if not
+// nil, is C2SP tlog-policy text stored with the log for Open to use.
+func Create(ctx context.Context, d Driver, signer note.Signer, vkey string, policy []byte) error {
+	if err := checkSigner(signer, vkey); err != nil {
+		return err
 	}
 	origin := signer.Name()
 	if policy != nil {
 		p, err := ParsePolicy(policy)
 		if err != nil {
-			return "", err
+			return err
 		}
 		if !policyAllowsLog(p, vkey) {
-			return "", fmt.Errorf("the policy lists logs, but not this log's key %s", vkey)
+			return fmt.Errorf("the policy lists logs, but not this log's key %s", vkey)
 		}
 	}
-	if ents, err := os.ReadDir(dir); err == nil && len(ents) > 0 {
-		return "", fmt.Errorf("%s is not empty; choose a new directory for the log", dir)
-	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return "", err
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
-	}
-	state := filepath.Join(dir, stateDirName)
-	if err := os.Mkdir(state, 0o700); err != nil {
-		return "", err
-	}
-	if err := os.Mkdir(filepath.Join(state, tmpDirName), 0o700); err != nil {
-		return "", err
-	}
-	w := newDurableWriter(dir, filepath.Join(state, tmpDirName))
-	if err := w.write(stateDirName+"/"+vkeyFile, []byte(vkey+"\n")); err != nil {
-		return "", err
-	}
-	if policy != nil {
-		if err := w.write(stateDirName+"/"+policyFile, policy); err != nil {
-			return "", err
-		}
+	if err := d.Init(ctx); err != nil {
+		return err
 	}
 	empty := Checkpoint{Origin: origin, Size: 0, Hash: emptyRoot}
-	if err := w.write(stateDirName+"/"+treeFile, empty.Text()); err != nil {
-		return "", err
+	state := []File{{Path: StateVKey, State: true, Data: []byte(vkey + "\n")}}
+	if policy != nil {
+		state = append(state, File{Path: StatePolicy, State: true, Data: policy})
+	}
+	state = append(state, File{Path: StateTree, State: true, Data: empty.Text()})
+	if err := d.Write(ctx, state); err != nil {
+		return err
 	}
 	signed, err := note.Sign(&note.Note{Text: string(empty.Text())}, signer)
 	if err != nil {
-		return "", err
-	}
-	w.dirs[filepath.Dir(filepath.Clean(dir))] = true
-	w.dirs[dir] = true
-	if err := w.commit(); err != nil {
-		return "", err
+		return err
 	}
 	// The checkpoint is written last: its presence marks a complete init.
-	if err := w.write(CheckpointPath, signed); err != nil {
-		return "", err
-	}
-	if err := w.commit(); err != nil {
-		return "", err
-	}
-	return vkey, nil
+	return d.Write(ctx, []File{{Path: CheckpointPath, Data: signed}})
 }
 
-// Open opens the log in dir for writing with the signing key skey, taking
-// the writer lock (waiting for another writer until ctx is done). It
-// refuses a key that is not the log's, and checks that the stored right
-// edge of the tree hashes to the committed root.
-func Open(ctx context.Context, dir, skey string, opts Options) (*Log, error) {
-	state := filepath.Join(dir, stateDirName)
-	if fi, err := os.Stat(state); err != nil || !fi.IsDir() {
-		return nil, fmt.Errorf("%s is not a canvass log directory (no %s); create one with 'canvass log init'", dir, stateDirName)
-	}
-	if _, err := os.Stat(filepath.Join(dir, CheckpointPath)); err != nil {
-		return nil, fmt.Errorf("%s has no checkpoint: 'canvass log init' did not finish; delete the directory and its key file and run init again", dir)
-	}
-	wantVKey, err := os.ReadFile(filepath.Join(state, vkeyFile))
+// Open opens the log in the driver's storage for writing with signer,
+// taking the driver's writer lock (waiting for another writer until ctx
+// is done). It refuses a signer that is not the log's, and checks that the
+// stored right edge of the tree hashes to the committed root.
+func Open(ctx context.Context, d Driver, signer note.Signer, opts Options) (*Log, error) {
+	wantVKey, err := d.ReadState(ctx, StateVKey)
 	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("reading the log's verifier key: %w", err)
 	}
+	if _, err := d.Fetch(ctx, CheckpointPath); err != nil {
+		return nil, fmt.Errorf("%s has no checkpoint: 'canvass log init' did not finish; delete the directory and its key file and run init again", describe(d))
+	}
 	vkey := strings.TrimSpace(string(wantVKey))
-	gotVKey, err := signerVKey(skey)
-	if err != nil {
-		return nil, fmt.Errorf("%w: the key file does not hold a note signing key", ErrWrongKey)
-	}
-	if gotVKey != vkey {
-		gotName, _, _ := strings.Cut(gotVKey, "+")
-		wantName, _, _ := strings.Cut(vkey, "+")
-		if gotName != wantName {
-			return nil, fmt.Errorf("%w: the key is for log %q but %s holds log %q; nothing was appended", ErrWrongKey, gotName, dir, wantName)
-		}
-		return nil, fmt.Errorf("%w: the key is not the one this log was created with (its verifier key is %s); nothing was appended", ErrWrongKey, vkey)
-	}
-	signer, err := note.NewSigner(skey)
-	if err != nil {
-		return nil, fmt.Errorf("%w: malformed signing key", ErrWrongKey)
-	}
 	verifier, err := note.NewVerifier(vkey)
 	if err != nil {
 		return nil, fmt.Errorf("the log's stored verifier key is corrupt: %v", err)
 	}
+	if signer.Name() != verifier.Name() {
+		return nil, fmt.Errorf("%w: the key is for log %q but %s holds log %q; nothing was appended", ErrWrongKey, signer.Name(), describe(d), verifier.Name())
+	}
+	if err := checkSigner(signer, vkey); err != nil {
+		return nil, err
+	}
 	policy := opts.Policy
 	if policy == nil {
-		if b, err := os.ReadFile(filepath.Join(state, policyFile)); err == nil {
+		if b, err := d.ReadState(ctx, StatePolicy); err == nil {
 			if policy, err = ParsePolicy(b); err != nil {
-				return nil, fmt.Errorf("%s: %w", filepath.Join(state, policyFile), err)
+				return nil, fmt.Errorf("the log's stored witness policy: %w", err)
 			}
 		} else if !errors.Is(err, fs.ErrNotExist) {
 			return nil, err
@@ -199,17 +165,17 @@ func Open(ctx context.Context, dir, skey string, opts Options) (*Log, error) {
 	if !policyAllowsLog(policy, vkey) {
 		return nil, fmt.Errorf("the witness policy lists logs, but not this log's key %s", vkey)
 	}
-	lock, err := lockDir(ctx, filepath.Join(state, lockFileName))
+	unlock, err := d.Lock(ctx)
 	if err != nil {
 		return nil, err
 	}
 	l := &Log{
-		dir: dir, origin: signer.Name(), vkey: vkey, signer: signer, verifier: verifier,
-		policy: policy, opts: opts, lock: lock,
+		driver: d, origin: signer.Name(), vkey: vkey, signer: signer, verifier: verifier,
+		policy: policy, opts: opts, unlock: unlock,
 		witnessSize: map[string]uint64{},
 	}
 	if err := l.load(ctx); err != nil {
-		lock.Close()
+		unlock()
 		return nil, err
 	}
 	return l, nil
@@ -217,31 +183,19 @@ func Open(ctx context.Context, dir, skey string, opts Options) (*Log, error) {
 
 // load reads the committed state under the lock.
 func (l *Log) load(ctx context.Context) error {
-	state := filepath.Join(l.dir, stateDirName)
-	tmp := filepath.Join(state, tmpDirName)
-	// Temporary files left by a crash are garbage: nothing refers to them.
-	if ents, err := os.ReadDir(tmp); err == nil {
-		for _, e := range ents {
-			os.Remove(filepath.Join(tmp, e.Name()))
-		}
-	} else if err := os.Mkdir(tmp, 0o700); err != nil {
-		return err
-	}
-	l.files = newDurableWriter(l.dir, tmp)
-
-	raw, err := os.ReadFile(filepath.Join(state, treeFile))
+	raw, err := l.driver.ReadState(ctx, StateTree)
 	if err != nil {
 		return fmt.Errorf("reading committed tree state: %w", err)
 	}
 	tree, err := ParseCheckpoint(string(raw))
 	if err != nil {
-		return fmt.Errorf("committed tree state %s: %v", filepath.Join(state, treeFile), err)
+		return fmt.Errorf("committed tree state: %v", err)
 	}
 	if tree.Origin != l.origin {
 		return fmt.Errorf("committed tree state is for origin %q, not %q", tree.Origin, l.origin)
 	}
 	l.size, l.root = tree.Size, tree.Hash
-	f := DirFetcher(l.dir)
+	f := l.driver
 	for lv := 0; l.size>>(tileHeight*lv) > 0; lv++ {
 		l.edge = append(l.edge, nil)
 		w := int(l.size >> (tileHeight * lv) % TileWidth)
@@ -269,7 +223,7 @@ func (l *Log) load(ctx context.Context) error {
 	if root := edgeRoot(l.edge); root != l.root {
 		return fmt.Errorf("log state is damaged: the tiles at the right edge hash to %s, not the committed root %s; run 'canvass log verify' to locate the damage", b64(root), b64(l.root))
 	}
-	cpRaw, err := os.ReadFile(filepath.Join(l.dir, CheckpointPath))
+	cpRaw, err := f.Fetch(ctx, CheckpointPath)
 	if err != nil {
 		return err
 	}
@@ -288,19 +242,34 @@ func (l *Log) load(ctx context.Context) error {
 		return fmt.Errorf("log state is damaged: the published checkpoint's root differs from the committed tree of the same size")
 	}
 	l.published = sc
+	l.recoveredFrom, l.recoveredTo = sc.Size, l.size
 	for _, c := range sc.Cosignatures {
 		l.witnessSize[c.Witness] = sc.Size
 	}
 	return nil
 }
 
+// Recovered reports the entries that were durable but not published when
+// the log was opened, indexes first up to first+n−1: a previous writer was
+// interrupted (killed, or its checkpoint missed the witness quorum) after
+// storing them and before its callers learned their indexes. The next
+// Publish publishes them; a caller should report them so that nobody
+// submits the same events again.
+func (l *Log) Recovered() (first, n uint64) {
+	return l.recoveredFrom, l.recoveredTo - l.recoveredFrom
+}
+
+// Fetcher reads the log's resources through its driver, including the
+// entries and tiles committed but not yet published.
+func (l *Log) Fetcher() Fetcher { return l.driver }
+
 // Close releases the writer lock.
 func (l *Log) Close() error {
-	if l.lock == nil {
+	if l.unlock == nil {
 		return nil
 	}
-	err := l.lock.Close()
-	l.lock = nil
+	err := l.unlock()
+	l.unlock = nil
 	return err
 }
 
@@ -334,7 +303,7 @@ func (l *Log) Append(ctx context.Context, events []Event) (first uint64, err err
 	if l.err != nil {
 		return 0, l.err
 	}
-	if l.lock == nil {
+	if l.unlock == nil {
 		return 0, errors.New("log is closed")
 	}
 	now := l.now()
@@ -360,7 +329,7 @@ func (l *Log) AppendEntries(ctx context.Context, entries [][]byte) (first uint64
 	if l.err != nil {
 		return 0, l.err
 	}
-	if l.lock == nil {
+	if l.unlock == nil {
 		return 0, errors.New("log is closed")
 	}
 	for i, e := range entries {
@@ -392,11 +361,7 @@ func (l *Log) appendEntries(ctx context.Context, entries [][]byte) (first uint64
 	bundle := append([]byte(nil), l.bundle...)
 	bundleN := l.bundleN
 	size := l.size
-	type file struct {
-		path string
-		data []byte
-	}
-	var files []file
+	var files []File
 	for _, data := range entries {
 		if len(data) > MaxEntrySize {
 			// A longer entry cannot be framed in a bundle.
@@ -406,7 +371,7 @@ func (l *Log) appendEntries(ctx context.Context, entries [][]byte) (first uint64
 		bundleN++
 		size++
 		if bundleN == TileWidth {
-			files = append(files, file{EntriesPath((size-1)/TileWidth, TileWidth), bundle})
+			files = append(files, File{Path: EntriesPath((size-1)/TileWidth, TileWidth), Data: bundle})
 			bundle, bundleN = nil, 0
 		}
 		h := tlog.RecordHash(data)
@@ -419,17 +384,17 @@ func (l *Log) appendEntries(ctx context.Context, entries [][]byte) (first uint64
 				break
 			}
 			idx := size>>(tileHeight*(lv+1)) - 1
-			files = append(files, file{TilePath(lv, idx, TileWidth), appendHashes(nil, edge[lv])})
+			files = append(files, File{Path: TilePath(lv, idx, TileWidth), Data: appendHashes(nil, edge[lv])})
 			h = perfectRoot(edge[lv])
 			edge[lv] = nil
 		}
 	}
 	if bundleN > 0 {
-		files = append(files, file{EntriesPath(size/TileWidth, bundleN), bundle})
+		files = append(files, File{Path: EntriesPath(size/TileWidth, bundleN), Data: bundle})
 	}
 	for lv := range edge {
 		if n := len(edge[lv]); n > 0 {
-			files = append(files, file{TilePath(lv, size>>(tileHeight*(lv+1)), n), appendHashes(nil, edge[lv])})
+			files = append(files, File{Path: TilePath(lv, size>>(tileHeight*(lv+1)), n), Data: appendHashes(nil, edge[lv])})
 		}
 	}
 	root := edgeRoot(edge)
@@ -439,19 +404,11 @@ func (l *Log) appendEntries(ctx context.Context, entries [][]byte) (first uint64
 		l.err = fmt.Errorf("log write failed, reopen the log: %w", err)
 		return 0, l.err
 	}
-	for _, f := range files {
-		if err := l.files.write(f.path, f.data); err != nil {
-			return fail(err)
-		}
-	}
-	if err := l.files.commit(); err != nil {
+	if err := l.driver.Write(ctx, files); err != nil {
 		return fail(err)
 	}
 	tree := Checkpoint{Origin: l.origin, Size: size, Hash: root}
-	if err := l.files.write(stateDirName+"/"+treeFile, tree.Text()); err != nil {
-		return fail(err)
-	}
-	if err := l.files.commit(); err != nil {
+	if err := l.driver.Write(ctx, []File{{Path: StateTree, State: true, Data: tree.Text()}}); err != nil {
 		return fail(err)
 	}
 	first = l.size
@@ -499,17 +456,13 @@ func (l *Log) Publish(ctx context.Context) (*SignedCheckpoint, error) {
 		return nil, &VerifyError{Index: -1, Kind: kind, Msg: msg + fmt.Sprintf(
 			"; the entries (up to index %d) are stored and the next successful 'canvass log append' (empty input is fine) publishes them", int64(l.size)-1)}
 	}
-	err = l.files.write(CheckpointPath, final)
-	if err == nil {
-		err = l.files.commit()
-	}
-	if err != nil {
+	if err := l.driver.Write(ctx, []File{{Path: CheckpointPath, Data: final}}); err != nil {
 		l.err = fmt.Errorf("publishing checkpoint failed, reopen the log: %w", err)
 		return nil, l.err
 	}
 	old := l.published.Size
 	l.published, l.quorumMet = sc, true
-	l.collectGarbage(old, sc.Size)
+	l.collectGarbage(ctx, old, sc.Size)
 	return sc, nil
 }
 
@@ -518,14 +471,18 @@ func (l *Log) Publish(ctx context.Context) (*SignedCheckpoint, error) {
 // once the full tile exists, and clients fall back to the full tile;
 // without it, a log appended to one entry at a time would keep up to 255
 // partial copies of every tile.
-func (l *Log) collectGarbage(old, size uint64) {
+func (l *Log) collectGarbage(ctx context.Context, old, size uint64) {
+	var full []string
 	for lv := 0; size>>(tileHeight*(lv+1)) > 0; lv++ {
 		from, to := old>>(tileHeight*(lv+1)), size>>(tileHeight*(lv+1))
 		for t := from; t < to; t++ {
-			os.RemoveAll(filepath.Join(l.dir, filepath.FromSlash(TilePath(lv, t, TileWidth)+".p")))
+			full = append(full, TilePath(lv, t, TileWidth))
 			if lv == 0 {
-				os.RemoveAll(filepath.Join(l.dir, filepath.FromSlash(EntriesPath(t, TileWidth)+".p")))
+				full = append(full, EntriesPath(t, TileWidth))
 			}
 		}
+	}
+	if len(full) > 0 {
+		l.driver.DeletePartials(ctx, full)
 	}
 }

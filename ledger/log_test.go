@@ -26,7 +26,7 @@ func TestBatchingDoesNotChangeTheLog(t *testing.T) {
 	var dirs []string
 	for _, batch := range []int{n, 7, 37, 256, 300} {
 		dir := filepath.Join(t.TempDir(), "log")
-		if _, err := Create(dir, skey, nil); err != nil {
+		if _, err := CreateDir(dir, skey, nil); err != nil {
 			t.Fatal(err)
 		}
 		// Reopen every 3 batches, as separate CLI runs would.
@@ -100,7 +100,7 @@ func TestAppendIsAllOrNothing(t *testing.T) {
 	dir, skey, vkey := testLog(t, "atomic.example/log", nil)
 	appendN(t, dir, skey, Options{}, 0, 10, 10, "a")
 	before := snapshot(t, dir)
-	l, err := Open(context.Background(), dir, skey, Options{})
+	l, err := OpenDir(context.Background(), dir, skey, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,7 +170,7 @@ func TestWrongKey(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Open(context.Background(), dir, tt.key, Options{})
+			_, err := OpenDir(context.Background(), dir, tt.key, Options{})
 			if !errors.Is(err, ErrWrongKey) || !strings.Contains(err.Error(), tt.msg) {
 				t.Fatalf("Open: %v, want ErrWrongKey saying %q", err, tt.msg)
 			}
@@ -239,17 +239,17 @@ func TestKeyFiles(t *testing.T) {
 
 func TestSecondWriterWaits(t *testing.T) {
 	dir, skey, _ := testLog(t, "lock.example/log", nil)
-	l, err := Open(context.Background(), dir, skey, Options{})
+	l, err := OpenDir(context.Background(), dir, skey, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
-	if _, err := Open(ctx, dir, skey, Options{}); err == nil || !strings.Contains(err.Error(), "another process is appending") {
+	if _, err := OpenDir(ctx, dir, skey, Options{}); err == nil || !strings.Contains(err.Error(), "another process is appending") {
 		t.Fatalf("second Open: %v", err)
 	}
 	l.Close()
-	l2, err := Open(context.Background(), dir, skey, Options{})
+	l2, err := OpenDir(context.Background(), dir, skey, Options{})
 	if err != nil {
 		t.Fatalf("Open after Close: %v", err)
 	}
@@ -263,10 +263,10 @@ func TestOpenDetectsDamage(t *testing.T) {
 	b, _ := os.ReadFile(p)
 	b[5] ^= 1
 	os.WriteFile(p, b, 0o644)
-	if _, err := Open(context.Background(), dir, skey, Options{}); err == nil || !strings.Contains(err.Error(), "damaged") {
+	if _, err := OpenDir(context.Background(), dir, skey, Options{}); err == nil || !strings.Contains(err.Error(), "damaged") {
 		t.Fatalf("Open of a damaged log: %v", err)
 	}
-	if _, err := Open(context.Background(), t.TempDir(), skey, Options{}); err == nil || !strings.Contains(err.Error(), "not a canvass log directory") {
+	if _, err := OpenDir(context.Background(), t.TempDir(), skey, Options{}); err == nil || !strings.Contains(err.Error(), "not a canvass log directory") {
 		t.Fatalf("Open of an empty directory: %v", err)
 	}
 }
@@ -275,14 +275,14 @@ func TestCreateRefusesNonEmptyDir(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "x"), nil, 0o644)
 	skey, _, _ := note.GenerateKey(rand.Reader, "o")
-	if _, err := Create(dir, skey, nil); err == nil || !strings.Contains(err.Error(), "not empty") {
+	if _, err := CreateDir(dir, skey, nil); err == nil || !strings.Contains(err.Error(), "not empty") {
 		t.Fatalf("Create: %v", err)
 	}
 }
 
 func TestAppendEntriesChecksEveryEntry(t *testing.T) {
 	dir, skey, _ := testLog(t, "entries.example/log", nil)
-	l, err := Open(context.Background(), dir, skey, Options{})
+	l, err := OpenDir(context.Background(), dir, skey, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -327,11 +327,11 @@ func TestAppendAPIAppliesDefaultsAndValidates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Create(logDir, skey, nil); err != nil {
+	if _, err := CreateDir(logDir, skey, nil); err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	l, err := Open(ctx, logDir, skey, Options{})
+	l, err := OpenDir(ctx, logDir, skey, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,31 +2,30 @@ package ledger
 
 import (
 	"compress/gzip"
+	"context"
 	"errors"
 	"io/fs"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 )
 
-// Handler serves the log in dir read-only over HTTP, exactly as tlog-tiles
+// Handler serves the log that f reads, read-only over HTTP, exactly as tlog-tiles
 // lays it out: GET or HEAD of /checkpoint, /tile/<L>/<N>[.p/<W>] and
 // /tile/entries/<N>[.p/<W>], with the specification's content types and
 // caching. Every other path is 404: the handler builds file names only from
 // parsed numbers, so no request can reach another file (the private
-// .ledger directory, the key, "../"). Resources beyond the published
+// state, the key, "../"). Resources beyond the published
 // checkpoint are 404 too, so that clients never see entries that a crash
 // could still replace. Entry bundles are gzip-compressed for clients that
 // accept it.
-func Handler(dir string) http.Handler {
-	return &tilesHandler{dir: dir}
+func Handler(f Fetcher) http.Handler {
+	return &tilesHandler{f: f}
 }
 
 type tilesHandler struct {
-	dir string
+	f Fetcher
 }
 
 // ServeHTTP implements http.Handler.
@@ -48,7 +47,7 @@ func (h *tilesHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if res.Checkpoint {
-		data, err := os.ReadFile(filepath.Join(h.dir, CheckpointPath))
+		data, err := h.f.Fetch(r.Context(), CheckpointPath)
 		if err != nil {
 			http.Error(w, "checkpoint unavailable", http.StatusServiceUnavailable)
 			return
@@ -61,11 +60,11 @@ func (h *tilesHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	need, ok := res.RequiredSize()
-	if !ok || need > h.publishedSize() {
+	if !ok || need > h.publishedSize(r.Context()) {
 		http.NotFound(w, r)
 		return
 	}
-	data, err := os.ReadFile(filepath.Join(h.dir, filepath.FromSlash(p)))
+	data, err := h.f.Fetch(r.Context(), p)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			http.NotFound(w, r)
@@ -102,8 +101,8 @@ func (h *tilesHandler) write(w http.ResponseWriter, r *http.Request, data []byte
 
 // publishedSize reads the tree size of the published checkpoint; tiles are
 // served only up to it.
-func (h *tilesHandler) publishedSize() uint64 {
-	raw, err := os.ReadFile(filepath.Join(h.dir, CheckpointPath))
+func (h *tilesHandler) publishedSize(ctx context.Context) uint64 {
+	raw, err := h.f.Fetch(ctx, CheckpointPath)
 	if err != nil {
 		return 0
 	}
@@ -130,12 +129,12 @@ func acceptsGzip(r *http.Request) bool {
 	return false
 }
 
-// NewServer returns an http.Server for Handler(dir) on addr with timeouts
+// NewServer returns an http.Server for Handler(f) on addr with timeouts
 // that stop slow clients from holding connections open.
-func NewServer(addr, dir string) *http.Server {
+func NewServer(addr string, f Fetcher) *http.Server {
 	return &http.Server{
 		Addr:              addr,
-		Handler:           Handler(dir),
+		Handler:           Handler(f),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      60 * time.Second,

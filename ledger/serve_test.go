@@ -23,7 +23,7 @@ func TestHandler(t *testing.T) {
 	}
 	l.Close()
 	os.WriteFile(filepath.Join(dir, "tile", "secret"), []byte("x"), 0o644)
-	h := Handler(dir)
+	h := Handler(DirFetcher(dir))
 	cp, _ := os.ReadFile(filepath.Join(dir, "checkpoint"))
 	bundle, _ := os.ReadFile(filepath.Join(dir, "tile/entries/000"))
 	tests := []struct {
@@ -102,7 +102,7 @@ func TestHandler(t *testing.T) {
 			t.Errorf("%s %s: body differs from the file", tt.method, tt.path)
 		}
 	}
-	srv := NewServer("127.0.0.1:0", dir)
+	srv := NewServer("127.0.0.1:0", DirFetcher(dir))
 	if srv.ReadHeaderTimeout == 0 || srv.ReadTimeout == 0 || srv.WriteTimeout == 0 || srv.IdleTimeout == 0 {
 		t.Errorf("server without timeouts: %+v", srv)
 	}
@@ -110,5 +110,5 @@ func TestHandler(t *testing.T) {
 
 func openForTest(t *testing.T, dir, skey string) (*Log, error) {
 	t.Helper()
-	return Open(t.Context(), dir, skey, Options{})
+	return OpenDir(t.Context(), dir, skey, Options{})
 }

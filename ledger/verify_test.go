@@ -289,7 +289,7 @@ func TestVerifyDetectsFork(t *testing.T) {
 	dir, skey, vkey := testLog(t, "fork.example/log", nil)
 	appendN(t, dir, skey, Options{}, 0, 40, 40, "a")
 	fork := filepath.Join(t.TempDir(), "fork")
-	if _, err := Create(fork, skey, nil); err != nil {
+	if _, err := CreateDir(fork, skey, nil); err != nil {
 		t.Fatal(err)
 	}
 	appendN(t, fork, skey, Options{}, 0, 20, 20, "a")
@@ -312,7 +312,7 @@ func TestVerifyDetectsFork(t *testing.T) {
 	// A verifier that saw only the common prefix accepts both: that is
 	// what witnesses are for.
 	prefix := filepath.Join(t.TempDir(), "prefix")
-	if _, err := Create(prefix, skey, nil); err != nil {
+	if _, err := CreateDir(prefix, skey, nil); err != nil {
 		t.Fatal(err)
 	}
 	appendN(t, prefix, skey, Options{}, 0, 20, 20, "a")
@@ -328,7 +328,7 @@ func TestVerifyDetectsFork(t *testing.T) {
 func TestVerifyOverHTTP(t *testing.T) {
 	dir, skey, vkey := testLog(t, "http.example/log", nil)
 	appendN(t, dir, skey, Options{}, 0, 300, 300, "h")
-	srv := httptest.NewServer(Handler(dir))
+	srv := httptest.NewServer(Handler(DirFetcher(dir)))
 	defer srv.Close()
 	res, err := Verify(context.Background(), HTTPFetcher{Prefix: srv.URL + "/"}, VerifyOptions{VKey: vkey, Workers: 4})
 	if err != nil || res.Checkpoint.Size != 300 {
@@ -354,7 +354,7 @@ func TestVerifyRejectsInvalidEvents(t *testing.T) {
 	// right hashes everywhere: verify still refuses it.
 	rebuilt, skey, vkey := testLog(t, "events.example/log", nil)
 	bad := []byte(`{"Type":"vote-flip"}`)
-	rl, err := Open(context.Background(), rebuilt, skey, Options{})
+	rl, err := OpenDir(context.Background(), rebuilt, skey, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

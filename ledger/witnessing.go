@@ -26,7 +26,7 @@ func (l *Log) cosign(ctx context.Context, signed []byte, cp Checkpoint) ([]byte,
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	hashes := tlog.TileHashReader(tlog.Tree{N: int64(cp.Size), Hash: cp.Hash}, &tileReader{ctx: ctx, f: DirFetcher(l.dir)})
+	hashes := tlog.TileHashReader(tlog.Tree{N: int64(cp.Size), Hash: cp.Hash}, &tileReader{ctx: ctx, f: l.driver})
 
 	ws := l.policy.Witnesses
 	sigs := make([]note.Signature, len(ws))

@@ -34,7 +34,7 @@ func witnessedLog(t *testing.T, origin string) (dir, skey, vkey string, ws []*wi
 	b.WriteString("group g 2 w1 w2 w3\nquorum g\n")
 	policy = []byte(b.String())
 	dir = filepath.Join(t.TempDir(), "log")
-	if _, err := Create(dir, skey, policy); err != nil {
+	if _, err := CreateDir(dir, skey, policy); err != nil {
 		t.Fatal(err)
 	}
 	return dir, skey, vkey, ws, policy
@@ -71,7 +71,7 @@ func TestWitnessQuorum(t *testing.T) {
 	// Two down: nothing is published, the error says why.
 	ws[1].SetDown(true)
 	before, _ := os.ReadFile(filepath.Join(dir, "checkpoint"))
-	l, err := Open(context.Background(), dir, skey, Options{})
+	l, err := OpenDir(context.Background(), dir, skey, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +91,7 @@ func TestWitnessQuorum(t *testing.T) {
 	// a consistency proof) when it comes back.
 	ws[1].SetDown(false)
 	ws[2].SetDown(false)
-	l, err = Open(context.Background(), dir, skey, Options{})
+	l, err = OpenDir(context.Background(), dir, skey, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,13 +133,13 @@ func TestWitnessesRefuseForkAndRollback(t *testing.T) {
 
 	// Fork: same key, same first 20 entries, different history after.
 	fork := filepath.Join(t.TempDir(), "fork")
-	if _, err := Create(fork, skey, policy); err != nil {
+	if _, err := CreateDir(fork, skey, policy); err != nil {
 		t.Fatal(err)
 	}
 	p, _ := ParsePolicy([]byte("quorum none\n"))
 	appendN(t, fork, skey, Options{Policy: p}, 0, 20, 20, "a")
 	for _, size := range []int{40, 60, 100} { // smaller, equal to, larger than the witnessed size 60
-		fl, err := Open(context.Background(), fork, skey, Options{})
+		fl, err := OpenDir(context.Background(), fork, skey, Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -166,7 +166,7 @@ func TestWitnessesRefuseForkAndRollback(t *testing.T) {
 	// Rollback: the log restored from a backup of size 40 (the witnesses
 	// have cosigned 60) must not get cosignatures, even for a direct
 	// request that claims the witnesses' old size.
-	bl, err := Open(context.Background(), backup, skey, Options{})
+	bl, err := OpenDir(context.Background(), backup, skey, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

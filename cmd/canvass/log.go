@@ -4,12 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -18,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/canvass/canvass/internal/httpserve"
 	"github.com/canvass/canvass/ledger"
 	"github.com/canvass/canvass/ledger/witness"
 	"golang.org/x/mod/sumdb/note"
@@ -97,7 +96,7 @@ func runLogInit(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	skey, err := ledger.ReadKeyFile(*keyFile, *dir)
 	if err == nil {
 		var vkey string
-		if vkey, err = ledger.Create(*dir, skey, policy); err == nil {
+		if vkey, err = ledger.CreateDir(*dir, skey, policy); err == nil {
 			fmt.Fprintf(stdout, "created log %s in %s\n", *origin, *dir)
 			fmt.Fprintf(stdout, "signing key: %s (keep it secret and off the published directory)\n", *keyFile)
 			fmt.Fprintln(stdout, "verifier key (give this to verifiers and witnesses):")
@@ -146,66 +145,59 @@ func runLogAppend(args []string, stdin io.Reader, stdout, stderr io.Writer) erro
 			return fmt.Errorf("%s: %w", *policyFile, err)
 		}
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	sigCtx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	lockCtx, cancel := context.WithTimeout(ctx, *lockTimeout)
-	l, err := ledger.Open(lockCtx, *dir, skey, opts)
+	lockCtx, cancel := context.WithTimeout(sigCtx, *lockTimeout)
+	l, err := ledger.OpenDir(lockCtx, *dir, skey, opts)
 	cancel()
 	if err != nil {
 		return err
 	}
-	defer l.Close()
+	if first, n := l.Recovered(); n > 0 {
+		fmt.Fprintf(stderr, "canvass: recovered %d entries appended before an interruption: indexes %d..%d; they are published now and their indexes are not printed below, so do not feed them again\n", n, first, first+n-1)
+	}
+	// Every group commit is published before its indexes are printed: a
+	// printed index is in the verifiable log.
+	a := ledger.NewAppender(l, ledger.AppenderOptions{MaxBatch: *batch, Publish: true})
+	defer a.Close()
+	// Cancelled on the first failure, so that events still queued are not
+	// appended after it.
+	ctx, cancelRest := context.WithCancel(sigCtx)
+	defer cancelRest()
 
+	futures := make(chan ledger.IndexFuture, *batch)
+	readErr := make(chan error, 1)
+	go func() {
+		defer close(futures)
+		readErr <- readEvents(ctx, stdin, a, futures, !*stream)
+	}()
 	out := bufio.NewWriter(stdout)
 	defer out.Flush()
-	appendBatch := func(entries [][]byte) error {
-		first, err := l.AppendEntries(ctx, entries)
-		if err != nil {
-			return err
-		}
-		if _, err := l.Publish(ctx); err != nil {
-			return err
-		}
-		// Indices are printed only once a checkpoint covering them is
-		// published: a printed index is in the verifiable log.
-		for i := range entries {
-			out.WriteString(strconv.FormatUint(first+uint64(i), 10))
-			out.WriteByte('\n')
-		}
-		return out.Flush()
-	}
-
-	entries := make(chan []byte, *batch)
-	readErr := make(chan error, 1)
-	done := make(chan struct{})
-	defer close(done) // stops the reader if a batch fails
-	go func() {
-		readErr <- readEntries(stdin, l.Origin(), l.Size(), entries, done, !*stream)
-	}()
-	var pending [][]byte
 	appended := 0
-	for e := range entries {
-		pending = append(pending[:0], e)
-		// Group commit: take what is already waiting, up to a batch.
-	drain:
-		for len(pending) < *batch {
-			select {
-			case e, ok := <-entries:
-				if !ok {
-					break drain
-				}
-				pending = append(pending, e)
-			default:
-				break drain
+	for f := range futures {
+		idx, err := f()
+		if err != nil {
+			cancelRest()
+			for range futures {
 			}
-		}
-		if err := appendBatch(pending); err != nil {
-			if ctx.Err() != nil {
+			if sigCtx.Err() != nil {
 				return fmt.Errorf("interrupted (%v); the indices printed so far are published, the rest was not appended or will be published by the next append", err)
 			}
 			return err
 		}
-		appended += len(pending)
+		out.WriteString(strconv.FormatUint(idx, 10))
+		out.WriteByte('\n')
+		appended++
+		// Flush at the end of each published group, so that what was
+		// published is printed before the next group is written.
+		if len(futures) == 0 || idx+1 >= a.Published().Size {
+			if err := out.Flush(); err != nil {
+				cancelRest()
+				for range futures {
+				}
+				return err
+			}
+		}
 	}
 	if err := <-readErr; err != nil {
 		if appended > 0 {
@@ -215,24 +207,34 @@ func runLogAppend(args []string, stdin io.Reader, stdout, stderr io.Writer) erro
 	}
 	// With no input this still publishes entries a crash left committed
 	// but unpublished, and retries a checkpoint that missed its quorum.
-	_, err = l.Publish(ctx)
+	_, err = a.Publish(ctx)
 	return err
 }
 
-// readEntries parses JSON lines from r into events, stamps those without a
-// TimeStamp with the time they were read, and encodes each as the entry it
-// will be at its index (next, next+1, …: the writer lock keeps anyone else
-// from appending meanwhile), which also checks its size. With all set,
-// every line is read and checked before any entry is sent, so a bad line
-// appends nothing.
-func readEntries(r io.Reader, origin string, next uint64, out chan<- []byte, done <-chan struct{}, all bool) error {
-	defer close(out)
+// readEvents parses JSON lines from r into events and adds them to a,
+// sending each one's future to out in input order. Each event is first
+// encoded as the entry it will be (at index a.Size()+k: the writer lock
+// keeps anyone else from appending meanwhile), which also checks its size.
+// With all set, every line is read and checked before any event is added,
+// so a bad line appends nothing.
+func readEvents(ctx context.Context, r io.Reader, a *ledger.Appender, out chan<- ledger.IndexFuture, all bool) error {
 	br := bufio.NewReaderSize(r, 64<<10)
+	origin, next := a.Origin(), a.Size()
+	var scratch []byte
+	// Held lines live in large chunks rather than one allocation each,
+	// so that a million events cost little more than their size; they
+	// are parsed again when added.
 	var held [][]byte
-	// Held entries live in large chunks rather than one allocation each,
-	// so that a million events cost little more than their size.
 	var chunk []byte
 	const chunkSize = 4 << 20
+	add := func(ev ledger.Event) bool {
+		select {
+		case out <- a.Add(ctx, ev):
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
 	for lineNo := 1; ; lineNo++ {
 		line, err := readLine(br)
 		if err == io.EOF && line == nil {
@@ -251,36 +253,31 @@ func readEntries(r io.Reader, origin string, next uint64, out chan<- []byte, don
 		if perr != nil {
 			return fmt.Errorf("stdin line %d: %w", lineNo, perr)
 		}
-		var dst []byte
-		if all {
-			if cap(chunk)-len(chunk) < ledger.MaxEntrySize {
-				chunk = make([]byte, 0, chunkSize)
-			}
-			dst = chunk
-		}
-		entry, perr := ev.AppendEntry(dst, origin, next, time.Now())
-		if perr != nil {
+		check := ev
+		if scratch, perr = check.AppendEntry(scratch[:0], origin, next, time.Now()); perr != nil {
 			return fmt.Errorf("stdin line %d: %w", lineNo, perr)
 		}
 		next++
 		if all {
-			entry, chunk = entry[len(chunk):len(entry):len(entry)], entry
-			held = append(held, entry)
-		} else {
-			select {
-			case out <- entry:
-			case <-done:
-				return nil
+			if cap(chunk)-len(chunk) < len(line) {
+				chunk = make([]byte, 0, max(chunkSize, len(line)))
 			}
+			start := len(chunk)
+			chunk = append(chunk, line...)
+			held = append(held, chunk[start:len(chunk):len(chunk)])
+		} else if !add(ev) {
+			return nil
 		}
 		if err == io.EOF {
 			break
 		}
 	}
-	for _, e := range held {
-		select {
-		case out <- e:
-		case <-done:
+	for _, line := range held {
+		ev, err := ledger.ParseInput(line)
+		if err != nil {
+			return err // parsed once already: cannot happen
+		}
+		if !add(ev) {
 			return nil
 		}
 	}
@@ -531,20 +528,9 @@ func runLogServe(args []string, stdin io.Reader, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	srv := ledger.NewServer(*addr, *dir)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	go func() {
-		<-ctx.Done()
-		shutCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		srv.Shutdown(shutCtx)
-	}()
+	srv := ledger.NewServer(*addr, ledger.DirFetcher(*dir))
 	fmt.Fprintf(stdout, "serving %s read-only at http://%s/ (checkpoint, tile/...)\n", *dir, ln.Addr())
-	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	return httpserve.Run(context.Background(), srv, ln, 5*time.Second)
 }
 
 func runLogExport(args []string, stdin io.Reader, stdout, stderr io.Writer) error {

@@ -311,6 +311,10 @@ func TestLogAppendSurvivesSIGKILL(t *testing.T) {
 	// machine, so the window shrinks to that run's length: the test keeps
 	// killing mid-write whether the machine is fast or loaded.
 	window := 900 * time.Millisecond
+	// recovered is what the run after a kill must report: entries the
+	// killed run stored but never published (so never printed).
+	recovered := ""
+	var committed uint64
 	for run := 0; run < runs; run++ {
 		var in bytes.Buffer
 		for k := 0; k < lines; k++ {
@@ -397,13 +401,82 @@ func TestLogAppendSurvivesSIGKILL(t *testing.T) {
 				t.Fatalf("run %d: entry %d holds %q, want %q", run, idx, details[idx], want)
 			}
 		}
-		t.Logf("run %d: %d indices printed, log has %d entries", run, len(indices), res.Checkpoint.Size)
+		if recovered != "" && !strings.Contains(stderr.String(), recovered) {
+			t.Fatalf("run %d: stderr does not say %q:\n%s", run, recovered, stderr.String())
+		}
+		if recovered == "" && strings.Contains(stderr.String(), "recovered") {
+			t.Fatalf("run %d reports recovered entries after a clean publish:\n%s", run, stderr.String())
+		}
+		if len(indices) > 0 && indices[0] < committed {
+			t.Fatalf("run %d printed index %d, which the previous run had already stored", run, indices[0])
+		}
+		tree, err := os.ReadFile(filepath.Join(dir, ".ledger", "tree"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cp, err := ledger.ParseCheckpoint(string(tree))
+		if err != nil {
+			t.Fatal(err)
+		}
+		committed, recovered = cp.Size, ""
+		if cp.Size > res.Checkpoint.Size {
+			recovered = fmt.Sprintf("recovered %d entries appended before an interruption: indexes %d..%d", cp.Size-res.Checkpoint.Size, res.Checkpoint.Size, cp.Size-1)
+		}
+		t.Logf("run %d: %d indices printed, log has %d entries (%d committed)", run, len(indices), res.Checkpoint.Size, cp.Size)
 		if last && len(indices) != lines {
 			t.Fatalf("final run printed %d indices, want %d", len(indices), lines)
 		}
 	}
 	if killed < runs/2 {
 		t.Errorf("only %d of %d runs were killed mid-way", killed, runs-1)
+	}
+}
+
+// TestLogAppendReportsRecoveredEntries: entries a killed append stored but
+// never published (so never printed) are named on stderr by the next
+// append, which publishes them without printing their indexes.
+func TestLogAppendReportsRecoveredEntries(t *testing.T) {
+	dir, key, _ := logInit(t)
+	if code, _, errOut := logRun(logEvent("published")+"\n", "log", "append", "--dir", dir, "--key-file", key); code != 0 {
+		t.Fatal(errOut)
+	}
+	skey, err := ledger.ReadKeyFile(key, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := ledger.OpenDir(context.Background(), dir, skey, ledger.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var evs []ledger.Event
+	for _, m := range []string{"lost-1", "lost-2"} {
+		ev, err := ledger.ParseInput([]byte(logEvent(m)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		evs = append(evs, ev)
+	}
+	if _, err := l.Append(context.Background(), evs); err != nil {
+		t.Fatal(err)
+	}
+	l.Close() // as if killed before publishing
+
+	code, out, errOut := logRun(logEvent("next")+"\n", "log", "append", "--dir", dir, "--key-file", key)
+	if code != 0 {
+		t.Fatal(errOut)
+	}
+	if want := "recovered 2 entries appended before an interruption: indexes 1..2"; !strings.Contains(errOut, want) {
+		t.Errorf("stderr %q does not say %q", errOut, want)
+	}
+	if out != "3\n" {
+		t.Errorf("stdout %q, want only the new entry's index 3", out)
+	}
+	if details := logDetails(t, dir); len(details) != 4 || details[1] != "lost-1" || details[3] != "next" {
+		t.Errorf("published entries %q", details)
+	}
+	code, _, errOut = logRun("", "log", "append", "--dir", dir, "--key-file", key)
+	if code != 0 || strings.Contains(errOut, "recovered") {
+		t.Errorf("an append after the recovery reports again: %d %q", code, errOut)
 	}
 }
 
@@ -487,7 +560,7 @@ func TestLogVerifyURL(t *testing.T) {
 	if code, _, errOut := logRun(logEvent("u")+"\n", "log", "append", "--dir", dir, "--key-file", key); code != 0 {
 		t.Fatal(errOut)
 	}
-	srv := httptest.NewServer(ledger.Handler(dir))
+	srv := httptest.NewServer(ledger.Handler(ledger.DirFetcher(dir)))
 	defer srv.Close()
 	code, out, errOut := logRun("", "log", "verify", "--url", srv.URL, "--vkey", vkey)
 	if code != 0 || !strings.Contains(out, "1 entries verified") {

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"os/user"
 	"path/filepath"
 
@@ -47,7 +48,7 @@ func (t *logTarget) record(ev ledger.Event) (uint64, error) {
 		}
 	}
 	ctx := context.Background()
-	l, err := ledger.Open(ctx, t.dir, skey, ledger.Options{})
+	l, err := ledger.OpenDir(ctx, t.dir, skey, ledger.Options{})
 	if err != nil {
 		return 0, err
 	}
@@ -76,7 +77,7 @@ func recordTabulation(t *logTarget, dir, description string, contests []string, 
 	if t.dir == "" {
 		return nil
 	}
-	m, err := evidence.ReadManifest(dir)
+	m, err := evidence.ReadManifest(os.DirFS(dir))
 	if err != nil {
 		return err
 	}

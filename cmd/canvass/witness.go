@@ -2,17 +2,14 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
+	"github.com/canvass/canvass/internal/httpserve"
 	"github.com/canvass/canvass/ledger/witness"
 )
 
@@ -166,24 +163,9 @@ func runWitnessServe(args []string, stdin io.Reader, stdout, stderr io.Writer) e
 	}
 	hs := srv.HTTPServer(*addr, witness.DefaultTimeouts)
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	logger.Info("witness listening", "addr", ln.Addr().String(), "vkey", cosigner.VerifierKey(), "logs", len(logs.Origins()), "db", *db)
-	served := make(chan error, 1)
-	go func() { served <- hs.Serve(ln) }()
-	select {
-	case err := <-served:
-		return fmt.Errorf("serving: %w", err)
-	case <-ctx.Done():
-	}
-	logger.Info("shutting down: finishing requests in flight")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := hs.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shutting down: %w", err)
-	}
-	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("serving: %w", err)
+	if err := httpserve.Run(context.Background(), hs, ln, 10*time.Second); err != nil {
+		return err
 	}
 	logger.Info("witness stopped")
 	return nil
