@@ -19,6 +19,7 @@ import (
 
 	"github.com/canvass/canvass/ledger"
 	"github.com/canvass/canvass/office"
+	"github.com/canvass/canvass/server/pages"
 )
 
 // CookieName is the session cookie.
@@ -71,6 +72,7 @@ func New(o *office.Office) *Server {
 		m.HandleFunc(r.pattern, r.h)
 		s.patterns = append(s.patterns, r.pattern)
 	}
+	pages.Mount(m, o, CookieName)
 	m.Handle("GET /log/", http.StripPrefix("/log", ledger.Handler(o.LogFetcher())))
 	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &office.Error{Status: http.StatusNotFound, Msg: "no such API endpoint or method; see docs/api.yaml"})
