@@ -5,18 +5,28 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
+	"strings"
 
 	"github.com/canvass/canvass/office"
+	"github.com/canvass/canvass/results"
 	"github.com/canvass/canvass/resultsite"
 )
 
 type report struct{ Name, URL string }
 
+// contestView is one contest of a tabulation's summary, with the
+// round-by-round chart of each RCTab report (one per pass) of a ranked
+// contest.
+type contestView struct {
+	results.ContestSummary
+	Charts []*chart
+}
+
 type tabulationData struct {
-	Election   *office.Election
-	T          *office.TabulationView
-	Summary    *resultsite.Summary
-	Chart      *chart
+	Election *office.Election
+	T        *office.TabulationView
+	Contests []contestView
+	// RawSummary is the summary as sent, when it is not a canvass summary.
 	RawSummary string
 	Reports    []report
 	CanPublish bool
@@ -36,10 +46,18 @@ func (p *Pages) tabulation(w http.ResponseWriter, r *http.Request, u *office.Use
 		return
 	}
 	d := &tabulationData{Election: e, T: t, CanPublish: office.Allowed(u, office.ActRequestPublication, e.Jurisdiction)}
-	if s, err := resultsite.ParseSummary(t.Summary); err == nil {
-		d.Summary, d.Chart = s, newChart(s)
+	var sum results.Summary
+	if json.Unmarshal(t.Summary, &sum) == nil && sum.Format == results.SummaryFormat {
+		for _, c := range sum.Contests {
+			cv := contestView{ContestSummary: c}
+			for _, rep := range c.RCTabReport {
+				if s, err := resultsite.ParseSummary(rep); err == nil {
+					cv.Charts = append(cv.Charts, newChart(s))
+				}
+			}
+			d.Contests = append(d.Contests, cv)
+		}
 	} else {
-		// Not a ranked contest's round-by-round report: show it as is.
 		var b bytes.Buffer
 		if json.Indent(&b, t.Summary, "", "  ") == nil {
 			d.RawSummary = b.String()
@@ -50,15 +68,7 @@ func (p *Pages) tabulation(w http.ResponseWriter, r *http.Request, u *office.Use
 	for name, url := range t.Reports {
 		d.Reports = append(d.Reports, report{name, url})
 	}
-	slices.SortFunc(d.Reports, func(a, b report) int {
-		if a.Name < b.Name {
-			return -1
-		}
-		if a.Name > b.Name {
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(d.Reports, func(a, b report) int { return strings.Compare(a.Name, b.Name) })
 	v.Title, v.Data = "Tabulation "+t.ID+" — "+e.Name, d
 	p.render(w, http.StatusOK, "tabulation", v)
 }
