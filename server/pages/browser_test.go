@@ -160,6 +160,35 @@ func (b *browser) signIn(p *person) {
 	}
 }
 
+// signInByKeyboard signs p in using only the keyboard: the user name
+// field has focus when the page opens, Tab moves between fields and Enter
+// submits.
+func (b *browser) signInByKeyboard(p *person) {
+	b.t.Helper()
+	b.open("/signin")
+	b.e.clock.Advance(30 * time.Second)
+	if _, err := chromedp.RunResponse(b.ctx, chromedp.KeyEvent(p.name+"\t"+p.pw+"\t"+auth.TOTPCode(p.seed, b.e.clock.Now())+"\r")); err != nil {
+		b.t.Fatal(err)
+	}
+	b.noError("keyboard sign-in " + p.name)
+	if who := b.text(".who"); !strings.HasPrefix(who, p.name+" ") {
+		b.t.Fatalf("signed in by keyboard as %q, want %s", who, p.name)
+	}
+}
+
+// tabletFits fails if the page is wider than a portrait tablet (768 CSS
+// pixels): wide tables and text scroll inside their own boxes, the page
+// itself does not.
+func (b *browser) tabletFits(what string) {
+	b.t.Helper()
+	b.run(chromedp.EmulateViewport(768, 1024, chromedp.EmulatePortrait))
+	w := get(b, chromedp.Evaluate[int](`document.documentElement.scrollWidth`))
+	b.run(chromedp.EmulateViewport(1024, 768))
+	if w > 768 {
+		b.t.Errorf("%s is %d pixels wide on a 768-pixel tablet screen", what, w)
+	}
+}
+
 func (b *browser) signOut() {
 	b.t.Helper()
 	b.submit(`form[action="/signout"] button`)
@@ -201,8 +230,11 @@ func (b *browser) requestID() string {
 // creates an election, uploads the 2013 Minneapolis mayoral CVRs and RCTab
 // configuration, tabulates from the configuration and sees the winner and
 // the round-by-round chart; she requests publication and signs it, a
-// second official co-signs, and the public results page shows the winner.
-// The activity view shows the executed requests.
+// second official, signing in by keyboard alone, co-signs, and the public
+// results page shows the winner. The activity view shows the executed
+// requests; the tabulation and request pages fit a portrait tablet.
+// Every approval is a pasted signed note: the office does not take
+// WebAuthn signing keys yet.
 func TestBrowserFlow(t *testing.T) {
 	start := time.Now()
 	ctx := browsertest.New(t)
@@ -279,6 +311,7 @@ func TestBrowserFlow(t *testing.T) {
 	if r := b.text("#reports"); !strings.Contains(r, "detailed_report.json") {
 		t.Fatalf("reports %q", r)
 	}
+	b.tabletFits("the tabulation page")
 
 	// Publication, co-signed by two officials.
 	b.submit(`form[action$="/publications"] button`)
@@ -293,7 +326,7 @@ func TestBrowserFlow(t *testing.T) {
 	}
 	b.open("/elections/" + el)
 	b.signOut()
-	b.signIn(pat)
+	b.signInByKeyboard(pat)
 	if s := b.approve(pat, pub); s != "done" {
 		t.Fatalf("publication after the second signature: %s", s)
 	}
@@ -304,6 +337,8 @@ func TestBrowserFlow(t *testing.T) {
 	if got := b.text("body"); !strings.Contains(got, "BETSY HODGES") {
 		t.Fatalf("the public page does not show the winner: %.300q", got)
 	}
+	b.open("/requests/" + pub)
+	b.tabletFits("the request page")
 
 	// The activity view, filtered.
 	b.open("/activity?type=request-executed")

@@ -8,6 +8,7 @@ import (
 	"mime/multipart"
 	"net"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -111,10 +112,8 @@ func (p *Pages) confirm(w http.ResponseWriter, r *http.Request) {
 		p.fail(w, "enroll_totp", v, err)
 		return
 	}
-	http.Redirect(w, r, "/signin?enrolled=1&user="+queryEscape(d.Name), http.StatusSeeOther)
+	http.Redirect(w, r, "/signin?enrolled=1&user="+url.QueryEscape(d.Name), http.StatusSeeOther)
 }
-
-func queryEscape(s string) string { return funcs["query"].(func(string) string)(s) }
 
 type electionsData struct {
 	Elections         []office.Election
