@@ -132,6 +132,9 @@ func TestPagesOverHTTP(t *testing.T) {
 			t.Errorf("%s has inline script or style", path)
 		}
 	}
+	if code, body, h := e.get(t, anon, "/static/pages.css"); code != 200 || !strings.HasPrefix(h.Get("Content-Type"), "text/css") || !strings.Contains(body, ":focus-visible") {
+		t.Fatalf("GET /static/pages.css: %d %q", code, h.Get("Content-Type"))
+	}
 	if code, _, h := e.get(t, anon, "/elections"); code != 303 || h.Get("Location") != "/signin?next=%2Felections" {
 		t.Fatalf("signed out GET /elections: %d to %q", code, h.Get("Location"))
 	}
