@@ -96,11 +96,11 @@ var officeEvents = []EventType{
 	},
 	{
 		ID: "request-refused", Severity: "warning",
-		Description: "A signature on a request was refused (same person twice, a role not allowed to approve it, a bad signature). Nothing changed. UserId is who tried.",
+		Description: "A signature on a request was refused (same person twice, a role not allowed to approve it, a bad signature), or a request with its second signature could no longer execute and is refused for good. UserId is who signed.",
 		Payload: []Field{
 			{Name: "request", Kind: KindString, Required: true, Doc: "the request's id"},
 			{Name: "signer", Kind: KindString, Required: true, Doc: "the account that tried to sign"},
-			{Name: "reason", Kind: KindEnum, Required: true, Enum: []string{"same-person", "not-allowed", "bad-signature", "not-pending"}, Doc: "why it was refused"},
+			{Name: "reason", Kind: KindEnum, Required: true, Enum: []string{"same-person", "not-allowed", "bad-signature", "not-pending", "cannot-execute"}, Doc: "why it was refused; \"cannot-execute\" ends the request with status refused"},
 		},
 	},
 	{

@@ -72,7 +72,17 @@ func project(ctx context.Context, r reader, e ledger.Event) ([]store.Record, err
 		return []store.Record{rec(kindRequest, q.ID, q.Jurisdiction, q)}, p.err
 	case "request-executed":
 		return projectExecuted(ctx, r, e, p, at)
-	case "login", "logout", "login-failure", "service-start", "request-refused":
+	case "request-refused":
+		if p.str("reason") != "cannot-execute" {
+			return nil, p.err // a refused signature changes nothing
+		}
+		var q Request
+		if err := getJSON(ctx, r, kindRequest, p.str("request"), &q); err != nil {
+			return nil, err
+		}
+		q.Status = "refused"
+		return []store.Record{rec(kindRequest, q.ID, q.Jurisdiction, q)}, p.err
+	case "login", "logout", "login-failure", "service-start":
 		// Logged for the record; they change no projected state.
 		return nil, nil
 	}

@@ -226,7 +226,7 @@ func (o *Office) execute(ctx context.Context, u *User, q *Request, signature str
 		if x, err := o.user(ctx, a.Name); err != nil {
 			return err
 		} else if x != nil {
-			return conflict("name", "user %q exists now; this request can no longer execute", a.Name)
+			return o.cannotExecute(ctx, u, q, "user "+a.Name+" exists now")
 		}
 		code, hash, err := auth.NewEnrollmentCode()
 		if err != nil {
@@ -266,6 +266,16 @@ func (o *Office) execute(ctx context.Context, u *User, q *Request, signature str
 		o.forgetCurrent(a.Election)
 	}
 	return err
+}
+
+// cannotExecute ends a request whose action can no longer be carried out
+// (its preconditions changed since it was made): logged, status refused.
+func (o *Office) cannotExecute(ctx context.Context, u *User, q *Request, why string) error {
+	if _, err := o.commit(ctx, ledger.Event{Type: "request-refused", UserID: u.Name, Disposition: "failure",
+		Description: why, Payload: map[string]any{"request": q.ID, "signer": u.Name, "reason": "cannot-execute"}}); err != nil {
+		return err
+	}
+	return conflict("id", "request %s can no longer execute (%s); it is refused — make a new request", q.ID, why)
 }
 
 // RequestUser asks for a new account; it executes when two

@@ -3,11 +3,11 @@ package server_test
 import (
 	"bytes"
 	"compress/gzip"
-	"io"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"

@@ -118,6 +118,15 @@ func backends(t testing.TB) map[string]opener {
 
 func newEnv(t testing.TB) *env { return newEnvOn(t, openSQLite) }
 
+// newTLSEnv is newEnv served over HTTPS.
+func newTLSEnv(t testing.TB) *env {
+	e := newEnvOn(t, openSQLite)
+	e.srv.Close()
+	e.srv = httptest.NewTLSServer(server.New(e.o))
+	t.Cleanup(e.srv.Close)
+	return e
+}
+
 func newEnvOn(t testing.TB, open opener) *env {
 	t.Helper()
 	ctx := context.Background()
@@ -154,7 +163,7 @@ type person struct {
 
 func (e *env) client() *http.Client {
 	jar, _ := cookiejar.New(nil)
-	return &http.Client{Jar: jar}
+	return &http.Client{Jar: jar, Transport: e.srv.Client().Transport}
 }
 
 // do sends a JSON request and decodes a JSON answer into out (if not nil).
