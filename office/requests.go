@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -201,6 +202,21 @@ func (o *Office) Sign(ctx context.Context, u *User, id, signature string) (*Requ
 			return nil, err
 		}
 		return o.requestView(ctx, u, id)
+	}
+	// The two approvals must verify as a set by two people with two
+	// different keys: one key registered for two accounts is one person.
+	first, err := o.user(ctx, q.Signatures[0].Signer)
+	if err != nil {
+		return nil, err
+	}
+	if first == nil {
+		return nil, fmt.Errorf("request %s: first signer %q has no account", id, q.Signatures[0].Signer)
+	}
+	if err := auth.CheckTwoPerson([]auth.Approval{
+		{Approver: first.Name, Note: q.Signatures[0].Signature, VerifierKey: first.SigningKey},
+		{Approver: u.Name, Note: signature, VerifierKey: u.SigningKey},
+	}, q.SignText); err != nil {
+		return nil, o.refuse(ctx, u, id, "same-person", "the two approvals are not by two different people with two different keys; the refusal is logged")
 	}
 	if err := o.execute(ctx, u, q, signature); err != nil {
 		return nil, err

@@ -30,3 +30,15 @@ func TestRequestCannotExecute(t *testing.T) {
 		t.Fatalf("signing a refused request: %d", c)
 	}
 }
+
+// TestOneKeyOnePerson refuses a signing key already registered to another
+// account, so that one person cannot approve twice under two names.
+func TestOneKeyOnePerson(t *testing.T) {
+	e := newEnv(t)
+	ada := e.enroll("ada", e.created.Enrollment["ada"])
+	var out map[string]string
+	c := e.do(e.client(), "POST", "/api/v1/enroll", map[string]string{"user": "bob", "code": e.created.Enrollment["bob"], "password": "correct horse battery staple", "signing_key": ada.vkey}, &out)
+	if c != 409 || out["field"] != "signing_key" {
+		t.Fatalf("enrolling bob with ada's key: %d %v", c, out)
+	}
+}
