@@ -67,7 +67,8 @@ var officeEvents = []EventType{
 			{Name: "tabulation", Kind: KindString, Required: true, Doc: "the tabulation's id"},
 			{Name: "mode", Kind: KindEnum, Required: true, Enum: []string{"test", "official"}, Doc: "the election's mode when counted; test results stay marked as such"},
 			{Name: "inputs", Kind: KindFiles, Required: true, Doc: "the configuration and CVR files read"},
-			{Name: "reports", Kind: KindFiles, Required: true, Doc: "the reports written, exactly as 'canvass tabulate' writes them"},
+			{Name: "reports", Kind: KindFiles, Required: true, Doc: "the reports written at the top of the results folder, exactly as 'canvass tabulate' writes them"},
+			{Name: "report_index", Kind: KindFile, Doc: "a JSON array of the reports in subfolders (per precinct or batch), each {name, sha256, size}: committed through one file so that the entry stays small however many precincts there are"},
 			{Name: "summary", Kind: KindFile, Required: true, Doc: "the canvass results summary (JSON)"},
 			{Name: "results", Kind: KindFile, Required: true, Doc: "the NIST SP 1500-100 results report (JSON)"},
 			{Name: "software_version", Kind: KindString, Required: true, Doc: "version of canvass that counted"},
@@ -114,6 +115,7 @@ var officeEvents = []EventType{
 			{Name: "signers", Kind: KindStrings, Required: true, Doc: "the accounts that signed, in order"},
 			{Name: "signatures", Kind: KindStrings, Required: true, Doc: "their signed notes, exactly as submitted, in the same order"},
 			{Name: "files", Kind: KindFiles, Doc: "files the action wrote (a publication's snapshot)"},
+			{Name: "file_index", Kind: KindFile, Doc: "a JSON array of further files the action wrote, each {name, sha256, size} (a snapshot's per-precinct reports)"},
 		},
 	},
 }
@@ -193,8 +195,10 @@ type ElectionTabulation struct {
 	Mode string `json:"mode"`
 	// Inputs is the configuration and CVR files read.
 	Inputs []FileCommitment `json:"inputs"`
-	// Reports is the reports written, exactly as 'canvass tabulate' writes them.
+	// Reports is the reports written at the top of the results folder, exactly as 'canvass tabulate' writes them.
 	Reports []FileCommitment `json:"reports"`
+	// ReportIndex is a JSON array of the reports in subfolders (per precinct or batch), each {name, sha256, size}.
+	ReportIndex *FileCommitment `json:"report_index,omitempty"`
 	// Summary is the canvass results summary (JSON).
 	Summary FileCommitment `json:"summary"`
 	// Results is the NIST SP 1500-100 results report (JSON).
@@ -267,6 +271,8 @@ type RequestExecuted struct {
 	Signatures []string `json:"signatures"`
 	// Files is files the action wrote (a publication's snapshot).
 	Files []FileCommitment `json:"files,omitempty"`
+	// FileIndex is a JSON array of further files the action wrote, each {name, sha256, size}.
+	FileIndex *FileCommitment `json:"file_index,omitempty"`
 }
 
 // EventType implements Payload.

@@ -257,11 +257,14 @@ func (o *Office) execute(ctx context.Context, u *User, q *Request, signature str
 		if err := json.Unmarshal([]byte(q.Action), &a); err != nil {
 			return err
 		}
-		files, err := o.buildSnapshot(ctx, a)
+		files, index, err := o.buildSnapshot(ctx, a)
 		if err != nil {
 			return err
 		}
 		p["files"] = filesVal(files)
+		if index != nil {
+			p["file_index"] = fileVal(*index)
+		}
 	case KindElectionMode, KindFileWithdrawal, KindSoftware:
 		// Validated when requested; the projection applies them.
 	default:
