@@ -1,4 +1,4 @@
-package witness
+package witness_test
 
 import (
 	"bytes"
@@ -10,6 +10,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/canvass/canvass/ledger/witness"
+	"github.com/canvass/canvass/ledger/witness/internal/witnesstesting"
 )
 
 // benchLogSize is the size of the benchmark log before the first
@@ -19,27 +22,27 @@ const benchLogSize = 100_000
 
 var (
 	benchLogOnce sync.Once
-	benchLog     *testLog
+	benchLog     *witnesstesting.Log
 )
 
 // sharedBenchLog builds the 100,000-leaf log once per process.
-func sharedBenchLog(b *testing.B) *testLog {
+func sharedBenchLog(b *testing.B) *witnesstesting.Log {
 	benchLogOnce.Do(func() {
-		benchLog = newTestLog(b, origin)
-		benchLog.grow(benchLogSize + 200_000)
+		benchLog = witnesstesting.NewLog(b, origin)
+		benchLog.Grow(benchLogSize + 200_000)
 	})
-	benchLog.tb = b
+	benchLog.TB = b
 	return benchLog
 }
 
 // benchRequests returns n requests that advance the log from start, each
 // by 1 to 13 leaves, and the final size.
-func benchRequests(b *testing.B, l *testLog, start int64, n int) ([][]byte, int64) {
+func benchRequests(b *testing.B, l *witnesstesting.Log, start int64, n int) ([][]byte, int64) {
 	reqs := make([][]byte, n)
 	size := start
 	for i := range reqs {
 		next := size + 1 + int64(i%13)
-		reqs[i] = l.request(size, next)
+		reqs[i] = l.Request(size, next)
 		size = next
 	}
 	return reqs, size
@@ -59,11 +62,11 @@ func BenchmarkAddCheckpoint(b *testing.B) {
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			l := sharedBenchLog(b)
-			var store Store // the SQLite cases are in package witnessdb
-			env := newWitnessEnv(b, store, origin)
-			env.logs[origin] = l
+			var store witness.Store // the SQLite cases are in package witnessdb
+			env := witnesstesting.NewEnv(b, store, origin)
+			env.Logs[origin] = l
 			ctx := context.Background()
-			if _, err := env.srv.AddCheckpoint(ctx, l.request(0, benchLogSize)); err != nil {
+			if _, err := env.Server.AddCheckpoint(ctx, l.Request(0, benchLogSize)); err != nil {
 				b.Fatal(err)
 			}
 			// Stay within the prebuilt leaves: each request adds at most 13.
@@ -73,7 +76,7 @@ func BenchmarkAddCheckpoint(b *testing.B) {
 			reqs, _ := benchRequests(b, l, benchLogSize, b.N)
 			var post func(body []byte) error
 			if bc.http {
-				hs := httptest.NewServer(env.srv)
+				hs := httptest.NewServer(env.Server)
 				defer hs.Close()
 				client := hs.Client()
 				post = func(body []byte) error {
@@ -91,7 +94,7 @@ func BenchmarkAddCheckpoint(b *testing.B) {
 				}
 			} else {
 				post = func(body []byte) error {
-					_, err := env.srv.AddCheckpoint(ctx, body)
+					_, err := env.Server.AddCheckpoint(ctx, body)
 					return err
 				}
 			}
@@ -112,7 +115,7 @@ func BenchmarkAddCheckpoint(b *testing.B) {
 // policy with all three cosignatures present.
 func BenchmarkPolicyVerify(b *testing.B) {
 	f := newPolicyFixture(b, "A", "B", "C")
-	p, err := ParsePolicy([]byte(f.expand("log {log}\nwitness A {A}\nwitness B {B}\nwitness C {C}\ngroup g 2 A B C\nquorum g\n")))
+	p, err := witness.ParsePolicy([]byte(f.expand("log {log}\nwitness A {A}\nwitness B {B}\nwitness C {C}\ngroup g 2 A B C\nquorum g\n")))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -130,8 +133,8 @@ func BenchmarkPolicyVerify(b *testing.B) {
 // with a 30-hash proof.
 func BenchmarkParseAddCheckpointRequest(b *testing.B) {
 	l := sharedBenchLog(b)
-	body := l.request(benchLogSize-12345, benchLogSize)
-	r, err := ParseAddCheckpointRequest(body)
+	body := l.Request(benchLogSize-12345, benchLogSize)
+	r, err := witness.ParseAddCheckpointRequest(body)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -140,7 +143,7 @@ func BenchmarkParseAddCheckpointRequest(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if _, err := ParseAddCheckpointRequest(body); err != nil {
+		if _, err := witness.ParseAddCheckpointRequest(body); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -154,11 +157,11 @@ func TestBenchLogsFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := ParseLogList(data)
+	l, err := witness.ParseLogList(data)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := newTestLog(t, origin).vkey; len(l.Logs) != 1 || l.Logs[0].Key.String() != want {
+	if want := witnesstesting.NewLog(t, origin).VKey; len(l.Logs) != 1 || l.Logs[0].Key.String() != want {
 		t.Fatalf("testdata/bench-logs does not hold the benchmark log key %s", want)
 	}
 }

@@ -1,5 +1,3 @@
-//lint:file-ignore ST1001 these tests moved from package witness with its test helpers, which read as they did there
-
 package witnessdb
 
 import (
@@ -18,7 +16,8 @@ import (
 	"testing"
 	"time"
 
-	. "github.com/canvass/canvass/ledger/witness"
+	"github.com/canvass/canvass/ledger/witness"
+	"github.com/canvass/canvass/ledger/witness/internal/witnesstesting"
 
 	"golang.org/x/mod/sumdb/tlog"
 )
@@ -30,27 +29,27 @@ const benchLogSize = 100_000
 
 var (
 	benchLogOnce sync.Once
-	benchLog     *testLog
+	benchLog     *witnesstesting.Log
 )
 
 // sharedBenchLog builds the 100,000-leaf log once per process.
-func sharedBenchLog(b *testing.B) *testLog {
+func sharedBenchLog(b *testing.B) *witnesstesting.Log {
 	benchLogOnce.Do(func() {
-		benchLog = newTestLog(b, origin)
-		benchLog.grow(benchLogSize + 200_000)
+		benchLog = witnesstesting.NewLog(b, origin)
+		benchLog.Grow(benchLogSize + 200_000)
 	})
-	benchLog.tb = b
+	benchLog.TB = b
 	return benchLog
 }
 
 // benchRequests returns n requests that advance the log from start, each
 // by 1 to 13 leaves, and the final size.
-func benchRequests(b *testing.B, l *testLog, start int64, n int) ([][]byte, int64) {
+func benchRequests(b *testing.B, l *witnesstesting.Log, start int64, n int) ([][]byte, int64) {
 	reqs := make([][]byte, n)
 	size := start
 	for i := range reqs {
 		next := size + 1 + int64(i%13)
-		reqs[i] = l.request(size, next)
+		reqs[i] = l.Request(size, next)
 		size = next
 	}
 	return reqs, size
@@ -71,7 +70,7 @@ func BenchmarkAddCheckpoint(b *testing.B) {
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			l := sharedBenchLog(b)
-			var store Store
+			var store witness.Store
 			if bc.sqlite { // always, here: the in-memory case runs in package witness
 				s, err := Open(tempDB(b))
 				if err != nil {
@@ -80,10 +79,10 @@ func BenchmarkAddCheckpoint(b *testing.B) {
 				defer s.Close()
 				store = s
 			}
-			env := newWitnessEnv(b, store, origin)
-			env.logs[origin] = l
+			env := witnesstesting.NewEnv(b, store, origin)
+			env.Logs[origin] = l
 			ctx := context.Background()
-			if _, err := env.srv.AddCheckpoint(ctx, l.request(0, benchLogSize)); err != nil {
+			if _, err := env.Server.AddCheckpoint(ctx, l.Request(0, benchLogSize)); err != nil {
 				b.Fatal(err)
 			}
 			// Stay within the prebuilt leaves: each request adds at most 13.
@@ -93,7 +92,7 @@ func BenchmarkAddCheckpoint(b *testing.B) {
 			reqs, _ := benchRequests(b, l, benchLogSize, b.N)
 			var post func(body []byte) error
 			if bc.http {
-				hs := httptest.NewServer(env.srv)
+				hs := httptest.NewServer(env.Server)
 				defer hs.Close()
 				client := hs.Client()
 				post = func(body []byte) error {
@@ -111,7 +110,7 @@ func BenchmarkAddCheckpoint(b *testing.B) {
 				}
 			} else {
 				post = func(body []byte) error {
-					_, err := env.srv.AddCheckpoint(ctx, body)
+					_, err := env.Server.AddCheckpoint(ctx, body)
 					return err
 				}
 			}
@@ -162,14 +161,14 @@ func BenchmarkAddCheckpointProcess(b *testing.B) {
 	// Start from wherever the witness is (a long-running one keeps its
 	// state between benchmark runs).
 	size := int64(benchLogSize)
-	_, err := AddCheckpoint(ctx, client, url, 0, nil, l.checkpoint(size))
-	var ce *ConflictError
+	_, err := witness.AddCheckpoint(ctx, client, url, 0, nil, l.Checkpoint(size))
+	var ce *witness.ConflictError
 	if errors.As(err, &ce) {
 		size = int64(ce.Size)
 	} else if err != nil {
 		b.Fatal(err)
 	}
-	if size+int64(b.N)*13 > int64(len(l.hashes)/2) {
+	if size+int64(b.N)*13 > int64(len(l.Hashes)/2) {
 		b.Fatalf("the prebuilt log is too small for %d more requests from size %d", b.N, size)
 	}
 	type req struct {
@@ -180,13 +179,13 @@ func BenchmarkAddCheckpointProcess(b *testing.B) {
 	reqs := make([]req, b.N)
 	for i := range reqs {
 		next := size + 1 + int64(i%13)
-		reqs[i] = req{uint64(size), l.proof(size, next), l.checkpoint(next)}
+		reqs[i] = req{uint64(size), l.Proof(size, next), l.Checkpoint(next)}
 		size = next
 	}
 	b.ResetTimer()
 	start := time.Now()
 	for _, r := range reqs {
-		if _, err := AddCheckpoint(ctx, client, url, r.old, r.proof, r.cp); err != nil {
+		if _, err := witness.AddCheckpoint(ctx, client, url, r.old, r.proof, r.cp); err != nil {
 			b.Fatal(err)
 		}
 	}
