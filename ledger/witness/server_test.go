@@ -14,7 +14,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -338,85 +337,7 @@ func TestTimestampsNeverGoBackwards(t *testing.T) {
 }
 
 func TestConcurrentAdvancesFromOneOldSize(t *testing.T) {
-	testConcurrentAdvances(t, witnesstesting.NewMemStore())
-}
-
-// testConcurrentAdvances is TestConcurrentAdvancesFromOneOldSize on a
-// store; package witnessdb runs it on SQLite.
-func testConcurrentAdvances(t *testing.T, store witness.Store) {
-	const n = 16
-	// All n requests read the stored state before any of them
-	// writes, so each one's compare-and-swap races the others.
-	barrier := &barrierStore{Store: store}
-	env := witnesstesting.NewEnv(t, barrier, origin)
-	l := env.Logs[origin]
-	if rec := env.Post(l.Request(0, 10)); rec.Code != 200 {
-		t.Fatal(rec.Body.String())
-	}
-	barrier.arm(n)
-	bodies := make([][]byte, n)
-	for i := range bodies {
-		bodies[i] = l.Request(10, int64(11+i))
-	}
-	codes := make([]int, n)
-	var wg sync.WaitGroup
-	for i := range bodies {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			codes[i] = env.Post(bodies[i]).Code
-		}()
-	}
-	wg.Wait()
-	ok, conflict := 0, 0
-	for _, c := range codes {
-		switch c {
-		case 200:
-			ok++
-		case 409:
-			conflict++
-		default:
-			t.Errorf("unexpected status %d", c)
-		}
-	}
-	if ok != 1 || conflict != n-1 {
-		t.Fatalf("%d requests from old size 10: %d cosigned, %d conflicts; want exactly one cosigned", n, ok, conflict)
-	}
-	st, _, _ := env.Store.Latest(context.Background(), origin)
-	if st.Size < 11 || st.Size > 10+n {
-		t.Errorf("stored size %d", st.Size)
-	}
-}
-
-// barrierStore makes the next n Latest calls wait for each other.
-type barrierStore struct {
-	witness.Store
-	mu      sync.Mutex
-	waiting int
-	release chan struct{}
-}
-
-func (b *barrierStore) arm(n int) {
-	b.mu.Lock()
-	b.waiting, b.release = n, make(chan struct{})
-	b.mu.Unlock()
-}
-
-func (b *barrierStore) Latest(ctx context.Context, origin string) (witness.State, bool, error) {
-	st, ok, err := b.Store.Latest(ctx, origin)
-	b.mu.Lock()
-	if b.waiting == 0 {
-		b.mu.Unlock()
-		return st, ok, err
-	}
-	b.waiting--
-	release := b.release
-	if b.waiting == 0 {
-		close(release)
-	}
-	b.mu.Unlock()
-	<-release
-	return st, ok, err
+	witnesstesting.ConcurrentAdvances(t, witnesstesting.NewMemStore(), origin)
 }
 
 func TestOperationalLog(t *testing.T) {
