@@ -1,52 +1,12 @@
 package witness_test
 
 import (
-	"bytes"
-	"context"
-	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/canvass/canvass/ledger/witness"
 	"github.com/canvass/canvass/ledger/witness/internal/witnesstesting"
 )
-
-// benchLogSize is the size of the benchmark log before the first
-// checkpoint: a county's election log of about 100,000 events, so that
-// consistency proofs have a realistic 17 to 34 hashes.
-const benchLogSize = 100_000
-
-var (
-	benchLogOnce sync.Once
-	benchLog     *witnesstesting.Log
-)
-
-// sharedBenchLog builds the 100,000-leaf log once per process.
-func sharedBenchLog(b *testing.B) *witnesstesting.Log {
-	benchLogOnce.Do(func() {
-		benchLog = witnesstesting.NewLog(b, origin)
-		benchLog.Grow(benchLogSize + 200_000)
-	})
-	benchLog.TB = b
-	return benchLog
-}
-
-// benchRequests returns n requests that advance the log from start, each
-// by 1 to 13 leaves, and the final size.
-func benchRequests(b *testing.B, l *witnesstesting.Log, start int64, n int) ([][]byte, int64) {
-	reqs := make([][]byte, n)
-	size := start
-	for i := range reqs {
-		next := size + 1 + int64(i%13)
-		reqs[i] = l.Request(size, next)
-		size = next
-	}
-	return reqs, size
-}
 
 // BenchmarkAddCheckpoint measures add-checkpoint requests: parsing, log
 // signature verification, consistency proof check, cosigning and the
@@ -61,52 +21,8 @@ func BenchmarkAddCheckpoint(b *testing.B) {
 		{"core/memory", false, false},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			l := sharedBenchLog(b)
 			var store witness.Store // the SQLite cases are in package witnessdb
-			env := witnesstesting.NewEnv(b, store, origin)
-			env.Logs[origin] = l
-			ctx := context.Background()
-			if _, err := env.Server.AddCheckpoint(ctx, l.Request(0, benchLogSize)); err != nil {
-				b.Fatal(err)
-			}
-			// Stay within the prebuilt leaves: each request adds at most 13.
-			if b.N*13 > 200_000 {
-				b.Fatalf("b.N = %d exceeds the prebuilt log; use -benchtime with fewer iterations", b.N)
-			}
-			reqs, _ := benchRequests(b, l, benchLogSize, b.N)
-			var post func(body []byte) error
-			if bc.http {
-				hs := httptest.NewServer(env.Server)
-				defer hs.Close()
-				client := hs.Client()
-				post = func(body []byte) error {
-					resp, err := client.Post(hs.URL+"/add-checkpoint", "text/plain", bytes.NewReader(body))
-					if err != nil {
-						return err
-					}
-					var buf bytes.Buffer
-					buf.ReadFrom(resp.Body)
-					resp.Body.Close()
-					if resp.StatusCode != http.StatusOK {
-						return fmt.Errorf("status %d: %s", resp.StatusCode, buf.String())
-					}
-					return nil
-				}
-			} else {
-				post = func(body []byte) error {
-					_, err := env.Server.AddCheckpoint(ctx, body)
-					return err
-				}
-			}
-			b.ReportAllocs()
-			b.ResetTimer()
-			start := time.Now()
-			for i := 0; i < b.N; i++ {
-				if err := post(reqs[i]); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "req/s")
+			witnesstesting.BenchAddCheckpoint(b, store, bc.http, origin)
 		})
 	}
 }
@@ -132,8 +48,8 @@ func BenchmarkPolicyVerify(b *testing.B) {
 // BenchmarkParseAddCheckpointRequest measures the request parser on a body
 // with a 30-hash proof.
 func BenchmarkParseAddCheckpointRequest(b *testing.B) {
-	l := sharedBenchLog(b)
-	body := l.Request(benchLogSize-12345, benchLogSize)
+	l := witnesstesting.SharedBenchLog(b, origin)
+	body := l.Request(witnesstesting.BenchLogSize-12345, witnesstesting.BenchLogSize)
 	r, err := witness.ParseAddCheckpointRequest(body)
 	if err != nil {
 		b.Fatal(err)

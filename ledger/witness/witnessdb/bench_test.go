@@ -2,17 +2,14 @@ package witnessdb
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,39 +18,6 @@ import (
 
 	"golang.org/x/mod/sumdb/tlog"
 )
-
-// benchLogSize is the size of the benchmark log before the first
-// checkpoint: a county's election log of about 100,000 events, so that
-// consistency proofs have a realistic 17 to 34 hashes.
-const benchLogSize = 100_000
-
-var (
-	benchLogOnce sync.Once
-	benchLog     *witnesstesting.Log
-)
-
-// sharedBenchLog builds the 100,000-leaf log once per process.
-func sharedBenchLog(b *testing.B) *witnesstesting.Log {
-	benchLogOnce.Do(func() {
-		benchLog = witnesstesting.NewLog(b, origin)
-		benchLog.Grow(benchLogSize + 200_000)
-	})
-	benchLog.TB = b
-	return benchLog
-}
-
-// benchRequests returns n requests that advance the log from start, each
-// by 1 to 13 leaves, and the final size.
-func benchRequests(b *testing.B, l *witnesstesting.Log, start int64, n int) ([][]byte, int64) {
-	reqs := make([][]byte, n)
-	size := start
-	for i := range reqs {
-		next := size + 1 + int64(i%13)
-		reqs[i] = l.Request(size, next)
-		size = next
-	}
-	return reqs, size
-}
 
 // BenchmarkAddCheckpoint measures add-checkpoint requests: parsing, log
 // signature verification, consistency proof check, cosigning and the
@@ -69,7 +33,6 @@ func BenchmarkAddCheckpoint(b *testing.B) {
 		{"http/sqlite", true, true},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			l := sharedBenchLog(b)
 			var store witness.Store
 			if bc.sqlite { // always, here: the in-memory case runs in package witness
 				s, err := Open(tempDB(b))
@@ -79,50 +42,7 @@ func BenchmarkAddCheckpoint(b *testing.B) {
 				defer s.Close()
 				store = s
 			}
-			env := witnesstesting.NewEnv(b, store, origin)
-			env.Logs[origin] = l
-			ctx := context.Background()
-			if _, err := env.Server.AddCheckpoint(ctx, l.Request(0, benchLogSize)); err != nil {
-				b.Fatal(err)
-			}
-			// Stay within the prebuilt leaves: each request adds at most 13.
-			if b.N*13 > 200_000 {
-				b.Fatalf("b.N = %d exceeds the prebuilt log; use -benchtime with fewer iterations", b.N)
-			}
-			reqs, _ := benchRequests(b, l, benchLogSize, b.N)
-			var post func(body []byte) error
-			if bc.http {
-				hs := httptest.NewServer(env.Server)
-				defer hs.Close()
-				client := hs.Client()
-				post = func(body []byte) error {
-					resp, err := client.Post(hs.URL+"/add-checkpoint", "text/plain", bytes.NewReader(body))
-					if err != nil {
-						return err
-					}
-					var buf bytes.Buffer
-					buf.ReadFrom(resp.Body)
-					resp.Body.Close()
-					if resp.StatusCode != http.StatusOK {
-						return fmt.Errorf("status %d: %s", resp.StatusCode, buf.String())
-					}
-					return nil
-				}
-			} else {
-				post = func(body []byte) error {
-					_, err := env.Server.AddCheckpoint(ctx, body)
-					return err
-				}
-			}
-			b.ReportAllocs()
-			b.ResetTimer()
-			start := time.Now()
-			for i := 0; i < b.N; i++ {
-				if err := post(reqs[i]); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "req/s")
+			witnesstesting.BenchAddCheckpoint(b, store, bc.http, origin)
 		})
 	}
 }
@@ -136,7 +56,7 @@ func BenchmarkAddCheckpoint(b *testing.B) {
 // witness instead, e.g. "canvass witness serve" started under
 // /usr/bin/time -v with --logs testdata/bench-logs.
 func BenchmarkAddCheckpointProcess(b *testing.B) {
-	l := sharedBenchLog(b)
+	l := witnesstesting.SharedBenchLog(b, origin)
 	url := os.Getenv("CANVASS_WITNESS_BENCH_URL")
 	var cmd *exec.Cmd
 	if url == "" {
@@ -160,7 +80,7 @@ func BenchmarkAddCheckpointProcess(b *testing.B) {
 	ctx := context.Background()
 	// Start from wherever the witness is (a long-running one keeps its
 	// state between benchmark runs).
-	size := int64(benchLogSize)
+	size := int64(witnesstesting.BenchLogSize)
 	_, err := witness.AddCheckpoint(ctx, client, url, 0, nil, l.Checkpoint(size))
 	var ce *witness.ConflictError
 	if errors.As(err, &ce) {
