@@ -60,13 +60,7 @@ func runInit(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	db := fs.String("db", "", "database: default SQLite at DIR/office.db; sqlite:PATH or postgres://...")
 	policyFile := fs.String("policy", "", "C2SP tlog-policy file naming the log's witnesses")
 	asJSON := fs.Bool("json", false, `print {"origin","vkey","enrollment":{"NAME":"CODE"}}`)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if err := noArgs(fs, stderr); err != nil {
-		return err
-	}
-	if err := requireFlags(fs, stderr, "data", *data, "origin", *origin); err != nil {
+	if err := parseRequired(fs, args, stderr, "data", "origin"); err != nil {
 		return err
 	}
 	var policy []byte
@@ -113,13 +107,7 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	db := fs.String("db", "", "database: default SQLite at DIR/office.db; sqlite:PATH or postgres://...")
 	cert := fs.String("tls-cert", "", "TLS certificate file (PEM); with --tls-key, serve HTTPS and mark cookies Secure")
 	key := fs.String("tls-key", "", "TLS private key file (PEM)")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if err := noArgs(fs, stderr); err != nil {
-		return err
-	}
-	if err := requireFlags(fs, stderr, "data", *data); err != nil {
+	if err := parseRequired(fs, args, stderr, "data"); err != nil {
 		return err
 	}
 	if (*cert == "") != (*key == "") {
@@ -196,13 +184,7 @@ func runRebuild(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("rebuild", "--data DIR [--db URL]", stderr)
 	data := fs.String("data", "", "the office's data directory")
 	db := fs.String("db", "", "database to recreate: default SQLite at DIR/office.db; sqlite:PATH")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if err := noArgs(fs, stderr); err != nil {
-		return err
-	}
-	if err := requireFlags(fs, stderr, "data", *data); err != nil {
+	if err := parseRequired(fs, args, stderr, "data"); err != nil {
 		return err
 	}
 	path := filepath.Join(*data, office.DefaultDBName)
