@@ -177,7 +177,9 @@ type memFile struct {
 	size int64
 }
 
-func (m *memFile) Stat() (fs.FileInfo, error) { return fileInfo{name: path.Base(m.name), size: m.size}, nil }
+func (m *memFile) Stat() (fs.FileInfo, error) {
+	return fileInfo{name: path.Base(m.name), size: m.size}, nil
+}
 func (m *memFile) Read(p []byte) (int, error) { return m.r.Read(p) }
 func (m *memFile) Close() error               { return nil }
 

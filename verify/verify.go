@@ -79,11 +79,11 @@ type Report struct {
 	Election string `json:"election"`
 	// TrustRoot says where the verifier key came from: "--vkey" or
 	// "package vkey (not obtained out of band)".
-	TrustRoot string `json:"trust_root"`
-	VKey      string `json:"vkey"`
-	Policy    string `json:"policy"`
-	LogSize   uint64 `json:"log_size"`
-	Verifier  string `json:"verifier_software"`
+	TrustRoot string  `json:"trust_root"`
+	VKey      string  `json:"vkey"`
+	Policy    string  `json:"policy"`
+	LogSize   uint64  `json:"log_size"`
+	Verifier  string  `json:"verifier_software"`
 	Claims    []Claim `json:"claims"`
 	// Checkpoint is the verified checkpoint (a signed note), to remember
 	// as the next state; nil if the log did not verify.
