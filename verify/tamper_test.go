@@ -14,6 +14,7 @@ import (
 
 	"github.com/canvass/canvass/ledger"
 	"github.com/canvass/canvass/verify"
+	"github.com/canvass/canvass/verify/verifytest"
 	"golang.org/x/mod/sumdb/note"
 )
 
@@ -59,10 +60,10 @@ func packageEntries(t *testing.T, pkg string) (*verify.Log, string) {
 // relog plays the insider who holds the log's signing key: it replaces the
 // package's log with a new one of the given entries, validly signed, and
 // rewrites evidence.json to match it.
-func relog(t *testing.T, x *testOffice, pkg string, entries [][]byte) {
+func relog(t *testing.T, x *verifytest.Office, pkg string, entries [][]byte) {
 	t.Helper()
 	ctx := context.Background()
-	skey := x.logKey()
+	skey := x.LogKey()
 	dir := filepath.Join(t.TempDir(), "log")
 	if _, err := ledger.CreateDir(dir, skey, nil); err != nil {
 		t.Fatal(err)
@@ -86,7 +87,7 @@ func relog(t *testing.T, x *testOffice, pkg string, entries [][]byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ev, _, err := verify.Derive(lg.Checkpoint.Origin, lg.Entries, x.election, func(sum string) ([]byte, error) {
+	ev, _, err := verify.Derive(lg.Checkpoint.Origin, lg.Entries, x.Election, func(sum string) ([]byte, error) {
 		return os.ReadFile(filepath.Join(pkg, verify.FilePath(sum)))
 	})
 	if err != nil {
@@ -180,9 +181,9 @@ func readEvidence(t *testing.T, pkg string) verify.Evidence {
 }
 
 func TestTamper(t *testing.T) {
-	x := newTestOffice(t)
-	x.publishMinneapolis()
-	orig := x.export()
+	x := verifytest.New(t)
+	x.PublishMinneapolis()
+	orig := x.Export()
 	if rep := run(t, orig, verify.Options{}); !rep.OK() {
 		t.Fatal("the untouched package does not verify")
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/canvass/canvass/verify"
+	"github.com/canvass/canvass/verify/verifytest"
 )
 
 func run(t *testing.T, dir string, opts verify.Options) *verify.Report {
@@ -22,9 +23,9 @@ func run(t *testing.T, dir string, opts verify.Options) *verify.Report {
 }
 
 func TestExportVerifies(t *testing.T) {
-	x := newTestOffice(t)
-	x.publishMinneapolis()
-	pkg := x.export()
+	x := verifytest.New(t)
+	x.PublishMinneapolis()
+	pkg := x.Export()
 	rep := run(t, pkg, verify.Options{})
 	for _, c := range rep.Claims {
 		if c.N == verify.ClaimAudit {

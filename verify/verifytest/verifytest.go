@@ -1,4 +1,8 @@
-package verify_test
+// Package verifytest builds election offices through the office library
+// for the tests of the verifier and of "canvass verify": an office with the
+// Minneapolis 2013 mayoral contest tabulated and published with two
+// signatures, exported as an evidence package.
+package verifytest
 
 import (
 	"bytes"
@@ -9,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -22,7 +27,10 @@ import (
 
 // fixture is the Minneapolis 2013 mayoral contest (ES&S export and RCTab
 // configuration) shipped with the demo.
-const fixture = "../demo/minneapolis2013/2013_minneapolis_mayor"
+var fixture = func() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..", "demo", "minneapolis2013", "2013_minneapolis_mayor")
+}()
 
 type clock struct {
 	mu sync.Mutex
@@ -41,15 +49,15 @@ func (c *clock) advance() {
 	c.mu.Unlock()
 }
 
-// testOffice is an office built through the office library.
-type testOffice struct {
-	t        *testing.T
+// Office is an office built through the office library.
+type Office struct {
+	t        testing.TB
 	ctx      context.Context
-	dir      string
-	o        *office.Office
+	Dir      string
+	O        *office.Office
 	clock    *clock
 	people   map[string]*person
-	election string
+	Election string
 	created  *office.Created
 }
 
@@ -62,10 +70,12 @@ type person struct {
 	user   *office.User
 }
 
-// binarySHA is the binary the test office claims to run.
-const binarySHA = "5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef"
+// BinarySHA is the binary the test office claims to run.
+const BinarySHA = "5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef"
 
-func newTestOffice(t *testing.T) *testOffice {
+// New creates an office with two enrolled administrators, ada and bob,
+// and a logged service start of BinarySHA.
+func New(t testing.TB) *Office {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -83,8 +93,8 @@ func newTestOffice(t *testing.T) *testOffice {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { o.Close(); st.Close() })
-	x := &testOffice{t: t, ctx: ctx, dir: dir, o: o, clock: c, people: map[string]*person{}, created: created}
-	if err := o.ServiceStart(ctx, "canvass test", binarySHA, ""); err != nil {
+	x := &Office{t: t, ctx: ctx, Dir: dir, O: o, clock: c, people: map[string]*person{}, created: created}
+	if err := o.ServiceStart(ctx, "canvass test", BinarySHA, ""); err != nil {
 		t.Fatal(err)
 	}
 	x.enroll("ada", created.Enrollment["ada"])
@@ -92,7 +102,7 @@ func newTestOffice(t *testing.T) *testOffice {
 	return x
 }
 
-func (x *testOffice) enroll(name, code string) *person {
+func (x *Office) enroll(name, code string) *person {
 	t := x.t
 	t.Helper()
 	skey, vkey, err := note.GenerateKey(rand.Reader, name)
@@ -104,7 +114,7 @@ func (x *testOffice) enroll(name, code string) *person {
 		t.Fatal(err)
 	}
 	p := &person{name: name, signer: signer, vkey: vkey, pw: "correct horse battery staple " + strings.Repeat("x", len(name)%3+1)}
-	uri, err := x.o.Enroll(x.ctx, name, code, p.pw, vkey)
+	uri, err := x.O.Enroll(x.ctx, name, code, p.pw, vkey)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,11 +126,11 @@ func (x *testOffice) enroll(name, code string) *person {
 		t.Fatal(err)
 	}
 	x.clock.advance()
-	if err := x.o.ConfirmEnrollment(x.ctx, name, code, auth.TOTPCode(p.seed, x.clock.Now())); err != nil {
+	if err := x.O.ConfirmEnrollment(x.ctx, name, code, auth.TOTPCode(p.seed, x.clock.Now())); err != nil {
 		t.Fatal(err)
 	}
 	x.clock.advance()
-	s, err := x.o.Login(x.ctx, name, p.pw, auth.TOTPCode(p.seed, x.clock.Now()), "127.0.0.1")
+	s, err := x.O.Login(x.ctx, name, p.pw, auth.TOTPCode(p.seed, x.clock.Now()), "127.0.0.1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +139,7 @@ func (x *testOffice) enroll(name, code string) *person {
 	return p
 }
 
-func (p *person) sign(t *testing.T, text string) string {
+func (p *person) sign(t testing.TB, text string) string {
 	msg, err := note.Sign(&note.Note{Text: text}, p.signer)
 	if err != nil {
 		t.Fatal(err)
@@ -138,11 +148,11 @@ func (p *person) sign(t *testing.T, text string) string {
 }
 
 // approve has a and then b sign request q.
-func (x *testOffice) approve(q *office.RequestView, a, b string) *office.RequestView {
+func (x *Office) approve(q *office.RequestView, a, b string) *office.RequestView {
 	x.t.Helper()
 	for _, n := range []string{a, b} {
 		p := x.people[n]
-		v, err := x.o.Sign(x.ctx, p.user, q.ID, p.sign(x.t, q.SignText))
+		v, err := x.O.Sign(x.ctx, p.user, q.ID, p.sign(x.t, q.SignText))
 		if err != nil {
 			x.t.Fatalf("%s signing %s request %s: %v", n, q.Kind, q.ID, err)
 		}
@@ -155,44 +165,44 @@ func (x *testOffice) approve(q *office.RequestView, a, b string) *office.Request
 }
 
 // newUser creates a user through a two-administrator request.
-func (x *testOffice) newUser(name string, roles []string, jurisdiction string) *person {
+func (x *Office) newUser(name string, roles []string, jurisdiction string) *person {
 	x.t.Helper()
-	q, err := x.o.RequestUser(x.ctx, x.people["ada"].user, name, roles, jurisdiction)
+	q, err := x.O.RequestUser(x.ctx, x.people["ada"].user, name, roles, jurisdiction)
 	if err != nil {
 		x.t.Fatal(err)
 	}
 	x.approve(q, "ada", "bob")
-	v, err := x.o.Request(x.ctx, x.people["ada"].user, q.ID)
+	v, err := x.O.Request(x.ctx, x.people["ada"].user, q.ID)
 	if err != nil {
 		x.t.Fatal(err)
 	}
 	return x.enroll(name, v.Result["enrollment_code"])
 }
 
-// publishMinneapolis approves the running binary, creates officials, an
+// PublishMinneapolis approves the running binary, creates officials, an
 // election, uploads the Minneapolis 2013 CVRs, tabulates them with the
 // RCTab configuration and publishes the results with two signatures.
-func (x *testOffice) publishMinneapolis() {
+func (x *Office) PublishMinneapolis() {
 	t := x.t
 	t.Helper()
-	q, err := x.o.RequestInstall(x.ctx, x.people["ada"].user, "canvass", "canvass test", binarySHA, "")
+	q, err := x.O.RequestInstall(x.ctx, x.people["ada"].user, "canvass", "canvass test", BinarySHA, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	x.approve(q, "ada", "bob")
 	olga := x.newUser("olga", []string{"official"}, "state/hennepin")
 	x.newUser("pat", []string{"official"}, "state/hennepin")
-	el, err := x.o.CreateElection(x.ctx, olga.user, "2013 Minneapolis Mayor", "2013-11-05", "")
+	el, err := x.O.CreateElection(x.ctx, olga.user, "2013 Minneapolis Mayor", "2013-11-05", "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	x.election = el.ID
+	x.Election = el.ID
 	xlsx, err := os.ReadFile(fixture + "_cvr.xlsx")
 	if err != nil {
 		t.Fatal(err)
 	}
 	done := false
-	if _, err := x.o.Upload(x.ctx, olga.user, el.ID, func() (*office.UploadPart, error) {
+	if _, err := x.O.Upload(x.ctx, olga.user, el.ID, func() (*office.UploadPart, error) {
 		if done {
 			return nil, office.ErrNoMoreParts
 		}
@@ -211,31 +221,31 @@ func (x *testOffice) publishMinneapolis() {
 	}
 	cfg["cvrFileSources"].([]any)[0].(map[string]any)["filePath"] = "mpls_cvr.xlsx"
 	cfgJSON, _ := json.Marshal(cfg)
-	tab, err := x.o.Tabulate(x.ctx, olga.user, el.ID, &office.TabulationRequest{RCTabConfig: cfgJSON})
+	tab, err := x.O.Tabulate(x.ctx, olga.user, el.ID, &office.TabulationRequest{RCTabConfig: cfgJSON})
 	if err != nil {
 		t.Fatal(err)
 	}
-	pq, err := x.o.RequestPublication(x.ctx, olga.user, el.ID, tab.ID)
+	pq, err := x.O.RequestPublication(x.ctx, olga.user, el.ID, tab.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	x.approve(pq, "olga", "pat")
 }
 
-// export writes the election's evidence package and returns its path.
-func (x *testOffice) export() string {
+// Export writes the election's evidence package and returns its path.
+func (x *Office) Export() string {
 	x.t.Helper()
 	out := filepath.Join(x.t.TempDir(), "evidence")
-	if err := office.ExportEvidence(x.ctx, x.dir, x.election, out); err != nil {
+	if err := office.ExportEvidence(x.ctx, x.Dir, x.Election, out); err != nil {
 		x.t.Fatal(err)
 	}
 	return out
 }
 
-// logKey is the office's log signing key (what an insider holds).
-func (x *testOffice) logKey() string {
+// LogKey is the office's log signing key (what an insider holds).
+func (x *Office) LogKey() string {
 	x.t.Helper()
-	b, err := os.ReadFile(filepath.Join(x.dir, "keys", "log.key"))
+	b, err := os.ReadFile(filepath.Join(x.Dir, "keys", "log.key"))
 	if err != nil {
 		x.t.Fatal(err)
 	}
