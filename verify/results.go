@@ -1,7 +1,6 @@
 package verify
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io/fs"
@@ -70,8 +69,8 @@ func Results(dir fs.FS, inputs fs.FS) []Claim {
 			}
 			continue
 		}
-		if !bytes.Equal(want, got) {
-			problems = append(problems, fmt.Sprintf("%s differs from its re-tabulation at byte %d", o.Path, firstDiff(want, got)))
+		if err := sameReport(o.Path, want, got); err != nil {
+			problems = append(problems, err.Error())
 		}
 	}
 	if len(problems) > 0 {
