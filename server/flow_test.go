@@ -1,6 +1,9 @@
 package server_test
 
 import (
+	"bytes"
+	"compress/gzip"
+	"io"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -257,7 +260,7 @@ func compareReports(t *testing.T, e *env, p *person, reports map[string]string) 
 // checkPublic checks the public snapshot paths and their caching.
 func checkPublic(t *testing.T, e *env, election string) {
 	t.Helper()
-	anon := &http.Client{}
+	anon := &http.Client{Transport: &http.Transport{DisableCompression: true}}
 	c, h, body := e.get(anon, "/public/elections/"+election+"/results.json")
 	if c != 200 || !strings.Contains(string(body), "ElectionResults.ElectionReport") || !strings.Contains(string(body), "BETSY HODGES") {
 		t.Fatalf("results.json: %d %.200s", c, body)
@@ -277,6 +280,20 @@ func checkPublic(t *testing.T, e *env, election string) {
 	req.Header.Set("If-None-Match", h.Get("ETag"))
 	if resp, err := anon.Do(req); err != nil || resp.StatusCode != 304 {
 		t.Errorf("conditional GET: %v %v", resp.StatusCode, err)
+	}
+	req, _ = http.NewRequest("GET", e.srv.URL+"/public/elections/"+election+"/results.json", nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	if resp, err := anon.Do(req); err != nil || resp.Header.Get("Content-Encoding") != "gzip" || resp.Header.Get("ETag") == h.Get("ETag") {
+		t.Errorf("gzip representation: %v, Content-Encoding %q, ETag %q", err, resp.Header.Get("Content-Encoding"), resp.Header.Get("ETag"))
+	} else {
+		zr, err := gzip.NewReader(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if unz, err := io.ReadAll(zr); err != nil || !bytes.Equal(unz, body) {
+			t.Errorf("gzip body does not decompress to the file: %v", err)
+		}
+		resp.Body.Close()
 	}
 	c, h, page := e.get(anon, "/public/elections/"+election+"/")
 	if c != 200 || !strings.Contains(string(page), "TEST RESULTS") || !strings.Contains(string(page), "BETSY HODGES") || !strings.HasPrefix(h.Get("Content-Type"), "text/html") {

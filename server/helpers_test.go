@@ -51,7 +51,7 @@ func (c *clock) Advance(d time.Duration) {
 
 // env is an office served by httptest.
 type env struct {
-	t       *testing.T
+	t       testing.TB
 	dir     string
 	st      store.Store
 	o       *office.Office
@@ -61,10 +61,10 @@ type env struct {
 }
 
 // opener opens a new, empty store of one backend.
-type opener func(t *testing.T) store.Store
+type opener func(t testing.TB) store.Store
 
 // openSQLite opens a new SQLite store in a temporary directory.
-func openSQLite(t *testing.T) store.Store {
+func openSQLite(t testing.TB) store.Store {
 	t.Helper()
 	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), office.DefaultDBName))
 	if err != nil {
@@ -75,7 +75,7 @@ func openSQLite(t *testing.T) store.Store {
 
 // openPostgres opens a store in a fresh schema of the PostgreSQL database
 // CANVASS_TEST_POSTGRES names, dropped when the test ends.
-func openPostgres(t *testing.T) store.Store {
+func openPostgres(t testing.TB) store.Store {
 	t.Helper()
 	url := os.Getenv("CANVASS_TEST_POSTGRES")
 	admin, err := sql.Open("pgx", url)
@@ -104,7 +104,7 @@ func openPostgres(t *testing.T) store.Store {
 // backends are the stores the office tests run on: SQLite always, and
 // PostgreSQL when CANVASS_TEST_POSTGRES names a database (required when
 // CANVASS_REQUIRE_SERVICES=1).
-func backends(t *testing.T) map[string]opener {
+func backends(t testing.TB) map[string]opener {
 	m := map[string]opener{"sqlite": openSQLite}
 	if os.Getenv("CANVASS_TEST_POSTGRES") != "" {
 		m["postgres"] = openPostgres
@@ -116,9 +116,18 @@ func backends(t *testing.T) map[string]opener {
 	return m
 }
 
-func newEnv(t *testing.T) *env { return newEnvOn(t, openSQLite) }
+func newEnv(t testing.TB) *env { return newEnvOn(t, openSQLite) }
 
-func newEnvOn(t *testing.T, open opener) *env {
+// newTLSEnv is newEnv served over HTTPS.
+func newTLSEnv(t testing.TB) *env {
+	e := newEnvOn(t, openSQLite)
+	e.srv.Close()
+	e.srv = httptest.NewTLSServer(server.New(e.o))
+	t.Cleanup(e.srv.Close)
+	return e
+}
+
+func newEnvOn(t testing.TB, open opener) *env {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -154,7 +163,7 @@ type person struct {
 
 func (e *env) client() *http.Client {
 	jar, _ := cookiejar.New(nil)
-	return &http.Client{Jar: jar}
+	return &http.Client{Jar: jar, Transport: e.srv.Client().Transport}
 }
 
 // do sends a JSON request and decodes a JSON answer into out (if not nil).
@@ -247,7 +256,7 @@ func (e *env) login(p *person) {
 }
 
 // sign signs text as a signed note by p.
-func (p *person) sign(t *testing.T, text string) string {
+func (p *person) sign(t testing.TB, text string) string {
 	msg, err := note.Sign(&note.Note{Text: text}, p.signer)
 	if err != nil {
 		t.Fatal(err)
@@ -340,7 +349,7 @@ func (e *env) get(c *http.Client, path string) (int, http.Header, []byte) {
 }
 
 // dump returns the store's canonical dump.
-func dump(t *testing.T, st store.Store) []byte {
+func dump(t testing.TB, st store.Store) []byte {
 	t.Helper()
 	var b bytes.Buffer
 	if err := st.Dump(context.Background(), &b); err != nil {
@@ -349,7 +358,7 @@ func dump(t *testing.T, st store.Store) []byte {
 	return b.Bytes()
 }
 
-func readFixture(t *testing.T, name string) []byte {
+func readFixture(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("..", "testdata", "rctab", "2013_minneapolis_mayor", name))
 	if err != nil {

@@ -5,8 +5,11 @@
 package server
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"mime"
 	"mime/multipart"
@@ -15,6 +18,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/canvass/canvass/ledger"
@@ -30,6 +34,9 @@ type Server struct {
 	mux      *http.ServeMux
 	h        http.Handler
 	patterns []string
+	// cache holds small stored files by SHA-256; their content never
+	// changes, so entries never go stale.
+	cache sync.Map
 }
 
 // Patterns returns the route patterns of the API and public paths (the
@@ -506,14 +513,19 @@ func (s *Server) public(w http.ResponseWriter, r *http.Request) {
 	s.serveBlob(w, r, f.FileRef, cache)
 }
 
-// serveBlob serves stored content with its SHA-256 as a strong ETag.
+// maxCached is the largest file kept in memory for serving: published
+// pages and results are small and immutable (content-addressed), so an
+// election-night refresh storm is served from memory.
+const maxCached = 1 << 20
+
+// cached is a small stored file held in memory, with its gzip encoding.
+type cached struct {
+	raw, gz []byte
+}
+
+// serveBlob serves stored content with its SHA-256 as a strong ETag
+// (suffixed "-gzip" for the compressed representation).
 func (s *Server) serveBlob(w http.ResponseWriter, r *http.Request, ref office.FileRef, cacheControl string) {
-	file, err := s.o.Blobs().Open(ref.SHA256)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	defer file.Close()
 	ct := mime.TypeByExtension(path.Ext(ref.Name))
 	switch path.Ext(ref.Name) {
 	case ".json":
@@ -526,13 +538,67 @@ func (s *Server) serveBlob(w http.ResponseWriter, r *http.Request, ref office.Fi
 	if ct == "" {
 		ct = "application/octet-stream"
 	}
-	w.Header().Set("Content-Type", ct)
-	w.Header().Set("ETag", `"`+ref.SHA256+`"`)
-	w.Header().Set("Cache-Control", cacheControl)
-	http.ServeContent(w, r, "", timeZero, file)
+	h := w.Header()
+	h.Set("Content-Type", ct)
+	h.Set("Cache-Control", cacheControl)
+	h.Set("Vary", "Accept-Encoding")
+	etag := `"` + ref.SHA256 + `"`
+	var content io.ReadSeeker
+	if c := s.cachedBlob(ref); c != nil {
+		content = bytes.NewReader(c.raw)
+		if c.gz != nil && acceptsGzip(r) {
+			content = bytes.NewReader(c.gz)
+			h.Set("Content-Encoding", "gzip")
+			etag = `"` + ref.SHA256 + `-gzip"`
+		}
+	} else {
+		file, err := s.o.Blobs().Open(ref.SHA256)
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		defer file.Close()
+		content = file
+	}
+	h.Set("ETag", etag)
+	http.ServeContent(w, r, "", timeZero, content)
 }
 
-// handler and want a bounded graceful stop.
+// cachedBlob returns a small file from memory, loading it on first use,
+// or nil for a large one.
+func (s *Server) cachedBlob(ref office.FileRef) *cached {
+	if c, ok := s.cache.Load(ref.SHA256); ok {
+		return c.(*cached)
+	}
+	if ref.Size > maxCached {
+		return nil
+	}
+	b, err := s.o.Blobs().ReadAll(ref.SHA256)
+	if err != nil || int64(len(b)) != ref.Size {
+		return nil
+	}
+	c := &cached{raw: b}
+	var z bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&z, gzip.BestCompression)
+	zw.Write(b)
+	zw.Close()
+	if z.Len() < len(b) {
+		c.gz = z.Bytes()
+	}
+	s.cache.Store(ref.SHA256, c)
+	return c
+}
+
+// acceptsGzip reports whether the client takes gzip (q=0 refuses it).
+func acceptsGzip(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.EqualFold(strings.TrimSpace(name), "gzip") {
+			return !strings.Contains(strings.ReplaceAll(params, " ", ""), "q=0") || strings.Contains(params, "q=0.")
+		}
+	}
+	return false
+}
 
 // timeZero leaves Last-Modified out: the ETag is the validator.
 var timeZero time.Time

@@ -132,7 +132,14 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer st.Close()
-	o, err := office.Open(ctx, *data, st, office.Options{})
+	return serveOffice(ctx, *data, st, *addr, *cert, *key, stdout, stderr, nil)
+}
+
+// serveOffice opens the office in data and serves it until ctx ends or a
+// stop signal arrives. ready, if set, is called with the base URL once
+// the listener is open.
+func serveOffice(ctx context.Context, data string, st store.Store, addr, cert, key string, stdout, stderr io.Writer, ready func(url string)) error {
+	o, err := office.Open(ctx, data, st, office.Options{})
 	if err != nil {
 		return err
 	}
@@ -141,7 +148,7 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("hashing the running binary for the service-start event: %w", err)
 	}
-	ln, err := net.Listen("tcp", *addr)
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
 	}
@@ -152,9 +159,9 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	srv := &http.Server{Handler: server.New(o), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
 		ErrorLog: slog.NewLogLogger(slog.NewTextHandler(stderr, nil), slog.LevelWarn)}
 	scheme := "http"
-	if *cert != "" {
+	if cert != "" {
 		scheme = "https"
-		pair, err := tls.LoadX509KeyPair(*cert, *key)
+		pair, err := tls.LoadX509KeyPair(cert, key)
 		if err != nil {
 			ln.Close()
 			return fmt.Errorf("loading --tls-cert and --tls-key: %w", err)
@@ -162,6 +169,9 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12})
 	}
 	fmt.Fprintf(stdout, "serving the office %s at %s://%s/ (API /api/v1/, results /public/, log /log/)\n", o.Origin(), scheme, ln.Addr())
+	if ready != nil {
+		ready(scheme + "://" + ln.Addr().String())
+	}
 	return httpserve.Run(ctx, srv, ln, httpserve.DefaultGrace)
 }
 
@@ -247,4 +257,36 @@ func runRebuild(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "rebuilt %s from the log; %d credentials carried over\n", path, kept)
 	return nil
+}
+
+// serveDemo starts an office in a temporary directory holding the 2013
+// Minneapolis election, uploaded, counted and published through the
+// two-person rule, and serves it.
+func serveDemo(addr string, stdout io.Writer) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	dir, err := os.MkdirTemp("", "canvass-demo-office-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	st, err := sqlite.Open(ctx, filepath.Join(dir, office.DefaultDBName))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	info, err := office.Demo(ctx, dir, st)
+	if err != nil {
+		return err
+	}
+	return serveOffice(ctx, dir, st, addr, "", "", stdout, io.Discard, func(url string) {
+		fmt.Fprintf(stdout, "\nThe demo office (data in %s, removed on exit):\n", dir)
+		fmt.Fprintf(stdout, "  public results:  %s/public/elections/%s/\n", url, info.Election)
+		fmt.Fprintf(stdout, "  NIST results:    %s/public/elections/%s/results.json\n", url, info.Election)
+		fmt.Fprintf(stdout, "  election log:    %s/log/checkpoint (verify: canvass log verify --url %s/log --vkey %s)\n", url, url, info.VKey)
+		fmt.Fprintf(stdout, "\nDemo sign-in (POST %s/api/v1/login {\"user\",\"password\",\"totp\"}):\n", url)
+		for _, p := range info.People {
+			fmt.Fprintf(stdout, "  %-5s %-9s password %q\n        TOTP %s\n", p.User, strings.Join(p.Roles, ","), p.Password, p.TOTPURI)
+		}
+	})
 }

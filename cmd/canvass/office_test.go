@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	mrand "math/rand/v2"
+	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -18,6 +19,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -135,11 +137,65 @@ func postJSON(t *testing.T, c *http.Client, u string, body any) (int, []byte) {
 	return resp.StatusCode, out
 }
 
+// crashPerson is a signed-in person of the crash test.
+type crashPerson struct {
+	name   string
+	client *http.Client
+	signer note.Signer
+}
+
+// enrollOver enrolls and signs in name with code against the server at
+// base.
+func enrollOver(t *testing.T, base, name, code string) *crashPerson {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	p := &crashPerson{name: name, client: &http.Client{Jar: jar, Timeout: 20 * time.Second}}
+	skey, vkey, _ := note.GenerateKey(rand.Reader, name)
+	p.signer, _ = note.NewSigner(skey)
+	pw := "correct horse battery staple"
+	status, body := postJSON(t, p.client, base+"/api/v1/enroll", map[string]string{"user": name, "code": code, "password": pw, "signing_key": vkey})
+	if status != 200 {
+		t.Fatalf("enroll %s: %d %s", name, status, body)
+	}
+	var enr struct {
+		TOTPURI string `json:"totp_uri"`
+	}
+	json.Unmarshal(body, &enr)
+	u, _ := url.Parse(enr.TOTPURI)
+	seed, _ := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(u.Query().Get("secret"))
+	now := time.Now()
+	if status, body := postJSON(t, p.client, base+"/api/v1/enroll/confirm", map[string]string{"user": name, "code": code, "totp": auth.TOTPCode(seed, now.Add(-30*time.Second))}); status != 204 {
+		t.Fatalf("confirm %s: %d %s", name, status, body)
+	}
+	if status, body := postJSON(t, p.client, base+"/api/v1/login", map[string]string{"user": name, "password": pw, "totp": auth.TOTPCode(seed, now)}); status != 200 {
+		t.Fatalf("login %s: %d %s", name, status, body)
+	}
+	return p
+}
+
+type crashRequest struct {
+	ID       string `json:"id"`
+	Status   string `json:"status"`
+	SignText string `json:"sign_text"`
+	Result   map[string]string
+}
+
+// sign signs request q as p; it returns the answer or an error once the
+// server is gone.
+func (p *crashPerson) sign(base string, q crashRequest) (crashRequest, int, error) {
+	msg, _ := note.Sign(&note.Note{Text: q.SignText}, p.signer)
+	status, body, err := tryPost(p.client, base+"/api/v1/requests/"+q.ID+"/signatures", map[string]string{"signature": string(msg)})
+	var out crashRequest
+	json.Unmarshal(body, &out)
+	return out, status, err
+}
+
 // TestServeSurvivesSIGKILL kills "canvass serve" with SIGKILL at random
-// moments while an administrator's session creates two-person requests as
-// fast as it can (each a durable, logged write), restarts it, and checks
-// that every acknowledged request is in the database and the log, the log
-// verifies, and a rebuild gives the same database.
+// moments while two administrators create and execute two-person requests
+// and an official uploads files, as fast as they can; it restarts the
+// server and checks that every acknowledged change (each a durable, logged
+// write) is in the database, that the log verifies, and that a rebuild
+// gives the same database.
 func TestServeSurvivesSIGKILL(t *testing.T) {
 	if testing.Short() {
 		t.Skip("crash test runs subprocesses")
@@ -152,102 +208,154 @@ func TestServeSurvivesSIGKILL(t *testing.T) {
 	var created office.Created
 	json.Unmarshal([]byte(out), &created)
 	cmd, base := startServe(t, dir)
-	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar, Timeout: 20 * time.Second}
-	_, vkey, _ := note.GenerateKey(rand.Reader, "ada")
-	pw := "correct horse battery staple"
-	code, body := postJSON(t, c, base+"/api/v1/enroll", map[string]string{"user": "ada", "code": created.Enrollment["ada"], "password": pw, "signing_key": vkey})
-	if code != 200 {
-		t.Fatalf("enroll: %d %s", code, body)
+	ada := enrollOver(t, base, "ada", created.Enrollment["ada"])
+	bob := enrollOver(t, base, "bob", created.Enrollment["bob"])
+	var q crashRequest
+	status, body := postJSON(t, ada.client, base+"/api/v1/users", map[string]any{"name": "olga", "roles": []string{"official"}, "jurisdiction": "state/hennepin"})
+	json.Unmarshal(body, &q)
+	if status != 202 {
+		t.Fatalf("user request: %d %s", status, body)
 	}
-	var enr struct {
-		TOTPURI string `json:"totp_uri"`
+	ada.sign(base, q)
+	bob.sign(base, q)
+	resp, err := ada.client.Get(base + "/api/v1/requests/" + q.ID)
+	if err != nil {
+		t.Fatal(err)
 	}
-	json.Unmarshal(body, &enr)
-	u, _ := url.Parse(enr.TOTPURI)
-	seed, _ := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(u.Query().Get("secret"))
-	now := time.Now()
-	if code, body := postJSON(t, c, base+"/api/v1/enroll/confirm", map[string]string{"user": "ada", "code": created.Enrollment["ada"], "totp": auth.TOTPCode(seed, now.Add(-30*time.Second))}); code != 204 {
-		t.Fatalf("confirm: %d %s", code, body)
+	json.NewDecoder(resp.Body).Decode(&q)
+	resp.Body.Close()
+	olga := enrollOver(t, base, "olga", q.Result["enrollment_code"])
+	var el office.Election
+	status, body = postJSON(t, olga.client, base+"/api/v1/elections", map[string]string{"name": "General", "date": "2026-11-03"})
+	json.Unmarshal(body, &el)
+	if status != 201 {
+		t.Fatalf("election: %d %s", status, body)
 	}
-	if code, body := postJSON(t, c, base+"/api/v1/login", map[string]string{"user": "ada", "password": pw, "totp": auth.TOTPCode(seed, now)}); code != 200 {
-		t.Fatalf("login: %d %s", code, body)
-	}
-	// Administrators may not create elections; they may request users,
-	// which is a logged write that changes the database.
+
 	seed64 := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed64)
 	r := mrand.New(mrand.NewPCG(seed64, 2))
-	var acked []string
+	var executed, uploaded []string
 	n := 0
-	for round := 0; round < 3; round++ {
-		done := make(chan struct{})
-		ackedRound := make(chan string, 10000)
-		go func() {
-			defer close(done)
+	for round := 0; round < 4; round++ {
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		wg.Add(2)
+		go func() { // requests, each executed by a second signature
+			defer wg.Done()
 			for {
+				mu.Lock()
 				name := fmt.Sprintf("user%d", n)
 				n++
-				code, body, err := tryPost(c, base+"/api/v1/users", map[string]any{"name": name, "roles": []string{"official"}})
+				mu.Unlock()
+				status, body, err := tryPost(ada.client, base+"/api/v1/users", map[string]any{"name": name, "roles": []string{"observer"}})
 				if err != nil {
-					return // the server died
-				}
-				if code != 202 {
-					t.Errorf("request %s: %d %s", name, code, body)
 					return
 				}
-				ackedRound <- name
+				var q crashRequest
+				json.Unmarshal(body, &q)
+				if status != 202 {
+					t.Errorf("request %s: %d %s", name, status, body)
+					return
+				}
+				if _, _, err := ada.sign(base, q); err != nil {
+					return
+				}
+				done, status, err := bob.sign(base, q)
+				if err != nil {
+					return
+				}
+				if status != 200 || done.Status != "done" {
+					t.Errorf("executing %s: %d %+v", name, status, done)
+					return
+				}
+				mu.Lock()
+				executed = append(executed, name)
+				mu.Unlock()
 			}
 		}()
-		time.Sleep(time.Duration(200+r.IntN(600)) * time.Millisecond)
+		go func() { // uploads
+			defer wg.Done()
+			for i := 0; ; i++ {
+				name := fmt.Sprintf("r%d-f%d.csv", round, i)
+				var b bytes.Buffer
+				mw := multipart.NewWriter(&b)
+				fw, _ := mw.CreateFormFile("file", name)
+				fmt.Fprintf(fw, "ballot,choice\n%d,%s\n", i, name)
+				mw.Close()
+				resp, err := olga.client.Post(base+"/api/v1/elections/"+el.ID+"/files", mw.FormDataContentType(), &b)
+				if err != nil {
+					return
+				}
+				resp.Body.Close()
+				if resp.StatusCode != 200 {
+					t.Errorf("upload %s: %d", name, resp.StatusCode)
+					return
+				}
+				mu.Lock()
+				uploaded = append(uploaded, name)
+				mu.Unlock()
+			}
+		}()
+		time.Sleep(time.Duration(300+r.IntN(900)) * time.Millisecond)
 		cmd.Process.Kill()
 		cmd.Wait()
-		<-done
-		close(ackedRound)
-		for a := range ackedRound {
-			acked = append(acked, a)
-		}
+		wg.Wait()
 		cmd, base = startServe(t, dir)
-		resp, err := c.Get(base + "/api/v1/requests")
-		if err != nil {
-			t.Fatal(err)
-		}
-		var reqs []struct {
-			Action struct{ Name string } `json:"action"`
-		}
-		json.NewDecoder(resp.Body).Decode(&reqs)
-		resp.Body.Close()
+
+		var users []office.User
+		getJSONOver(t, ada.client, base+"/api/v1/users", &users)
 		have := map[string]bool{}
-		for _, q := range reqs {
-			have[q.Action.Name] = true
+		for _, u := range users {
+			have[u.Name] = true
 		}
-		for _, a := range acked {
-			if !have[a] {
-				t.Fatalf("round %d: acknowledged request for %s is missing after the restart", round, a)
+		for _, name := range executed {
+			if !have[name] {
+				t.Fatalf("round %d: the acknowledged, executed request for %s is missing after the restart", round, name)
+			}
+		}
+		var files []office.File
+		getJSONOver(t, olga.client, base+"/api/v1/elections/"+el.ID+"/files", &files)
+		have = map[string]bool{}
+		for _, f := range files {
+			have[f.Name] = true
+		}
+		for _, name := range uploaded {
+			if !have[name] {
+				t.Fatalf("round %d: the acknowledged upload %s is missing after the restart", round, name)
 			}
 		}
 	}
-	cmd.Process.Kill()
+	cmd.Process.Signal(os.Interrupt)
 	cmd.Wait()
-	if len(acked) == 0 {
-		t.Fatal("no request was acknowledged before the kills")
+	if len(executed) == 0 || len(uploaded) == 0 {
+		t.Fatalf("nothing acknowledged before the kills: %d requests, %d uploads", len(executed), len(uploaded))
 	}
-	t.Logf("%d acknowledged requests survived 3 kills", len(acked))
+	t.Logf("%d executed requests and %d uploads acknowledged across 4 kills", len(executed), len(uploaded))
 	if _, err := ledger.Verify(context.Background(), ledger.DirFetcher(filepath.Join(dir, "log")), ledger.VerifyOptions{VKey: created.VKey}); err != nil {
 		t.Fatal(err)
 	}
-	// Serve once more to apply anything the last kill left unapplied,
-	// then a rebuild must give the same database.
-	cmd, _ = startServe(t, dir)
-	cmd.Process.Signal(os.Interrupt)
-	cmd.Wait()
 	before := dumpDB(t, filepath.Join(dir, office.DefaultDBName))
 	if code, _, errOut := logRun("", "rebuild", "--data", dir); code != 0 {
 		t.Fatal(errOut)
 	}
-	after := dumpDB(t, filepath.Join(dir, office.DefaultDBName))
-	if !bytes.Equal(before, after) {
+	if after := dumpDB(t, filepath.Join(dir, office.DefaultDBName)); !bytes.Equal(before, after) {
 		t.Fatalf("rebuilt dump differs")
+	}
+}
+
+func getJSONOver(t *testing.T, c *http.Client, u string, v any) {
+	t.Helper()
+	resp, err := c.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("GET %s: %d", u, resp.StatusCode)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		t.Fatal(err)
 	}
 }
 
