@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/canvass/canvass/auth"
+	"github.com/canvass/canvass/ledger"
 	"github.com/canvass/canvass/office"
 	"github.com/canvass/canvass/store/sqlite"
 	"golang.org/x/mod/sumdb/note"
@@ -179,10 +180,9 @@ func (x *Office) newUser(name string, roles []string, jurisdiction string) *pers
 	return x.enroll(name, v.Result["enrollment_code"])
 }
 
-// PublishMinneapolis approves the running binary, creates officials, an
-// election, uploads the Minneapolis 2013 CVRs, tabulates them with the
-// RCTab configuration and publishes the results with two signatures.
-func (x *Office) PublishMinneapolis() {
+// Setup approves the running binary by a software-install request and
+// creates two officials, olga and pat, and an election.
+func (x *Office) Setup() {
 	t := x.t
 	t.Helper()
 	q, err := x.O.RequestInstall(x.ctx, x.people["ada"].user, "canvass", "canvass test", BinarySHA, "")
@@ -197,39 +197,97 @@ func (x *Office) PublishMinneapolis() {
 		t.Fatal(err)
 	}
 	x.Election = el.ID
-	xlsx, err := os.ReadFile(fixture + "_cvr.xlsx")
-	if err != nil {
-		t.Fatal(err)
-	}
+}
+
+// Tabulate uploads a CVR file as name and tabulates it with the RCTab
+// configuration cfg (its first source's filePath is set to name); it
+// returns the tabulation's id.
+func (x *Office) Tabulate(name string, cvr, cfg []byte) string {
+	t := x.t
+	t.Helper()
+	olga := x.people["olga"]
 	done := false
-	if _, err := x.O.Upload(x.ctx, olga.user, el.ID, func() (*office.UploadPart, error) {
+	if _, err := x.O.Upload(x.ctx, olga.user, x.Election, func() (*office.UploadPart, error) {
 		if done {
 			return nil, office.ErrNoMoreParts
 		}
 		done = true
-		return &office.UploadPart{Name: "mpls_cvr.xlsx", Body: bytes.NewReader(xlsx)}, nil
+		return &office.UploadPart{Name: name, Body: bytes.NewReader(cvr)}, nil
 	}); err != nil {
 		t.Fatal(err)
 	}
-	var cfg map[string]any
-	raw, err := os.ReadFile(fixture + "_config.json")
+	var c map[string]any
+	if err := json.Unmarshal(cfg, &c); err != nil {
+		t.Fatal(err)
+	}
+	c["cvrFileSources"].([]any)[0].(map[string]any)["filePath"] = name
+	cfgJSON, _ := json.Marshal(c)
+	tab, err := x.O.Tabulate(x.ctx, olga.user, x.Election, &office.TabulationRequest{RCTabConfig: cfgJSON})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := json.Unmarshal(raw, &cfg); err != nil {
-		t.Fatal(err)
-	}
-	cfg["cvrFileSources"].([]any)[0].(map[string]any)["filePath"] = "mpls_cvr.xlsx"
-	cfgJSON, _ := json.Marshal(cfg)
-	tab, err := x.O.Tabulate(x.ctx, olga.user, el.ID, &office.TabulationRequest{RCTabConfig: cfgJSON})
+	return tab.ID
+}
+
+// Publish publishes a tabulation, requested by olga and approved by pat.
+func (x *Office) Publish(tab string) {
+	x.t.Helper()
+	pq, err := x.O.RequestPublication(x.ctx, x.people["olga"].user, x.Election, tab)
 	if err != nil {
-		t.Fatal(err)
-	}
-	pq, err := x.O.RequestPublication(x.ctx, olga.user, el.ID, tab.ID)
-	if err != nil {
-		t.Fatal(err)
+		x.t.Fatal(err)
 	}
 	x.approve(pq, "olga", "pat")
+}
+
+// PublishMinneapolis sets up the office, uploads the Minneapolis 2013
+// CVRs, tabulates them with the RCTab configuration and publishes the
+// results with two signatures.
+func (x *Office) PublishMinneapolis() {
+	t := x.t
+	t.Helper()
+	x.Setup()
+	xlsx, err := os.ReadFile(fixture + "_cvr.xlsx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := os.ReadFile(fixture + "_config.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	x.Publish(x.Tabulate("mpls_cvr.xlsx", xlsx, cfg))
+}
+
+// PadLog closes the office and appends n sign-in events to its log with
+// the log key, in large batches: a log as long as a county's without
+// waiting for n durable writes.
+func (x *Office) PadLog(n int) {
+	t := x.t
+	t.Helper()
+	x.O.Close()
+	logDir := filepath.Join(x.Dir, "log")
+	skey, err := ledger.ReadKeyFile(filepath.Join(x.Dir, "keys", "log.key"), logDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := ledger.OpenDir(x.ctx, logDir, skey, ledger.Options{Now: x.clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	for n > 0 {
+		k := min(n, 10000)
+		evs := make([]ledger.Event, k)
+		for i := range evs {
+			evs[i] = ledger.Event{Type: "login", Disposition: "success", UserID: "olga", Payload: map[string]any{"method": "password+totp", "address": "127.0.0.1"}}
+		}
+		if _, err := l.Append(x.ctx, evs); err != nil {
+			t.Fatal(err)
+		}
+		n -= k
+	}
+	if _, err := l.Publish(x.ctx); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // Export writes the election's evidence package and returns its path.
