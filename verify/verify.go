@@ -22,6 +22,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/canvass/canvass/auth"
 	"github.com/canvass/canvass/ledger"
@@ -224,11 +225,15 @@ func Package(ctx context.Context, pkg fs.FS, opts Options) (*Report, error) {
 		}
 	}
 
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
 	// 2. Files.
-	checkFiles(ctx, rep, pkg, derived, opts.Workers)
+	checkFiles(ctx, rep, pkg, derived, workers)
 
 	// 3. Tabulation.
-	checkTabulations(rep, pkg, derived)
+	checkTabulations(rep, pkg, derived, workers)
 
 	// 4. Audit.
 	if len(derived.Audits) == 0 {
@@ -346,7 +351,7 @@ func checkFile(pkg fs.FS, name string, size int64) string {
 
 // checkTabulations re-tabulates every tabulation and checks that each
 // publication published exactly a tabulation's outputs.
-func checkTabulations(rep *Report, pkg fs.FS, ev *Evidence) {
+func checkTabulations(rep *Report, pkg fs.FS, ev *Evidence, workers int) {
 	if len(ev.Tabulations) == 0 {
 		rep.add(ClaimTabulation, NotChecked, "no tabulation in this package")
 		return
@@ -356,6 +361,24 @@ func checkTabulations(rep *Report, pkg fs.FS, ev *Evidence) {
 	for _, p := range ev.Publications {
 		published[p.Tabulation] = true
 	}
+	// Counts run in parallel, one per worker; lines stay in log order.
+	errs := make([]error, len(ev.Tabulations))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(max(workers, 1), len(ev.Tabulations)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(ev.Tabulations) {
+					return
+				}
+				errs[i] = retabulate(pkg, ev.Election, &ev.Tabulations[i])
+			}
+		}()
+	}
+	wg.Wait()
 	for i := range ev.Tabulations {
 		t := &ev.Tabulations[i]
 		byID[t.ID] = t
@@ -363,7 +386,7 @@ func checkTabulations(rep *Report, pkg fs.FS, ev *Evidence) {
 		if published[t.ID] {
 			what = "published " + what
 		}
-		if err := retabulate(pkg, ev.Election, t); err != nil {
+		if err := errs[i]; err != nil {
 			rep.add(ClaimTabulation, Fail, "%s (entry %d): %v", what, t.Entry, err)
 			continue
 		}

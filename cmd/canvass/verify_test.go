@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/canvass/canvass/server"
 	"github.com/canvass/canvass/verify/verifytest"
 )
 
@@ -100,6 +101,28 @@ func TestEvidenceExportAndVerify(t *testing.T) {
 		}
 		if !strings.Contains(stdout, "the server does not list files") {
 			t.Errorf("URL output:\n%s", stdout)
+		}
+	})
+
+	t.Run("served by the office", func(t *testing.T) {
+		srv := httptest.NewServer(server.New(x.O))
+		defer srv.Close()
+		base := srv.URL + "/public/elections/" + x.Election
+		code, stdout, stderr := runCLI(t, "verify", base+"/evidence/", "--vkey", vkey)
+		if code != 0 {
+			t.Fatalf("evidence/: exit %d: %s %s", code, stdout, stderr)
+		}
+		code, stdout, stderr = runCLI(t, "verify", base+"/evidence.tar.gz", "--vkey", vkey)
+		if code != 0 || !strings.Contains(stdout, "files present, each committed") {
+			t.Fatalf(".tar.gz: exit %d: %s %s", code, stdout, stderr)
+		}
+		resp, err := http.Get(srv.URL + "/public/elections/nosuch/evidence/evidence.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNotFound {
+			t.Errorf("unknown election: HTTP %d", resp.StatusCode)
 		}
 	})
 
