@@ -55,5 +55,5 @@ func BenchmarkVerifyCounty(b *testing.B) {
 			b.Fatalf("log of %d entries", rep.LogSize)
 		}
 	}
-	b.ReportMetric((cpuTime() - cpu0).Seconds()/float64(b.N), "cpu-s/op")
+	b.ReportMetric((cpuTime()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
 }
