@@ -1,8 +1,6 @@
 package verify
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -352,11 +350,6 @@ func contestsOf(summary []byte) ([]Contest, error) {
 		out = append(out, x)
 	}
 	return out, nil
-}
-
-func sha256Hex(b []byte) string {
-	s := sha256.Sum256(b)
-	return hex.EncodeToString(s[:])
 }
 
 func contains(ss []string, s string) bool {
