@@ -3,6 +3,10 @@ package auth
 import (
 	"bytes"
 	"errors"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
 	"testing"
 )
 
@@ -50,5 +54,38 @@ func TestSealer(t *testing.T) {
 	}
 	if _, err := NewSealer(key[:16]); err == nil {
 		t.Error("NewSealer accepted a 16-byte key")
+	}
+}
+
+func TestLoadOrCreateSealKey(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "seal.key")
+	k1, err := LoadOrCreateSealKey(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if runtime.GOOS != "windows" && fi.Mode().Perm() != 0o600 {
+		t.Errorf("key file mode = %v, want 0600", fi.Mode().Perm())
+	}
+	k2, err := LoadOrCreateSealKey(path)
+	if err != nil || !bytes.Equal(k1, k2) {
+		t.Fatalf("second load = %x, %v; want the same key", k2, err)
+	}
+	if runtime.GOOS != "windows" {
+		os.Chmod(path, 0o644)
+		if _, err := LoadOrCreateSealKey(path); err == nil || !strings.Contains(err.Error(), "chmod 600") {
+			t.Errorf("world-readable key: err = %v, want advice to chmod", err)
+		}
+		os.Chmod(path, 0o600)
+	}
+	os.WriteFile(path, []byte("short"), 0o600)
+	if _, err := LoadOrCreateSealKey(path); err == nil {
+		t.Error("5-byte key file accepted")
+	}
+	if _, err := LoadOrCreateSealKey(filepath.Join(t.TempDir(), "missing-dir", "seal.key")); err == nil {
+		t.Error("key created in a missing directory")
 	}
 }

@@ -49,7 +49,13 @@ func TOTPURI(issuer, account string, secret []byte) string {
 	q := "secret=" + b32.EncodeToString(secret) +
 		"&issuer=" + queryEscape(issuer) +
 		"&algorithm=SHA1&digits=6&period=30"
-	return "otpauth://totp/" + url.PathEscape(issuer) + ":" + url.PathEscape(account) + "?" + q
+	return "otpauth://totp/" + labelEscape(issuer) + ":" + labelEscape(account) + "?" + q
+}
+
+// labelEscape escapes a label part, including the colon that separates the
+// issuer from the account (url.PathEscape leaves colons).
+func labelEscape(s string) string {
+	return strings.ReplaceAll(url.PathEscape(s), ":", "%3A")
 }
 
 // queryEscape escapes a space as %20 rather than "+", which some

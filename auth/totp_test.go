@@ -95,6 +95,9 @@ func TestTOTPSecretAndURI(t *testing.T) {
 	if uri != want {
 		t.Errorf("TOTPURI =\n%s\nwant\n%s", uri, want)
 	}
+	if got := TOTPURI("a:b", "c:d", rfcSeed); !strings.HasPrefix(got, "otpauth://totp/a%3Ab:c%3Ad?") {
+		t.Errorf("colons in the label are not escaped: %s", got)
+	}
 	u, err := url.Parse(uri)
 	if err != nil {
 		t.Fatal(err)

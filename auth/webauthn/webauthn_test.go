@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/canvass/canvass/auth"
@@ -204,3 +205,34 @@ func TestBeginWithoutCredential(t *testing.T) {
 }
 
 func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
+
+func TestRegistrationWithoutUserVerificationRefused(t *testing.T) {
+	rp := newRP(t)
+	u := webauthn.User{ID: []byte("user-handle-0005"), Name: "carol"}
+	a, err := webauthntest.New(origin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.UserVerified = false
+	opts, session, err := rp.BeginRegistration(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := a.Register(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rp.FinishRegistration(u, session, resp); err == nil {
+		t.Error("registration without user verification accepted")
+	}
+	// A response from another origin is refused too.
+	evil, _ := webauthntest.New("https://evil.example")
+	opts, session, _ = rp.BeginRegistration(u)
+	resp, err = evil.Register([]byte(strings.Replace(string(opts), `"id":"office.example.gov"`, `"id":"evil.example"`, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rp.FinishRegistration(u, session, resp); err == nil {
+		t.Error("registration from another origin accepted")
+	}
+}

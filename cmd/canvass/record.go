@@ -64,10 +64,10 @@ func (t *logTarget) record(ev ledger.Event) (uint64, error) {
 }
 
 // fileCommitments renders evidence commitments as the log's file payloads.
-func fileCommitments(fs []evidence.File) []any {
-	out := make([]any, 0, len(fs))
+func fileCommitments(fs []evidence.File) []ledger.FileCommitment {
+	out := make([]ledger.FileCommitment, 0, len(fs))
 	for _, f := range fs {
-		out = append(out, map[string]any{"name": f.Path, "sha256": f.SHA256, "size": f.Size})
+		out = append(out, ledger.FileCommitment{Name: f.Path, SHA256: f.SHA256, Size: f.Size})
 	}
 	return out
 }
@@ -85,19 +85,17 @@ func recordTabulation(t *logTarget, dir, description string, contests []string, 
 	if err != nil {
 		return err
 	}
-	payload := map[string]any{
-		"inputs":           fileCommitments(m.Inputs),
-		"outputs":          fileCommitments(append(m.Outputs, mf)),
-		"software_version": "canvass " + versionString(),
+	ev, err := ledger.NewEvent(ledger.TabulationRun{
+		Inputs:          fileCommitments(m.Inputs),
+		Outputs:         fileCommitments(append(m.Outputs, mf)),
+		SoftwareVersion: "canvass " + versionString(),
+		Contests:        contests,
+	})
+	if err != nil {
+		return err
 	}
-	if len(contests) > 0 {
-		var cs []any
-		for _, c := range contests {
-			cs = append(cs, c)
-		}
-		payload["contests"] = cs
-	}
-	idx, err := t.record(ledger.Event{Type: "tabulation-run", Disposition: "success", Description: description, Payload: payload})
+	ev.Description = description
+	idx, err := t.record(ev)
 	if err != nil {
 		return fmt.Errorf("results are in %s but the tabulation was not recorded in the log: %w", dir, err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/canvass/canvass/internal/httpserve"
 	"github.com/canvass/canvass/ledger/witness"
+	"github.com/canvass/canvass/ledger/witness/witnessdb"
 )
 
 func init() {
@@ -91,7 +92,7 @@ func runWitnessEvidence(args []string, stdin io.Reader, stdout, stderr io.Writer
 	if _, err := os.Stat(*db); err != nil {
 		return fmt.Errorf("witness database: %w", err)
 	}
-	store, err := witness.OpenSQLiteStore(*db)
+	store, err := witnessdb.Open(*db)
 	if err != nil {
 		return err
 	}
@@ -148,7 +149,7 @@ func runWitnessServe(args []string, stdin io.Reader, stdout, stderr io.Writer) e
 	if err != nil {
 		return fmt.Errorf("%s: %w", *logsFile, err)
 	}
-	store, err := witness.OpenSQLiteStore(*db)
+	store, err := witnessdb.Open(*db)
 	if err != nil {
 		return err
 	}

@@ -1,22 +1,15 @@
 package witness
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
-	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	"golang.org/x/mod/sumdb/tlog"
 )
 
 // benchLogSize is the size of the benchmark log before the first
@@ -63,20 +56,10 @@ func BenchmarkAddCheckpoint(b *testing.B) {
 		http   bool
 	}{
 		{"core/memory", false, false},
-		{"core/sqlite", true, false},
-		{"http/sqlite", true, true},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			l := sharedBenchLog(b)
-			var store Store
-			if bc.sqlite {
-				s, err := OpenSQLiteStore(tempDB(b))
-				if err != nil {
-					b.Fatal(err)
-				}
-				defer s.Close()
-				store = s
-			}
+			var store Store // the SQLite cases are in package witnessdb
 			env := newWitnessEnv(b, store, origin)
 			env.logs[origin] = l
 			ctx := context.Background()
@@ -159,85 +142,6 @@ func BenchmarkParseAddCheckpointRequest(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		if _, err := ParseAddCheckpointRequest(body); err != nil {
 			b.Fatal(err)
-		}
-	}
-}
-
-// BenchmarkAddCheckpointProcess submits b.N checkpoints over one
-// keep-alive connection to a witness in another process. By default that
-// is this test binary re-executed (serving HTTP with a SQLite store, as in
-// the crash tests), and the benchmark reports the serving process's peak
-// resident set size (VmHWM, the figure /usr/bin/time -v prints as "Maximum
-// resident set size"). With CANVASS_WITNESS_BENCH_URL set it targets that
-// witness instead, e.g. "canvass witness serve" started under
-// /usr/bin/time -v with --logs testdata/bench-logs.
-func BenchmarkAddCheckpointProcess(b *testing.B) {
-	l := sharedBenchLog(b)
-	url := os.Getenv("CANVASS_WITNESS_BENCH_URL")
-	var cmd *exec.Cmd
-	if url == "" {
-		cmd = exec.Command(os.Args[0], "-test.run=^$")
-		cmd.Env = append(os.Environ(), crashModeEnv+"=http", crashDBEnv+"="+tempDB(b))
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			b.Fatal(err)
-		}
-		defer func() { cmd.Process.Kill(); cmd.Wait() }()
-		sc := bufio.NewScanner(out)
-		if !sc.Scan() {
-			b.Fatal("child did not start")
-		}
-		url = "http://" + strings.TrimPrefix(sc.Text(), "listening ")
-	}
-	client := &http.Client{Timeout: 10 * time.Second}
-	ctx := context.Background()
-	// Start from wherever the witness is (a long-running one keeps its
-	// state between benchmark runs).
-	size := int64(benchLogSize)
-	_, err := AddCheckpoint(ctx, client, url, 0, nil, l.checkpoint(size))
-	var ce *ConflictError
-	if errors.As(err, &ce) {
-		size = int64(ce.Size)
-	} else if err != nil {
-		b.Fatal(err)
-	}
-	if size+int64(b.N)*13 > int64(len(l.hashes)/2) {
-		b.Fatalf("the prebuilt log is too small for %d more requests from size %d", b.N, size)
-	}
-	type req struct {
-		old   uint64
-		proof []tlog.Hash
-		cp    []byte
-	}
-	reqs := make([]req, b.N)
-	for i := range reqs {
-		next := size + 1 + int64(i%13)
-		reqs[i] = req{uint64(size), l.proof(size, next), l.checkpoint(next)}
-		size = next
-	}
-	b.ResetTimer()
-	start := time.Now()
-	for _, r := range reqs {
-		if _, err := AddCheckpoint(ctx, client, url, r.old, r.proof, r.cp); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "req/s")
-	b.StopTimer()
-	if cmd == nil {
-		return
-	}
-	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", cmd.Process.Pid))
-	if err != nil {
-		return // not Linux: no peak RSS figure
-	}
-	for _, line := range strings.Split(string(status), "\n") {
-		if f := strings.Fields(line); len(f) == 3 && f[0] == "VmHWM:" {
-			kb, _ := strconv.ParseFloat(f[1], 64)
-			b.ReportMetric(kb/1024, "peak-RSS-MiB")
 		}
 	}
 }

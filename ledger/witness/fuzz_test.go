@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -184,6 +185,44 @@ func FuzzParseCosignatureResponse(f *testing.F) {
 		}
 		if !bytes.Equal(b.Bytes(), body) {
 			t.Fatalf("re-encoded %q, want %q", b.Bytes(), body)
+		}
+	})
+}
+
+// FuzzParseSizeResponse: the 409 body a witness sends is exactly one
+// decimal size and a newline.
+func FuzzParseSizeResponse(f *testing.F) {
+	for _, s := range []string{"0\n", "42\n", "18446744073709551615\n", "18446744073709551616\n", "007\n", "1", "\n", "-1\n", "1\r\n"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		n, err := ParseSizeResponse(body)
+		if err != nil {
+			return
+		}
+		if want := strconv.FormatUint(n, 10) + "\n"; string(body) != want {
+			t.Fatalf("%q parsed as %d, which is written %q", body, n, want)
+		}
+	})
+}
+
+// FuzzParseLogList: a witness's list of logs parses into origins each
+// with at least one verifier, and never panics.
+func FuzzParseLogList(f *testing.F) {
+	l := newTestLog(f, origin)
+	f.Add([]byte("log " + l.vkey + "\n"))
+	f.Add([]byte("log " + l.vkey + " https://log.example/\n# comment\nlog " + l.vkey + "\n"))
+	f.Add([]byte("witness w " + l.vkey + "\n"))
+	f.Add([]byte("log x+00000000+AQ==\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		list, err := ParseLogList(data)
+		if err != nil {
+			return
+		}
+		for _, o := range list.Origins() {
+			if len(list.Verifiers(o)) == 0 {
+				t.Fatalf("origin %q has no verifier", o)
+			}
 		}
 	})
 }

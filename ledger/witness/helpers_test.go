@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -246,8 +245,4 @@ func (env *witnessEnv) post(body []byte) *httptest.ResponseRecorder {
 	rec := httptest.NewRecorder()
 	env.srv.ServeHTTP(rec, req)
 	return rec
-}
-
-func tempDB(tb testing.TB) string {
-	return filepath.Join(tb.TempDir(), "witness.db")
 }

@@ -14,7 +14,9 @@ import (
 	"math"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib" // also registers the "pgx" database/sql driver
 
 	"github.com/canvass/canvass/store"
 	"github.com/canvass/canvass/store/internal/migrate"
@@ -70,50 +72,52 @@ func (s *Store) init(ctx context.Context) error {
 // Close closes the connections.
 func (s *Store) Close() error { return s.db.Close() }
 
-// Apply implements store.Store. The batch is validated before the
-// transaction starts. The transaction locks the applied row first, so that
-// a second Apply for the same index (another process, say) waits and then
-// sees the new count and fails with ErrOutOfOrder, instead of both
-// applying.
+// Apply implements store.Store in one round trip: the statements are sent
+// as one pgx batch, which PostgreSQL runs as one implicit transaction (all
+// or nothing). The first statement claims the entry: it advances the
+// applied count if it equals index and otherwise sets it to -1, which
+// violates the table's CHECK constraint and aborts the whole batch. Its row
+// lock lasts until commit, so a second Apply of the same index (another
+// process, say) waits, then sees the new count and aborts the same way.
+// The batch is validated first, so a bad record sends nothing.
 func (s *Store) Apply(ctx context.Context, index uint64, recs []store.Record) error {
 	for _, r := range recs {
 		if err := record.Validate(r); err != nil {
 			return err
 		}
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("store/postgres: apply %d: %w", index, err)
+	if index >= math.MaxInt64 {
+		return fmt.Errorf("%w: entry %d is beyond any log", store.ErrOutOfOrder, index)
 	}
-	defer tx.Rollback()
-	var n int64
-	if err := tx.QueryRowContext(ctx, "SELECT n FROM applied WHERE one = 1 FOR UPDATE").Scan(&n); err != nil {
-		return fmt.Errorf("store/postgres: apply %d: reading applied count: %w", index, err)
-	}
-	if uint64(n) != index {
-		return fmt.Errorf("%w: entry %d, but %d entries are applied", store.ErrOutOfOrder, index, n)
-	}
-	if n == math.MaxInt64 {
-		return fmt.Errorf("store/postgres: apply %d: the applied count is at its maximum", index)
-	}
+	b := &pgx.Batch{}
+	b.Queue("UPDATE applied SET n = CASE WHEN n = $1 THEN n + 1 ELSE -1 END WHERE one = 1", int64(index))
 	for _, r := range recs {
 		if r.Data == nil {
-			_, err = tx.ExecContext(ctx, "DELETE FROM records WHERE kind = $1 AND id = $2", r.Kind, r.ID)
+			b.Queue("DELETE FROM records WHERE kind = $1 AND id = $2", r.Kind, r.ID)
 		} else {
-			_, err = tx.ExecContext(ctx,
-				`INSERT INTO records (kind, id, parent, data) VALUES ($1, $2, $3, $4)
+			b.Queue(`INSERT INTO records (kind, id, parent, data) VALUES ($1, $2, $3, $4)
 				 ON CONFLICT (kind, id) DO UPDATE SET parent = excluded.parent, data = excluded.data`,
 				r.Kind, r.ID, r.Parent, r.Data)
 		}
-		if err != nil {
-			return fmt.Errorf("store/postgres: apply %d: %s %q: %w", index, r.Kind, r.ID, err)
-		}
 	}
-	if _, err := tx.ExecContext(ctx, "UPDATE applied SET n = $1 WHERE one = 1", n+1); err != nil {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
 		return fmt.Errorf("store/postgres: apply %d: %w", index, err)
 	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("store/postgres: apply %d: commit: %w", index, err)
+	defer conn.Close()
+	err = conn.Raw(func(dc any) error {
+		return dc.(*stdlib.Conn).Conn().SendBatch(ctx, b).Close()
+	})
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.ConstraintName == "applied_n_nonnegative" {
+		n, err := s.Applied(ctx)
+		if err != nil {
+			return fmt.Errorf("%w: entry %d (%v)", store.ErrOutOfOrder, index, err)
+		}
+		return fmt.Errorf("%w: entry %d, but %d entries are applied", store.ErrOutOfOrder, index, n)
+	}
+	if err != nil {
+		return fmt.Errorf("store/postgres: apply %d: %w", index, err)
 	}
 	return nil
 }

@@ -48,13 +48,12 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	// process holding the database instead of failing. FULL syncs the
 	// WAL on every commit: Applied must never count an entry whose
 	// records a power loss could take back.
-	const pragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)"
+	const pragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)"
 	w, err := sql.Open("sqlite", path+"?"+pragmas+"&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("store/sqlite: opening %s: %w", path, err)
 	}
 	w.SetMaxOpenConns(1)
-	w.SetConnMaxIdleTime(0)
 	s := &Store{w: w}
 	if err := s.init(ctx); err != nil {
 		w.Close()
@@ -95,28 +94,38 @@ func (s *Store) Close() error {
 }
 
 // Apply implements store.Store. The whole batch is validated before the
-// transaction starts, and the applied count is read and written inside
-// it, so a bad record or a wrong index changes nothing.
+// transaction starts, and the applied count is checked and advanced
+// inside it (BEGIN IMMEDIATE: under the write lock, even against another
+// process), so a bad record or a wrong index changes nothing.
 func (s *Store) Apply(ctx context.Context, index uint64, recs []store.Record) error {
 	for _, r := range recs {
 		if err := record.Validate(r); err != nil {
 			return err
 		}
 	}
+	if index >= math.MaxInt64 {
+		return fmt.Errorf("%w: entry %d is beyond any log", store.ErrOutOfOrder, index)
+	}
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store/sqlite: apply %d: %w", index, err)
 	}
 	defer tx.Rollback()
-	var n int64
-	if err := tx.QueryRowContext(ctx, "SELECT n FROM applied WHERE one = 1").Scan(&n); err != nil {
-		return fmt.Errorf("store/sqlite: apply %d: reading applied count: %w", index, err)
+	// Claim the entry first: one statement checks and advances the count.
+	// The transaction holds the write lock, so another handle's Apply of
+	// the same index waits and then finds the count changed.
+	res, err := tx.ExecContext(ctx, "UPDATE applied SET n = n + 1 WHERE one = 1 AND n = ?", int64(index))
+	if err != nil {
+		return fmt.Errorf("store/sqlite: apply %d: %w", index, err)
 	}
-	if uint64(n) != index {
+	if claimed, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("store/sqlite: apply %d: %w", index, err)
+	} else if claimed != 1 {
+		var n int64
+		if err := tx.QueryRowContext(ctx, "SELECT n FROM applied WHERE one = 1").Scan(&n); err != nil {
+			return fmt.Errorf("store/sqlite: apply %d: reading applied count: %w", index, err)
+		}
 		return fmt.Errorf("%w: entry %d, but %d entries are applied", store.ErrOutOfOrder, index, n)
-	}
-	if n == math.MaxInt64 {
-		return fmt.Errorf("store/sqlite: apply %d: the applied count is at its maximum", index)
 	}
 	if len(recs) > 0 {
 		up, err := tx.PrepareContext(ctx,
@@ -141,9 +150,6 @@ func (s *Store) Apply(ctx context.Context, index uint64, recs []store.Record) er
 				return fmt.Errorf("store/sqlite: apply %d: %s %q: %w", index, r.Kind, r.ID, err)
 			}
 		}
-	}
-	if _, err := tx.ExecContext(ctx, "UPDATE applied SET n = ? WHERE one = 1", n+1); err != nil {
-		return fmt.Errorf("store/sqlite: apply %d: %w", index, err)
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store/sqlite: apply %d: commit: %w", index, err)

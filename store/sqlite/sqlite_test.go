@@ -3,6 +3,7 @@ package sqlite
 import (
 	"bufio"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -51,10 +52,42 @@ func TestReopen(t *testing.T) {
 	if n, err := s.Applied(ctx); err != nil || n != 1 {
 		t.Fatalf("Applied after reopen = %d, %v; want 1", n, err)
 	}
+	// The durability settings hold on both pools: FULL is 2.
+	for _, db := range []*sql.DB{s.w, s.r} {
+		var mode string
+		var sync int
+		if err := db.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
+			t.Fatalf("journal_mode = %q, %v; want wal", mode, err)
+		}
+		if err := db.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&sync); err != nil || sync != 2 {
+			t.Fatalf("synchronous = %d, %v; want 2 (FULL)", sync, err)
+		}
+	}
+	if _, err := s.r.ExecContext(ctx, "DELETE FROM records"); err == nil {
+		t.Fatal("the read pool accepted a write")
+	}
 	var v int
 	if err := s.r.QueryRowContext(ctx, "SELECT MAX(version) FROM schema_version").Scan(&v); err != nil || v != 1 {
 		t.Fatalf("schema version = %d, %v; want 1 (migrations ran once)", v, err)
 	}
+}
+
+// TestConcurrentApply races Apply from two handles on one file, as two
+// office processes would.
+func TestConcurrentApply(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "office.db")
+	a, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	storetest.RacingApply(t, a, b)
 }
 
 func TestNewerSchemaRefused(t *testing.T) {

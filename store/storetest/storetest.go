@@ -276,6 +276,22 @@ func testValidation(t *testing.T, s store.Store) {
 	if _, err := s.Get(ctx, "Bad Kind", "x"); err == nil || errors.Is(err, store.ErrNotFound) {
 		t.Errorf("Get with a malformed kind: %v; want a validation error", err)
 	}
+	// Keys that cannot be stored are simply not found, in every backend
+	// (PostgreSQL would otherwise reject NUL and invalid UTF-8).
+	for _, key := range []string{"nul\x00", "bad\xff", strings.Repeat("k", 300)} {
+		if _, err := s.Get(ctx, "user", key); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("Get(user, %.20q) = %v; want ErrNotFound", key, err)
+		}
+		if rs, err := s.List(ctx, "user", key); err != nil || len(rs) != 0 {
+			t.Errorf("List(user, %.20q) = %d records, %v; want none", key, len(rs), err)
+		}
+		if _, err := s.Secret(ctx, key); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("Secret(%.20q) = %v; want ErrNotFound", key, err)
+		}
+		if err := s.DeleteSessions(ctx, key, time.Time{}, time.Time{}); err != nil {
+			t.Errorf("DeleteSessions(%.20q) = %v", key, err)
+		}
+	}
 }
 
 func testUpsertDelete(t *testing.T, s store.Store) {

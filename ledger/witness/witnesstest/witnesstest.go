@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/canvass/canvass/ledger/witness"
+	"github.com/canvass/canvass/ledger/witness/witnessdb"
 )
 
 // Witness is a running witness.
@@ -43,7 +44,7 @@ func Start(t testing.TB, name, logVKey string) *Witness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store, err := witness.OpenSQLiteStore(filepath.Join(t.TempDir(), "witness.db"))
+	store, err := witnessdb.Open(filepath.Join(t.TempDir(), "witness.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

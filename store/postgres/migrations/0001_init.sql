@@ -14,12 +14,13 @@ CREATE TABLE records (
 -- List (kind, parent ordered by id) and ListKind/Dump ((kind, parent, id)).
 CREATE INDEX records_by_parent ON records (kind, parent, id);
 
--- The number of log entries applied; exactly one row. Apply locks it
--- (SELECT ... FOR UPDATE), which serializes concurrent Apply calls even
--- from several processes.
+-- The number of log entries applied; exactly one row. Apply's first
+-- statement sets n to n + 1 if n is the entry's index and to -1 otherwise,
+-- which this named constraint rejects, aborting the batch (see Apply). Its
+-- row lock serializes concurrent Apply calls, even from several processes.
 CREATE TABLE applied (
 	one integer PRIMARY KEY CHECK (one = 1),
-	n   bigint NOT NULL CHECK (n >= 0)
+	n   bigint NOT NULL CONSTRAINT applied_n_nonnegative CHECK (n >= 0)
 );
 INSERT INTO applied (one, n) VALUES (1, 0);
 
