@@ -1,6 +1,8 @@
 package verify
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -64,10 +66,14 @@ type Tabulation struct {
 	Mode            string    `json:"mode"`
 	SoftwareVersion string    `json:"software_version"`
 	Inputs          []FileRef `json:"inputs"`
-	Reports         []FileRef `json:"reports"`
-	Summary         FileRef   `json:"summary"`
-	Results         FileRef   `json:"results"`
-	Contests        []Contest `json:"contests"`
+	// Reports lists every report: those the entry lists and those listed
+	// by its report index (reports in subfolders), in that order.
+	Reports []FileRef `json:"reports"`
+	// ReportIndex is the committed JSON array of the subfolder reports.
+	ReportIndex *FileRef  `json:"report_index,omitempty"`
+	Summary     FileRef   `json:"summary"`
+	Results     FileRef   `json:"results"`
+	Contests    []Contest `json:"contests"`
 }
 
 // Contest is a published outcome, as the tabulation's summary states it.
@@ -88,12 +94,15 @@ type ContestVote struct {
 // Publication is a published results snapshot: an executed publication
 // request and the files it wrote.
 type Publication struct {
-	Version    int       `json:"version"`
-	Request    string    `json:"request"`
-	Entry      uint64    `json:"entry"`
-	Tabulation string    `json:"tabulation"`
-	Signers    []string  `json:"signers"`
-	Files      []FileRef `json:"files"`
+	Version    int      `json:"version"`
+	Request    string   `json:"request"`
+	Entry      uint64   `json:"entry"`
+	Tabulation string   `json:"tabulation"`
+	Signers    []string `json:"signers"`
+	// Files lists the snapshot: the files the entry lists, then those its
+	// file index lists.
+	Files     []FileRef `json:"files"`
+	FileIndex *FileRef  `json:"file_index,omitempty"`
 }
 
 // Person is an enrolled person and their public signing key.
@@ -212,6 +221,16 @@ func Derive(origin string, entries [][]byte, election string, read ReadFile) (*E
 			t := Tabulation{ID: str(p["tabulation"]), Entry: idx, By: e.UserID, Mode: str(p["mode"]),
 				SoftwareVersion: str(p["software_version"]), Inputs: refs(p["inputs"]), Reports: refs(p["reports"]),
 				Summary: ref(p["summary"]), Results: ref(p["results"]), Contests: []Contest{}}
+			if x, ok := p["report_index"]; ok {
+				r := ref(x)
+				t.ReportIndex = &r
+				commit(idx, r)
+				more, err := readIndex(read, r)
+				if err != nil {
+					return nil, nil, fmt.Errorf("tabulation %s (entry %d): report index: %v", t.ID, idx, err)
+				}
+				t.Reports = append(t.Reports, more...)
+			}
 			commit(idx, t.Inputs...)
 			commit(idx, t.Reports...)
 			commit(idx, t.Summary, t.Results)
@@ -269,6 +288,16 @@ func Derive(origin string, entries [][]byte, election string, read ReadFile) (*E
 				if act.Election == election {
 					pub := Publication{Version: len(ev.Publications) + 1, Request: id, Entry: idx, Tabulation: act.Tabulation,
 						Signers: q.Signers, Files: refs(p["files"])}
+					if x, ok := p["file_index"]; ok {
+						r := ref(x)
+						pub.FileIndex = &r
+						commit(idx, r)
+						more, err := readIndex(read, r)
+						if err != nil {
+							return nil, nil, fmt.Errorf("publication of request %s (entry %d): file index: %v", id, idx, err)
+						}
+						pub.Files = append(pub.Files, more...)
+					}
 					commit(idx, pub.Files...)
 					ev.Publications = append(ev.Publications, pub)
 				}
@@ -309,6 +338,33 @@ func Derive(origin string, entries [][]byte, election string, read ReadFile) (*E
 	}
 	sort.Slice(ev.Files, func(i, j int) bool { return ev.Files[i].SHA256 < ev.Files[j].SHA256 })
 	return ev, events, nil
+}
+
+// readIndex reads a committed index file (a JSON array of file
+// commitments), checking that its bytes are the committed ones. With no
+// reader (a package whose files cannot be read) the index adds nothing.
+func readIndex(read ReadFile, r FileRef) ([]FileRef, error) {
+	if read == nil {
+		return nil, nil
+	}
+	b, err := read(r.SHA256)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(b)
+	if hex.EncodeToString(sum[:]) != r.SHA256 || int64(len(b)) != r.Size {
+		return nil, fmt.Errorf("%s is not the committed file (altered)", FilePath(r.SHA256))
+	}
+	var out []FileRef
+	if err := json.Unmarshal(b, &out); err != nil {
+		return nil, fmt.Errorf("%s: %v", FilePath(r.SHA256), err)
+	}
+	for _, f := range out {
+		if f.Name == "" || len(f.SHA256) != 64 || f.Size < 0 {
+			return nil, fmt.Errorf("%s lists an invalid file %+v", FilePath(r.SHA256), f)
+		}
+	}
+	return out, nil
 }
 
 // contestsOf reads the published outcome of each contest from a

@@ -496,8 +496,20 @@ func checkTwoPerson(rep *Report, origin string, ev *Evidence) {
 			}
 			keys = append(keys, key)
 		}
-		if ok && keys[0] == keys[1] {
+		if !ok {
+			continue
+		}
+		if keys[0] == keys[1] {
 			bad("both signatures are by the same key")
+			continue
+		}
+		// The office's own rule, as a set: two valid signatures by two
+		// approvers with two keys.
+		if err := auth.CheckTwoPerson([]auth.Approval{
+			{Approver: q.Signers[0], Note: q.ExecSignatures[0], VerifierKey: keys[0]},
+			{Approver: q.Signers[1], Note: q.ExecSignatures[1], VerifierKey: keys[1]},
+		}, q.SignText); err != nil {
+			bad("%v", err)
 		}
 	}
 	if len(problems) > 0 {

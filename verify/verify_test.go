@@ -71,6 +71,9 @@ func TestExportVerifies(t *testing.T) {
 	if err := sch.Validate(doc); err == nil {
 		t.Error("the schema accepts a file with a malformed SHA-256")
 	}
+	if tab := ev.Tabulations[0]; tab.ReportIndex == nil || len(tab.Reports) < 200 || len(ev.Publications[0].Files) < len(tab.Reports) {
+		t.Errorf("per-precinct reports through the index: index %v, %d reports, %d published files", tab.ReportIndex, len(tab.Reports), len(ev.Publications[0].Files))
+	}
 	if len(ev.Tabulations) != 1 || len(ev.Publications) != 1 || ev.Tabulations[0].Contests[0].Winners[0] != "BETSY HODGES" || ev.Tabulations[0].Contests[0].Ballots != 80101 {
 		t.Errorf("claims %+v", ev.Tabulations)
 	}
