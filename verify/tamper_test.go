@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/canvass/canvass/ledger"
+	"github.com/canvass/canvass/ledger/witness"
 	"github.com/canvass/canvass/verify"
 	"github.com/canvass/canvass/verify/verifytest"
 	"golang.org/x/mod/sumdb/note"
@@ -280,6 +281,24 @@ func TestTamper(t *testing.T) {
 		}
 		c := claimOf(t, run(t, pkg, verify.Options{State: state}), verify.ClaimLog)
 		if !strings.Contains(c.Detail, "rollback") {
+			t.Errorf("detail %q", c.Detail)
+		}
+	})
+
+	t.Run("truncated log re-signed, checked against a witness policy", func(t *testing.T) {
+		// The witnesses refuse to cosign a truncated log, so the insider's
+		// checkpoint carries no cosignature; a verifier with the policy
+		// sees it without any remembered state.
+		_, wkey, err := witness.GenerateKey(rand.Reader, "witness.example")
+		if err != nil {
+			t.Fatal(err)
+		}
+		policy := []byte("witness w1 " + wkey + "\nquorum w1\n")
+		pkg := copyDir(t, orig)
+		lg, _ := packageEntries(t, pkg)
+		relog(t, x, pkg, lg.Entries[:len(lg.Entries)-1])
+		c := claimOf(t, run(t, pkg, verify.Options{Policy: policy}), verify.ClaimLog)
+		if !strings.Contains(c.Detail, "quorum") {
 			t.Errorf("detail %q", c.Detail)
 		}
 	})
