@@ -75,6 +75,8 @@ func New(o *office.Office) *Server {
 		{"POST /api/v1/elections/{e}/publications", s.authed(s.publish)},
 		{"POST /api/v1/software-installs", s.authed(s.install)},
 		{"GET /public/elections/{e}/{path...}", s.public},
+		{"GET /public/elections/{e}/evidence/{path...}", s.evidence},
+		{"GET /public/elections/{e}/evidence.tar.gz", s.evidence},
 	} {
 		m.HandleFunc(r.pattern, r.h)
 		s.patterns = append(s.patterns, r.pattern)
@@ -478,6 +480,23 @@ func (s *Server) install(w http.ResponseWriter, r *http.Request, u *office.User)
 	}
 	v, err := s.o.RequestInstall(r.Context(), u, q.Component, q.Version, q.NewSHA256, q.OldSHA256)
 	answerRequest(w, v, err)
+}
+
+// evidence serves the election's evidence package (docs/evidence.md) as
+// static files, or as one .tar.gz.
+func (s *Server) evidence(w http.ResponseWriter, r *http.Request) {
+	fsys, err := s.o.Evidence(r.Context(), r.PathValue("e"))
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	if !strings.Contains(r.URL.Path, "/evidence/") {
+		w.Header().Set("Content-Type", "application/gzip")
+		office.WriteEvidenceTarGz(w, fsys)
+		return
+	}
+	http.ServeFileFS(w, r, fsys, r.PathValue("path"))
 }
 
 // public serves published snapshots: /public/elections/{e}/<path> is the
