@@ -17,13 +17,7 @@ func runEvidenceExport(args []string, stdin io.Reader, stdout, stderr io.Writer)
 	data := fs.String("data", "", "the office's data directory (as given to canvass init and serve)")
 	election := fs.String("election", "", "the election's id")
 	out := fs.String("out", "", "directory to create for the package (must not exist or be empty)")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if err := noArgs(fs, stderr); err != nil {
-		return err
-	}
-	if err := requireFlags(fs, stderr, "data", *data, "election", *election, "out", *out); err != nil {
+	if err := parseRequired(fs, args, stderr, "data", "election", "out"); err != nil {
 		return err
 	}
 	if err := office.ExportEvidence(context.Background(), *data, *election, *out); err != nil {
