@@ -18,16 +18,26 @@ package cvr
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"sort"
 	"strings"
 
 	"github.com/canvass/canvass/election"
+	"github.com/canvass/canvass/evidence"
 )
 
 // Source describes one CVR input and how to interpret it. Its fields mirror
 // RCTab's cvrFileSources entries so that an RCTab configuration maps onto it
 // directly; a reader ignores the fields that do not apply to its format.
 type Source struct {
+	// FS holds the files Path names, so that a count can read an uploaded
+	// package or a zip without unpacking it and a source can never name a
+	// file outside it. Nil means the operating system's files, with Path
+	// as given on a command line.
+	FS fs.FS
+	// Record, when set, commits to every file the reader opens, from the
+	// bytes it reads, for the results manifest.
+	Record *evidence.Recorder
 	// Path is the file (ES&S, Clear Ballot, CDF, generic CSV) or folder
 	// (Dominion, Hart) to read.
 	Path string

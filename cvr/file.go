@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
+	"path/filepath"
 
 	"github.com/canvass/canvass/internal/csvscan"
 )
@@ -13,11 +15,11 @@ import (
 // "generic CSV" or "Clear Ballot" (format names it in errors). A missing
 // path or a file that cannot be opened is an *Error telling the user to
 // check the source's filePath.
-func OpenFile(src Source, format string) (*os.File, error) {
+func OpenFile(src Source, format string) (fs.File, error) {
 	if src.Path == "" {
 		return nil, &Error{Path: "(no filePath)", Err: fmt.Errorf("no %s CVR file given; set filePath", format)}
 	}
-	f, err := os.Open(src.Path)
+	f, err := src.Open(src.Path)
 	if err != nil {
 		var pe *fs.PathError
 		if errors.As(err, &pe) {
@@ -47,3 +49,64 @@ func CSVError(path string, err error) error {
 	}
 	return &Error{Path: path, Err: fmt.Errorf("reading the file: %w", err)}
 }
+
+// Open opens name, src.Path or a file inside the folder it names. With
+// src.FS set the name is a path in that file system, and one that is not
+// valid there (fs.ValidPath: absolute, or climbing out with "..") is
+// refused before anything is opened; with src.FS nil it is an operating
+// system path, as given on a command line. Every reader opens its files
+// here, so src.Record sees every byte they read.
+func (src Source) Open(name string) (fs.File, error) {
+	f, err := src.open(name)
+	if err != nil || src.Record == nil {
+		return f, err
+	}
+	return src.Record.Wrap(name, f, func() (fs.File, error) { return src.open(name) })
+}
+
+func (src Source) open(name string) (fs.File, error) {
+	if src.FS == nil {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, err
+		}
+		return f, nil
+	}
+	if !fs.ValidPath(name) {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: errInvalidPath}
+	}
+	return src.FS.Open(name)
+}
+
+// ReadDir lists the folder name as Open would find it.
+func (src Source) ReadDir(name string) ([]fs.DirEntry, error) {
+	if src.FS == nil {
+		return os.ReadDir(name)
+	}
+	if !fs.ValidPath(name) {
+		return nil, &fs.PathError{Op: "readdir", Path: name, Err: errInvalidPath}
+	}
+	return fs.ReadDir(src.FS, name)
+}
+
+// Stat describes name as Open would find it.
+func (src Source) Stat(name string) (fs.FileInfo, error) {
+	if src.FS == nil {
+		return os.Stat(name)
+	}
+	if !fs.ValidPath(name) {
+		return nil, &fs.PathError{Op: "stat", Path: name, Err: errInvalidPath}
+	}
+	return fs.Stat(src.FS, name)
+}
+
+// Join names the entry elem of the folder dir, in the form src's paths
+// take: slash-separated in src.FS, the operating system's form otherwise.
+func (src Source) Join(dir, elem string) string {
+	if src.FS == nil {
+		return filepath.Join(dir, elem)
+	}
+	return path.Join(dir, elem)
+}
+
+var errInvalidPath = errors.New("not a path inside the input folder (absolute, or leading out of it with \"..\")")

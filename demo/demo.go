@@ -49,6 +49,10 @@ func (c Contest) Extract(dir string) (string, error) {
 	return filepath.Join(dir, c.Config), nil
 }
 
+// FS returns the contest's files (its configuration names its CVR file
+// relative to itself), read from the binary without extracting them.
+func (c Contest) FS() (fs.FS, error) { return fs.Sub(files, c.Dir) }
+
 // Expected returns RCTab's detailed JSON and CSV reports for the contest.
 func (c Contest) Expected() (jsonReport, csvReport []byte, err error) {
 	if jsonReport, err = files.ReadFile(c.Dir + "/" + c.ExpectedJSON); err != nil {

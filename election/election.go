@@ -10,6 +10,7 @@ package election
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -63,6 +64,10 @@ type Contest struct {
 	// A Choice is an index into this slice.
 	Candidates []Candidate
 
+	// index maps names, IDs and aliases to candidates once AddCandidate
+	// has built it. Lookup only reads it: a Contest written as a literal
+	// has none and is searched instead, so that readers on several
+	// goroutines can look up in one contest without a data race.
 	index map[string]Choice
 }
 
@@ -73,23 +78,20 @@ func (c *Contest) Ranked() bool { return c.Ranks > 1 }
 // ID and aliases all identify it in Lookup; an identifier already taken by
 // another candidate is an error, because it would make CVRs ambiguous.
 func (c *Contest) AddCandidate(cand Candidate) (Choice, error) {
-	if c.index == nil {
-		// A contest built as a literal has candidates but no index yet.
-		c.reindex()
-	}
+	index := c.lookupIndex()
 	ch := Choice(len(c.Candidates))
 	keys := append([]string{cand.Name, cand.ID}, cand.Aliases...)
 	for _, k := range keys {
 		if k == "" {
 			continue
 		}
-		if prev, ok := c.index[k]; ok && prev != ch {
+		if prev, ok := index[k]; ok && prev != ch {
 			return 0, fmt.Errorf("contest %q: %q identifies both %q and %q", c.label(), k, c.Candidates[prev].Name, cand.Name)
 		}
 	}
 	for _, k := range keys {
 		if k != "" {
-			c.index[k] = ch
+			index[k] = ch
 		}
 	}
 	c.Candidates = append(c.Candidates, cand)
@@ -99,20 +101,30 @@ func (c *Contest) AddCandidate(cand Candidate) (Choice, error) {
 // Lookup returns the candidate whose name, ID or alias is token.
 // Surrounding white space in token is ignored.
 func (c *Contest) Lookup(token string) (Choice, bool) {
-	if c.index == nil {
-		c.reindex()
-	}
-	ch, ok := c.index[token]
+	ch, ok := c.find(token)
 	if !ok {
 		if t := strings.TrimSpace(token); t != token {
-			ch, ok = c.index[t]
+			ch, ok = c.find(t)
 		}
 	}
 	return ch, ok
 }
 
-// reindex builds the lookup index for a Contest assembled as a literal.
-func (c *Contest) reindex() {
+func (c *Contest) find(token string) (Choice, bool) {
+	if c.index != nil {
+		ch, ok := c.index[token]
+		return ch, ok
+	}
+	return c.search(token)
+}
+
+// lookupIndex returns the contest's index, building it from Candidates
+// for a Contest assembled as a literal. Only AddCandidate, which changes
+// the contest anyway, calls it.
+func (c *Contest) lookupIndex() map[string]Choice {
+	if c.index != nil {
+		return c.index
+	}
 	c.index = make(map[string]Choice, len(c.Candidates))
 	for i, cand := range c.Candidates {
 		for _, k := range append([]string{cand.Name, cand.ID}, cand.Aliases...) {
@@ -121,6 +133,21 @@ func (c *Contest) reindex() {
 			}
 		}
 	}
+	return c.index
+}
+
+// search finds token in a contest without an index: the first candidate
+// it identifies, as the index would map it.
+func (c *Contest) search(token string) (Choice, bool) {
+	if token == "" {
+		return 0, false
+	}
+	for i, cand := range c.Candidates {
+		if cand.Name == token || cand.ID == token || slices.Contains(cand.Aliases, token) {
+			return Choice(i), true
+		}
+	}
+	return 0, false
 }
 
 // WriteIn returns the undeclared write-in pseudo-candidate, adding it if the

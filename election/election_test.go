@@ -1,6 +1,9 @@
 package election
 
-import "testing"
+import (
+	"sync"
+	"testing"
+)
 
 func TestContestLookupAndAdd(t *testing.T) {
 	// A contest built as a literal must index the candidates it already has
@@ -109,4 +112,22 @@ func TestCVRMarksFor(t *testing.T) {
 	}); n != 0 {
 		t.Errorf("refilling a reset record allocates %v times", n)
 	}
+}
+
+// Readers on several goroutines may look up candidates in one contest at
+// once; the first lookup of a literal contest builds its index. Run with
+// -race, this failed while the index was a plain field.
+func TestContestLookupConcurrent(t *testing.T) {
+	c := &Contest{Candidates: []Candidate{{Name: "Alice"}, {Name: "Bob", Aliases: []string{"B"}}}}
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for _, tok := range []string{"Alice", "B", "Bob"} {
+				if _, ok := c.Lookup(tok); !ok {
+					t.Errorf("Lookup(%q) not found", tok)
+				}
+			}
+		})
+	}
+	wg.Wait()
 }

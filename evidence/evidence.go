@@ -70,12 +70,17 @@ func CommitFile(name, path string) (File, error) {
 		return File{}, err
 	}
 	defer f.Close()
+	return commitReader(filepath.ToSlash(name), path, f)
+}
+
+// commitReader hashes what r holds; path names it in errors.
+func commitReader(name, path string, r io.Reader) (File, error) {
 	h := sha256.New()
-	n, err := io.Copy(h, f)
+	n, err := io.Copy(h, r)
 	if err != nil {
 		return File{}, fmt.Errorf("hashing %s: %w", path, err)
 	}
-	return File{Path: filepath.ToSlash(name), Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+	return File{Path: name, Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
 }
 
 // CommitInputs hashes each input path; a directory contributes every regular
@@ -134,30 +139,41 @@ func CommitInputs(base string, paths []string) ([]File, error) {
 // files: published results are never overwritten in place.
 var ErrExists = errors.New("results directory already exists and is not empty")
 
-// WriteDir writes files (keyed by slash-separated relative path) and their
-// manifest into dir, atomically: dir either ends up complete or is left as
-// it was. dir must not exist or be empty. The manifest's Outputs are filled
-// in from files. Files are made read-only, as certified tabulators do, so
-// that an accidental edit fails loudly.
+// WriteDir seals files (keyed by slash-separated relative path) with the
+// manifest m (see Seal) and writes them into dir with WriteFiles.
 func WriteDir(dir string, files map[string][]byte, m Manifest) error {
-	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
-		return fmt.Errorf("%s: %w; choose a new --out directory", dir, ErrExists)
-	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := checkDest(dir); err != nil {
 		return err
 	}
+	sealed := make(map[string][]byte, len(files)+1)
+	for name, data := range files {
+		sealed[name] = data
+	}
+	if _, err := Seal(sealed, m); err != nil {
+		return err
+	}
+	return WriteFiles(dir, sealed)
+}
+
+// Seal completes m for files (keyed by slash-separated relative path) and
+// adds it to files as ManifestName: Format is set and Outputs list every
+// file with its size and SHA-256. It returns the completed manifest. A
+// name that could leave a results directory, or that is the manifest's
+// own, is an error.
+func Seal(files map[string][]byte, m Manifest) (*Manifest, error) {
 	names := make([]string, 0, len(files))
 	for name := range files {
 		if err := checkRelPath(name); err != nil {
-			return err
+			return nil, err
 		}
 		if name == ManifestName {
-			return fmt.Errorf("output %q collides with the manifest", name)
+			return nil, fmt.Errorf("output %q collides with the manifest", name)
 		}
 		names = append(names, name)
 	}
 	sort.Strings(names)
 	m.Format = ManifestFormat
-	m.Outputs = m.Outputs[:0]
+	m.Outputs = nil
 	for _, name := range names {
 		m.Outputs = append(m.Outputs, Commit(name, files[name]))
 	}
@@ -166,9 +182,40 @@ func WriteDir(dir string, files map[string][]byte, m Manifest) error {
 	}
 	manifest, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
+		return nil, err
+	}
+	files[ManifestName] = append(manifest, '\n')
+	return &m, nil
+}
+
+func checkDest(dir string) error {
+	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
+		return fmt.Errorf("%s: %w; choose a new --out directory", dir, ErrExists)
+	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	manifest = append(manifest, '\n')
+	return nil
+}
+
+// WriteFiles writes a sealed set of files (one that holds its manifest)
+// into dir, atomically: dir either ends up complete or is left as it was.
+// dir must not exist or be empty. Files are made read-only, as certified
+// tabulators do, so that an accidental edit fails loudly.
+func WriteFiles(dir string, files map[string][]byte) error {
+	if err := checkDest(dir); err != nil {
+		return err
+	}
+	if _, ok := files[ManifestName]; !ok {
+		return fmt.Errorf("no %s among the files; seal them first", ManifestName)
+	}
+	names := make([]string, 0, len(files))
+	for name := range files {
+		if err := checkRelPath(name); err != nil {
+			return err
+		}
+		names = append(names, name)
+	}
+	sort.Strings(names)
 
 	parent := filepath.Dir(filepath.Clean(dir))
 	if err := os.MkdirAll(parent, 0o755); err != nil {
@@ -204,12 +251,17 @@ func WriteDir(dir string, files map[string][]byte, m Manifest) error {
 		}
 		return f.Close()
 	}
+	// The manifest goes last, so that a directory holding one holds
+	// everything it lists.
 	for _, name := range names {
+		if name == ManifestName {
+			continue
+		}
 		if err := write(name, files[name]); err != nil {
 			return err
 		}
 	}
-	if err := write(ManifestName, manifest); err != nil {
+	if err := write(ManifestName, files[ManifestName]); err != nil {
 		return err
 	}
 	if err := syncDirs(tmp); err != nil {
@@ -272,33 +324,60 @@ func makeWritable(root string) {
 	})
 }
 
-// ReadManifest reads dir's manifest.
-func ReadManifest(dir string) (*Manifest, error) {
-	b, err := os.ReadFile(filepath.Join(dir, ManifestName))
+// MaxManifestBytes bounds a manifest; real ones are a few KB per file.
+const MaxManifestBytes = 64 << 20
+
+// ReadManifest reads the manifest of the results package fsys (a results
+// directory through os.DirFS or os.Root.FS, or a downloaded zip through
+// archive/zip), so that a verifier need not unpack anything.
+func ReadManifest(fsys fs.FS) (*Manifest, error) {
+	f, err := fsys.Open(ManifestName)
 	if err != nil {
 		return nil, err
 	}
+	defer f.Close()
+	return DecodeManifest(f, ManifestName)
+}
+
+// DecodeManifest decodes a manifest from r; name names it in errors. Every
+// path it lists must be a valid path inside a package (fs.ValidPath: no
+// absolute path, no ".."), so that checking it can never reach files
+// outside the package.
+func DecodeManifest(r io.Reader, name string) (*Manifest, error) {
+	b, err := io.ReadAll(io.LimitReader(r, MaxManifestBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if len(b) > MaxManifestBytes {
+		return nil, fmt.Errorf("%s: larger than %d bytes; not a canvass results manifest", name, MaxManifestBytes)
+	}
 	var m Manifest
 	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, ManifestName), err)
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	if m.Format != ManifestFormat {
-		return nil, fmt.Errorf("%s: format %q, want %q", filepath.Join(dir, ManifestName), m.Format, ManifestFormat)
+		return nil, fmt.Errorf("%s: format %q, want %q", name, m.Format, ManifestFormat)
+	}
+	for _, f := range m.Outputs {
+		if !fs.ValidPath(f.Path) || f.Path == "." || f.Path == ManifestName {
+			return nil, fmt.Errorf("%s: output path %q is not a file inside the results package", name, f.Path)
+		}
 	}
 	return &m, nil
 }
 
-// Check re-hashes every output the manifest of dir lists and reports the
-// first file that is missing, altered, or not listed.
-func Check(dir string) error {
-	m, err := ReadManifest(dir)
+// Check re-hashes every output the manifest of the results package fsys
+// lists and reports the first file that is missing, altered, or not
+// listed.
+func Check(fsys fs.FS) error {
+	m, err := ReadManifest(fsys)
 	if err != nil {
 		return err
 	}
 	listed := map[string]bool{ManifestName: true}
 	for _, f := range m.Outputs {
 		listed[f.Path] = true
-		got, err := CommitFile(f.Path, filepath.Join(dir, filepath.FromSlash(f.Path)))
+		got, err := commitFS(fsys, f.Path)
 		if err != nil {
 			return fmt.Errorf("output %s: %w", f.Path, err)
 		}
@@ -306,14 +385,22 @@ func Check(dir string) error {
 			return fmt.Errorf("output %s: manifest says %d bytes sha256 %s, file has %d bytes sha256 %s", f.Path, f.Size, f.SHA256, got.Size, got.SHA256)
 		}
 	}
-	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+	return fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
-		rel, _ := filepath.Rel(dir, p)
-		if !listed[filepath.ToSlash(rel)] {
-			return fmt.Errorf("file %s is not listed in the manifest", filepath.ToSlash(rel))
+		if !listed[p] {
+			return fmt.Errorf("file %s is not listed in the manifest", p)
 		}
 		return nil
 	})
+}
+
+func commitFS(fsys fs.FS, name string) (File, error) {
+	f, err := fsys.Open(name)
+	if err != nil {
+		return File{}, err
+	}
+	defer f.Close()
+	return commitReader(name, name, f)
 }

@@ -26,10 +26,10 @@ func TestWriteDirAndCheck(t *testing.T) {
 	if err := WriteDir(dir, files, m); err != nil {
 		t.Fatal(err)
 	}
-	if err := Check(dir); err != nil {
+	if err := Check(os.DirFS(dir)); err != nil {
 		t.Fatalf("fresh directory fails its own check: %v", err)
 	}
-	got, err := ReadManifest(dir)
+	got, err := ReadManifest(os.DirFS(dir))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,12 +51,12 @@ func TestWriteDirAndCheck(t *testing.T) {
 	p := filepath.Join(dir, "detailed_report.json")
 	os.Chmod(p, 0o644)
 	os.WriteFile(p, []byte(`{"a":2}`), 0o644)
-	if err := Check(dir); err == nil || !strings.Contains(err.Error(), "detailed_report.json") {
+	if err := Check(os.DirFS(dir)); err == nil || !strings.Contains(err.Error(), "detailed_report.json") {
 		t.Fatalf("altered file not reported: %v", err)
 	}
 	os.WriteFile(p, []byte(`{"a":1}`), 0o644)
 	os.WriteFile(filepath.Join(dir, "extra.csv"), nil, 0o644)
-	if err := Check(dir); err == nil || !strings.Contains(err.Error(), "extra.csv") {
+	if err := Check(os.DirFS(dir)); err == nil || !strings.Contains(err.Error(), "extra.csv") {
 		t.Fatalf("unlisted file not reported: %v", err)
 	}
 }
@@ -78,7 +78,7 @@ func TestWriteDirIntoEmptyDir(t *testing.T) {
 	if err := WriteDir(dir, map[string][]byte{"a": []byte("x")}, Manifest{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := Check(dir); err != nil {
+	if err := Check(os.DirFS(dir)); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -137,7 +137,7 @@ func TestCrashLeavesNoPartialResults(t *testing.T) {
 			absent++
 			continue
 		}
-		if err := Check(dir); err != nil {
+		if err := Check(os.DirFS(dir)); err != nil {
 			t.Fatalf("iteration %d: results directory exists but is inconsistent: %v\n%s", i, err, out.String())
 		}
 		complete++

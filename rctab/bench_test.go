@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/canvass/canvass/evidence"
 	"github.com/canvass/canvass/synthetic"
 	"github.com/canvass/canvass/tabulate"
 )
@@ -68,7 +69,7 @@ func benchmarkRun(b *testing.B, opts Options) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		out, err := Run(cfg, opts)
+		out, err := Run(nil, cfg, opts)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -85,7 +86,7 @@ func BenchmarkMinneapolisMayor2013(b *testing.B) {
 	cfg := filepath.Join(fixtureRoot, "2013_minneapolis_mayor", "2013_minneapolis_mayor_config.json")
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := Run(cfg, Options{Version: "bench"}); err != nil {
+		if _, err := Run(nil, cfg, Options{Version: "bench"}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -96,11 +97,11 @@ func BenchmarkMinneapolisMayor2013(b *testing.B) {
 // slices) and writing every report.
 func BenchmarkMinneapolisMayor2013Count(b *testing.B) {
 	cfgPath := filepath.Join(fixtureRoot, "2013_minneapolis_mayor", "2013_minneapolis_mayor_config.json")
-	cfg, err := LoadConfig(cfgPath)
+	cfg, err := LoadConfig(nil, cfgPath)
 	if err != nil {
 		b.Fatal(err)
 	}
-	in, err := readSources(cfg, false, false)
+	in, err := readSources(cfg, evidence.NewRecorder(), false, false)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -13,12 +13,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
-	"os"
+	pathpkg "path"
 	"path/filepath"
 	"strconv"
 	"strings"
 
+	"github.com/canvass/canvass/cvr"
 	"github.com/canvass/canvass/tabulate"
 )
 
@@ -27,8 +29,10 @@ const MaxConfigBytes = 16 << 20
 
 // Config is a loaded RCTab contest configuration.
 type Config struct {
-	// Path is the configuration file; Dir its folder, against which
-	// relative CVR paths are resolved.
+	// FS holds the configuration and its CVR files (nil: the operating
+	// system's files). Path is the configuration file in it; Dir its
+	// folder, against which CVR paths are resolved.
+	FS   fs.FS
 	Path string
 	Dir  string
 
@@ -149,13 +153,20 @@ var ErrInvalidConfig = errors.New("invalid RCTab configuration")
 // Is lets errors.Is(err, ErrInvalidConfig) recognize configuration errors.
 func (e *ConfigError) Is(target error) bool { return target == ErrInvalidConfig }
 
-// LoadConfig reads and validates the configuration file at path. Numbers
-// may be written as JSON numbers or strings, and an empty string means "not
-// set". RCTab ignores keys it does not know (source notes V6, V12); canvass
-// refuses a key that looks like a misspelling of a known one, naming the
-// key it probably means, and warns about any other unknown key.
-func LoadConfig(path string) (*Config, error) {
-	f, err := os.Open(path)
+// LoadConfig reads and validates the configuration file name in fsys (nil:
+// name is an operating-system path). Numbers may be written as JSON numbers
+// or strings, and an empty string means "not set". RCTab ignores keys it
+// does not know (source notes V6, V12); canvass refuses a key that looks
+// like a misspelling of a known one, naming the key it probably means, and
+// warns about any other unknown key.
+func LoadConfig(fsys fs.FS, name string) (*Config, error) {
+	return loadConfig(cvr.Source{FS: fsys}, name)
+}
+
+// loadConfig reads the configuration through src's opener, so that a run
+// commits to the configuration it read as to its CVRs.
+func loadConfig(src cvr.Source, path string) (*Config, error) {
+	f, err := src.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read the RCTab configuration: %w", err)
 	}
@@ -167,15 +178,20 @@ func LoadConfig(path string) (*Config, error) {
 	if len(data) > MaxConfigBytes {
 		return nil, fmt.Errorf("%s is larger than %d bytes; it is not an RCTab configuration", path, MaxConfigBytes)
 	}
-	return ParseConfig(path, data)
+	return ParseConfig(src.FS, path, data)
 }
 
 // ParseConfig parses and validates configuration text; path names it in
-// errors and anchors relative CVR paths. It checks the settings themselves;
-// Validate also checks that the CVR files exist.
-func ParseConfig(path string, data []byte) (*Config, error) {
+// errors and anchors CVR paths, which must name files in fsys (nil: the
+// operating system's files). Besides the settings themselves it checks that
+// the CVR files exist, and, in fsys, that no filePath is absolute or leads
+// out of fsys with "..".
+func ParseConfig(fsys fs.FS, path string, data []byte) (*Config, error) {
 	p := &parser{}
-	cfg := &Config{Path: path, Dir: filepath.Dir(path)}
+	cfg := &Config{FS: fsys, Path: path, Dir: filepath.Dir(path)}
+	if fsys != nil {
+		cfg.Dir = pathpkg.Dir(path)
+	}
 	var top map[string]json.RawMessage
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
@@ -221,7 +237,14 @@ func ParseConfig(path string, data []byte) (*Config, error) {
 		s.FilePath, _ = p.str(m, "filePath", at+".filePath")
 		if s.FilePath != "" {
 			s.Path = s.FilePath
-			if !filepath.IsAbs(s.Path) {
+			switch {
+			case fsys != nil:
+				s.Path = pathpkg.Join(cfg.Dir, filepath.ToSlash(s.FilePath))
+				if pathpkg.IsAbs(filepath.ToSlash(s.FilePath)) || filepath.IsAbs(s.FilePath) || !fs.ValidPath(s.Path) {
+					p.add("%s.filePath: %q leads outside the folder the configuration was given in; name the CVR files relative to the configuration, inside that folder", at, s.FilePath)
+					s.Path = ""
+				}
+			case !filepath.IsAbs(s.Path):
 				s.Path = filepath.Join(cfg.Dir, s.Path)
 			}
 		}
@@ -513,3 +536,6 @@ func (c *Config) ExportColumns() int {
 	}
 	return c.Rules.MaxRankingsAllowed
 }
+
+// source returns the opener for the configuration's CVR files.
+func (c *Config) source() cvr.Source { return cvr.Source{FS: c.FS} }

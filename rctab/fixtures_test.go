@@ -70,7 +70,7 @@ func TestFixtures(t *testing.T) {
 			dir := filepath.Join(fixtureRoot, name)
 			// RCTab's conversion tests also export the CVRs as CDF.
 			opts := Options{Version: "test", ConvertToCDF: strings.HasPrefix(name, "conversions_from_")}
-			out, err := Run(filepath.Join(dir, name+"_config.json"), opts)
+			out, err := Run(nil, filepath.Join(dir, name+"_config.json"), opts)
 			if check, negative := negativeFixtures[name]; negative {
 				if err == nil {
 					t.Fatalf("expected an error, got %d output files", len(out.Files))

@@ -26,7 +26,7 @@ func TestRules(t *testing.T) {
 		}
 		t.Run(e.Name(), func(t *testing.T) {
 			dir := filepath.Join(rulesRoot, e.Name())
-			out, err := Run(filepath.Join(dir, "config.json"), Options{Version: "test"})
+			out, err := Run(nil, filepath.Join(dir, "config.json"), Options{Version: "test"})
 			if want, rerr := os.ReadFile(filepath.Join(dir, "expected_error.txt")); rerr == nil {
 				w := strings.TrimSpace(string(want))
 				if err == nil || !strings.Contains(err.Error(), w) {

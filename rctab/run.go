@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -18,6 +17,7 @@ import (
 	"github.com/canvass/canvass/cvr/cdf"
 	"github.com/canvass/canvass/cvr/dominion"
 	"github.com/canvass/canvass/election"
+	"github.com/canvass/canvass/evidence"
 	"github.com/canvass/canvass/tabulate"
 )
 
@@ -47,9 +47,11 @@ type Output struct {
 	// "Tabulate by Precinct/p1_precinct_detailed_report.csv",
 	// "1_detailed_report.json" (multi-pass IRV), "rctab_cvr.csv", ...
 	Files map[string][]byte
-	// Inputs lists every file the run read: the configuration, then each
-	// CVR file (every file inside a folder source).
-	Inputs []string
+	// Inputs commits to every file the run read (the configuration and
+	// each CVR file, every file inside a folder source), hashed from the
+	// bytes the readers consumed, sorted by path. Paths are relative to
+	// the configuration's folder ("cvr.csv", "../_shared/cvr.xlsx").
+	Inputs []evidence.File
 	// Winners are the elected candidates, in order of election.
 	Winners []string
 	Config  *Config
@@ -67,26 +69,43 @@ const (
 	BatchDir     = "Tabulate by Batch"
 )
 
-// Run loads the RCTab configuration at configPath, reads its CVRs, counts the
-// contest and returns RCTab's output files. On any error it returns no
-// output: an invalid configuration (*ConfigError), an unreadable or invalid
-// CVR (*cvr.Error, naming the file and record), or a tie that needs a
-// decision (*tabulate.TieDecisionError).
-func Run(configPath string, opts Options) (*Output, error) {
-	cfg, err := LoadConfig(configPath)
+// Run loads the RCTab configuration config from fsys, reads the CVRs it
+// names (relative to it, in fsys), counts the contest and returns RCTab's
+// output files. A nil fsys means the operating system's files, with config
+// an ordinary path; otherwise no path may leave fsys. On any error it
+// returns no output: an invalid configuration (*ConfigError), an unreadable
+// or invalid CVR (*cvr.Error, naming the file and record), or a tie that
+// needs a decision (*tabulate.TieDecisionError).
+func Run(fsys fs.FS, config string, opts Options) (*Output, error) {
+	rec := evidence.NewRecorder()
+	cfg, err := loadConfig(cvr.Source{FS: fsys, Record: rec}, config)
 	if err != nil {
 		return nil, err
 	}
-	return RunConfig(cfg, opts)
+	return runConfig(cfg, rec, opts)
 }
 
-// RunConfig is Run for a configuration already loaded.
+// RunConfig is Run for a configuration already loaded. The configuration's
+// own bytes are committed to only if Run read them.
 func RunConfig(cfg *Config, opts Options) (*Output, error) {
+	return runConfig(cfg, evidence.NewRecorder(), opts)
+}
+
+func runConfig(cfg *Config, rec *evidence.Recorder, opts Options) (*Output, error) {
 	wantCDF := cfg.Output.GenerateCdfJSON || opts.ConvertToCDF
-	in, err := readSources(cfg, !opts.NoCVRExport, wantCDF)
+	in, err := readSources(cfg, rec, !opts.NoCVRExport, wantCDF)
 	if err != nil {
 		return nil, err
 	}
+	if in.inputs, err = rec.Inputs(); err != nil {
+		return nil, err
+	}
+	for i := range in.inputs {
+		if rel, err := filepath.Rel(cfg.Dir, in.inputs[i].Path); err == nil {
+			in.inputs[i].Path = filepath.ToSlash(rel)
+		}
+	}
+	sort.Slice(in.inputs, func(i, j int) bool { return in.inputs[i].Path < in.inputs[j].Path })
 	r := &cfg.Rules
 	rules := tabulate.Rules{
 		NumberOfWinners:                  r.NumberOfWinners,
@@ -337,7 +356,7 @@ func SanitizeFileName(s string) string { return unsafeFileChars.ReplaceAllString
 type input struct {
 	candidates []election.Candidate
 	ballots    *tabulate.Ballots
-	inputs     []string
+	inputs     []evidence.File
 	export     []byte
 	// For the CDF export only: the CVRs, each one's ballot group and
 	// source, and per source the file's own text for each candidate.
@@ -366,8 +385,8 @@ func sliceName(s *Source, column int, v, genericName, essName string) string {
 	return v
 }
 
-func readSources(cfg *Config, export, wantCDF bool) (*input, error) {
-	in := &input{inputs: []string{cfg.Path}}
+func readSources(cfg *Config, rec *evidence.Recorder, export, wantCDF bool) (*input, error) {
+	in := &input{}
 	declared := make([]election.Candidate, len(cfg.Candidates))
 	index := map[string]int{}
 	for i, c := range cfg.Candidates {
@@ -406,12 +425,9 @@ func readSources(cfg *Config, export, wantCDF bool) (*input, error) {
 		if err != nil {
 			return nil, fmt.Errorf("cvrFileSources[%d]: %w; this build cannot read provider %q", si+1, err, s.Provider)
 		}
-		files, err := sourceFiles(s)
-		if err != nil {
-			return nil, err
-		}
-		in.inputs = append(in.inputs, files...)
 		src := cvr.Source{
+			FS:                            cfg.FS,
+			Record:                        rec,
 			Path:                          s.Path,
 			ContestID:                     s.ContestID,
 			OvervoteLabel:                 s.OvervoteLabel,
@@ -568,7 +584,7 @@ func readSources(cfg *Config, export, wantCDF bool) (*input, error) {
 func exportReserve(cfg *Config) int {
 	var total int64
 	for _, s := range cfg.Sources {
-		files, err := sourceFiles(&s)
+		files, err := sourceFiles(cfg, &s)
 		if err != nil {
 			continue
 		}
@@ -580,7 +596,7 @@ func exportReserve(cfg *Config) int {
 			ratio = 8
 		}
 		for _, f := range files {
-			if st, err := os.Stat(f); err == nil {
+			if st, err := cfg.source().Stat(f); err == nil {
 				total += ratio * st.Size()
 			}
 		}
@@ -683,12 +699,16 @@ func exportCells(cells []string, s *Source, contestID string, rec *election.CVR,
 
 // sourceFiles lists the files a source reads: the file itself, or every
 // regular file in a folder source, sorted.
-func sourceFiles(s *Source) ([]string, error) {
+func sourceFiles(cfg *Config, s *Source) ([]string, error) {
 	if !folderProviders[s.Provider] {
 		return []string{s.Path}, nil
 	}
 	var files []string
-	err := filepath.WalkDir(s.Path, func(p string, d fs.DirEntry, err error) error {
+	walk := filepath.WalkDir
+	if cfg.FS != nil {
+		walk = func(root string, fn fs.WalkDirFunc) error { return fs.WalkDir(cfg.FS, root, fn) }
+	}
+	err := walk(s.Path, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}

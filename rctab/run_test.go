@@ -10,6 +10,7 @@ import (
 
 	"github.com/canvass/canvass/cvr"
 	"github.com/canvass/canvass/election"
+	"github.com/canvass/canvass/evidence"
 	"github.com/canvass/canvass/tabulate"
 )
 
@@ -38,7 +39,7 @@ const tiedCSV = "id,precinct,A,B,C\n1,p1,1,,\n2,p1,1,,\n3,,,1,\n4,p2,,1,\n5,p2,,
 
 func TestRunOutputs(t *testing.T) {
 	path := writeContest(t, tiedCSV, "useCandidateOrder", "", `, "tabulateByPrecinct": true`)
-	out, err := Run(path, Options{Version: "v9"})
+	out, err := Run(nil, path, Options{Version: "v9"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,8 +56,15 @@ func TestRunOutputs(t *testing.T) {
 	if !strings.Contains(string(out.Files["Tabulate by Precinct/no_precinct_id_precinct_detailed_report.csv"]), "Precinct,no precinct id\n") {
 		t.Error("a ballot without precinct is not reported under RCTab's name for it")
 	}
-	if want := []string{path, filepath.Join(filepath.Dir(path), "cvr.csv")}; !slices.Equal(out.Inputs, want) {
-		t.Errorf("inputs %v, want %v", out.Inputs, want)
+	// The inputs are committed to as read: names relative to the
+	// configuration, hashes of the files' bytes.
+	var inputs []evidence.File
+	for _, name := range []string{"config.json", "cvr.csv"} {
+		data, _ := os.ReadFile(filepath.Join(filepath.Dir(path), name))
+		inputs = append(inputs, evidence.Commit(name, data))
+	}
+	if !slices.Equal(out.Inputs, inputs) {
+		t.Errorf("inputs %v, want %v", out.Inputs, inputs)
 	}
 	if !slices.Equal(out.Winners, []string{"A"}) {
 		t.Errorf("winners %v", out.Winners)
@@ -66,7 +74,7 @@ func TestRunOutputs(t *testing.T) {
 		!strings.Contains(export, "cvr.csv,genericCsv,,cvr.csv-6,,,6,p2,,C,A,undervote\n") {
 		t.Errorf("CVR export:\n%s", export)
 	}
-	out, err = Run(path, Options{NoCVRExport: true})
+	out, err = Run(nil, path, Options{NoCVRExport: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,12 +86,12 @@ func TestRunOutputs(t *testing.T) {
 func TestRunAskMode(t *testing.T) {
 	// Round 1: A 2, B 2, C 2 → a three-way tie for last.
 	path := writeContest(t, tiedCSV, "stopCountingAndAsk", "", "")
-	_, err := Run(path, Options{})
+	_, err := Run(nil, path, Options{})
 	var te *tabulate.TieDecisionError
 	if !errors.As(err, &te) || !slices.Equal(te.Tied, []string{"A", "B", "C"}) {
 		t.Fatalf("got %v, want a tie decision error naming A, B and C", err)
 	}
-	out, err := Run(path, Options{TiebreakDecisions: []string{"C"}})
+	out, err := Run(nil, path, Options{TiebreakDecisions: []string{"C"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +103,7 @@ func TestRunAskMode(t *testing.T) {
 func TestRunMultiPassNames(t *testing.T) {
 	// A later "numberOfWinners" key overrides the first, as in Jackson.
 	path := writeContest(t, tiedCSV, "useCandidateOrder", `, "winnerElectionMode": "multiPassIrv", "numberOfWinners": 2`, "")
-	out, err := Run(path, Options{})
+	out, err := Run(nil, path, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +131,7 @@ func TestRunMultiPassNames(t *testing.T) {
 
 func TestRunBadCVR(t *testing.T) {
 	path := writeContest(t, "id,precinct,A,B,D\n1,p1,1,2,3\n", "useCandidateOrder", "", "")
-	_, err := Run(path, Options{})
+	_, err := Run(nil, path, Options{})
 	var ce *cvr.Error
 	if !errors.As(err, &ce) || !errors.Is(err, cvr.ErrUnknownCandidate) {
 		t.Fatalf("got %v, want a CVR error about an unknown candidate", err)
@@ -181,7 +189,7 @@ func TestCompareCanFail(t *testing.T) {
 // declared candidate (source notes A).
 func TestRunAMaxSetsNoLimit(t *testing.T) {
 	path := writeContest(t, "id,precinct,A,B,C\n1,p1,1,,5\n2,p1,,1,\n3,p1,1,,\n", "useCandidateOrder", `, "maxRankingsAllowed": "max"`, "")
-	out, err := Run(path, Options{})
+	out, err := Run(nil, path, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,7 +199,7 @@ func TestRunAMaxSetsNoLimit(t *testing.T) {
 	}
 	// A number still limits generic CSV ballots.
 	path = writeContest(t, "id,precinct,A,B,C\n1,p1,1,,5\n", "useCandidateOrder", `, "maxRankingsAllowed": 4`, "")
-	if _, err := Run(path, Options{}); err == nil || !strings.Contains(err.Error(), "maxRankingsAllowed is 4") {
+	if _, err := Run(nil, path, Options{}); err == nil || !strings.Contains(err.Error(), "maxRankingsAllowed is 4") {
 		t.Errorf("error %v, want the rank limit", err)
 	}
 }

@@ -2,7 +2,6 @@ package rctab
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -272,14 +271,17 @@ func validateSources(cfg *Config, ifMultiple bool) []string {
 		case !known[s.Provider]:
 			add("%s.provider: %q is not one of %s", at, s.Provider, strings.Join(Providers, ", "))
 		}
-		if s.FilePath == "" {
-			add("%s.filePath: missing; give the CVR %s", at, fileOrFolder(s.Provider))
+		if s.Path == "" {
+			// Missing, or refused when parsed.
+			if s.FilePath == "" {
+				add("%s.filePath: missing; give the CVR %s", at, fileOrFolder(s.Provider))
+			}
 		} else {
 			if prev, dup := seen[s.Path]; dup {
 				add("%s.filePath: %q is also cvrFileSources[%d]; list each CVR source once", at, s.FilePath, prev+1)
 			}
 			seen[s.Path] = i
-			st, err := os.Stat(s.Path)
+			st, err := cfg.source().Stat(s.Path)
 			switch {
 			case err != nil:
 				add("%s.filePath: %q does not exist (looked for %s); paths are relative to the configuration file", at, s.FilePath, s.Path)

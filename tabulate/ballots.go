@@ -81,7 +81,14 @@ func NewBallots(numCandidates int) *Ballots {
 // mode. Call it before adding ballots.
 func (b *Ballots) KeepRepeatedMarks() { b.keepRepeats = true }
 
-// NumCandidates returns the candidate count the collection was created for.
+// Grow raises the number of candidates the collection accepts to
+// numCandidates, for ballots read from files that define candidates (such
+// as write-ins) as they go. It never lowers it.
+func (b *Ballots) Grow(numCandidates int) {
+	b.numCandidates = max(b.numCandidates, numCandidates)
+}
+
+// NumCandidates returns the candidate count the collection accepts.
 func (b *Ballots) NumCandidates() int { return b.numCandidates }
 
 // MarkedCandidates returns one more than the highest candidate index any
@@ -200,6 +207,34 @@ func (b *Ballots) sliceIndex(names *[]string, index map[string]int32, name strin
 	*names = append(*names, name)
 	index[name] = i
 	return i
+}
+
+// Each calls f for each group, in the order the groups were first seen,
+// with the group's marks in canonical order (by rank, then candidate; a
+// candidate repeated at one rank once; an overvote whose candidates are
+// unknown as one election.Overvote mark at its rank) and its ballot count.
+// The marks are reused after f returns.
+func (b *Ballots) Each(f func(marks []election.Mark, precinct, batch string, count int64) error) error {
+	var marks []election.Mark
+	for _, g := range b.groups {
+		marks = marks[:0]
+		enc := b.pattern(g.pattern)
+		for i := 0; i < len(enc); {
+			rank, n := enc[i], enc[i+1]
+			i += 2
+			for _, c := range enc[i : i+int(n&^explicitOvervoteFlag)] {
+				marks = append(marks, election.Mark{Rank: rank, Choice: election.Choice(c)})
+			}
+			if n&explicitOvervoteFlag != 0 {
+				marks = append(marks, election.Mark{Rank: rank, Choice: election.Overvote})
+			}
+			i += int(n &^ explicitOvervoteFlag)
+		}
+		if err := f(marks, b.precincts[g.precinct], b.batches[g.batch], g.count); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Precincts returns the distinct precinct names seen, in order of first

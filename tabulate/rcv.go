@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/canvass/canvass/election"
+	"github.com/canvass/canvass/internal/java"
 )
 
 // RankedInput is a ranked-choice contest to count.
@@ -240,7 +241,7 @@ type counter struct {
 	// while slicing by it; nil if there is none.
 	noSlice []bool
 
-	rng         *JavaRandom
+	rng         *java.Random
 	permutation []int // position of each candidate in the tie-break permutation
 	decisions   *decisionQueue
 
@@ -321,7 +322,7 @@ func count(in *RankedInput, pass int, excluded []bool, uwi int, dq *decisionQueu
 	}
 	c.markNoSlice()
 	if in.Rules.Tiebreak.NeedsSeed() {
-		c.rng = NewJavaRandom(in.Rules.RandomSeed)
+		c.rng = java.NewRandom(in.Rules.RandomSeed)
 		if in.Rules.Tiebreak == TiebreakGeneratePermutation {
 			c.makePermutation()
 		}
@@ -391,8 +392,8 @@ func (c *counter) makePermutation() {
 			names = append(names, cand.Name)
 		}
 	}
-	slices.SortFunc(names, javaCompare)
-	Shuffle(names, c.rng)
+	slices.SortFunc(names, java.Compare)
+	java.Shuffle(names, c.rng)
 	pos := make(map[string]int, c.nc)
 	for i, n := range names {
 		pos[n] = i
@@ -731,7 +732,7 @@ func candidatesOf(ds []Decision) []int {
 
 func (c *counter) sortByName(ds []Decision) {
 	slices.SortFunc(ds, func(a, b Decision) int {
-		return javaCompare(c.in.Candidates[a.Candidate].Name, c.in.Candidates[b.Candidate].Name)
+		return java.Compare(c.in.Candidates[a.Candidate].Name, c.in.Candidates[b.Candidate].Name)
 	})
 }
 

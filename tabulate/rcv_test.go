@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/canvass/canvass/election"
+	"github.com/canvass/canvass/internal/java"
 )
 
 // ballotSpec describes ballots compactly: "3:A>B=C>_>D" is three ballots
@@ -384,7 +385,7 @@ func TestGeneratePermutation(t *testing.T) {
 	// by Random(seed); the tied loser is the one latest in it.
 	for seed := int64(0); seed < 20; seed++ {
 		names := []string{"Alice", "Bob", "Carol", "Dan"}
-		Shuffle(names, NewJavaRandom(seed))
+		java.Shuffle(names, java.NewRandom(seed))
 		pos := map[string]int{}
 		for i, n := range names {
 			pos[n] = i

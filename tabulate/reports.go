@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/canvass/canvass/internal/java"
 )
 
 // ReportInfo is the descriptive part of a report: RCTab's outputSettings
@@ -394,7 +396,7 @@ func (v *reportView) displayOrder() []int {
 			byName[v.name(x)] = x
 		}
 	}
-	ordered := javaHashOrder(keys, javaHashMapCapacity(len(keys)))
+	ordered := java.HashOrder(keys, java.HashMapCapacity(len(keys)))
 	out := make([]int, len(ordered))
 	for i, k := range ordered {
 		out[i] = byName[k]
@@ -532,5 +534,5 @@ func percentText(q int64) string {
 // a java.util.HashMap, in that map's iteration order. RCTab names slice
 // report files in this order (source notes S1).
 func JavaHashMapOrder(keys []string) []string {
-	return javaHashOrder(keys, javaHashMapCapacity(len(keys)))
+	return java.HashOrder(keys, java.HashMapCapacity(len(keys)))
 }

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/canvass/canvass/internal/java"
 )
 
 // This file holds the two text formats RCTab's reports are written in: JSON
@@ -56,7 +58,7 @@ func writeJSONValue(w *bufio.Writer, v jsonValue, depth int) {
 		for k := range x {
 			keys = append(keys, k)
 		}
-		slices.SortFunc(keys, javaCompare)
+		slices.SortFunc(keys, java.Compare)
 		w.WriteString("{\n")
 		for i, k := range keys {
 			indent(w, depth+1)

@@ -5,6 +5,8 @@ import (
 	"math"
 	"slices"
 	"strings"
+
+	"github.com/canvass/canvass/internal/java"
 )
 
 // decisionQueue hands out the caller's answers to "ask" tie-breaks in order.
@@ -112,7 +114,7 @@ func (c *counter) sortedNames(xs []int) []string {
 	for i, x := range xs {
 		names[i] = c.in.Candidates[x].Name
 	}
-	slices.SortFunc(names, javaCompare)
+	slices.SortFunc(names, java.Compare)
 	return names
 }
 
@@ -206,7 +208,7 @@ func (c *counter) hashSetOrder(xs []int) []int {
 	for i, x := range xs {
 		names[i] = c.in.Candidates[x].Name
 	}
-	ordered := javaHashOrder(names, javaHashSetCapacity(len(names)))
+	ordered := java.HashOrder(names, java.HashSetCapacity(len(names)))
 	out := make([]int, len(ordered))
 	for i, n := range ordered {
 		out[i] = c.byName(xs, n)

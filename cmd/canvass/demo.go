@@ -4,11 +4,11 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
+	"io/fs"
 	"time"
 
 	"github.com/canvass/canvass/buildinfo"
+	"github.com/canvass/canvass/count"
 	"github.com/canvass/canvass/demo"
 	"github.com/canvass/canvass/evidence"
 	"github.com/canvass/canvass/rctab"
@@ -24,26 +24,28 @@ func init() {
 }
 
 func runDemo(args []string, _ io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("demo", "[--out DIR]", stderr)
-	out := fs.String("out", "", "also write the reports and their manifest into this new `directory`")
-	if err := parseFlags(fs, args); err != nil {
+	flags := newFlagSet("demo", "[--out DIR] | --serve [--addr HOST:PORT]", stderr)
+	out := flags.String("out", "", "also write the reports and their manifest into this new `directory`")
+	serve := flags.Bool("serve", false, "start an office in a temporary directory with the election loaded and published, and serve it")
+	addr := flags.String("addr", "127.0.0.1:8080", "with --serve, the address to listen on")
+	if err := parseFlags(flags, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		fs.Usage()
+	if flags.NArg() > 0 {
+		flags.Usage()
 		return errUsage
 	}
+	if *serve {
+		return serveDemo(*addr, stdout)
+	}
 	c := demo.Minneapolis2013
-	tmp, err := os.MkdirTemp("", "canvass-demo-")
+	// The election is counted straight from the files embedded in the
+	// binary, as the office counts an upload: through an fs.FS.
+	fsys, err := c.FS()
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(tmp)
-	config, err := c.Extract(tmp)
-	if err != nil {
-		return err
-	}
-	cvrData, err := os.ReadFile(filepath.Join(tmp, c.CVR))
+	cvrData, err := fs.ReadFile(fsys, c.CVR)
 	if err != nil {
 		return err
 	}
@@ -51,13 +53,13 @@ func runDemo(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "CVR file %s (ES&S, %d bytes), SHA-256 %x\n\n", c.CVR, len(cvrData), sha256.Sum256(cvrData))
 
 	start := time.Now()
-	res, err := rctab.Run(config, rctab.Options{Version: versionString(), NoCVRExport: true})
+	res, err := rctab.Run(fsys, c.Config, rctab.Options{Version: versionString(), NoCVRExport: true})
 	if err != nil {
 		return err
 	}
 	elapsed := time.Since(start)
 	for _, t := range res.Result.Tabulations {
-		if err := tabulate.WriteText(stdout, t, reportInfo(res.Config)); err != nil {
+		if err := tabulate.WriteText(stdout, t, count.ReportInfo(res.Config, versionString())); err != nil {
 			return err
 		}
 	}
@@ -83,11 +85,7 @@ func runDemo(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	fmt.Fprintln(stdout, "Identical to RCTab's published report for this election: every round, tally, transfer and inactive-ballot count (JSON and CSV, compared by RCTab's own test rules).")
 
 	if *out != "" {
-		inputs, err := evidence.CommitInputs(tmp, res.Inputs)
-		if err != nil {
-			return err
-		}
-		m := evidence.Manifest{Software: buildinfo.Read(), Command: "demo", Inputs: inputs}
+		m := evidence.Manifest{Software: buildinfo.Read(), Command: "demo", Inputs: res.Inputs}
 		if err := evidence.WriteDir(*out, res.Files, m); err != nil {
 			return err
 		}

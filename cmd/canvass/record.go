@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"os/user"
 	"path/filepath"
 
@@ -76,7 +77,7 @@ func recordTabulation(t *logTarget, dir, description string, contests []string, 
 	if t.dir == "" {
 		return nil
 	}
-	m, err := evidence.ReadManifest(dir)
+	m, err := evidence.ReadManifest(os.DirFS(dir))
 	if err != nil {
 		return err
 	}

@@ -1,22 +1,16 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
-	"github.com/canvass/canvass/buildinfo"
+	"github.com/canvass/canvass/count"
 	"github.com/canvass/canvass/cvr"
-	"github.com/canvass/canvass/election"
 	"github.com/canvass/canvass/evidence"
-	"github.com/canvass/canvass/rctab"
-	"github.com/canvass/canvass/results"
 	"github.com/canvass/canvass/tabulate"
 )
 
@@ -55,15 +49,15 @@ func runTabulate(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	format := fs.String("format", "", "CVR `format` to read directly: "+strings.Join(cvr.Formats(), ", "))
 	contest := fs.String("contest", "", "count only the contest with this `ID or name`")
 	output := fs.String("output", "text", "what to print: text, json (canvass summary) or nist (NIST SP 1500-100)")
-	d := directRules{}
-	fs.StringVar(&d.overvote, "overvote-rule", "exhaustImmediately", "ranked contests: alwaysSkipToNextRank, exhaustImmediately or exhaustIfMultipleContinuing")
-	fs.StringVar(&d.maxSkipped, "max-skipped-ranks", "1", "ranked contests: consecutive skipped ranks allowed, or \"unlimited\"")
-	fs.StringVar(&d.tiebreak, "tiebreak", "stopCountingAndAsk", "ranked contests: tie-break mode (random, useCandidateOrder, stopCountingAndAsk, ...)")
-	fs.Int64Var(&d.seed, "seed", 0, "ranked contests: random seed for the random tie-break modes")
-	fs.BoolVar(&d.batch, "batch-elimination", false, "ranked contests: eliminate hopeless candidates together")
-	fs.IntVar(&d.seats, "seats", 0, "seats to fill (default: the contest's vote-for, or 1)")
-	fs.BoolVar(&d.approval, "approval", false, "count unranked contests by approval (any number of marks)")
-	src := cvr.Source{}
+	d := count.Options{}
+	fs.StringVar(&d.Overvote, "overvote-rule", "exhaustImmediately", "ranked contests: alwaysSkipToNextRank, exhaustImmediately or exhaustIfMultipleContinuing")
+	fs.StringVar(&d.MaxSkippedRanks, "max-skipped-ranks", "1", "ranked contests: consecutive skipped ranks allowed, or \"unlimited\"")
+	fs.StringVar(&d.Tiebreak, "tiebreak", "stopCountingAndAsk", "ranked contests: tie-break mode (random, useCandidateOrder, stopCountingAndAsk, ...)")
+	fs.Int64Var(&d.Seed, "seed", 0, "ranked contests: random seed for the random tie-break modes")
+	fs.BoolVar(&d.BatchElimination, "batch-elimination", false, "ranked contests: eliminate hopeless candidates together")
+	fs.IntVar(&d.Seats, "seats", 0, "seats to fill (default: the contest's vote-for, or 1)")
+	fs.BoolVar(&d.Approval, "approval", false, "count unranked contests by approval (any number of marks)")
+	src := &d.Source
 	fs.IntVar(&src.FirstVoteColumn, "first-vote-column", 0, "ES&S/generic CSV: 1-based column of the first ranking (0: format default)")
 	fs.IntVar(&src.FirstVoteRow, "first-vote-row", 0, "ES&S/generic CSV: 1-based row of the first ballot (0: format default)")
 	fs.IntVar(&src.IDColumn, "id-column", 0, "ES&S/generic CSV: 1-based ballot ID column")
@@ -86,7 +80,7 @@ func runTabulate(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stderr, "canvass tabulate: --log records the results written by --out; give --out DIR")
 		return errUsage
 	}
-	d.decisions = decisions
+	d.TiebreakDecisions = decisions
 	switch {
 	case *config != "" && *format != "":
 		fmt.Fprintln(stderr, "canvass tabulate: use either --rctab-config or --format, not both")
@@ -109,7 +103,7 @@ func runTabulate(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 			return errUsage
 		}
 		src.ContestID = *contest
-		return tabulateDirect(*format, fs.Args(), src, d, *output, *out, &lt, stdout, stderr)
+		return tabulateDirect(*format, fs.Args(), d, *output, *out, &lt, stdout, stderr)
 	}
 	fs.Usage()
 	return errUsage
@@ -118,45 +112,30 @@ func runTabulate(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 // tabulateConfig runs an RCTab configuration and writes its reports.
 func tabulateConfig(config, outDir string, decisions []string, cvrExport, asJSON bool, lt *logTarget, stdout, stderr io.Writer) error {
 	start := time.Now()
-	res, err := rctab.Run(config, rctab.Options{Version: versionString(), TiebreakDecisions: decisions, NoCVRExport: !cvrExport})
+	res, err := count.RCTabConfig(nil, config, count.RCTabOptions{Version: versionString(), TiebreakDecisions: decisions, CVRExport: cvrExport})
 	if err != nil {
 		return explainTabulateError(err)
 	}
-	inputs, err := evidence.CommitInputs(filepath.Dir(config), res.Inputs)
-	if err != nil {
-		return fmt.Errorf("hashing inputs: %w", err)
-	}
-	m := evidence.Manifest{Software: buildinfo.Read(), Command: "tabulate --rctab-config", Rules: res.Config.RawRules, Inputs: inputs}
-	if err := evidence.WriteDir(outDir, res.Files, m); err != nil {
+	if err := evidence.WriteFiles(outDir, res.Files); err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "wrote %d files and %s to %s in %.2fs\n", len(res.Files), evidence.ManifestName, outDir, time.Since(start).Seconds())
-	if err := recordTabulation(lt, outDir, "tabulate --rctab-config "+filepath.Base(config), []string{res.Config.Output.ContestName}, stderr); err != nil {
+	fmt.Fprintf(stderr, "wrote %d files and %s to %s in %.2fs\n", len(res.Files)-1, evidence.ManifestName, outDir, time.Since(start).Seconds())
+	if err := recordTabulation(lt, outDir, "tabulate --rctab-config "+filepath.Base(config), contestNames(res), stderr); err != nil {
 		return err
 	}
-	info := reportInfo(res.Config)
 	if asJSON {
-		s, err := results.SummarizeRanked(res.Config.Output.ContestName, res.Config.Output.ContestName, res.Result, info)
-		if err != nil {
-			return err
-		}
-		return writeJSON(stdout, results.Summary{Format: results.SummaryFormat, Software: buildinfo.Read(), Inputs: inputs, Contests: []results.ContestSummary{s}})
+		return writeJSON(stdout, res.Summary)
 	}
-	for i, t := range res.Result.Tabulations {
-		if i > 0 {
-			fmt.Fprintln(stdout)
-		}
-		if err := tabulate.WriteText(stdout, t, info); err != nil {
-			return err
-		}
-	}
-	return nil
+	_, err = stdout.Write(res.Text)
+	return err
 }
 
-func reportInfo(c *rctab.Config) tabulate.ReportInfo {
-	o := c.Output
-	return tabulate.ReportInfo{Contest: o.ContestName, Date: o.ContestDate, Jurisdiction: o.ContestJurisdiction,
-		Office: o.ContestOffice, GeneratedBy: "canvass " + versionString()}
+func contestNames(res *count.Results) []string {
+	var names []string
+	for _, c := range res.Summary.Contests {
+		names = append(names, c.Name)
+	}
+	return names
 }
 
 // explainTabulateError adds what to do next to the errors a count can end
@@ -169,235 +148,41 @@ func explainTabulateError(err error) error {
 	return err
 }
 
-// directRules are the ranked-choice rules for CVRs counted without an RCTab
-// configuration. The defaults (overvote exhausts, one skipped rank allowed,
-// ties decided by a person) are those of Maine and Alaska law; every one can
-// be changed by a flag.
-type directRules struct {
-	overvote, maxSkipped, tiebreak string
-	seed                           int64
-	batch, approval                bool
-	seats                          int
-	decisions                      []string
-}
-
-func (d directRules) ranked(seats int) (tabulate.Rules, error) {
-	r := tabulate.Rules{NumberOfWinners: seats, RandomSeed: d.seed, TiebreakDecisions: d.decisions,
-		BatchElimination: d.batch, DecimalPlaces: 4}
-	r.Mode = tabulate.SingleWinnerMajority
-	if seats > 1 {
-		r.Mode = tabulate.MultiWinnerAllowMultipleWinnersPerRound
-	}
-	var err error
-	if r.Overvote, err = tabulate.ParseOvervoteRule(d.overvote); err != nil {
-		return r, err
-	}
-	if r.Tiebreak, err = tabulate.ParseTiebreakMode(d.tiebreak); err != nil {
-		return r, err
-	}
-	if d.maxSkipped == "unlimited" {
-		r.MaxSkippedRanks = tabulate.UnlimitedSkippedRanks
-	} else if r.MaxSkippedRanks, err = strconv.Atoi(d.maxSkipped); err != nil || r.MaxSkippedRanks < 0 {
-		return r, fmt.Errorf("--max-skipped-ranks %q: want a whole number or \"unlimited\"", d.maxSkipped)
-	}
-	return r, nil
-}
-
-// contestBallots accumulates one contest's ballots, grouped by their marks:
-// a county's CVRs hold far fewer distinct markings than ballots.
-type contestBallots struct {
-	groups  map[string]int64
-	order   []string // first-seen order, so counts are deterministic
-	maxRank int32
-}
-
-func encodeMarks(buf []byte, ms []election.Mark) []byte {
-	buf = buf[:0]
-	for _, m := range ms {
-		buf = append(buf, byte(m.Rank>>24), byte(m.Rank>>16), byte(m.Rank>>8), byte(m.Rank),
-			byte(m.Choice>>24), byte(m.Choice>>16), byte(m.Choice>>8), byte(m.Choice))
-	}
-	return buf
-}
-
-func decodeMarks(s string) []election.Mark {
-	ms := make([]election.Mark, len(s)/8)
-	for i := range ms {
-		b := s[i*8:]
-		ms[i].Rank = int32(uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3]))
-		ms[i].Choice = election.Choice(int32(uint32(b[4])<<24 | uint32(b[5])<<16 | uint32(b[6])<<8 | uint32(b[7])))
-	}
-	return ms
-}
-
 // tabulateDirect counts every contest in CVR files read with one format.
-func tabulateDirect(format string, paths []string, src cvr.Source, d directRules, output, outDir string, lt *logTarget, stdout, stderr io.Writer) error {
-	read, err := cvr.Lookup(format)
-	if err != nil {
+func tabulateDirect(format string, paths []string, opts count.Options, output, outDir string, lt *logTarget, stdout, stderr io.Writer) error {
+	if _, err := cvr.Lookup(format); err != nil {
 		return err
 	}
 	start := time.Now()
-	e := &election.Election{}
-	contests := map[int32]*contestBallots{}
-	var key []byte
-	var records int64
 	lastReport := start
-	for _, p := range paths {
-		src.Path = p
-		err := read(src, e, func(rec *election.CVR) error {
-			records++
-			if records%65536 == 0 && time.Since(lastReport) > 2*time.Second {
-				lastReport = time.Now()
-				fmt.Fprintf(stderr, "read %d records (%s)\n", records, p)
-			}
-			for _, cm := range rec.Contests {
-				cb := contests[cm.Contest]
-				if cb == nil {
-					cb = &contestBallots{groups: map[string]int64{}}
-					contests[cm.Contest] = cb
-				}
-				key = encodeMarks(key, cm.Marks)
-				if n, ok := cb.groups[string(key)]; ok {
-					cb.groups[string(key)] = n + 1
-				} else {
-					k := string(key)
-					cb.groups[k] = 1
-					cb.order = append(cb.order, k)
-				}
-				for _, m := range cm.Marks {
-					cb.maxRank = max(cb.maxRank, m.Rank)
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return err
+	opts.Version = versionString()
+	opts.Progress = func(records int64, file string) {
+		if time.Since(lastReport) > 2*time.Second {
+			lastReport = time.Now()
+			fmt.Fprintf(stderr, "read %d records (%s)\n", records, file)
 		}
 	}
-	if len(e.Contests) == 0 {
-		return fmt.Errorf("no contests found in %s", strings.Join(paths, ", "))
-	}
-	inputs, err := evidence.CommitInputs("", paths)
+	res, err := count.CVRFiles(nil, format, paths, opts)
 	if err != nil {
-		return fmt.Errorf("hashing inputs: %w", err)
+		return explainTabulateError(err)
 	}
-	summary := results.Summary{Format: results.SummaryFormat, Software: buildinfo.Read(), Inputs: inputs}
-	report := &results.Report{Election: strings.Join(paths, ", "), Software: "canvass " + versionString(), Generated: time.Now()}
-	var text bytes.Buffer
-	files := map[string][]byte{}
-	for i, c := range e.Contests {
-		cb := contests[int32(i)]
-		if cb == nil {
-			cb = &contestBallots{groups: map[string]int64{}}
-		}
-		name := c.Name
-		if name == "" {
-			name = c.ID
-		}
-		seats := d.seats
-		if seats == 0 {
-			seats = max(c.VoteFor, 1)
-		}
-		if text.Len() > 0 {
-			text.WriteString("\n")
-		}
-		if c.Ranks > 1 || cb.maxRank > 1 {
-			res, err := countRanked(c, cb, d, seats)
-			if err != nil {
-				return fmt.Errorf("contest %q: %w", name, explainTabulateError(err))
-			}
-			info := tabulate.ReportInfo{Contest: name, GeneratedBy: "canvass " + versionString()}
-			s, err := results.SummarizeRanked(c.ID, name, res, info)
-			if err != nil {
-				return err
-			}
-			summary.Contests = append(summary.Contests, s)
-			for _, t := range res.Tabulations {
-				tabulate.WriteText(&text, t, info)
-				report.Contests = append(report.Contests, results.FromTabulation(c.ID, name, t))
-				if outDir != "" {
-					dir := rctab.SanitizeFileName(name)
-					if t.Pass > 0 {
-						dir += fmt.Sprintf("/%d", t.Pass)
-					}
-					var j, csv, sum bytes.Buffer
-					tabulate.WriteDetailedJSON(&j, t, info)
-					tabulate.WriteDetailedCSV(&csv, t, info)
-					tabulate.WriteSummaryCSV(&sum, t, info)
-					files[dir+"/"+rctab.DetailedJSON] = j.Bytes()
-					files[dir+"/"+rctab.DetailedCSV] = csv.Bytes()
-					files[dir+"/"+rctab.SummaryCSV] = sum.Bytes()
-				}
-			}
-			continue
-		}
-		method := tabulate.Plurality
-		if d.approval {
-			method = tabulate.Approval
-		}
-		tally, err := tabulate.NewTally(c.Candidates, method, max(c.VoteFor, seats))
-		if err != nil {
-			return fmt.Errorf("contest %q: %w", name, err)
-		}
-		for _, k := range cb.order {
-			if err := tally.AddCount(decodeMarks(k), cb.groups[k]); err != nil {
-				return fmt.Errorf("contest %q: %w", name, err)
-			}
-		}
-		r := tally.Result(seats)
-		tabulate.WriteTallyText(&text, name, tally, r)
-		summary.Contests = append(summary.Contests, results.SummarizeTally(c.ID, name, tally, r, seats))
-		report.Contests = append(report.Contests, results.FromTally(c.ID, name, tally, r, seats))
-	}
-	var sumJSON, nist bytes.Buffer
-	if err := writeJSON(&sumJSON, summary); err != nil {
-		return err
-	}
-	if err := results.Write(&nist, report); err != nil {
-		return err
-	}
-	fmt.Fprintf(stderr, "counted %d records, %d contests in %.2fs\n", records, len(summary.Contests), time.Since(start).Seconds())
+	fmt.Fprintf(stderr, "counted %d records, %d contests in %.2fs\n", res.Records, len(res.Summary.Contests), time.Since(start).Seconds())
 	if outDir != "" {
-		files["results.json"] = sumJSON.Bytes()
-		files["nist_results.json"] = nist.Bytes()
-		files["results.txt"] = text.Bytes()
-		rules, _ := json.Marshal(map[string]any{"overvoteRule": d.overvote, "maxSkippedRanksAllowed": d.maxSkipped,
-			"tiebreakMode": d.tiebreak, "randomSeed": d.seed, "batchElimination": d.batch, "approval": d.approval, "seats": d.seats, "format": format})
-		m := evidence.Manifest{Software: buildinfo.Read(), Command: "tabulate --format " + format, Rules: rules, Inputs: inputs}
-		if err := evidence.WriteDir(outDir, files, m); err != nil {
+		if err := evidence.WriteFiles(outDir, res.Files); err != nil {
 			return err
 		}
-		fmt.Fprintf(stderr, "wrote %d files and %s to %s\n", len(files), evidence.ManifestName, outDir)
-		var names []string
-		for _, c := range summary.Contests {
-			names = append(names, c.Name)
-		}
-		if err := recordTabulation(lt, outDir, "tabulate --format "+format, names, stderr); err != nil {
+		fmt.Fprintf(stderr, "wrote %d files and %s to %s\n", len(res.Files)-1, evidence.ManifestName, outDir)
+		if err := recordTabulation(lt, outDir, "tabulate --format "+format, contestNames(res), stderr); err != nil {
 			return err
 		}
 	}
-	var err2 error
+	name := count.SummaryText
 	switch output {
 	case "json":
-		_, err2 = stdout.Write(sumJSON.Bytes())
+		name = count.SummaryJSON
 	case "nist":
-		_, err2 = stdout.Write(nist.Bytes())
-	default:
-		_, err2 = stdout.Write(text.Bytes())
+		name = count.NISTJSON
 	}
-	return err2
-}
-
-func countRanked(c *election.Contest, cb *contestBallots, d directRules, seats int) (*tabulate.Result, error) {
-	rules, err := d.ranked(seats)
-	if err != nil {
-		return nil, err
-	}
-	b := tabulate.NewBallots(len(c.Candidates))
-	for _, k := range cb.order {
-		if _, err := b.AddCount(decodeMarks(k), "", "", cb.groups[k]); err != nil {
-			return nil, err
-		}
-	}
-	return tabulate.RankedChoice(tabulate.RankedInput{Candidates: c.Candidates, Ballots: b, Rules: rules})
+	_, err = stdout.Write(res.Files[name])
+	return err
 }

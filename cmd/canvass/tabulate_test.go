@@ -52,10 +52,10 @@ func TestTabulateRCTabConfig(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(out, "rctab_cvr.csv")); err == nil {
 		t.Error("rctab_cvr.csv written without --rctab-cvr")
 	}
-	if err := evidence.Check(out); err != nil {
+	if err := evidence.Check(os.DirFS(out)); err != nil {
 		t.Fatalf("manifest check: %v", err)
 	}
-	m, err := evidence.ReadManifest(out)
+	m, err := evidence.ReadManifest(os.DirFS(out))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,7 +212,7 @@ func TestTabulateDirectPlurality(t *testing.T) {
 	if council.Votes[0].Name != "Cy" || council.Votes[0].Votes != 3 || len(council.Winners) != 1 || council.Winners[0] != "Cy" {
 		t.Errorf("council winners: %+v", council)
 	}
-	if err := evidence.Check(out); err != nil {
+	if err := evidence.Check(os.DirFS(out)); err != nil {
 		t.Fatal(err)
 	}
 	nist, err := os.ReadFile(filepath.Join(out, "nist_results.json"))
@@ -247,7 +247,7 @@ func TestDemo(t *testing.T) {
 			t.Errorf("demo output lacks %q", want)
 		}
 	}
-	if err := evidence.Check(out); err != nil {
+	if err := evidence.Check(os.DirFS(out)); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -63,7 +63,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -85,7 +84,7 @@ const maxRecordItems = 100000
 // Read reads the CDF file src.Path, JSON or XML. It is the reader registered
 // as "cdf".
 func Read(src cvr.Source, e *election.Election, h cvr.Handler) error {
-	f, err := os.Open(src.Path)
+	f, err := src.Open(src.Path)
 	if err != nil {
 		return &cvr.Error{Path: src.Path, Err: err}
 	}
@@ -109,18 +108,21 @@ func Read(src cvr.Source, e *election.Election, h cvr.Handler) error {
 // section usually follows the CVRs: the definitions, then the CVRs streamed
 // from the start again.
 func readTwice(enc byte, src cvr.Source, e *election.Election, h cvr.Handler) error {
-	f, err := os.Open(src.Path)
+	f, err := src.Open(src.Path)
 	if err != nil {
 		return &cvr.Error{Path: src.Path, Err: err}
 	}
-	defer f.Close()
 	d, err := readDefs(enc, src.Path, f)
+	f.Close()
 	if err != nil {
 		return err
 	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
+	// Opened again rather than rewound: a file in an fs.FS need not seek,
+	// and the second pass is then read (and hashed) like the first.
+	if f, err = src.Open(src.Path); err != nil {
 		return &cvr.Error{Path: src.Path, Err: err}
 	}
+	defer f.Close()
 	if enc == '<' {
 		return xmlCVRs(src, e, h, d, f)
 	}

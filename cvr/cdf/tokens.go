@@ -2,7 +2,6 @@ package cdf
 
 import (
 	"bufio"
-	"os"
 
 	"github.com/canvass/canvass/cvr"
 	"github.com/canvass/canvass/election"
@@ -15,18 +14,19 @@ import (
 // map to Report.Token for CVRs read from src. Write-in selections are
 // omitted: the export names them "Undeclared Write-ins".
 func CandidateTokens(src cvr.Source, c *election.Contest) (map[election.Choice]string, error) {
-	f, err := os.Open(src.Path)
+	f, err := src.Open(src.Path)
 	if err != nil {
+		return nil, &cvr.Error{Path: src.Path, Err: err}
+	}
+	first, err := firstByte(bufio.NewReader(f))
+	f.Close()
+	if err != nil {
+		return nil, &cvr.Error{Path: src.Path, Err: err}
+	}
+	if f, err = src.Open(src.Path); err != nil {
 		return nil, &cvr.Error{Path: src.Path, Err: err}
 	}
 	defer f.Close()
-	first, err := firstByte(bufio.NewReader(f))
-	if err != nil {
-		return nil, &cvr.Error{Path: src.Path, Err: err}
-	}
-	if _, err := f.Seek(0, 0); err != nil {
-		return nil, &cvr.Error{Path: src.Path, Err: err}
-	}
 	d, err := readDefs(first, src.Path, f)
 	if err != nil {
 		return nil, err

@@ -9,9 +9,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf16"
 
 	"github.com/canvass/canvass/election"
+	"github.com/canvass/canvass/internal/java"
 )
 
 // Report describes the CDF JSON export of one contest's CVRs. Its fields map
@@ -211,63 +211,12 @@ func (wr *reportWriter) precincts(cvrs []*election.CVR) error {
 			names = append(names, rec.Precinct)
 		}
 	}
-	wr.gpuOrder = javaHashMapOrder(names)
+	wr.gpuOrder = java.HashOrder(names, java.HashMapCapacity(len(names)))
 	wr.gpu = map[string]string{}
 	for i, p := range wr.gpuOrder {
 		wr.gpu[p] = "gpu-" + strconv.Itoa(i+1)
 	}
 	return nil
-}
-
-// javaHashMapOrder returns keys (distinct, in insertion order) in the order
-// a java.util.HashMap<String, …> built by inserting them iterates: by
-// bucket (the spread String.hashCode masked by the table size, which grows
-// from 16 doubling past a 0.75 load) and, within a bucket, by insertion.
-// Buckets are never large enough in practice to be turned into trees,
-// which would change the order.
-func javaHashMapOrder(keys []string) []string {
-	capacity := 16
-	for len(keys) > capacity*3/4 {
-		capacity *= 2
-	}
-	type kb struct {
-		key    string
-		bucket uint32
-		order  int
-	}
-	ks := make([]kb, len(keys))
-	for i, k := range keys {
-		h := javaStringHash(k)
-		h ^= h >> 16
-		ks[i] = kb{k, h & uint32(capacity-1), i}
-	}
-	sort.SliceStable(ks, func(a, b int) bool { return ks[a].bucket < ks[b].bucket })
-	out := make([]string, len(ks))
-	for i, k := range ks {
-		out[i] = k.key
-	}
-	return out
-}
-
-// javaStringHash is Java's String.hashCode: the polynomial in 31 over the
-// string's UTF-16 code units.
-func javaStringHash(s string) uint32 {
-	var h uint32
-	for _, u := range utf16.Encode([]rune(s)) {
-		h = 31*h + uint32(u)
-	}
-	return h
-}
-
-// javaLess orders strings as Java's String.compareTo: by UTF-16 code unit.
-func javaLess(a, b string) bool {
-	ua, ub := utf16.Encode([]rune(a)), utf16.Encode([]rune(b))
-	for i := 0; i < len(ua) && i < len(ub); i++ {
-		if ua[i] != ub[i] {
-			return ua[i] < ub[i]
-		}
-	}
-	return len(ua) < len(ub)
 }
 
 // sanitize is RCTab's sanitizeStringForOutput: every character other than
@@ -333,7 +282,7 @@ func (wr *reportWriter) selections(i int, rec *election.CVR) ([]sel, error) {
 			}
 			toks = append(toks, wr.token(i, m.Choice))
 		}
-		sort.Slice(toks, func(a, b int) bool { return javaLess(toks[a], toks[b]) })
+		sort.Slice(toks, func(a, b int) bool { return java.Compare(toks[a], toks[b]) < 0 })
 	next:
 		for t, tok := range toks {
 			if t > 0 && tok == toks[t-1] {
@@ -509,7 +458,7 @@ func (wr *reportWriter) election() {
 			names = append(names, n)
 		}
 	}
-	sort.SliceStable(names, func(a, b int) bool { return javaLess(names[a], names[b]) })
+	sort.SliceStable(names, func(a, b int) bool { return java.Compare(names[a], names[b]) < 0 })
 	j.field("Election")
 	j.beginArray()
 	j.beginObject()

@@ -17,6 +17,7 @@ import (
 	"github.com/canvass/canvass/cvr/dominion"
 	"github.com/canvass/canvass/election"
 	"github.com/canvass/canvass/internal/fixture"
+	"github.com/canvass/canvass/internal/java"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -348,14 +349,14 @@ func TestWriteErrors(t *testing.T) {
 }
 
 func TestJavaHelpers(t *testing.T) {
-	if h := javaStringHash("MINNEAPOLIS W-9 P-02"); h == 0 {
+	if h := java.HashCode("MINNEAPOLIS W-9 P-02"); h == 0 {
 		t.Error("hash")
 	}
 	// "Aa" and "BB" collide in Java; HashMap order then follows insertion.
-	if javaStringHash("Aa") != javaStringHash("BB") {
+	if java.HashCode("Aa") != java.HashCode("BB") {
 		t.Error("Aa and BB must collide as in Java")
 	}
-	if got := javaHashMapOrder([]string{"BB", "Aa"}); got[0] != "BB" {
+	if got := java.HashOrder([]string{"BB", "Aa"}, java.HashMapCapacity(2)); got[0] != "BB" {
 		t.Errorf("order %q", got)
 	}
 	tests := []struct {
@@ -368,8 +369,8 @@ func TestJavaHelpers(t *testing.T) {
 		{"a", "ab", true},
 	}
 	for _, tc := range tests {
-		if javaLess(tc.a, tc.b) != tc.less {
-			t.Errorf("javaLess(%q, %q) = %v", tc.a, tc.b, !tc.less)
+		if (java.Compare(tc.a, tc.b) < 0) != tc.less {
+			t.Errorf("java.Compare(%q, %q) < 0 = %v", tc.a, tc.b, !tc.less)
 		}
 	}
 	if got := cdfID("Stephen (Lulu) Schwartz"); got != "stephen__lulu__schwartz" {

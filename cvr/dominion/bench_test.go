@@ -81,7 +81,7 @@ func BenchmarkDominionJSONFolder(b *testing.B) {
 		b.Skip("set CANVASS_DOMINION_EXPORT to an export folder")
 	}
 	var size int64
-	files, err := exportFiles(dir)
+	files, err := exportFiles(cvr.Source{}, dir)
 	if err != nil {
 		b.Fatal(err)
 	}

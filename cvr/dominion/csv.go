@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 
@@ -46,7 +45,7 @@ const maxCSVLine = 16 << 20
 // UndeclaredWriteInLabel). CVR.ID is "tabulator-batch-record" (as for the
 // JSON export), SuppliedID the ImprintedId (else the CvrNumber).
 func ReadCSV(src cvr.Source, e *election.Election, h cvr.Handler) error {
-	f, err := os.Open(src.Path)
+	f, err := src.Open(src.Path)
 	if err != nil {
 		return &cvr.Error{Path: src.Path, Err: err}
 	}

@@ -46,8 +46,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -64,11 +62,11 @@ func init() {
 // Read reads the Dominion JSON export folder src.Path. It is the reader
 // registered as "dominion".
 func Read(src cvr.Source, e *election.Election, h cvr.Handler) error {
-	files, err := exportFiles(src.Path)
+	files, err := exportFiles(src, src.Path)
 	if err != nil {
 		return err
 	}
-	m, err := loadManifests(src.Path)
+	m, err := loadManifests(src, src.Path)
 	if err != nil {
 		return err
 	}
@@ -87,11 +85,11 @@ func Read(src cvr.Source, e *election.Election, h cvr.Handler) error {
 
 // exportFiles lists the CVR files of a folder: CvrExport.json, then
 // CvrExport_N.json by N.
-func exportFiles(dir string) ([]string, error) {
-	if info, err := os.Stat(dir); err == nil && !info.IsDir() {
+func exportFiles(src cvr.Source, dir string) ([]string, error) {
+	if info, err := src.Stat(dir); err == nil && !info.IsDir() {
 		return nil, &cvr.Error{Path: dir, Err: errors.New("is a file; the dominion provider reads the export folder that holds CvrExport.json (use dominion-csv for a CSV export)")}
 	}
-	entries, err := os.ReadDir(dir)
+	entries, err := src.ReadDir(dir)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, &cvr.Error{Path: dir, Err: errors.New("folder not found; the Dominion provider reads an export folder holding CvrExport.json and the manifests")}
@@ -110,7 +108,7 @@ func exportFiles(dir string) ([]string, error) {
 			continue
 		}
 		if name == "CvrExport.json" {
-			single = append(single, filepath.Join(dir, name))
+			single = append(single, src.Join(dir, name))
 			continue
 		}
 		rest, ok := strings.CutPrefix(name, "CvrExport_")
@@ -125,7 +123,7 @@ func exportFiles(dir string) ([]string, error) {
 		if err != nil {
 			continue
 		}
-		multi = append(multi, numbered{n, filepath.Join(dir, name)})
+		multi = append(multi, numbered{n, src.Join(dir, name)})
 	}
 	sort.Slice(multi, func(i, j int) bool {
 		if multi[i].n != multi[j].n {
@@ -161,7 +159,7 @@ const unknownChoice election.Choice = -1000
 // prepareContests finds the contests src selects, adds them to e, and builds
 // each one's candidate map.
 func prepareContests(src cvr.Source, e *election.Election, m *manifests) ([]*slot, error) {
-	manifestPath := filepath.Join(src.Path, contestManifest)
+	manifestPath := src.Join(src.Path, contestManifest)
 	var chosen []*mContest
 	if src.ContestID == "" {
 		if src.Candidates != nil {
@@ -315,7 +313,7 @@ func (sl *slot) resolve(id int64) (election.Choice, error) {
 // Report.Token); the undeclared write-in is omitted because the export names
 // it "Undeclared Write-ins" whatever its Id.
 func CandidateTokens(src cvr.Source, c *election.Contest) (map[election.Choice]string, error) {
-	m, err := loadManifests(src.Path)
+	m, err := loadManifests(src, src.Path)
 	if err != nil {
 		return nil, err
 	}
@@ -327,7 +325,7 @@ func CandidateTokens(src cvr.Source, c *election.Contest) (map[election.Choice]s
 		}
 	}
 	if !ok {
-		return nil, &cvr.Error{Path: filepath.Join(src.Path, contestManifest), Field: "Id", Err: fmt.Errorf("no contest with Id %q", src.ContestID)}
+		return nil, &cvr.Error{Path: src.Join(src.Path, contestManifest), Field: "Id", Err: fmt.Errorf("no contest with Id %q", src.ContestID)}
 	}
 	out := map[election.Choice]string{}
 	for _, mcand := range m.candidates {

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 
 	"github.com/canvass/canvass/cvr"
@@ -83,7 +82,7 @@ func newExportParser(src cvr.Source, m *manifests, slots []*slot) *exportParser 
 }
 
 func (p *exportParser) readFile(path string, h cvr.Handler) error {
-	f, err := os.Open(path)
+	f, err := p.src.Open(path)
 	if err != nil {
 		return &cvr.Error{Path: path, Err: err}
 	}

@@ -41,7 +41,7 @@ func FuzzDominion(f *testing.F) {
 		f.Add(b[:4096], true)
 	}
 	dir := writeExport(f, "{}")
-	m, err := loadManifests(dir)
+	m, err := loadManifests(cvr.Source{}, dir)
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
-	"path/filepath"
 	"strconv"
 
 	"github.com/canvass/canvass/cvr"
@@ -51,9 +49,9 @@ type manifests struct {
 
 // loadManifests reads the manifests RCTab requires (contests, candidates,
 // precinct portions) and the optional ballot type manifest.
-func loadManifests(dir string) (*manifests, error) {
+func loadManifests(src cvr.Source, dir string) (*manifests, error) {
 	m := &manifests{portions: map[int64]string{}}
-	err := readManifest(dir, contestManifest, true, func(s *jsonscan.Scanner, loc *location) error {
+	err := readManifest(src, dir, contestManifest, true, func(s *jsonscan.Scanner, loc *location) error {
 		var c mContest
 		var haveID, haveName bool
 		c.voteFor = 1
@@ -92,7 +90,7 @@ func loadManifests(dir string) (*manifests, error) {
 	if err != nil {
 		return nil, err
 	}
-	err = readManifest(dir, candidateManifest, true, func(s *jsonscan.Scanner, loc *location) error {
+	err = readManifest(src, dir, candidateManifest, true, func(s *jsonscan.Scanner, loc *location) error {
 		var c mCandidate
 		var haveID, haveName, haveContest bool
 		var it jsonscan.Iter
@@ -167,11 +165,11 @@ func loadManifests(dir string) (*manifests, error) {
 			}
 		}
 	}
-	if err := readManifest(dir, precinctPortionManifest, true, portions(m.portions)); err != nil {
+	if err := readManifest(src, dir, precinctPortionManifest, true, portions(m.portions)); err != nil {
 		return nil, err
 	}
 	types := map[int64]string{}
-	switch err := readManifest(dir, ballotTypeManifest, false, portions(types)); {
+	switch err := readManifest(src, dir, ballotTypeManifest, false, portions(types)); {
 	case errors.Is(err, fs.ErrNotExist):
 	case err != nil:
 		return nil, err
@@ -213,9 +211,9 @@ func (l *location) missing(pairs ...any) error {
 
 // readManifest walks the List array of a manifest file, calling item for
 // each element. A missing optional file is fs.ErrNotExist.
-func readManifest(dir, name string, required bool, item func(*jsonscan.Scanner, *location) error) error {
-	path := filepath.Join(dir, name)
-	f, err := os.Open(path)
+func readManifest(src cvr.Source, dir, name string, required bool, item func(*jsonscan.Scanner, *location) error) error {
+	path := src.Join(dir, name)
+	f, err := src.Open(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			if !required {

@@ -15,8 +15,10 @@ package ess
 
 import (
 	"archive/zip"
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"path/filepath"
 	"strconv"
@@ -66,34 +68,48 @@ func Read(src cvr.Source, e *election.Election, h cvr.Handler) error {
 	if src.Path == "" {
 		return &cvr.Error{Path: "(no filePath)", Err: errors.New("no ES&S CVR file given; set filePath")}
 	}
-	f, err := openBook(src.Path)
+	// The workbook is read into memory once, through the source's opener
+	// (so that it is hashed as read): excelize needs all of it anyway, and
+	// the raw zip is read again after excelize from the same bytes, to
+	// confirm that the sheet was read to its end (see damage.go).
+	raw, err := readWorkbook(src)
 	if err != nil {
 		var pe *fs.PathError
 		if errors.As(err, &pe) {
 			return &cvr.Error{Path: src.Path, Err: fmt.Errorf("cannot open the ES&S CVR file: %w; check filePath", pe.Err)}
 		}
-		return notESS(src.Path, err)
+		return &cvr.Error{Path: src.Path, Err: fmt.Errorf("reading the ES&S CVR file: %w", err)}
 	}
-	defer f.Close()
-	// The raw zip is read again after excelize, to confirm that the sheet
-	// was read to its end (see damage.go).
-	zr, err := zip.OpenReader(src.Path)
+	f, err := openBook(raw)
 	if err != nil {
 		return notESS(src.Path, err)
 	}
-	defer zr.Close()
-	return readBook(f, &zr.Reader, src, e, h)
+	defer f.Close()
+	zr, err := zip.NewReader(bytes.NewReader(raw), int64(len(raw)))
+	if err != nil {
+		return notESS(src.Path, err)
+	}
+	return readBook(f, zr, src, e, h)
 }
 
-// openBook opens the workbook at path, turning a panic inside excelize
-// into an error.
-func openBook(path string) (f *excelize.File, err error) {
+func readWorkbook(src cvr.Source) ([]byte, error) {
+	f, err := src.Open(src.Path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(f)
+}
+
+// openBook parses the workbook raw, turning a panic inside excelize into an
+// error.
+func openBook(raw []byte) (f *excelize.File, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			f, err = nil, fmt.Errorf("the xlsx parser failed: %v", p)
 		}
 	}()
-	return excelize.OpenFile(path, excelize.Options{UnzipSizeLimit: maxUnzipped, UnzipXMLSizeLimit: xmlInMemory})
+	return excelize.OpenReader(bytes.NewReader(raw), excelize.Options{UnzipSizeLimit: maxUnzipped, UnzipXMLSizeLimit: xmlInMemory})
 }
 
 func notESS(path string, err error) error {

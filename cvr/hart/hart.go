@@ -34,8 +34,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
+	"io/fs"
 	"runtime"
 	"sort"
 	"strconv"
@@ -81,7 +80,7 @@ type xOption struct {
 // Read reads the Hart CVR folder src.Path. It is the reader registered as
 // "hart".
 func Read(src cvr.Source, e *election.Election, h cvr.Handler) error {
-	files, err := cvrFiles(src.Path)
+	files, err := cvrFiles(src, src.Path)
 	if err != nil {
 		return err
 	}
@@ -107,7 +106,7 @@ func Read(src cvr.Source, e *election.Election, h cvr.Handler) error {
 	parsed := make([]parseResult, batch)
 	for start := 0; start < len(files); start += batch {
 		end := min(start+batch, len(files))
-		parseAll(files[start:end], parsed[:end-start], workers)
+		parseAll(src, files[start:end], parsed[:end-start], workers)
 		for i := range parsed[:end-start] {
 			res := &parsed[i]
 			if res.err != nil {
@@ -132,13 +131,13 @@ func Read(src cvr.Source, e *election.Election, h cvr.Handler) error {
 }
 
 // cvrFiles lists the CVR files of a folder in name order.
-func cvrFiles(dir string) ([]string, error) {
-	if info, err := os.Stat(dir); err == nil && !info.IsDir() {
+func cvrFiles(src cvr.Source, dir string) ([]string, error) {
+	if info, err := src.Stat(dir); err == nil && !info.IsDir() {
 		return nil, &cvr.Error{Path: dir, Err: errors.New("is a file; the hart provider reads the folder that holds the per-ballot XML files")}
 	}
-	entries, err := os.ReadDir(dir)
+	entries, err := src.ReadDir(dir)
 	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
+		if errors.Is(err, fs.ErrNotExist) {
 			return nil, &cvr.Error{Path: dir, Err: errors.New("folder not found; the Hart provider reads a folder of per-ballot XML CVR files")}
 		}
 		return nil, &cvr.Error{Path: dir, Err: fmt.Errorf("cannot list the Hart CVR folder: %w", err)}
@@ -150,7 +149,7 @@ func cvrFiles(dir string) ([]string, error) {
 		if ent.IsDir() || !strings.HasSuffix(lower, ".xml") || strings.HasSuffix(lower, ".sig.xml") {
 			continue
 		}
-		files = append(files, filepath.Join(dir, name))
+		files = append(files, src.Join(dir, name))
 	}
 	sort.Strings(files)
 	if len(files) == 0 {
@@ -166,7 +165,7 @@ type parseResult struct {
 }
 
 // parseAll parses files into out with up to workers goroutines.
-func parseAll(files []string, out []parseResult, workers int) {
+func parseAll(src cvr.Source, files []string, out []parseResult, workers int) {
 	var wg sync.WaitGroup
 	next := make(chan int)
 	for w := 0; w < workers; w++ {
@@ -175,7 +174,7 @@ func parseAll(files []string, out []parseResult, workers int) {
 			defer wg.Done()
 			for i := range next {
 				out[i].path = files[i]
-				out[i].err = parseFile(files[i], &out[i].cvr)
+				out[i].err = parseFile(src, files[i], &out[i].cvr)
 			}
 		}()
 	}
@@ -186,8 +185,8 @@ func parseAll(files []string, out []parseResult, workers int) {
 	wg.Wait()
 }
 
-func parseFile(path string, x *xCvr) error {
-	f, err := os.Open(path)
+func parseFile(src cvr.Source, path string, x *xCvr) error {
+	f, err := src.Open(path)
 	if err != nil {
 		return &cvr.Error{Path: path, Err: err}
 	}

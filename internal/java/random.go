@@ -1,33 +1,33 @@
-package tabulate
+package java
 
-// JavaRandom reproduces java.util.Random: a 48-bit linear congruential
+// Random reproduces java.util.Random: a 48-bit linear congruential
 // generator (Knuth, TAOCP vol. 2, 3.2.1) with the constants and output
 // functions of the Java SE specification. RCTab draws its random tie-breaks
 // from new Random(randomSeed), so reproducing its draws bit for bit is what
 // makes a canvass tie-break the same as RCTab's.
-type JavaRandom struct {
+type Random struct {
 	seed uint64
 }
 
 const (
-	javaMultiplier = 0x5DEECE66D
-	javaAddend     = 0xB
-	javaMask       = (1 << 48) - 1
+	multiplier = 0x5DEECE66D
+	addend     = 0xB
+	mask       = (1 << 48) - 1
 )
 
-// NewJavaRandom returns the generator new java.util.Random(seed) creates.
-func NewJavaRandom(seed int64) *JavaRandom {
-	return &JavaRandom{seed: (uint64(seed) ^ javaMultiplier) & javaMask}
+// NewRandom returns the generator new java.util.Random(seed) creates.
+func NewRandom(seed int64) *Random {
+	return &Random{seed: (uint64(seed) ^ multiplier) & mask}
 }
 
 // next advances the state and returns its top bits bits, as a Java int.
-func (r *JavaRandom) next(bits uint) int32 {
-	r.seed = (r.seed*javaMultiplier + javaAddend) & javaMask
+func (r *Random) next(bits uint) int32 {
+	r.seed = (r.seed*multiplier + addend) & mask
 	return int32(r.seed >> (48 - bits))
 }
 
 // NextDouble returns Random.nextDouble(): 53 random bits scaled into [0, 1).
-func (r *JavaRandom) NextDouble() float64 {
+func (r *Random) NextDouble() float64 {
 	hi := int64(r.next(26))
 	lo := int64(r.next(27))
 	return float64(hi<<27+lo) * (1.0 / (1 << 53))
@@ -35,9 +35,9 @@ func (r *JavaRandom) NextDouble() float64 {
 
 // NextInt returns Random.nextInt(bound): a uniform int in [0, bound). It
 // panics if bound is not positive, as Java throws.
-func (r *JavaRandom) NextInt(bound int32) int32 {
+func (r *Random) NextInt(bound int32) int32 {
 	if bound <= 0 {
-		panic("tabulate: JavaRandom.NextInt bound must be positive")
+		panic("java: Random.NextInt bound must be positive")
 	}
 	x := r.next(31)
 	m := bound - 1
@@ -58,7 +58,7 @@ func (r *JavaRandom) NextInt(bound int32) int32 {
 // Shuffle permutes s as Collections.shuffle(list, random) does for a
 // random-access list: for i from len down to 2, swap element i-1 with a
 // uniformly drawn element in [0, i).
-func Shuffle[T any](s []T, r *JavaRandom) {
+func Shuffle[T any](s []T, r *Random) {
 	for i := len(s); i > 1; i-- {
 		j := r.NextInt(int32(i))
 		s[i-1], s[j] = s[j], s[i-1]

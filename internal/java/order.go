@@ -1,4 +1,4 @@
-package tabulate
+package java
 
 import (
 	"sort"
@@ -7,14 +7,14 @@ import (
 
 // RCTab is a Java program, and a few of its outputs depend on Java's
 // ordering of strings and on the iteration order of java.util.HashMap and
-// HashSet. This file reproduces those orders so canvass lists candidates
-// where RCTab does.
+// HashSet. This file reproduces those orders so canvass lists candidates,
+// precincts and ballot selections where RCTab does.
 
-// javaCompare compares strings as Java's String.compareTo does: by UTF-16
+// Compare compares strings as Java's String.compareTo does: by UTF-16
 // code units. It differs from Go's byte order only for characters beyond
 // U+FFFF, which Java sees as surrogates (0xD800-0xDFFF) and so sorts before
 // U+E000-U+FFFF.
-func javaCompare(a, b string) int {
+func Compare(a, b string) int {
 	for a != "" && b != "" {
 		ra, na := utf8.DecodeRuneInString(a)
 		rb, nb := utf8.DecodeRuneInString(b)
@@ -52,9 +52,9 @@ func utf16Lead(r rune) rune {
 	return r
 }
 
-// javaHashCode returns Java's String.hashCode: the polynomial hash, base 31,
+// HashCode returns Java's String.hashCode: the polynomial hash, base 31,
 // of the string's UTF-16 code units, in 32-bit arithmetic.
-func javaHashCode(s string) int32 {
+func HashCode(s string) int32 {
 	var h int32
 	for _, r := range s {
 		if r >= 0x10000 {
@@ -72,19 +72,19 @@ func javaHashCode(s string) int32 {
 	return h
 }
 
-// javaBucket returns the bucket of key in a java.util.HashMap table of
+// bucket returns the bucket of key in a java.util.HashMap table of
 // capacity n (a power of two): the hash's high half is folded into the low
 // half before masking.
-func javaBucket(key string, n int) int {
-	h := uint32(javaHashCode(key))
+func bucket(key string, n int) int {
+	h := uint32(HashCode(key))
 	h ^= h >> 16
 	return int(h & uint32(n-1))
 }
 
-// javaHashMapCapacity is the table size of a HashMap that had n keys put
+// HashMapCapacity is the table size of a HashMap that had n keys put
 // into it one by one from the default capacity of 16 (it doubles whenever
 // the size exceeds three quarters of the table).
-func javaHashMapCapacity(n int) int {
+func HashMapCapacity(n int) int {
 	c := 16
 	for n > c*3/4 {
 		c *= 2
@@ -92,9 +92,9 @@ func javaHashMapCapacity(n int) int {
 	return c
 }
 
-// javaHashSetCapacity is the table size of new HashSet<>(collection) for a
+// HashSetCapacity is the table size of new HashSet<>(collection) for a
 // collection of n elements: max(n/.75 + 1, 16) rounded up to a power of two.
-func javaHashSetCapacity(n int) int {
+func HashSetCapacity(n int) int {
 	want := int(float32(n)/0.75) + 1
 	want = max(want, 16)
 	c := 1
@@ -104,14 +104,16 @@ func javaHashSetCapacity(n int) int {
 	return c
 }
 
-// javaHashOrder returns keys in the order a HashMap (or HashSet) of the
-// given capacity iterates them after they were inserted in the given order:
-// by bucket, and within a bucket in insertion order.
-func javaHashOrder(keys []string, capacity int) []string {
+// HashOrder returns keys (distinct) in the order a HashMap (or HashSet) of
+// the given capacity iterates them after they were inserted in the given
+// order: by bucket, and within a bucket in insertion order. Buckets are
+// never large enough in practice to be turned into trees, which would
+// change the order.
+func HashOrder(keys []string, capacity int) []string {
 	out := append([]string(nil), keys...)
 	buckets := make(map[string]int, len(keys))
 	for _, k := range keys {
-		buckets[k] = javaBucket(k, capacity)
+		buckets[k] = bucket(k, capacity)
 	}
 	sort.SliceStable(out, func(i, j int) bool { return buckets[out[i]] < buckets[out[j]] })
 	return out
