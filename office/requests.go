@@ -248,6 +248,10 @@ func (o *Office) execute(ctx context.Context, u *User, q *Request, signature str
 		p["files"] = filesVal(files)
 	case KindElectionMode, KindFileWithdrawal, KindSoftware:
 		// Validated when requested; the projection applies them.
+	case KindAuditSeed, KindAuditReopen:
+		if err := o.checkAuditRequest(ctx, q); err != nil {
+			return err
+		}
 	default:
 		return errf(http.StatusNotImplemented, "kind", "requests of kind %q cannot execute", q.Kind)
 	}

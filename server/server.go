@@ -78,6 +78,7 @@ func New(o *office.Office) *Server {
 		m.HandleFunc(r.pattern, r.h)
 		s.patterns = append(s.patterns, r.pattern)
 	}
+	s.mountAudits()
 	m.Handle("GET /log/", http.StripPrefix("/log", ledger.Handler(o.LogFetcher())))
 	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &office.Error{Status: http.StatusNotFound, Msg: "no such API endpoint or method; see docs/api.yaml"})
