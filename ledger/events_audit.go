@@ -22,7 +22,7 @@ var auditEvents = []EventType{
 			{Name: "audit", Kind: KindString, Required: true, Doc: "the audit's id"},
 			{Name: "election", Kind: KindString, Required: true, Doc: "the office election audited"},
 			{Name: "jurisdiction", Kind: KindString, Required: true, Doc: "the office jurisdiction that runs the audit (the election's)"},
-			{Name: "definition", Kind: KindString, Required: true, Doc: "the audit definition (package audit), canonical JSON"},
+			{Name: "definition", Kind: KindString, Required: true, Doc: "the audit definition (package audit) as encoding/json writes audit.Definition"},
 		},
 	},
 	{

@@ -142,8 +142,9 @@ func (o *Office) CreateAudit(ctx context.Context, u *User, s *AuditSetup) (*Audi
 	if err != nil {
 		return nil, auditError(err)
 	}
-	raw, _ := json.Marshal(def)
-	canon, err := ledger.Canonicalize(raw)
+	// The definition holds a fraction (the risk limit), which canonical
+	// JSON refuses; encoding/json's encoding of the struct is fixed.
+	canon, err := json.Marshal(def)
 	if err != nil {
 		return nil, err
 	}
