@@ -3,16 +3,98 @@ package ledger
 // The event types of audits run in the election office (package office,
 // "canvass serve"): setup, uploads, rounds, audit boards, readings and the
 // close of each round. The seed and the reopening of a signed-off board are
-// two-person requests and use the office's request events. init appends
-// these types to Catalogue and re-indexes it, as events_office.go does.
+// two-person requests and use the office's request events. init registers
+// each type with its payload struct (registerType).
 
 func init() {
-	Catalogue = append(Catalogue, auditEvents...)
-	catalogueIndex = make(map[string]*EventType, len(Catalogue))
-	for i := range Catalogue {
-		catalogueIndex[Catalogue[i].ID] = &Catalogue[i]
+	zeros := []Payload{AuditCreated{}, AuditUpload{}, AuditRoundDrawn{}, AuditBoardCreated{}, AuditReading{}, AuditBoardSigned{}, AuditRoundClosed{}}
+	for i, et := range auditEvents {
+		registerType(et, zeros[i])
 	}
 }
+
+// AuditCreated is the payload of "audit-created" events.
+type AuditCreated struct {
+	Audit        string `json:"audit"`
+	Election     string `json:"election"`
+	Jurisdiction string `json:"jurisdiction"`
+	Definition   string `json:"definition"`
+}
+
+// EventType implements Payload.
+func (AuditCreated) EventType() string { return "audit-created" }
+
+// AuditUpload is the payload of "audit-upload" events.
+type AuditUpload struct {
+	Audit        string         `json:"audit"`
+	Jurisdiction string         `json:"jurisdiction"`
+	Kind         string         `json:"kind"`
+	Format       string         `json:"format"`
+	File         FileCommitment `json:"file"`
+}
+
+// EventType implements Payload.
+func (AuditUpload) EventType() string { return "audit-upload" }
+
+// AuditRoundDrawn is the payload of "audit-round-drawn" events.
+type AuditRoundDrawn struct {
+	Audit  string         `json:"audit"`
+	Round  int64          `json:"round"`
+	Skip   int64          `json:"skip"`
+	Count  int64          `json:"count"`
+	Sample FileCommitment `json:"sample"`
+}
+
+// EventType implements Payload.
+func (AuditRoundDrawn) EventType() string { return "audit-round-drawn" }
+
+// AuditBoardCreated is the payload of "audit-board-created" events.
+type AuditBoardCreated struct {
+	Audit               string   `json:"audit"`
+	Board               string   `json:"board"`
+	Jurisdiction        string   `json:"jurisdiction"`
+	Round               int64    `json:"round"`
+	Members             []string `json:"members"`
+	Accounts            []string `json:"accounts"`
+	AccountJurisdiction string   `json:"account_jurisdiction"`
+}
+
+// EventType implements Payload.
+func (AuditBoardCreated) EventType() string { return "audit-board-created" }
+
+// AuditReading is the payload of "audit-reading" events.
+type AuditReading struct {
+	Audit    string `json:"audit"`
+	Round    int64  `json:"round"`
+	Board    string `json:"board"`
+	Ballot   string `json:"ballot"`
+	Readings string `json:"readings"`
+	Reason   string `json:"reason,omitempty"`
+}
+
+// EventType implements Payload.
+func (AuditReading) EventType() string { return "audit-reading" }
+
+// AuditBoardSigned is the payload of "audit-board-signed" events.
+type AuditBoardSigned struct {
+	Audit string `json:"audit"`
+	Round int64  `json:"round"`
+	Board string `json:"board"`
+}
+
+// EventType implements Payload.
+func (AuditBoardSigned) EventType() string { return "audit-board-signed" }
+
+// AuditRoundClosed is the payload of "audit-round-closed" events.
+type AuditRoundClosed struct {
+	Audit   string         `json:"audit"`
+	Round   int64          `json:"round"`
+	Result  FileCommitment `json:"result"`
+	Outcome string         `json:"outcome"`
+}
+
+// EventType implements Payload.
+func (AuditRoundClosed) EventType() string { return "audit-round-closed" }
 
 var auditEvents = []EventType{
 	{

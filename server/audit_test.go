@@ -469,8 +469,7 @@ func TestAuditComparison(t *testing.T) {
 			}
 			other := lists[a2]
 			if len(other) == 0 {
-				other = lists[a1]
-				a1, a2 = a2, a1
+				other, a1 = lists[a1], a2
 			}
 			b := other[0]
 			e.unchanged("another board's ballot", func() {
