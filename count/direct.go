@@ -129,8 +129,10 @@ func CVRFiles(fsys fs.FS, format string, paths []string, opts Options) (*Results
 	var records int64
 	for _, p := range paths {
 		src.Path = p
+		inSource := 0
 		err := read(src, e, func(r *election.CVR) error {
 			records++
+			inSource++
 			if opts.Progress != nil && records%65536 == 0 {
 				opts.Progress(records, p)
 			}
@@ -145,7 +147,11 @@ func CVRFiles(fsys fs.FS, format string, paths []string, opts Options) (*Results
 					cb.maxRank = max(cb.maxRank, m.Rank)
 				}
 				if _, err := cb.ballots.Add(cm.Marks, "", ""); err != nil {
-					return &cvr.Error{Path: p, Record: int(records), Err: err}
+					file := p
+					if r.Source != "" {
+						file = r.Source // the file inside a folder source
+					}
+					return &cvr.Error{Path: file, Record: inSource, Field: "contest " + e.Contests[cm.Contest].ID, Err: err}
 				}
 			}
 			return nil

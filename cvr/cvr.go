@@ -7,12 +7,10 @@
 // record's memory once it returns, so that memory stays proportional to what
 // the caller keeps rather than to the size of the file.
 //
-// Besides the registry, the package holds what the readers share: matching
-// tokens to candidates as RCTab does (Choices, JavaTrim), undoing a failed
-// read (Snapshot), putting marks in canonical order (SortMarks,
-// DedupeMarks), sharing the strings that repeat from record to record
-// (Interner), and the pieces of their errors (Quote, ColumnName, CSVError,
-// OpenFile).
+// Readers open every file through Source.Open, so that a source can be an
+// fs.FS (an upload, a zip) that no path may leave, and so that a Recorder
+// set on the source commits to the bytes actually read. What the readers
+// share beyond that is in cvr/internal/cvrread.
 package cvr
 
 import (
@@ -174,21 +172,4 @@ func Formats() []string {
 	}
 	sort.Strings(fs)
 	return fs
-}
-
-// ContestFor returns the contest src selects in e, creating it with the
-// declared candidates when src.Candidates is set and it is not there yet.
-// Readers of single-contest formats call it to get the contest they fill.
-func ContestFor(src Source, e *election.Election, id, name string) (*election.Contest, int32, error) {
-	if c, i, ok := e.Contest(id); ok {
-		return c, int32(i), nil
-	}
-	c := &election.Contest{ID: id, Name: name}
-	for _, cand := range src.Candidates {
-		if _, err := c.AddCandidate(cand); err != nil {
-			return nil, 0, err
-		}
-	}
-	e.Contests = append(e.Contests, c)
-	return c, int32(len(e.Contests) - 1), nil
 }

@@ -1,77 +1,42 @@
 package cvr_test
 
 import (
-	"errors"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"strings"
+	"io"
 	"testing"
-	"testing/iotest"
+	"testing/fstest"
 
 	"github.com/canvass/canvass/cvr"
-	"github.com/canvass/canvass/internal/csvscan"
+	"github.com/canvass/canvass/evidence"
 )
 
-func TestOpenFile(t *testing.T) {
-	_, err := cvr.OpenFile(cvr.Source{}, "Clear Ballot")
-	var ce *cvr.Error
-	if !errors.As(err, &ce) || ce.Path != "(no filePath)" || err.Error() != "(no filePath): no Clear Ballot CVR file given; set filePath" {
-		t.Errorf("no path: %v", err)
+// A source in an fs.FS opens only paths inside it, and with a Recorder
+// commits to what was read.
+func TestSourceOpen(t *testing.T) {
+	fsys := fstest.MapFS{"d/cvr.csv": {Data: []byte("A\n1\n")}, "d/x/y.json": {Data: []byte("{}")}}
+	rec := evidence.NewRecorder()
+	src := cvr.Source{FS: fsys, Record: rec}
+	for _, bad := range []string{"../d/cvr.csv", "/d/cvr.csv", "d/../../cvr.csv"} {
+		if _, err := src.Open(bad); err == nil {
+			t.Errorf("Open(%q) succeeded", bad)
+		}
+		if _, err := src.ReadDir(bad); err == nil {
+			t.Errorf("ReadDir(%q) succeeded", bad)
+		}
+		if _, err := src.Stat(bad); err == nil {
+			t.Errorf("Stat(%q) succeeded", bad)
+		}
 	}
-	missing := filepath.Join(t.TempDir(), "none.csv")
-	_, err = cvr.OpenFile(cvr.Source{Path: missing}, "generic CSV")
-	if !errors.As(err, &ce) || ce.Path != missing || !errors.Is(err, fs.ErrNotExist) ||
-		err.Error() != missing+": cannot open the generic CSV CVR file: no such file or directory; check filePath" {
-		t.Errorf("missing file: %v", err)
-	}
-	path := filepath.Join(t.TempDir(), "cvr.csv")
-	if err := os.WriteFile(path, []byte("A\n1\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	f, err := cvr.OpenFile(cvr.Source{Path: path}, "generic CSV")
+	f, err := src.Open("d/cvr.csv")
 	if err != nil {
 		t.Fatal(err)
 	}
+	io.ReadAll(f)
 	f.Close()
-}
-
-func TestCSVError(t *testing.T) {
-	next := func(in string, lim csvscan.Limits) error {
-		sc := csvscan.NewScanner(strings.NewReader(in), lim)
-		for {
-			if _, err := sc.Next(); err != nil {
-				return err
-			}
-		}
+	if ents, err := src.ReadDir(src.Join("d", "x")); err != nil || len(ents) != 1 {
+		t.Errorf("ReadDir: %v %v", ents, err)
 	}
-	tests := []struct {
-		name  string
-		err   error
-		row   int
-		field string
-		msg   string
-		large bool
-	}{
-		{"syntax", next("a,b\nc,\"d\"x\n", csvscan.Limits{}), 2, "column 2", "not a valid CSV file: ", false},
-		{"too large", next("a,b\nc,ddddd\n", csvscan.Limits{MaxField: 4}), 2, "column 2", "too large: ", true},
-		{"reader fails", func() error {
-			sc := csvscan.NewScanner(iotest.ErrReader(errors.New("disk gone")), csvscan.Limits{})
-			_, err := sc.Next()
-			return err
-		}(), 0, "", "reading the file: disk gone", false},
-	}
-	for _, tt := range tests {
-		err := cvr.CSVError("f.csv", tt.err)
-		var ce *cvr.Error
-		if !errors.As(err, &ce) {
-			t.Fatalf("%s: %v is not a *cvr.Error", tt.name, err)
-		}
-		if ce.Path != "f.csv" || ce.Row != tt.row || ce.Field != tt.field || !strings.HasPrefix(ce.Err.Error(), tt.msg) || errors.Is(err, cvr.ErrTooLarge) != tt.large {
-			t.Errorf("%s: %q (row %d field %q)", tt.name, err, ce.Row, ce.Field)
-		}
-		if !tt.large && tt.row == 0 && !errors.Is(err, tt.err) {
-			t.Errorf("%s: the read error is not wrapped", tt.name)
-		}
+	got, err := rec.Inputs()
+	if err != nil || len(got) != 1 || got[0] != evidence.Commit("d/cvr.csv", []byte("A\n1\n")) {
+		t.Errorf("recorded %+v, %v", got, err)
 	}
 }

@@ -7,10 +7,7 @@ package demo
 
 import (
 	"embed"
-	"fmt"
 	"io/fs"
-	"os"
-	"path/filepath"
 )
 
 //go:embed minneapolis2013
@@ -33,20 +30,6 @@ var Minneapolis2013 = Contest{
 	CVR:          "2013_minneapolis_mayor_cvr.xlsx",
 	ExpectedJSON: "2013_minneapolis_mayor_expected_detailed_report.json",
 	ExpectedCSV:  "2013_minneapolis_mayor_expected_detailed_report.csv",
-}
-
-// Extract copies the contest's files into dir, which must exist, and returns
-// the path of its configuration there. The readers and the RCTab runner work
-// on files, as they would for a county's own export.
-func (c Contest) Extract(dir string) (string, error) {
-	sub, err := fs.Sub(files, c.Dir)
-	if err != nil {
-		return "", err
-	}
-	if err := os.CopyFS(dir, sub); err != nil {
-		return "", fmt.Errorf("extracting the demo election: %w", err)
-	}
-	return filepath.Join(dir, c.Config), nil
 }
 
 // FS returns the contest's files (its configuration names its CVR file

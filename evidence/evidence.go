@@ -7,6 +7,11 @@
 // A results directory appears completely or not at all: files are written to
 // a temporary sibling, synced, and renamed into place, so a crash or an error
 // never leaves half a set of results that could be mistaken for the real one.
+//
+// Inputs are committed to as a count reads them (Recorder), and a results
+// package is checked through an fs.FS (Check), so a verifier can check a
+// downloaded zip without unpacking it and a manifest can never make it read
+// a file outside the package.
 package evidence
 
 import (
@@ -23,6 +28,7 @@ import (
 	"strings"
 
 	"github.com/canvass/canvass/buildinfo"
+	"github.com/canvass/canvass/internal/durable"
 )
 
 // ManifestName is the manifest's file name inside a results directory.
@@ -85,7 +91,8 @@ func commitReader(name, path string, r io.Reader) (File, error) {
 
 // CommitInputs hashes each input path; a directory contributes every regular
 // file beneath it, in lexical order. Names are recorded relative to base
-// when the path lies under it.
+// when the path lies under it. It reads the files again: a count should
+// commit to its inputs with a Recorder, as they are read, instead.
 func CommitInputs(base string, paths []string) ([]File, error) {
 	seen := map[string]bool{}
 	var out []File
@@ -278,7 +285,7 @@ func WriteFiles(dir string, files map[string][]byte) error {
 		return err
 	}
 	ok = true
-	return syncDir(parent)
+	return durable.SyncDir(parent)
 }
 
 // checkRelPath rejects output names that could escape the directory.
@@ -300,19 +307,10 @@ func syncDirs(root string) error {
 			return err
 		}
 		if d.IsDir() {
-			return syncDir(p)
+			return durable.SyncDir(p)
 		}
 		return nil
 	})
-}
-
-func syncDir(p string) error {
-	d, err := os.Open(p)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
 
 func makeWritable(root string) {

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"sort"
 	"sync"
+	"time"
 )
 
 // Recorder commits to the files a count reads. A manifest must describe
@@ -20,8 +21,10 @@ import (
 // the readers open (cvr.Source.Open does this when the source carries a
 // Recorder).
 //
-// A file read in full several times (as the CDF reader's two passes do)
-// must give the same bytes each time, or Inputs reports that it changed
+// A file opened several times (as the CDF reader's two passes do) must
+// look the same to the file system each time (size and modification time)
+// and, when read in full more than once before the first complete read is
+// recorded, give the same bytes; otherwise Inputs reports that it changed
 // while the count read it. It is safe for concurrent use.
 type Recorder struct {
 	mu    sync.Mutex
@@ -34,6 +37,9 @@ type recorded struct {
 	complete bool
 	changed  bool
 	reopen   func() (fs.File, error)
+	// size and mod are what the file system said at the first open.
+	size int64
+	mod  time.Time
 }
 
 // NewRecorder returns an empty Recorder.
@@ -55,11 +61,23 @@ func (r *Recorder) Wrap(name string, f fs.File, reopen func() (fs.File, error)) 
 		return f, nil
 	}
 	r.mu.Lock()
-	if r.files[name] == nil {
-		r.files[name] = &recorded{file: File{Path: name}, reopen: reopen}
+	defer r.mu.Unlock()
+	rec := r.files[name]
+	if rec == nil {
+		rec = &recorded{file: File{Path: name}, reopen: reopen, size: st.Size(), mod: st.ModTime()}
+		r.files[name] = rec
 		r.order = append(r.order, name)
 	}
-	r.mu.Unlock()
+	if st.Size() != rec.size || !st.ModTime().Equal(rec.mod) {
+		rec.changed = true
+	}
+	if rec.complete {
+		// Hashing a second full read (the CDF reader's second pass over
+		// a gigabyte) would cost as much as the first; the size and
+		// time the file system reports catch a file rewritten between
+		// the passes.
+		return f, nil
+	}
 	return &hashingFile{File: f, r: r, name: name, h: sha256.New()}, nil
 }
 

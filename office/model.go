@@ -89,17 +89,21 @@ type File struct {
 
 // Tabulation is one count of an election's contest.
 type Tabulation struct {
-	ID              string    `json:"id"`
-	Election        string    `json:"election"`
-	Mode            string    `json:"mode"`
-	Inputs          []FileRef `json:"inputs"`
-	Reports         []FileRef `json:"reports"`
-	Summary         FileRef   `json:"summary"`
-	Results         FileRef   `json:"results"`
-	SoftwareVersion string    `json:"software_version"`
-	Contests        []string  `json:"contests,omitempty"`
-	CreatedBy       string    `json:"created_by"`
-	CreatedAt       string    `json:"created_at"`
+	ID       string    `json:"id"`
+	Election string    `json:"election"`
+	Mode     string    `json:"mode"`
+	Inputs   []FileRef `json:"inputs"`
+	Reports  []FileRef `json:"reports"`
+	// ReportIndex, if set, is a stored JSON array of the reports in
+	// subfolders (per precinct or batch), which are too many to list in
+	// the log entry itself.
+	ReportIndex     *FileRef `json:"report_index,omitempty"`
+	Summary         FileRef  `json:"summary"`
+	Results         FileRef  `json:"results"`
+	SoftwareVersion string   `json:"software_version"`
+	Contests        []string `json:"contests,omitempty"`
+	CreatedBy       string   `json:"created_by"`
+	CreatedAt       string   `json:"created_at"`
 }
 
 // Signature is one approval of a request.
@@ -129,8 +133,11 @@ type Publication struct {
 	Tabulation string    `json:"tabulation"`
 	Test       bool      `json:"test"`
 	Files      []FileRef `json:"files"`
-	Request    string    `json:"request"`
-	At         string    `json:"at"`
+	// FileIndex, if set, is a stored JSON array of further files of the
+	// snapshot (its per-precinct reports).
+	FileIndex *FileRef `json:"file_index,omitempty"`
+	Request   string   `json:"request"`
+	At        string   `json:"at"`
 }
 
 // current is the version pointer of an election's public results.

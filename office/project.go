@@ -56,7 +56,7 @@ func project(ctx context.Context, r reader, e ledger.Event) ([]store.Record, err
 		t := Tabulation{ID: p.str("tabulation"), Election: p.str("election"), Mode: p.str("mode"),
 			Inputs: p.files("inputs"), Reports: p.files("reports"), Summary: p.file("summary"),
 			Results: p.file("results"), SoftwareVersion: p.str("software_version"),
-			Contests: p.optStrs("contests"), CreatedBy: e.UserID, CreatedAt: at}
+			Contests: p.optStrs("contests"), CreatedBy: e.UserID, CreatedAt: at, ReportIndex: p.optFile("report_index")}
 		return []store.Record{rec(kindTabulation, t.ID, t.Election, t)}, p.err
 	case "request-created":
 		q := Request{ID: p.str("request"), Kind: p.str("kind"), RequestedBy: e.UserID,
@@ -72,7 +72,17 @@ func project(ctx context.Context, r reader, e ledger.Event) ([]store.Record, err
 		return []store.Record{rec(kindRequest, q.ID, q.Jurisdiction, q)}, p.err
 	case "request-executed":
 		return projectExecuted(ctx, r, e, p, at)
-	case "login", "logout", "login-failure", "service-start", "request-refused":
+	case "request-refused":
+		if p.str("reason") != "cannot-execute" {
+			return nil, p.err // a refused signature changes nothing
+		}
+		var q Request
+		if err := getJSON(ctx, r, kindRequest, p.str("request"), &q); err != nil {
+			return nil, err
+		}
+		q.Status = "refused"
+		return []store.Record{rec(kindRequest, q.ID, q.Jurisdiction, q)}, p.err
+	case "login", "logout", "login-failure", "service-start":
 		// Logged for the record; they change no projected state.
 		return nil, nil
 	}
@@ -124,7 +134,7 @@ func projectExecuted(ctx context.Context, r reader, e ledger.Event, p *payloadRe
 			return nil, err
 		}
 		pub := Publication{Election: a.Election, Version: len(prev) + 1, Tabulation: a.Tabulation,
-			Test: t.Mode != "official", Files: p.optFiles("files"), Request: q.ID, At: at}
+			Test: t.Mode != "official", Files: p.optFiles("files"), FileIndex: p.optFile("file_index"), Request: q.ID, At: at}
 		recs = append(recs, rec(kindPublication, publicationID(a.Election, pub.Version), a.Election, pub),
 			rec(kindCurrent, a.Election, "", current{Election: a.Election, Version: pub.Version}))
 	case KindElectionMode:
@@ -242,6 +252,14 @@ func (p *payloadReader) file(k string) FileRef {
 		p.fail(k)
 	}
 	return f
+}
+
+func (p *payloadReader) optFile(k string) *FileRef {
+	if _, ok := p.m[k]; !ok {
+		return nil
+	}
+	f := p.file(k)
+	return &f
 }
 
 func (p *payloadReader) files(k string) []FileRef {

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -90,26 +91,26 @@ type rctabReport struct {
 // buildSnapshot writes the files of the next publication of a.Election
 // into the file store and returns them with their public paths: the page,
 // the NIST results, the summary and every report. The caller holds o.mu.
-func (o *Office) buildSnapshot(ctx context.Context, a publicationAction) ([]FileRef, error) {
+func (o *Office) buildSnapshot(ctx context.Context, a publicationAction) (files []FileRef, index *FileRef, err error) {
 	e, err := o.election(ctx, a.Election)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	t, err := o.tabulation(ctx, a.Election, a.Tabulation)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	prev, err := o.st.List(ctx, kindPublication, a.Election)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	summaryJSON, err := o.blobs.ReadAll(t.Summary.SHA256)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var summary results.Summary
 	if err := json.Unmarshal(summaryJSON, &summary); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	d := pageData{Election: *e, Version: len(prev) + 1, At: o.now().UTC().Format(time.RFC3339),
 		Test: t.Mode != "official", Software: "canvass " + t.SoftwareVersion}
@@ -123,24 +124,41 @@ func (o *Office) buildSnapshot(ctx context.Context, a publicationAction) ([]File
 		}
 		d.Contests = append(d.Contests, pc)
 	}
-	files := []FileRef{
+	files = []FileRef{
 		{Name: "results.json", SHA256: t.Results.SHA256, Size: t.Results.Size},
 		{Name: "summary.json", SHA256: t.Summary.SHA256, Size: t.Summary.Size},
 	}
-	for _, r := range t.Reports {
-		files = append(files, FileRef{Name: "reports/" + r.Name, SHA256: r.SHA256, Size: r.Size})
+	reports, err := o.allReports(t)
+	if err != nil {
+		return nil, nil, err
+	}
+	// Reports in subfolders (per precinct) are committed through an
+	// index, as the tabulation's are, so the entry stays small.
+	var sub []FileRef
+	for _, r := range reports {
+		f := FileRef{Name: "reports/" + r.Name, SHA256: r.SHA256, Size: r.Size}
+		if strings.Contains(r.Name, "/") {
+			sub = append(sub, f)
+		} else {
+			files = append(files, f)
+		}
 		d.Reports = append(d.Reports, pageLink{Name: r.Name, URL: "reports/" + escapePath(r.Name)})
+	}
+	if len(sub) > 0 {
+		if index, err = o.putIndex("files.json", sub); err != nil {
+			return nil, nil, err
+		}
 	}
 	var page bytes.Buffer
 	if err := resultsPage.Execute(&page, d); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	ref, err := o.blobs.PutBytes(page.Bytes())
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	files = append([]FileRef{{Name: "index.html", SHA256: ref.SHA256, Size: ref.Size}}, files...)
-	return files, nil
+	return files, index, nil
 }
 
 func fillRounds(pc *pageContest, r *rctabReport) {
@@ -259,7 +277,11 @@ func (o *Office) PublicFile(ctx context.Context, election string, version int, p
 			return PublicFile{}, err
 		}
 		files = map[string]PublicFile{}
-		for _, f := range p.Files {
+		more, err := o.readIndex(p.FileIndex)
+		if err != nil {
+			return PublicFile{}, err
+		}
+		for _, f := range append(slices.Clone(p.Files), more...) {
 			files[f.Name] = PublicFile{FileRef: f, Version: p.Version, Test: p.Test}
 		}
 		c.mu.Lock()

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -202,6 +203,21 @@ func (o *Office) Sign(ctx context.Context, u *User, id, signature string) (*Requ
 		}
 		return o.requestView(ctx, u, id)
 	}
+	// The two approvals must verify as a set by two people with two
+	// different keys: one key registered for two accounts is one person.
+	first, err := o.user(ctx, q.Signatures[0].Signer)
+	if err != nil {
+		return nil, err
+	}
+	if first == nil {
+		return nil, fmt.Errorf("request %s: first signer %q has no account", id, q.Signatures[0].Signer)
+	}
+	if err := auth.CheckTwoPerson([]auth.Approval{
+		{Approver: first.Name, Note: q.Signatures[0].Signature, VerifierKey: first.SigningKey},
+		{Approver: u.Name, Note: signature, VerifierKey: u.SigningKey},
+	}, q.SignText); err != nil {
+		return nil, o.refuse(ctx, u, id, "same-person", "the two approvals are not by two different people with two different keys; the refusal is logged")
+	}
 	if err := o.execute(ctx, u, q, signature); err != nil {
 		return nil, err
 	}
@@ -226,7 +242,7 @@ func (o *Office) execute(ctx context.Context, u *User, q *Request, signature str
 		if x, err := o.user(ctx, a.Name); err != nil {
 			return err
 		} else if x != nil {
-			return conflict("name", "user %q exists now; this request can no longer execute", a.Name)
+			return o.cannotExecute(ctx, u, q, "user "+a.Name+" exists now")
 		}
 		code, hash, err := auth.NewEnrollmentCode()
 		if err != nil {
@@ -241,15 +257,21 @@ func (o *Office) execute(ctx context.Context, u *User, q *Request, signature str
 		if err := json.Unmarshal([]byte(q.Action), &a); err != nil {
 			return err
 		}
-		files, err := o.buildSnapshot(ctx, a)
+		files, index, err := o.buildSnapshot(ctx, a)
 		if err != nil {
 			return err
 		}
 		p["files"] = filesVal(files)
+		if index != nil {
+			p["file_index"] = fileVal(*index)
+		}
 	case KindElectionMode, KindFileWithdrawal, KindSoftware:
 		// Validated when requested; the projection applies them.
 	case KindAuditSeed, KindAuditReopen:
 		if err := o.checkAuditRequest(ctx, q); err != nil {
+			if oe, ok := err.(*Error); ok && oe.Status == http.StatusConflict {
+				return o.cannotExecute(ctx, u, q, oe.Msg)
+			}
 			return err
 		}
 	default:
@@ -270,6 +292,16 @@ func (o *Office) execute(ctx context.Context, u *User, q *Request, signature str
 		o.forgetCurrent(a.Election)
 	}
 	return err
+}
+
+// cannotExecute ends a request whose action can no longer be carried out
+// (its preconditions changed since it was made): logged, status refused.
+func (o *Office) cannotExecute(ctx context.Context, u *User, q *Request, why string) error {
+	if _, err := o.commit(ctx, ledger.Event{Type: "request-refused", UserID: u.Name, Disposition: "failure",
+		Description: why, Payload: map[string]any{"request": q.ID, "signer": u.Name, "reason": "cannot-execute"}}); err != nil {
+		return err
+	}
+	return conflict("id", "request %s can no longer execute (%s); it is refused — make a new request", q.ID, why)
 }
 
 // RequestUser asks for a new account; it executes when two

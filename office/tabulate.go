@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -160,9 +161,29 @@ func (o *Office) tabulateDirect(ctx context.Context, u *User, e *Election, forma
 
 // recordTabulation stores a count's files and logs it.
 func (o *Office) recordTabulation(ctx context.Context, u *User, e *Election, inputs []FileRef, res *count.Results, version string) (*TabulationView, error) {
-	reports, err := o.putFiles(res.Files)
+	all, err := o.putFiles(res.Files)
 	if err != nil {
 		return nil, err
+	}
+	// Reports at the top are listed in the entry; those in subfolders (one
+	// or two per precinct) through an index file, so that the entry stays
+	// under the log's size limit for any number of precincts.
+	var reports, sub []FileRef
+	for _, r := range all {
+		if strings.Contains(r.Name, "/") {
+			sub = append(sub, r)
+		} else {
+			reports = append(reports, r)
+		}
+	}
+	if len(reports) == 0 {
+		reports, sub = all, nil
+	}
+	var index *FileRef
+	if len(sub) > 0 {
+		if index, err = o.putIndex("reports.json", sub); err != nil {
+			return nil, err
+		}
 	}
 	summary, err := json.Marshal(res.Summary)
 	if err != nil {
@@ -199,6 +220,9 @@ func (o *Office) recordTabulation(ctx context.Context, u *User, e *Election, inp
 	}
 	if len(contests) > 0 {
 		p["contests"] = strsVal(contests)
+	}
+	if index != nil {
+		p["report_index"] = fileVal(*index)
 	}
 	if _, err := o.commit(ctx, ledger.Event{Type: "election-tabulation", UserID: u.Name, Payload: p}); err != nil {
 		return nil, err
@@ -357,7 +381,11 @@ func (o *Office) tabulationView(ctx context.Context, election, id string) (*Tabu
 		return nil, err
 	}
 	v := &TabulationView{ID: t.ID, Election: t.Election, Mode: t.Mode, Summary: summary, Reports: map[string]string{}}
-	for _, r := range t.Reports {
+	reports, err := o.allReports(t)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range reports {
 		v.Reports[r.Name] = ReportURL(election, id, r.Name)
 	}
 	return v, nil
@@ -389,10 +417,54 @@ func (o *Office) Report(ctx context.Context, u *User, election, id, name string)
 	if err != nil {
 		return FileRef{}, err
 	}
-	for _, r := range t.Reports {
+	reports, err := o.allReports(t)
+	if err != nil {
+		return FileRef{}, err
+	}
+	for _, r := range reports {
 		if r.Name == name {
 			return r, nil
 		}
 	}
 	return FileRef{}, notFound("report", "tabulation %s has no report %q", id, name)
+}
+
+// putIndex stores a JSON array of file references, the index through which
+// an event commits to more files than its entry could list.
+func (o *Office) putIndex(name string, files []FileRef) (*FileRef, error) {
+	b, err := json.Marshal(files)
+	if err != nil {
+		return nil, err
+	}
+	ref, err := o.blobs.PutBytes(b)
+	if err != nil {
+		return nil, err
+	}
+	return &FileRef{Name: name, SHA256: ref.SHA256, Size: ref.Size}, nil
+}
+
+// readIndex reads an index stored by putIndex.
+func (o *Office) readIndex(ref *FileRef) ([]FileRef, error) {
+	if ref == nil {
+		return nil, nil
+	}
+	b, err := o.blobs.ReadAll(ref.SHA256)
+	if err != nil {
+		return nil, err
+	}
+	var files []FileRef
+	if err := json.Unmarshal(b, &files); err != nil {
+		return nil, fmt.Errorf("index %s: %w", ref.SHA256, err)
+	}
+	return files, nil
+}
+
+// allReports returns every report of a tabulation: those its entry lists
+// and those of its index.
+func (o *Office) allReports(t *Tabulation) ([]FileRef, error) {
+	sub, err := o.readIndex(t.ReportIndex)
+	if err != nil {
+		return nil, err
+	}
+	return append(slices.Clone(t.Reports), sub...), nil
 }

@@ -112,6 +112,9 @@ func (o *Office) Enroll(ctx context.Context, name, code, password, signingKey st
 	if err != nil {
 		return "", err
 	}
+	if err := o.checkKeyFree(ctx, signingKey, name); err != nil {
+		return "", err
+	}
 	phc, err := auth.HashPassword(password)
 	if err != nil {
 		return "", err
@@ -153,6 +156,9 @@ func (o *Office) ConfirmEnrollment(ctx context.Context, name, code, totp string)
 		}
 		return errf(http.StatusForbidden, "totp", "%v", err)
 	}
+	if err := o.checkKeyFree(ctx, s.PendingKey, name); err != nil {
+		return err
+	}
 	if _, err := o.commit(ctx, ledger.Event{Type: "user-enrolled", UserID: name,
 		Payload: map[string]any{"subject": name, "signing_key": s.PendingKey}}); err != nil {
 		return err
@@ -161,6 +167,25 @@ func (o *Office) ConfirmEnrollment(ctx context.Context, name, code, totp string)
 	s.CodeHash, s.PendingKey, s.LastStep = "", "", step
 	s.Throttle.Succeed()
 	return o.putSecret(ctx, name, s)
+}
+
+// checkKeyFree refuses a signing key registered to another account: one
+// key under two accounts would let one person approve twice.
+func (o *Office) checkKeyFree(ctx context.Context, key, name string) error {
+	users, err := o.st.ListKind(ctx, kindUser)
+	if err != nil {
+		return err
+	}
+	for _, r := range users {
+		var x User
+		if err := json.Unmarshal(r.Data, &x); err != nil {
+			return err
+		}
+		if x.SigningKey == key && x.Name != name {
+			return errf(http.StatusConflict, "signing_key", "this signing key is registered to another account; every person registers their own key")
+		}
+	}
+	return nil
 }
 
 // dummyHash keeps a sign-in for an unknown user as slow as for a known

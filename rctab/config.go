@@ -178,15 +178,15 @@ func loadConfig(src cvr.Source, path string) (*Config, error) {
 	if len(data) > MaxConfigBytes {
 		return nil, fmt.Errorf("%s is larger than %d bytes; it is not an RCTab configuration", path, MaxConfigBytes)
 	}
-	return ParseConfig(src.FS, path, data)
+	return ParseConfig(data, src.FS, path)
 }
 
-// ParseConfig parses and validates configuration text; path names it in
-// errors and anchors CVR paths, which must name files in fsys (nil: the
+// ParseConfig parses and validates configuration text data; path names it
+// in errors and anchors CVR paths, which must name files in fsys (nil: the
 // operating system's files). Besides the settings themselves it checks that
 // the CVR files exist, and, in fsys, that no filePath is absolute or leads
 // out of fsys with "..".
-func ParseConfig(fsys fs.FS, path string, data []byte) (*Config, error) {
+func ParseConfig(data []byte, fsys fs.FS, path string) (*Config, error) {
 	p := &parser{}
 	cfg := &Config{FS: fsys, Path: path, Dir: filepath.Dir(path)}
 	if fsys != nil {

@@ -35,7 +35,7 @@ func parseWith(t *testing.T, edits ...string) (*Config, error) {
 		}
 		text = strings.Replace(text, edits[i], edits[i+1], 1)
 	}
-	return ParseConfig(nil, filepath.Join(dir, "config.json"), []byte(text))
+	return ParseConfig([]byte(text), nil, filepath.Join(dir, "config.json"))
 }
 
 func TestParseConfig(t *testing.T) {
@@ -202,7 +202,7 @@ func FuzzParseConfig(f *testing.F) {
 	f.Add([]byte(`[]`))
 	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, data []byte) {
-		cfg, err := ParseConfig(nil, filepath.Join(dir, "c.json"), data)
+		cfg, err := ParseConfig(data, nil, filepath.Join(dir, "c.json"))
 		if err == nil {
 			if cfg == nil || len(cfg.Candidates) == 0 || len(cfg.Sources) == 0 {
 				t.Fatalf("accepted an incomplete configuration: %+v", cfg)

@@ -70,7 +70,9 @@ func TestFixtures(t *testing.T) {
 			dir := filepath.Join(fixtureRoot, name)
 			// RCTab's conversion tests also export the CVRs as CDF.
 			opts := Options{Version: "test", ConvertToCDF: strings.HasPrefix(name, "conversions_from_")}
-			out, err := Run(nil, filepath.Join(dir, name+"_config.json"), opts)
+			// Read through an fs.FS, as the office reads an upload: the
+			// fixtures' "../_shared" paths stay inside it.
+			out, err := Run(os.DirFS(fixtureRoot), name+"/"+name+"_config.json", opts)
 			if check, negative := negativeFixtures[name]; negative {
 				if err == nil {
 					t.Fatalf("expected an error, got %d output files", len(out.Files))

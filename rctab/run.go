@@ -18,6 +18,7 @@ import (
 	"github.com/canvass/canvass/cvr/dominion"
 	"github.com/canvass/canvass/election"
 	"github.com/canvass/canvass/evidence"
+	"github.com/canvass/canvass/internal/csvout"
 	"github.com/canvass/canvass/tabulate"
 )
 
@@ -416,7 +417,7 @@ func readSources(cfg *Config, rec *evidence.Recorder, export, wantCDF bool) (*in
 		// of growing a 100 MB buffer step by step; pages never written
 		// are never touched, so an overestimate costs address space, not
 		// memory.
-		in.export = tabulate.AppendCSVRecord(make([]byte, 0, exportReserve(cfg)), header...)
+		in.export = csvout.RCTab.AppendRecord(make([]byte, 0, exportReserve(cfg)), header...)
 	}
 
 	for si := range cfg.Sources {
@@ -530,7 +531,7 @@ func readSources(cfg *Config, rec *evidence.Recorder, export, wantCDF bool) (*in
 			}
 			if export {
 				cells = exportCells(cells[:0], s, exportContest, rec, mapped, exportRanks, declared, uwi)
-				in.export = tabulate.AppendCSVRecord(in.export, cells...)
+				in.export = csvout.RCTab.AppendRecord(in.export, cells...)
 			}
 			if wantCDF {
 				cp := *rec

@@ -390,8 +390,21 @@ func TestAuditComparison(t *testing.T) {
 	if c := e.do(p.aa1.client, "POST", base+"/rounds", map[string]any{"sample_size": map[string]any{}}, nil); c != 409 {
 		t.Errorf("a round with a half-signed seed: %d, want 409", c)
 	}
+	// A rival seed request made meanwhile cannot execute once the first has.
+	var q2 requestView
+	e.must(p.aa2.client, 202, "POST", base+"/seed", map[string]any{"seed": "98765432109876543210", "rolled_by": []string{"Rae Roller"}}, &q2)
 	if c, v := e.approve(p.aa2, q.ID, q.SignText); c != 200 || v.Status != "done" {
 		t.Fatalf("second seed signature: %d %+v", c, v)
+	}
+	if c, _ := e.approve(p.aa2, q2.ID, q2.SignText); c != 200 {
+		t.Fatalf("first signature of the rival seed: %d", c)
+	}
+	if c, _ := e.approve(p.aa1, q2.ID, q2.SignText); c != 409 {
+		t.Fatalf("the rival seed's second signature: %d, want 409", c)
+	}
+	e.must(p.aa1.client, 200, "GET", "/api/v1/requests/"+q2.ID, nil, &q2)
+	if q2.Status == "done" {
+		t.Fatalf("the rival seed executed: %+v", q2)
 	}
 	var st office.AuditView
 	e.must(p.observer.client, 200, "GET", base, nil, &st)

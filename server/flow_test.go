@@ -3,11 +3,11 @@ package server_test
 import (
 	"bytes"
 	"compress/gzip"
-	"io"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -308,6 +308,10 @@ func checkPublic(t *testing.T, e *env, election string) {
 	}
 	if c, _, rep := e.get(anon, "/public/elections/"+election+"/reports/"+rctab.DetailedJSON); c != 200 || !strings.Contains(string(rep), "BETSY HODGES") {
 		t.Errorf("public report: %d", c)
+	}
+	precinct := "/public/elections/" + election + "/reports/" + rctab.PrecinctDir + "/MINNEAPOLIS_W-13_P-09_precinct_detailed_report.json"
+	if c, _, rep := e.get(anon, strings.ReplaceAll(precinct, " ", "%20")); c != 200 || !strings.Contains(string(rep), "W-13 P-09") {
+		t.Errorf("public precinct report: %d %.100s", c, rep)
 	}
 	if c, _, _ := e.get(anon, "/public/elections/"+election+"/v/2/results.json"); c != 404 {
 		t.Errorf("a version never published: %d", c)

@@ -2,8 +2,6 @@ package tabulate
 
 import (
 	"bytes"
-	"encoding/csv"
-	"slices"
 	"strings"
 	"testing"
 
@@ -139,30 +137,3 @@ func FuzzRankedChoice(f *testing.F) {
 		}
 	})
 }
-
-// FuzzAppendCSVRecord checks that any fields written in RCTab's CSV dialect
-// read back unchanged with a standard CSV reader.
-func FuzzAppendCSVRecord(f *testing.F) {
-	f.Add("Joseph R. Biden\nTom Steyer", "", `say "hi"`)
-	f.Add("#1", " lead", "trail ")
-	f.Add("", "", "")
-	f.Fuzz(func(t *testing.T, a, b, c string) {
-		for _, s := range []string{a, b, c} {
-			if strings.ContainsRune(s, '\r') || !validUTF8(s) {
-				return // Go's reader normalizes CR; RCTab's fields have none
-			}
-		}
-		line := AppendCSVRecord(nil, a, b, c)
-		r := csv.NewReader(bytes.NewReader(line))
-		r.FieldsPerRecord = -1
-		rec, err := r.Read()
-		if err != nil {
-			t.Fatalf("%q: %v", line, err)
-		}
-		if !slices.Equal(rec, []string{a, b, c}) {
-			t.Fatalf("%q read back as %q", line, rec)
-		}
-	})
-}
-
-func validUTF8(s string) bool { return strings.ToValidUTF8(s, "") == s }

@@ -8,32 +8,6 @@ import (
 	"github.com/canvass/canvass/election"
 )
 
-func TestCSVQuoting(t *testing.T) {
-	tests := []struct {
-		fields []string
-		want   string
-	}{
-		{[]string{"Contest Information"}, "Contest Information\n"},
-		{[]string{""}, "\"\"\n"}, // a lone empty field is quoted, unlike a blank line
-		{[]string{}, "\n"},
-		{[]string{"Jurisdiction", "Minneapolis, MN"}, "Jurisdiction,\"Minneapolis, MN\"\n"},
-		{[]string{"JAMES \"JIMMY\" STROUD", "x"}, "\"JAMES \"\"JIMMY\"\" STROUD\",x\n"},
-		{[]string{"a", "Joseph R. Biden\nTom Steyer"}, "a,\"Joseph R. Biden\nTom Steyer\"\n"},
-		{[]string{"a", "#1"}, "a,\"#1\"\n"},
-		{[]string{"a", "!bang"}, "a,\"!bang\"\n"},
-		{[]string{"a", " lead"}, "a,\" lead\"\n"},
-		{[]string{"a", "trail "}, "a,\"trail \"\n"},
-		{[]string{"a", "$5"}, "a,$5\n"},
-		{[]string{"†Elect", "-3"}, "†Elect,-3\n"},
-		{[]string{"a", "", ""}, "a,,\n"},
-	}
-	for _, tt := range tests {
-		if got := string(AppendCSVRecord(nil, tt.fields...)); got != tt.want {
-			t.Errorf("%q: got %q, want %q", tt.fields, got, tt.want)
-		}
-	}
-}
-
 func TestPercent(t *testing.T) {
 	tests := []struct{ part, whole, want string }{
 		{"4", "12", "33.33%"},

@@ -1,20 +1,20 @@
 package tabulate
 
 import (
-	"bufio"
-	"fmt"
 	"io"
 	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/canvass/canvass/internal/csvout"
+	"github.com/canvass/canvass/internal/jackson"
 	"github.com/canvass/canvass/internal/java"
 )
 
-// This file holds the two text formats RCTab's reports are written in: JSON
-// as Jackson's default pretty printer lays it out, and CSV as Apache
-// Commons CSV's default format quotes it. Matching the layout exactly (not
-// just the content) lets anyone diff a canvass report against RCTab's.
+// This file adapts the two text formats RCTab's reports are written in to
+// the report writers: JSON as Jackson's default pretty printer lays it out
+// (package jackson), and CSV as Apache Commons CSV's default format quotes
+// it (package csvout).
 
 // jsonValue is a node of a JSON document under construction.
 type jsonValue interface{ isJSON() }
@@ -33,142 +33,51 @@ func (jsonInt) isJSON()    {}
 func (jsonObject) isJSON() {}
 func (jsonArray) isJSON()  {}
 
-// writeJSON writes v the way Jackson's DefaultPrettyPrinter does: two-space
-// indentation, " : " between key and value, arrays of objects opened on the
-// same line ("[ {"), empty containers as "{ }" and "[ ]", and no newline at
-// the end.
+// writeJSON writes v the way Jackson's DefaultPrettyPrinter does (see
+// package jackson).
 func writeJSON(w io.Writer, v jsonValue) error {
-	bw := bufio.NewWriter(w)
-	writeJSONValue(bw, v, 0)
-	return bw.Flush()
+	j := jackson.NewWriter(w)
+	writeJSONValue(j, v)
+	return j.Flush()
 }
 
-func writeJSONValue(w *bufio.Writer, v jsonValue, depth int) {
+func writeJSONValue(j *jackson.Writer, v jsonValue) {
 	switch x := v.(type) {
 	case jsonString:
-		writeJSONString(w, string(x))
+		j.String(string(x))
 	case jsonInt:
-		w.WriteString(strconv.FormatInt(int64(x), 10))
+		j.Int(int64(x))
 	case jsonObject:
-		if len(x) == 0 {
-			w.WriteString("{ }")
-			return
-		}
 		keys := make([]string, 0, len(x))
 		for k := range x {
 			keys = append(keys, k)
 		}
 		slices.SortFunc(keys, java.Compare)
-		w.WriteString("{\n")
-		for i, k := range keys {
-			indent(w, depth+1)
-			writeJSONString(w, k)
-			w.WriteString(" : ")
-			writeJSONValue(w, x[k], depth+1)
-			if i < len(keys)-1 {
-				w.WriteByte(',')
-			}
-			w.WriteByte('\n')
+		j.BeginObject()
+		for _, k := range keys {
+			j.Field(k)
+			writeJSONValue(j, x[k])
 		}
-		indent(w, depth)
-		w.WriteByte('}')
+		j.EndObject()
 	case jsonArray:
-		if len(x) == 0 {
-			w.WriteString("[ ]")
-			return
+		j.BeginArray()
+		for _, e := range x {
+			writeJSONValue(j, e)
 		}
-		w.WriteString("[ ")
-		for i, e := range x {
-			if i > 0 {
-				w.WriteString(", ")
-			}
-			writeJSONValue(w, e, depth)
-		}
-		w.WriteString(" ]")
+		j.EndArray()
 	}
 }
 
-func indent(w *bufio.Writer, depth int) {
-	for i := 0; i < depth; i++ {
-		w.WriteString("  ")
-	}
-}
+// csvWriter writes RCTab's CSV dialect (see package csvout) under the
+// names the report writers use.
+type csvWriter struct{ w *csvout.Writer }
 
-// writeJSONString quotes s with Jackson's escapes: quote, backslash and
-// control characters only; everything else is written as UTF-8.
-func writeJSONString(w *bufio.Writer, s string) {
-	w.WriteByte('"')
-	for _, r := range s {
-		switch r {
-		case '"':
-			w.WriteString(`\"`)
-		case '\\':
-			w.WriteString(`\\`)
-		case '\b':
-			w.WriteString(`\b`)
-		case '\f':
-			w.WriteString(`\f`)
-		case '\n':
-			w.WriteString(`\n`)
-		case '\r':
-			w.WriteString(`\r`)
-		case '\t':
-			w.WriteString(`\t`)
-		default:
-			if r < 0x20 {
-				fmt.Fprintf(w, `\u%04X`, r)
-			} else {
-				w.WriteRune(r)
-			}
-		}
-	}
-	w.WriteByte('"')
-}
-
-// csvWriter writes records the way Apache Commons CSV's default format
-// does with "\n" as the record separator (which is what RCTab's reports
-// contain): a field is quoted only when it must be.
-type csvWriter struct {
-	w *bufio.Writer
-}
-
-func newCSVWriter(w io.Writer) *csvWriter { return &csvWriter{w: bufio.NewWriter(w)} }
+func newCSVWriter(w io.Writer) csvWriter { return csvWriter{csvout.NewWriter(w, csvout.RCTab)} }
 
 // record writes one line. An empty record is a blank line.
-func (c *csvWriter) record(fields ...string) {
-	for i, f := range fields {
-		if i > 0 {
-			c.w.WriteByte(',')
-		}
-		if csvNeedsQuotes(f, i == 0) {
-			c.w.WriteByte('"')
-			c.w.WriteString(strings.ReplaceAll(f, `"`, `""`))
-			c.w.WriteByte('"')
-		} else {
-			c.w.WriteString(f)
-		}
-	}
-	c.w.WriteByte('\n')
-}
+func (c csvWriter) record(fields ...string) { c.w.Record(fields...) }
 
-func (c *csvWriter) flush() error { return c.w.Flush() }
-
-// csvNeedsQuotes applies Commons CSV's minimal quoting: quote an empty first
-// field (so a lone empty value is not mistaken for a blank line), a field
-// starting with a character at or below '#', one ending at or below a
-// space, and one containing a comma, quote, CR or LF.
-func csvNeedsQuotes(f string, first bool) bool {
-	if f == "" {
-		return first
-	}
-	if f[0] <= '#' {
-		return true
-	}
-	if strings.ContainsAny(f, ",\"\r\n") {
-		return true
-	}
-	return f[len(f)-1] <= ' '
-}
+func (c csvWriter) flush() error { return c.w.Flush() }
 
 // javaDoubleString formats v as Java's Double.toString does for the values
 // reports use (percentages in [0, 100] with at most two decimals): the
@@ -179,29 +88,4 @@ func javaDoubleString(v float64) string {
 		s += ".0"
 	}
 	return s
-}
-
-// AppendCSVRecord appends one record (with its "\n") to dst in the CSV
-// dialect of RCTab's files, quoting fields exactly where Apache Commons
-// CSV would. Other packages use it to write RCTab-compatible CSV, such as
-// the normalized CVR export.
-func AppendCSVRecord(dst []byte, fields ...string) []byte {
-	for i, f := range fields {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		if csvNeedsQuotes(f, i == 0) {
-			dst = append(dst, '"')
-			for j := 0; j < len(f); j++ {
-				if f[j] == '"' {
-					dst = append(dst, '"')
-				}
-				dst = append(dst, f[j])
-			}
-			dst = append(dst, '"')
-		} else {
-			dst = append(dst, f...)
-		}
-	}
-	return append(dst, '\n')
 }

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/canvass/canvass/internal/durable"
 	"github.com/canvass/canvass/synthetic"
 )
 
@@ -46,15 +47,9 @@ func runSynth(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	write := func(name string, fill func(io.Writer) error) error {
 		start := time.Now()
 		p := filepath.Join(*out, name)
-		f, err := os.Create(p)
-		if err != nil {
-			return err
-		}
-		if err := fill(f); err != nil {
-			f.Close()
-			return fmt.Errorf("%s: %w", p, err)
-		}
-		if err := f.Close(); err != nil {
+		// A crash mid-write leaves no truncated file that a later
+		// benchmark would count as input.
+		if err := durable.Replace(p, 0o644, fill); err != nil {
 			return err
 		}
 		fmt.Fprintf(stderr, "wrote %s in %.1fs\n", p, time.Since(start).Seconds())

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/canvass/canvass/cvr"
+	"github.com/canvass/canvass/cvr/internal/cvrread"
 	"github.com/canvass/canvass/election"
 )
 
@@ -27,7 +28,7 @@ func genCVRs(n int, id func(i int) string) (*election.Contest, []*election.CVR) 
 		for r, perm := 1, rng.Perm(8); r <= rng.IntN(6); r++ {
 			rec.Contests[0].Marks = append(rec.Contests[0].Marks, election.Mark{Rank: int32(r), Choice: election.Choice(perm[r])})
 		}
-		cvr.SortMarks(rec.Contests[0].Marks)
+		cvrread.SortMarks(rec.Contests[0].Marks)
 		cvrs[i] = rec
 	}
 	return c, cvrs

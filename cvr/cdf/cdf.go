@@ -68,6 +68,7 @@ import (
 	"strings"
 
 	"github.com/canvass/canvass/cvr"
+	"github.com/canvass/canvass/cvr/internal/cvrread"
 	"github.com/canvass/canvass/election"
 )
 
@@ -112,7 +113,7 @@ func readTwice(enc byte, src cvr.Source, e *election.Election, h cvr.Handler) er
 	if err != nil {
 		return &cvr.Error{Path: src.Path, Err: err}
 	}
-	d, err := readDefs(enc, src.Path, f)
+	d, err := readDefs(enc, f, src.Path)
 	f.Close()
 	if err != nil {
 		return err
@@ -131,11 +132,11 @@ func readTwice(enc byte, src cvr.Source, e *election.Election, h cvr.Handler) er
 
 // readDefs reads the Election and GpUnit sections of a report in the
 // encoding enc names ('<' XML, else JSON).
-func readDefs(enc byte, path string, r io.Reader) (*defs, error) {
+func readDefs(enc byte, r io.Reader, path string) (*defs, error) {
 	if enc == '<' {
-		return xmlDefs(path, r)
+		return xmlDefs(r, path)
 	}
-	return jsonDefs(path, r)
+	return jsonDefs(r, path)
 }
 
 // firstByte returns the first byte after white space and a UTF-8 byte order
@@ -259,7 +260,7 @@ func prepare(src cvr.Source, e *election.Election, d *defs) (map[string]*target,
 	out := map[string]*target{}
 	for _, dc := range chosen {
 		t := &target{def: dc, choices: map[string]election.Choice{}, declared: src.Candidates != nil}
-		c, idx, err := cvr.ContestFor(src, e, dc.id, dc.name)
+		c, idx, err := cvrread.ContestFor(src, e, dc.id, dc.name)
 		if err != nil { // only declared candidates can clash
 			return nil, fmt.Errorf("declared candidates: %w", err)
 		}
@@ -484,8 +485,8 @@ func (em *emitter) build(n int, r *record, pathOf func(snap, contest, sel, pos i
 	}
 	for k := range rec.Contests {
 		cm := &rec.Contests[k]
-		cvr.SortMarks(cm.Marks)
-		cm.Marks = cvr.DedupeMarks(cm.Marks)
+		cvrread.SortMarks(cm.Marks)
+		cm.Marks = cvrread.DedupeMarks(cm.Marks)
 	}
 	rec.ID = em.base + "(" + strconv.Itoa(n) + ")"
 	rec.SuppliedID = r.prePrinted

@@ -30,11 +30,11 @@ func fuzzRead(t *testing.T, body []byte, contest string, isXML bool) {
 	var d *defs
 	var err error
 	if isXML {
-		if d, err = xmlDefs("f", bytes.NewReader(body)); err == nil {
+		if d, err = xmlDefs(bytes.NewReader(body), "f"); err == nil {
 			err = xmlCVRs(src, e, h, d, bytes.NewReader(body))
 		}
 	} else {
-		if d, err = jsonDefs("f", bytes.NewReader(body)); err == nil {
+		if d, err = jsonDefs(bytes.NewReader(body), "f"); err == nil {
 			err = jsonCVRs(src, e, h, d, bytes.NewReader(body))
 		}
 	}

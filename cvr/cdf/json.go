@@ -98,7 +98,7 @@ func (p *jsonParser) forObject(fn func(key []byte) error) error {
 }
 
 // jsonDefs reads the Election and GpUnit sections, skipping the CVRs.
-func jsonDefs(path string, r io.Reader) (*defs, error) {
+func jsonDefs(r io.Reader, path string) (*defs, error) {
 	d := newDefs()
 	p := &jsonParser{s: jsonscan.New(r, cvr.MaxFieldBytes), path: path}
 	s := p.s

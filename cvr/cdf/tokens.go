@@ -27,7 +27,7 @@ func CandidateTokens(src cvr.Source, c *election.Contest) (map[election.Choice]s
 		return nil, &cvr.Error{Path: src.Path, Err: err}
 	}
 	defer f.Close()
-	d, err := readDefs(first, src.Path, f)
+	d, err := readDefs(first, f, src.Path)
 	if err != nil {
 		return nil, err
 	}

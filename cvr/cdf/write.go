@@ -1,7 +1,6 @@
 package cdf
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/canvass/canvass/election"
+	"github.com/canvass/canvass/internal/jackson"
 	"github.com/canvass/canvass/internal/java"
 )
 
@@ -88,20 +88,17 @@ func WriteJSON(w io.Writer, r *Report, cvrs []*election.CVR) error {
 	if r.Contest == nil {
 		return errors.New("cdf: Report.Contest is nil")
 	}
-	j := &jsonWriter{w: bufio.NewWriterSize(w, 64<<10)}
+	j := jackson.NewWriterSize(w, 64<<10)
 	wr := &reportWriter{r: r, j: j}
 	if err := wr.write(cvrs); err != nil {
 		return err
 	}
-	if err := j.w.Flush(); err != nil {
-		return err
-	}
-	return j.err
+	return j.Flush()
 }
 
 type reportWriter struct {
 	r        *Report
-	j        *jsonWriter
+	j        *jackson.Writer
 	gpu      map[string]string // precinct -> gpu id
 	gpuOrder []string
 	sels     []sel
@@ -119,75 +116,75 @@ func (wr *reportWriter) write(cvrs []*election.CVR) error {
 			return err
 		}
 	}
-	j.beginObject()
-	j.field("@type")
-	j.str("CVR.CastVoteRecordReport")
-	j.field("CVR")
-	j.beginArray()
+	j.BeginObject()
+	j.Field("@type")
+	j.String("CVR.CastVoteRecordReport")
+	j.Field("CVR")
+	j.BeginArray()
 	for i, rec := range cvrs {
 		if err := wr.cvr(i, rec); err != nil {
 			return err
 		}
-		if j.err != nil {
-			return j.err
+		if j.Err() != nil {
+			return j.Err()
 		}
 	}
-	j.endArray()
+	j.EndArray()
 	wr.election()
-	j.field("GeneratedDate")
+	j.Field("GeneratedDate")
 	gen := r.Generated
 	if gen.IsZero() {
 		gen = time.Now()
 	}
-	j.str(gen.Format(time.RFC3339))
-	j.field("GpUnit")
-	j.beginArray()
-	j.beginObject()
-	j.field("@id")
-	j.str(cdfGpuElection)
-	j.field("@type")
-	j.str("GpUnit")
-	j.field("Name")
-	j.str(r.Jurisdiction)
-	j.field("OtherType")
-	j.str("Election Scope Jurisdiction")
-	j.field("Type")
-	j.str("other")
-	j.endObject()
+	j.String(gen.Format(time.RFC3339))
+	j.Field("GpUnit")
+	j.BeginArray()
+	j.BeginObject()
+	j.Field("@id")
+	j.String(cdfGpuElection)
+	j.Field("@type")
+	j.String("GpUnit")
+	j.Field("Name")
+	j.String(r.Jurisdiction)
+	j.Field("OtherType")
+	j.String("Election Scope Jurisdiction")
+	j.Field("Type")
+	j.String("other")
+	j.EndObject()
 	for _, p := range wr.gpuOrder {
-		j.beginObject()
-		j.field("@id")
-		j.str(wr.gpu[p])
-		j.field("@type")
-		j.str("GpUnit")
-		j.field("Name")
-		j.str(p)
-		j.field("Type")
-		j.str("precinct")
-		j.endObject()
+		j.BeginObject()
+		j.Field("@id")
+		j.String(wr.gpu[p])
+		j.Field("@type")
+		j.String("GpUnit")
+		j.Field("Name")
+		j.String(p)
+		j.Field("Type")
+		j.String("precinct")
+		j.EndObject()
 	}
-	j.endArray()
-	j.field("ReportGeneratingDeviceIds")
-	j.beginArray()
-	j.str(cdfReportDevice)
-	j.endArray()
-	j.field("ReportingDevice")
-	j.beginArray()
-	j.beginObject()
-	j.field("@id")
-	j.str(cdfReportDevice)
-	j.field("@type")
-	j.str("CVR.ReportingDevice")
-	j.field("Application")
-	j.str(orDefault(r.Application, "RCTab"))
-	j.field("Manufacturer")
-	j.str(orDefault(r.Manufacturer, "Bright Spots"))
-	j.endObject()
-	j.endArray()
-	j.field("Version")
-	j.str("1.0.0")
-	j.endObject()
-	return j.err
+	j.EndArray()
+	j.Field("ReportGeneratingDeviceIds")
+	j.BeginArray()
+	j.String(cdfReportDevice)
+	j.EndArray()
+	j.Field("ReportingDevice")
+	j.BeginArray()
+	j.BeginObject()
+	j.Field("@id")
+	j.String(cdfReportDevice)
+	j.Field("@type")
+	j.String("CVR.ReportingDevice")
+	j.Field("Application")
+	j.String(orDefault(r.Application, "RCTab"))
+	j.Field("Manufacturer")
+	j.String(orDefault(r.Manufacturer, "Bright Spots"))
+	j.EndObject()
+	j.EndArray()
+	j.Field("Version")
+	j.String("1.0.0")
+	j.EndObject()
+	return j.Err()
 }
 
 func orDefault(s, def string) string {
@@ -307,17 +304,17 @@ func (wr *reportWriter) cvr(i int, rec *election.CVR) error {
 	if err != nil {
 		return err
 	}
-	j.beginObject()
-	j.field("@type")
-	j.str("CVR")
-	j.field("BallotPrePrintedId")
-	j.str(id)
+	j.BeginObject()
+	j.Field("@type")
+	j.String("CVR")
+	j.Field("BallotPrePrintedId")
+	j.String(id)
 	if r.Precincts {
-		j.field("BallotStyleUnitId")
-		j.str(wr.gpu[rec.Precinct])
+		j.Field("BallotStyleUnitId")
+		j.String(wr.gpu[rec.Precinct])
 	}
-	j.field("CVRSnapshot")
-	j.beginArray()
+	j.Field("CVRSnapshot")
+	j.BeginArray()
 	if err := wr.snapshot("ballot-"+id, "original", sels, nil, false); err != nil {
 		return err
 	}
@@ -332,41 +329,41 @@ func (wr *reportWriter) cvr(i int, rec *election.CVR) error {
 			return fmt.Errorf("cdf: CVR %s round %d: %w", rec.ID, round, err)
 		}
 	}
-	j.endArray()
-	j.field("CurrentSnapshotId")
+	j.EndArray()
+	j.Field("CurrentSnapshotId")
 	if r.Rounds > 0 {
-		j.str("ballot-" + id + "-round-" + strconv.Itoa(r.Rounds))
+		j.String("ballot-" + id + "-round-" + strconv.Itoa(r.Rounds))
 	} else {
-		j.str("ballot-" + id)
+		j.String("ballot-" + id)
 	}
-	j.field("ElectionId")
-	j.str(cdfElectionID)
-	j.endObject()
+	j.Field("ElectionId")
+	j.String(cdfElectionID)
+	j.EndObject()
 	return nil
 }
 
 func (wr *reportWriter) snapshot(id, typ string, sels []sel, alloc []Allocation, interpreted bool) error {
 	j := wr.j
-	j.beginObject()
-	j.field("@id")
-	j.str(id)
-	j.field("@type")
-	j.str("CVR.CVRSnapshot")
-	j.field("CVRContest")
-	j.beginArray()
-	j.beginObject()
-	j.field("@type")
-	j.str("CVR.CVRContest")
-	j.field("CVRContestSelection")
-	j.beginArray()
+	j.BeginObject()
+	j.Field("@id")
+	j.String(id)
+	j.Field("@type")
+	j.String("CVR.CVRSnapshot")
+	j.Field("CVRContest")
+	j.BeginArray()
+	j.BeginObject()
+	j.Field("@type")
+	j.String("CVR.CVRContest")
+	j.Field("CVRContestSelection")
+	j.BeginArray()
 	for _, s := range sels {
-		j.beginObject()
-		j.field("@type")
-		j.str("CVR.CVRContestSelection")
-		j.field("ContestSelectionId")
-		j.str("cs-" + cdfID(s.token))
-		j.field("SelectionPosition")
-		j.beginArray()
+		j.BeginObject()
+		j.Field("@type")
+		j.String("CVR.CVRContestSelection")
+		j.Field("ContestSelectionId")
+		j.String("cs-" + cdfID(s.token))
+		j.Field("SelectionPosition")
+		j.BeginArray()
 		for _, rank := range s.ranks {
 			allocable, votes := "unknown", ""
 			if interpreted {
@@ -385,34 +382,34 @@ func (wr *reportWriter) snapshot(id, typ string, sels []sel, alloc []Allocation,
 			if err != nil {
 				return err
 			}
-			j.beginObject()
-			j.field("@type")
-			j.str("CVR.SelectionPosition")
+			j.BeginObject()
+			j.Field("@type")
+			j.String("CVR.SelectionPosition")
 			if frac != "" {
-				j.field("FractionalVotes")
-				j.str(frac)
+				j.Field("FractionalVotes")
+				j.String(frac)
 			}
-			j.field("HasIndication")
-			j.str("yes")
-			j.field("IsAllocable")
-			j.str(allocable)
-			j.field("NumberVotes")
-			j.int(whole)
-			j.field("Rank")
-			j.int(int64(rank))
-			j.endObject()
+			j.Field("HasIndication")
+			j.String("yes")
+			j.Field("IsAllocable")
+			j.String(allocable)
+			j.Field("NumberVotes")
+			j.Int(whole)
+			j.Field("Rank")
+			j.Int(int64(rank))
+			j.EndObject()
 		}
-		j.endArray()
-		j.endObject()
+		j.EndArray()
+		j.EndObject()
 	}
-	j.endArray()
-	j.field("ContestId")
-	j.str(cdfContestID)
-	j.endObject()
-	j.endArray()
-	j.field("Type")
-	j.str(typ)
-	j.endObject()
+	j.EndArray()
+	j.Field("ContestId")
+	j.String(cdfContestID)
+	j.EndObject()
+	j.EndArray()
+	j.Field("Type")
+	j.String(typ)
+	j.EndObject()
 	return nil
 }
 
@@ -459,181 +456,52 @@ func (wr *reportWriter) election() {
 		}
 	}
 	sort.SliceStable(names, func(a, b int) bool { return java.Compare(names[a], names[b]) < 0 })
-	j.field("Election")
-	j.beginArray()
-	j.beginObject()
-	j.field("@id")
-	j.str(cdfElectionID)
-	j.field("@type")
-	j.str("Election")
-	j.field("Candidate")
-	j.beginArray()
+	j.Field("Election")
+	j.BeginArray()
+	j.BeginObject()
+	j.Field("@id")
+	j.String(cdfElectionID)
+	j.Field("@type")
+	j.String("Election")
+	j.Field("Candidate")
+	j.BeginArray()
 	for _, n := range names {
-		j.beginObject()
-		j.field("@id")
-		j.str("c-" + cdfID(n))
-		j.field("Name")
-		j.str(n)
-		j.endObject()
+		j.BeginObject()
+		j.Field("@id")
+		j.String("c-" + cdfID(n))
+		j.Field("Name")
+		j.String(n)
+		j.EndObject()
 	}
-	j.endArray()
-	j.field("Contest")
-	j.beginArray()
-	j.beginObject()
-	j.field("@id")
-	j.str(cdfContestID)
-	j.field("@type")
-	j.str("CandidateContest")
-	j.field("ContestSelection")
-	j.beginArray()
+	j.EndArray()
+	j.Field("Contest")
+	j.BeginArray()
+	j.BeginObject()
+	j.Field("@id")
+	j.String(cdfContestID)
+	j.Field("@type")
+	j.String("CandidateContest")
+	j.Field("ContestSelection")
+	j.BeginArray()
 	for _, n := range names {
-		j.beginObject()
-		j.field("@id")
-		j.str("cs-" + cdfID(n))
-		j.field("@type")
-		j.str("ContestSelection")
-		j.field("CandidateIds")
-		j.beginArray()
-		j.str("c-" + cdfID(n))
-		j.endArray()
-		j.endObject()
+		j.BeginObject()
+		j.Field("@id")
+		j.String("cs-" + cdfID(n))
+		j.Field("@type")
+		j.String("ContestSelection")
+		j.Field("CandidateIds")
+		j.BeginArray()
+		j.String("c-" + cdfID(n))
+		j.EndArray()
+		j.EndObject()
 	}
-	j.endArray()
-	j.field("Name")
-	j.str(orDefault(r.ContestName, r.Contest.Name))
-	j.endObject()
-	j.endArray()
-	j.field("ElectionScopeId")
-	j.str(cdfGpuElection)
-	j.endObject()
-	j.endArray()
-}
-
-// jsonWriter writes JSON laid out as Jackson's DefaultPrettyPrinter does:
-// object members on their own lines indented two spaces per enclosing
-// object, arrays inline ("[ a, b ]", "[ ]"), and "key" : value.
-type jsonWriter struct {
-	w     *bufio.Writer
-	stack []frame
-	depth int // enclosing objects
-	err   error
-}
-
-type frame struct {
-	object bool
-	n      int
-}
-
-func (j *jsonWriter) raw(s string) {
-	if j.err == nil {
-		_, j.err = j.w.WriteString(s)
-	}
-}
-
-func (j *jsonWriter) indent(n int) {
-	j.raw("\n")
-	for i := 0; i < n; i++ {
-		j.raw("  ")
-	}
-}
-
-// value writes what precedes a value inside an array.
-func (j *jsonWriter) value() {
-	if len(j.stack) == 0 {
-		return
-	}
-	f := &j.stack[len(j.stack)-1]
-	if f.object {
-		return // field() wrote the separator
-	}
-	if f.n == 0 {
-		j.raw(" ")
-	} else {
-		j.raw(", ")
-	}
-	f.n++
-}
-
-func (j *jsonWriter) beginObject() {
-	j.value()
-	j.raw("{")
-	j.stack = append(j.stack, frame{object: true})
-	j.depth++
-}
-
-func (j *jsonWriter) field(name string) {
-	f := &j.stack[len(j.stack)-1]
-	if f.n > 0 {
-		j.raw(",")
-	}
-	f.n++
-	j.indent(j.depth)
-	j.quote(name)
-	j.raw(" : ")
-}
-
-func (j *jsonWriter) endObject() {
-	f := j.stack[len(j.stack)-1]
-	j.stack = j.stack[:len(j.stack)-1]
-	j.depth--
-	if f.n == 0 {
-		j.raw(" }")
-		return
-	}
-	j.indent(j.depth)
-	j.raw("}")
-}
-
-func (j *jsonWriter) beginArray() {
-	j.value()
-	j.raw("[")
-	j.stack = append(j.stack, frame{})
-}
-
-func (j *jsonWriter) endArray() {
-	j.stack = j.stack[:len(j.stack)-1]
-	j.raw(" ]")
-}
-
-func (j *jsonWriter) str(s string) {
-	j.value()
-	j.quote(s)
-}
-
-func (j *jsonWriter) int(n int64) {
-	j.value()
-	j.raw(strconv.FormatInt(n, 10))
-}
-
-// quote writes s as a JSON string with Jackson's escapes.
-func (j *jsonWriter) quote(s string) {
-	if j.err != nil {
-		return
-	}
-	b := j.w
-	b.WriteByte('"')
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '"':
-			b.WriteString(`\"`)
-		case c == '\\':
-			b.WriteString(`\\`)
-		case c >= 0x20:
-			b.WriteByte(c)
-		case c == '\b':
-			b.WriteString(`\b`)
-		case c == '\t':
-			b.WriteString(`\t`)
-		case c == '\n':
-			b.WriteString(`\n`)
-		case c == '\f':
-			b.WriteString(`\f`)
-		case c == '\r':
-			b.WriteString(`\r`)
-		default:
-			fmt.Fprintf(b, `\u%04X`, c)
-		}
-	}
-	j.err = b.WriteByte('"')
+	j.EndArray()
+	j.Field("Name")
+	j.String(orDefault(r.ContestName, r.Contest.Name))
+	j.EndObject()
+	j.EndArray()
+	j.Field("ElectionScopeId")
+	j.String(cdfGpuElection)
+	j.EndObject()
+	j.EndArray()
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/canvass/canvass/cvr"
 	"github.com/canvass/canvass/cvr/dominion"
+	"github.com/canvass/canvass/cvr/internal/cvrread"
 	"github.com/canvass/canvass/election"
 	"github.com/canvass/canvass/internal/fixture"
 	"github.com/canvass/canvass/internal/java"
@@ -36,7 +37,7 @@ func readESS(t *testing.T, s fixture.Source, ranks int, contestName string, e *e
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, idx, err := cvr.ContestFor(s.Source, e, contestName, contestName)
+	c, idx, err := cvrread.ContestFor(s.Source, e, contestName, contestName)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +79,7 @@ func readESS(t *testing.T, s fixture.Source, ranks int, contestName string, e *e
 			}
 			rec.Contests[0].Marks = append(rec.Contests[0].Marks, election.Mark{Rank: int32(k + 1), Choice: ch})
 		}
-		cvr.SortMarks(rec.Contests[0].Marks)
+		cvrread.SortMarks(rec.Contests[0].Marks)
 		out = append(out, rec)
 	}
 	return out

@@ -92,7 +92,7 @@ type xmlReader struct {
 	bom  int64
 }
 
-func newXMLReader(path string, r io.Reader) *xmlReader {
+func newXMLReader(r io.Reader, path string) *xmlReader {
 	bud := &budget{r: r}
 	br := bufio.NewReaderSize(bud, 64<<10)
 	x := &xmlReader{path: path, bud: bud}
@@ -177,8 +177,8 @@ func (x *xmlReader) children(fn func(start xml.StartElement, offset int64) error
 }
 
 // xmlDefs reads the Election and GpUnit sections, skipping CVRs.
-func xmlDefs(path string, r io.Reader) (*defs, error) {
-	x := newXMLReader(path, r)
+func xmlDefs(r io.Reader, path string) (*defs, error) {
+	x := newXMLReader(r, path)
 	d := newDefs()
 	nElection, nGp := 0, 0
 	err := x.children(func(start xml.StartElement, off int64) error {
@@ -274,7 +274,7 @@ func xmlCVRs(src cvr.Source, e *election.Election, h cvr.Handler, d *defs, r io.
 	if err != nil {
 		return &cvr.Error{Path: src.Path, Field: "Election", Err: err}
 	}
-	x := newXMLReader(src.Path, r)
+	x := newXMLReader(r, src.Path)
 	var rec record
 	n := 0
 	var handlerErr error

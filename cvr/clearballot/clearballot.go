@@ -17,12 +17,12 @@ package clearballot
 import (
 	"fmt"
 	"io"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/canvass/canvass/cvr"
+	"github.com/canvass/canvass/cvr/internal/cvrread"
 	"github.com/canvass/canvass/election"
 	"github.com/canvass/canvass/internal/csvscan"
 )
@@ -54,7 +54,7 @@ const (
 // The record passed to h, and its slices, are reused for the next ballot.
 // On error nothing read from the file remains in e.
 func Read(src cvr.Source, e *election.Election, h cvr.Handler) error {
-	f, err := cvr.OpenFile(src, "Clear Ballot")
+	f, err := cvrread.OpenFile(src, "Clear Ballot")
 	if err != nil {
 		return err
 	}
@@ -65,12 +65,7 @@ func Read(src cvr.Source, e *election.Election, h cvr.Handler) error {
 // ReadFrom is Read for an already open file; src.Path names it in errors
 // and in the computed record IDs.
 func ReadFrom(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler) error {
-	snap := cvr.TakeSnapshot(e)
-	err := read(r, src, e, h, &snap)
-	if err != nil {
-		snap.Restore()
-	}
-	return err
+	return cvrread.Undoable(e, func(snap *cvrread.Snapshot) error { return read(r, src, e, h, snap) })
 }
 
 // choiceColumn is one column of the selected contest.
@@ -103,7 +98,7 @@ func parseHeader(h string) (header, string) {
 	c.contest = f[1]
 	rank, err := strconv.Atoi(f[2])
 	if err != nil || rank < 1 || rank > MaxRank {
-		return header{}, fmt.Sprintf("rank %s is not a whole number from 1 to %d; expected Choice_<n>_<x>:<contest>:<rank>:Vote For <n>:<candidate>:<party>", cvr.Quote(f[2]), MaxRank)
+		return header{}, fmt.Sprintf("rank %s is not a whole number from 1 to %d; expected Choice_<n>_<x>:<contest>:<rank>:Vote For <n>:<candidate>:<party>", cvrread.Quote(f[2]), MaxRank)
 	}
 	c.rank = rank
 	if v, ok := strings.CutPrefix(f[3], "Vote For "); ok {
@@ -113,7 +108,7 @@ func parseHeader(h string) (header, string) {
 	return c, ""
 }
 
-func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap *cvr.Snapshot) error {
+func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap *cvrread.Snapshot) error {
 	path := src.Path
 	fail := func(row int, field string, format string, args ...any) error {
 		return &cvr.Error{Path: path, Row: row, Field: field, Err: fmt.Errorf(format, args...)}
@@ -125,7 +120,7 @@ func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap
 		return fail(0, "", "not a Clear Ballot CVR file: it is empty; expected a header row (RowNumber,BoxID,...,Choice_1_1:...)")
 	}
 	if err != nil {
-		return cvr.CSVError(path, err)
+		return cvrread.CSVError(path, err)
 	}
 	hdrLine := sc.Line()
 	fixed := map[string]int{}
@@ -133,7 +128,7 @@ func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap
 	var parsed []header
 	var heads []int // indexes of choice columns
 	for i, b := range hdr {
-		name := string(cvr.JavaTrim(b))
+		name := string(cvrread.JavaTrim(b))
 		if !strings.HasPrefix(name, "Choice_") {
 			if _, dup := fixed[name]; !dup {
 				fixed[name] = i
@@ -142,7 +137,7 @@ func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap
 		}
 		f := strings.SplitN(name, ":", 3)
 		if len(f) < 2 {
-			return fail(hdrLine, cvr.ColumnName(i, name), "choice column header has no contest; expected Choice_<n>_<x>:<contest>:<rank>:Vote For <n>:<candidate>:<party>")
+			return fail(hdrLine, cvrread.ColumnName(i, name), "choice column header has no contest; expected Choice_<n>_<x>:<contest>:<rank>:Vote For <n>:<candidate>:<party>")
 		}
 		if !slices.Contains(contests, f[1]) {
 			contests = append(contests, f[1])
@@ -166,19 +161,19 @@ func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap
 		contestID = contests[0]
 	}
 	if !slices.Contains(contests, contestID) {
-		return fail(hdrLine, "", "contest %s is not in the file; set contestId to one of %s", cvr.Quote(contestID), quoteList(contests))
+		return fail(hdrLine, "", "contest %s is not in the file; set contestId to one of %s", cvrread.Quote(contestID), quoteList(contests))
 	}
 
-	contest, ci, err := cvr.ContestFor(src, e, contestID, contestID)
+	contest, ci, err := cvrread.ContestFor(src, e, contestID, contestID)
 	if err != nil {
 		return fail(0, "", "%v", err)
 	}
 	snap.Track(contest, int(ci))
-	if err := cvr.DeclareCandidates(contest, src.Candidates); err != nil {
+	if err := cvrread.DeclareCandidates(contest, src.Candidates); err != nil {
 		return fail(0, "", "%v", err)
 	}
 	created := snap.Created(int(ci))
-	ch := cvr.NewChoices(contest, src.Candidates != nil)
+	ch := cvrread.NewChoices(contest, src.Candidates != nil)
 
 	var cols []choiceColumn
 	type key struct {
@@ -191,13 +186,13 @@ func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap
 		if parsed[k].contest != contestID {
 			continue
 		}
-		name := string(cvr.JavaTrim(hdr[i]))
+		name := string(cvrread.JavaTrim(hdr[i]))
 		p, msg := parseHeader(name)
 		if msg != "" {
-			return fail(hdrLine, cvr.ColumnName(i, name), "%s", msg)
+			return fail(hdrLine, cvrread.ColumnName(i, name), "%s", msg)
 		}
 		if prev, dup := seen[key{p.rank, p.candidate}]; dup {
-			return fail(hdrLine, cvr.ColumnName(i, name), "candidate %s has a second column for rank %d (the first is column %d); expected one column per rank and candidate", cvr.Quote(p.candidate), p.rank, prev+1)
+			return fail(hdrLine, cvrread.ColumnName(i, name), "candidate %s has a second column for rank %d (the first is column %d); expected one column per rank and candidate", cvrread.Quote(p.candidate), p.rank, prev+1)
 		}
 		seen[key{p.rank, p.candidate}] = i
 		maxRank, voteFor = max(maxRank, p.rank), max(voteFor, p.voteFor)
@@ -207,7 +202,7 @@ func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap
 		} else {
 			c, ok, err := ch.Lookup(p.candidate)
 			if err != nil {
-				return fail(hdrLine, cvr.ColumnName(i, name), "%v", err)
+				return fail(hdrLine, cvrread.ColumnName(i, name), "%v", err)
 			}
 			col.choice, col.ok = c, ok
 		}
@@ -224,53 +219,32 @@ func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap
 		return nil
 	}
 	var (
-		rec     election.CVR
-		cms     [1]election.ContestMarks
-		marks   []election.Mark
-		idBuf   = []byte(filepath.Base(path) + "-")
-		prefix  = len(idBuf)
-		strs    = cvr.NewInterner()
-		ordinal int
+		rec   election.CVR
+		cms   [1]election.ContestMarks
+		marks []election.Mark
+		strs  = cvrread.NewInterner()
 	)
-	for {
-		f, err := sc.Next()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return cvr.CSVError(path, err)
-		}
-		row := sc.Line()
-		if cvr.BlankRecord(f) {
-			// A line of empty fields (",,,,", as spreadsheets export
-			// formatted empty rows) is not a ballot.
-			continue
-		}
-		if len(f) != len(hdr) {
-			return fail(row, "", "has %d fields but the header has %d; expected one field per header column", len(f), len(hdr))
-		}
-		ordinal++
+	return cvrread.Ballots(sc, path, len(hdr), func(f [][]byte, row int, id []byte) error {
 		marks = marks[:0]
 		for k := range cols {
 			col := &cols[k]
 			cell := f[col.index]
 			if len(cell) != 1 || cell[0] != '1' {
-				if t := cvr.JavaTrim(cell); len(t) == 0 || len(t) == 1 && t[0] == '0' {
+				if t := cvrread.JavaTrim(cell); len(t) == 0 || len(t) == 1 && t[0] == '0' {
 					continue
 				} else if len(t) != 1 || t[0] != '1' {
-					return fail(row, cvr.ColumnName(col.index, col.header), "cell is %s; expected 1 (marked) or 0 (not marked)", cvr.Quote(string(t)))
+					return fail(row, cvrread.ColumnName(col.index, col.header), "cell is %s; expected 1 (marked) or 0 (not marked)", cvrread.Quote(string(t)))
 				}
 			}
 			if !col.ok {
-				return fail(row, cvr.ColumnName(col.index, col.header), "%w: %s is not a declared candidate; add it (or an alias) to the candidates, or set it as the undeclared write-in label", cvr.ErrUnknownCandidate, cvr.Quote(col.name))
+				return fail(row, cvrread.ColumnName(col.index, col.header), "%w: %s is not a declared candidate; add it (or an alias) to the candidates, or set it as the undeclared write-in label", cvr.ErrUnknownCandidate, cvrread.Quote(col.name))
 			}
 			marks = append(marks, election.Mark{Rank: col.rank, Choice: col.choice})
 		}
-		cvr.SortMarks(marks)
+		cvrread.SortMarks(marks)
 
-		idBuf = strconv.AppendInt(idBuf[:prefix], int64(ordinal), 10)
 		rec = election.CVR{
-			ID:          string(idBuf),
+			ID:          string(id),
 			SuppliedID:  string(get(f, colBallotID)),
 			Source:      path,
 			Tabulator:   strs.Intern(get(f, colScanComputer)),
@@ -280,10 +254,8 @@ func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap
 		}
 		cms[0] = election.ContestMarks{Contest: ci, Marks: marks}
 		rec.Contests = cms[:]
-		if err := h(&rec); err != nil {
-			return err
-		}
-	}
+		return h(&rec)
+	})
 }
 
 func quoteList(ss []string) string {
@@ -294,7 +266,7 @@ func quoteList(ss []string) string {
 			q = append(q, fmt.Sprintf("and %d more", len(ss)-show))
 			break
 		}
-		q = append(q, cvr.Quote(s))
+		q = append(q, cvrread.Quote(s))
 	}
 	return strings.Join(q, ", ")
 }

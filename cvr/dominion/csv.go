@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/canvass/canvass/cvr"
+	"github.com/canvass/canvass/cvr/internal/cvrread"
 	"github.com/canvass/canvass/election"
 )
 
@@ -194,7 +195,7 @@ func readCSV(src cvr.Source, e *election.Election, h cvr.Handler, r io.Reader) e
 			continue
 		}
 		selected++
-		ec, idx, err := cvr.ContestFor(src, e, c.name, c.name)
+		ec, idx, err := cvrread.ContestFor(src, e, c.name, c.name)
 		if err != nil { // only declared candidates can clash
 			return &cvr.Error{Path: path, Row: 2, Field: c.header, Err: fmt.Errorf("declared candidates: %w", err)}
 		}
@@ -319,8 +320,8 @@ func readCSV(src cvr.Source, e *election.Election, h cvr.Handler, r io.Reader) e
 			}
 			emit = true
 			cm := rec.MarksFor(c.slot)
-			cvr.SortMarks(cm.Marks)
-			cm.Marks = cvr.DedupeMarks(cm.Marks)
+			cvrread.SortMarks(cm.Marks)
+			cm.Marks = cvrread.DedupeMarks(cm.Marks)
 		}
 		if !emit {
 			continue

@@ -51,6 +51,7 @@ import (
 	"strings"
 
 	"github.com/canvass/canvass/cvr"
+	"github.com/canvass/canvass/cvr/internal/cvrread"
 	"github.com/canvass/canvass/election"
 )
 
@@ -200,7 +201,7 @@ func prepareContests(src cvr.Source, e *election.Election, m *manifests) ([]*slo
 	var slots []*slot
 	for _, mc := range chosen {
 		sl := &slot{mc: mc, byID: map[int64]election.Choice{}, declared: src.Candidates != nil, uwi: uwi, hasUWI: hasUWI}
-		c, idx, err := cvr.ContestFor(src, e, mc.idText, mc.name)
+		c, idx, err := cvrread.ContestFor(src, e, mc.idText, mc.name)
 		if err != nil { // only declared candidates can clash
 			return nil, &cvr.Error{Path: manifestPath, Err: fmt.Errorf("declared candidates: %w", err)}
 		}

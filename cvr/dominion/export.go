@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/canvass/canvass/cvr"
+	"github.com/canvass/canvass/cvr/internal/cvrread"
 	"github.com/canvass/canvass/election"
 	"github.com/canvass/canvass/internal/jsonscan"
 )
@@ -323,8 +324,8 @@ func (p *exportParser) session(i int) (bool, error) {
 	}
 	for k := range rec.Contests {
 		cm := &rec.Contests[k]
-		cvr.SortMarks(cm.Marks)
-		cm.Marks = cvr.DedupeMarks(cm.Marks)
+		cvrread.SortMarks(cm.Marks)
+		cm.Marks = cvrread.DedupeMarks(cm.Marks)
 	}
 	return true, nil
 }

@@ -18,7 +18,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"path/filepath"
 	"strconv"
@@ -27,6 +26,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/canvass/canvass/cvr"
+	"github.com/canvass/canvass/cvr/internal/cvrread"
 	"github.com/canvass/canvass/election"
 )
 
@@ -98,7 +98,13 @@ func readWorkbook(src cvr.Source) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	return io.ReadAll(f)
+	// Sized from the file when it can be, so that reading allocates once.
+	var buf bytes.Buffer
+	if st, err := f.Stat(); err == nil && st.Size() > 0 && st.Size() < maxUnzipped {
+		buf.Grow(int(st.Size()) + bytes.MinRead)
+	}
+	_, err = buf.ReadFrom(f)
+	return buf.Bytes(), err
 }
 
 // openBook parses the workbook raw, turning a panic inside excelize into an
@@ -120,12 +126,7 @@ func notESS(path string, err error) error {
 // zr is the same workbook as a zip archive, used to check that excelize
 // read the whole sheet; nil skips the check.
 func readBook(f *excelize.File, zr *zip.Reader, src cvr.Source, e *election.Election, h cvr.Handler) error {
-	snap := cvr.TakeSnapshot(e)
-	err := read(f, zr, src, e, h, &snap)
-	if err != nil {
-		snap.Restore()
-	}
-	return err
+	return cvrread.Undoable(e, func(snap *cvrread.Snapshot) error { return read(f, zr, src, e, h, snap) })
 }
 
 // reader holds the state of one read.
@@ -136,14 +137,14 @@ type reader struct {
 	firstRow int // 1-based; the header is the row above
 	window   int // number of vote columns; -1 = to the end of each row
 	header   []string
-	choices  *cvr.Choices
+	choices  *cvrread.Choices
 	contest  int32
 	over     string
 	under    string
 	uwi      string
 }
 
-func read(f *excelize.File, zr *zip.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap *cvr.Snapshot) error {
+func read(f *excelize.File, zr *zip.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap *cvrread.Snapshot) error {
 	r := &reader{src: src, path: src.Path, firstCol: src.FirstVoteColumn}
 	if r.firstCol == 0 {
 		r.firstCol = DefaultFirstVoteColumn
@@ -186,7 +187,7 @@ func read(f *excelize.File, zr *zip.Reader, src cvr.Source, e *election.Election
 		marks  []election.Mark
 		idBuf  = []byte(filepath.Base(r.path) + "-")
 		prefix = len(idBuf)
-		strs   = cvr.NewInterner()
+		strs   = cvrread.NewInterner()
 		rowNum int
 		ready  bool // the contest and vote columns are known
 	)
@@ -216,7 +217,7 @@ func read(f *excelize.File, zr *zip.Reader, src cvr.Source, e *election.Election
 			}
 			ready = true
 		}
-		if cvr.BlankRecord(cells) {
+		if cvrread.BlankRecord(cells) {
 			// An empty row is spreadsheet formatting, not a ballot.
 			continue
 		}
@@ -235,7 +236,7 @@ func read(f *excelize.File, zr *zip.Reader, src cvr.Source, e *election.Election
 				return err
 			}
 		}
-		cvr.SortMarks(marks)
+		cvrread.SortMarks(marks)
 
 		idBuf = strconv.AppendInt(idBuf[:prefix], int64(rowNum-firstRow+1), 10)
 		rec = election.CVR{ID: string(idBuf), Source: r.path}
@@ -294,10 +295,10 @@ func nextRow(rows *excelize.Rows) (more bool, cells []string, err error) {
 }
 
 // setup finds the vote columns and the contest, once the header is known.
-func (r *reader) setup(src cvr.Source, e *election.Election, snap *cvr.Snapshot) error {
+func (r *reader) setup(src cvr.Source, e *election.Election, snap *cvrread.Snapshot) error {
 	name := ""
 	r.window = -1 // no header: every cell from the first vote column on
-	if !cvr.BlankRecord(r.header) {
+	if !cvrread.BlankRecord(r.header) {
 		if r.firstCol > len(r.header) {
 			return r.fail(r.firstRow-1, "", "firstVoteColumnIndex is %d but the header row has %d columns; expected the first ranking column (e.g. \"Choice 1\") at or before column %s", r.firstCol, len(r.header), colLetter(len(r.header)-1))
 		}
@@ -309,16 +310,16 @@ func (r *reader) setup(src cvr.Source, e *election.Election, snap *cvr.Snapshot)
 	if name == "" {
 		name = strings.TrimSuffix(filepath.Base(r.path), filepath.Ext(r.path))
 	}
-	c, ci, err := cvr.ContestFor(src, e, src.ContestID, name)
+	c, ci, err := cvrread.ContestFor(src, e, src.ContestID, name)
 	if err != nil {
 		return r.fail(0, "", "%v", err)
 	}
 	snap.Track(c, int(ci))
-	if err := cvr.DeclareCandidates(c, src.Candidates); err != nil {
+	if err := cvrread.DeclareCandidates(c, src.Candidates); err != nil {
 		return r.fail(0, "", "%v", err)
 	}
 	r.contest = ci
-	r.choices = cvr.NewChoices(c, src.Candidates != nil)
+	r.choices = cvrread.NewChoices(c, src.Candidates != nil)
 	switch {
 	case !snap.Created(int(ci)) && c.Ranks > 0:
 		// The caller fixed the number of rankings (RCTab's
@@ -345,13 +346,13 @@ func (r *reader) setup(src cvr.Source, e *election.Election, snap *cvr.Snapshot)
 // a final COUNT column.
 func voteColumns(header []string, first int) (n int, contest string) {
 	last := len(header) - 1
-	for last >= first && cvr.JavaTrim(header[last]) == "" {
+	for last >= first && cvrread.JavaTrim(header[last]) == "" {
 		last--
 	}
 	c0, prev, ok := parseRankHeader(header[first])
 	n = 1
 	for i := first + 1; i <= last; i++ {
-		h := cvr.JavaTrim(header[i])
+		h := cvrread.JavaTrim(header[i])
 		if strings.EqualFold(h, "count") {
 			break
 		}
@@ -371,7 +372,7 @@ func voteColumns(header []string, first int) (n int, contest string) {
 // left once the rank, the words "choice" and "rank", an "of N" and a
 // trailing "(id)" are removed.
 func parseRankHeader(h string) (contest string, rank int, ok bool) {
-	s := cvr.JavaTrim(h)
+	s := cvrread.JavaTrim(h)
 	if strings.HasSuffix(s, ")") {
 		if i := strings.LastIndexByte(s, '('); i >= 0 {
 			s = s[:i]
@@ -420,7 +421,7 @@ func ordinal(w string) (int, bool) {
 
 // cell appends the marks of one vote cell at rank.
 func (r *reader) cell(marks []election.Mark, cell string, rank, row, col int) ([]election.Mark, error) {
-	tok := cvr.JavaTrim(cell)
+	tok := cvrread.JavaTrim(cell)
 	if tok == "" {
 		if r.src.TreatBlankAsUndeclaredWriteIn {
 			marks = append(marks, election.Mark{Rank: int32(rank), Choice: r.choices.WriteIn()})
@@ -435,9 +436,9 @@ func (r *reader) cell(marks []election.Mark, cell string, rank, row, col int) ([
 			parts = parts[:len(parts)-1]
 		}
 		for _, p := range parts {
-			p = cvr.JavaTrim(p)
+			p = cvrread.JavaTrim(p)
 			if p == "" {
-				return nil, r.fail(row, r.colName(col), "%s has an empty name between overvote delimiters %q; expected candidate names separated by %q", cvr.Quote(tok), d, d)
+				return nil, r.fail(row, r.colName(col), "%s has an empty name between overvote delimiters %q; expected candidate names separated by %q", cvrread.Quote(tok), d, d)
 			}
 			var err error
 			if marks, err = r.token(marks, p, rank, row, col); err != nil {
@@ -465,7 +466,7 @@ func (r *reader) token(marks []election.Mark, tok string, rank, row, col int) ([
 			return nil, r.fail(row, r.colName(col), "%v", err)
 		}
 		if !ok {
-			return nil, r.fail(row, r.colName(col), "%w: %s is not a declared candidate, alias or label; add it to the candidates (or as an alias), or set the overvote, undervote or undeclared write-in label", cvr.ErrUnknownCandidate, cvr.Quote(tok))
+			return nil, r.fail(row, r.colName(col), "%w: %s is not a declared candidate, alias or label; add it to the candidates (or as an alias), or set the overvote, undervote or undeclared write-in label", cvr.ErrUnknownCandidate, cvrread.Quote(tok))
 		}
 		ch = c
 	}
@@ -478,8 +479,8 @@ func (r *reader) fail(row int, field, format string, args ...any) error {
 
 // colName names 0-based column i for errors: its letter and header.
 func (r *reader) colName(i int) string {
-	if i < len(r.header) && cvr.JavaTrim(r.header[i]) != "" {
-		return fmt.Sprintf("column %s %s", colLetter(i), cvr.Quote(cvr.JavaTrim(r.header[i])))
+	if i < len(r.header) && cvrread.JavaTrim(r.header[i]) != "" {
+		return fmt.Sprintf("column %s %s", colLetter(i), cvrread.Quote(cvrread.JavaTrim(r.header[i])))
 	}
 	return "column " + colLetter(i)
 }

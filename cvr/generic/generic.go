@@ -19,10 +19,10 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"github.com/canvass/canvass/cvr"
+	"github.com/canvass/canvass/cvr/internal/cvrread"
 	"github.com/canvass/canvass/election"
 	"github.com/canvass/canvass/internal/csvscan"
 )
@@ -43,7 +43,7 @@ const maxColumns = 1 << 14
 // The record passed to h, and its slices, are reused for the next ballot.
 // On error nothing read from the file remains in e.
 func Read(src cvr.Source, e *election.Election, h cvr.Handler) error {
-	f, err := cvr.OpenFile(src, "generic CSV")
+	f, err := cvrread.OpenFile(src, "generic CSV")
 	if err != nil {
 		return err
 	}
@@ -54,12 +54,7 @@ func Read(src cvr.Source, e *election.Election, h cvr.Handler) error {
 // ReadFrom is Read for an already open file; src.Path names it in errors
 // and in the computed record IDs.
 func ReadFrom(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler) error {
-	snap := cvr.TakeSnapshot(e)
-	err := read(r, src, e, h, &snap)
-	if err != nil {
-		snap.Restore()
-	}
-	return err
+	return cvrread.Undoable(e, func(snap *cvrread.Snapshot) error { return read(r, src, e, h, snap) })
 }
 
 // column is one vote column of the header.
@@ -69,7 +64,7 @@ type column struct {
 	ok     bool // choice is valid; otherwise ranking here is an error
 }
 
-func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap *cvr.Snapshot) error {
+func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap *cvrread.Snapshot) error {
 	path := src.Path
 	fail := func(row int, field string, format string, args ...any) error {
 		return &cvr.Error{Path: path, Row: row, Field: field, Err: fmt.Errorf(format, args...)}
@@ -106,14 +101,14 @@ func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap
 			return fail(0, "", "not a generic CSV CVR file: it has %d rows; expected a header row naming the candidates (row %d) and ballots below it", n-1, firstRow-1)
 		}
 		if err != nil {
-			return cvr.CSVError(path, err)
+			return cvrread.CSVError(path, err)
 		}
 		hdr = f
 	}
 	hdrLine := sc.Line()
 	header := make([]string, len(hdr))
 	for i, b := range hdr {
-		header[i] = string(cvr.JavaTrim(b))
+		header[i] = string(cvrread.JavaTrim(b))
 	}
 	for _, p := range []struct {
 		name string
@@ -128,16 +123,16 @@ func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap
 	if name == "" {
 		name = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
 	}
-	contest, ci, err := cvr.ContestFor(src, e, src.ContestID, name)
+	contest, ci, err := cvrread.ContestFor(src, e, src.ContestID, name)
 	if err != nil {
 		return fail(0, "", "%v", err)
 	}
 	snap.Track(contest, int(ci))
-	if err := cvr.DeclareCandidates(contest, src.Candidates); err != nil {
+	if err := cvrread.DeclareCandidates(contest, src.Candidates); err != nil {
 		return fail(0, "", "%v", err)
 	}
 	created := snap.Created(int(ci))
-	ch := cvr.NewChoices(contest, src.Candidates != nil)
+	ch := cvrread.NewChoices(contest, src.Candidates != nil)
 
 	cols := make([]column, 0, len(header)-firstCol+1)
 	seen := make(map[string]int)
@@ -146,7 +141,7 @@ func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap
 		col := column{header: hname}
 		if hname != "" {
 			if prev, dup := seen[hname]; dup {
-				return fail(hdrLine, cvr.ColumnName(i, hname), "candidate %s also heads column %d; expected each candidate to have one column", cvr.Quote(hname), prev+1)
+				return fail(hdrLine, cvrread.ColumnName(i, hname), "candidate %s also heads column %d; expected each candidate to have one column", cvrread.Quote(hname), prev+1)
 			}
 			seen[hname] = i
 			if src.UndeclaredWriteInLabel != "" && hname == src.UndeclaredWriteInLabel {
@@ -154,7 +149,7 @@ func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap
 			} else {
 				c, ok, err := ch.Lookup(hname)
 				if err != nil {
-					return fail(hdrLine, cvr.ColumnName(i, hname), "%v", err)
+					return fail(hdrLine, cvrread.ColumnName(i, hname), "%v", err)
 				}
 				col.choice, col.ok = c, ok
 			}
@@ -166,32 +161,12 @@ func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap
 	}
 
 	var (
-		rec     election.CVR
-		cms     [1]election.ContestMarks
-		marks   []election.Mark
-		idBuf   = []byte(filepath.Base(path) + "-")
-		prefix  = len(idBuf)
-		strs    = cvr.NewInterner()
-		ordinal int
+		rec   election.CVR
+		cms   [1]election.ContestMarks
+		marks []election.Mark
+		strs  = cvrread.NewInterner()
 	)
-	for {
-		f, err := sc.Next()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return cvr.CSVError(path, err)
-		}
-		row := sc.Line()
-		if cvr.BlankRecord(f) {
-			// A line of empty fields (",,,,", as spreadsheets export
-			// formatted empty rows) is not a ballot.
-			continue
-		}
-		if len(f) != len(header) {
-			return fail(row, "", "has %d fields but the header has %d; expected one field per header column", len(f), len(header))
-		}
-		ordinal++
+	return cvrread.Ballots(sc, path, len(header), func(f [][]byte, row int, id []byte) error {
 		marks = marks[:0]
 		for j, cell := range f[firstCol-1:] {
 			if len(cell) == 0 {
@@ -202,28 +177,27 @@ func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap
 				rank = int(cell[0] - '0') // the common case
 			} else {
 				if cell[0] <= ' ' || cell[len(cell)-1] <= ' ' {
-					if cell = cvr.JavaTrim(cell); len(cell) == 0 {
+					if cell = cvrread.JavaTrim(cell); len(cell) == 0 {
 						continue
 					}
 				}
 				var perr string
 				if rank, perr = parseRank(cell); perr != "" {
-					return fail(row, cvr.ColumnName(firstCol-1+j, cols[j].header), "%s", perr)
+					return fail(row, cvrread.ColumnName(firstCol-1+j, cols[j].header), "%s", perr)
 				}
 			}
 			col := &cols[j]
 			if !col.ok {
 				if col.header == "" {
-					return fail(row, cvr.ColumnName(firstCol-1+j, ""), "%w: ranked a column with no candidate name in the header; name the candidate in row %d", cvr.ErrUnknownCandidate, hdrLine)
+					return fail(row, cvrread.ColumnName(firstCol-1+j, ""), "%w: ranked a column with no candidate name in the header; name the candidate in row %d", cvr.ErrUnknownCandidate, hdrLine)
 				}
-				return fail(row, cvr.ColumnName(firstCol-1+j, col.header), "%w: %s is not a declared candidate; add it (or an alias) to the candidates, or set it as the undeclared write-in label", cvr.ErrUnknownCandidate, cvr.Quote(col.header))
+				return fail(row, cvrread.ColumnName(firstCol-1+j, col.header), "%w: %s is not a declared candidate; add it (or an alias) to the candidates, or set it as the undeclared write-in label", cvr.ErrUnknownCandidate, cvrread.Quote(col.header))
 			}
 			marks = append(marks, election.Mark{Rank: int32(rank), Choice: col.choice})
 		}
-		cvr.SortMarks(marks)
+		cvrread.SortMarks(marks)
 
-		idBuf = strconv.AppendInt(idBuf[:prefix], int64(ordinal), 10)
-		rec = election.CVR{ID: string(idBuf), Source: path}
+		rec = election.CVR{ID: string(id), Source: path}
 		// Like RCTab, keep these cells as they are, spaces included.
 		if src.IDColumn > 0 {
 			rec.SuppliedID = string(f[src.IDColumn-1])
@@ -238,10 +212,8 @@ func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap
 		}
 		cms[0] = election.ContestMarks{Contest: ci, Marks: marks}
 		rec.Contests = cms[:]
-		if err := h(&rec); err != nil {
-			return err
-		}
-	}
+		return h(&rec)
+	})
 }
 
 // parseRank parses a rank cell: a whole number from 1 to MaxRank. It
@@ -251,17 +223,17 @@ func parseRank(b []byte) (int, string) {
 	for i, c := range b {
 		if c < '0' || c > '9' {
 			if i == 0 && c == '-' && len(b) > 1 {
-				return 0, fmt.Sprintf("rank %s is negative; expected a whole number from 1 to %d or a blank cell", cvr.Quote(string(b)), MaxRank)
+				return 0, fmt.Sprintf("rank %s is negative; expected a whole number from 1 to %d or a blank cell", cvrread.Quote(string(b)), MaxRank)
 			}
-			return 0, fmt.Sprintf("rank %s is not a whole number; expected a rank from 1 to %d or a blank cell", cvr.Quote(string(b)), MaxRank)
+			return 0, fmt.Sprintf("rank %s is not a whole number; expected a rank from 1 to %d or a blank cell", cvrread.Quote(string(b)), MaxRank)
 		}
 		n = n*10 + int(c-'0')
 		if n > MaxRank {
-			return 0, fmt.Sprintf("rank %s is larger than %d; expected a rank from 1 to %d or a blank cell", cvr.Quote(string(b)), MaxRank, MaxRank)
+			return 0, fmt.Sprintf("rank %s is larger than %d; expected a rank from 1 to %d or a blank cell", cvrread.Quote(string(b)), MaxRank, MaxRank)
 		}
 	}
 	if n == 0 {
-		return 0, fmt.Sprintf("rank %s is zero; ranks start at 1 (leave the cell blank for no ranking)", cvr.Quote(string(b)))
+		return 0, fmt.Sprintf("rank %s is zero; ranks start at 1 (leave the cell blank for no ranking)", cvrread.Quote(string(b)))
 	}
 	return n, ""
 }

@@ -42,6 +42,7 @@ import (
 	"sync"
 
 	"github.com/canvass/canvass/cvr"
+	"github.com/canvass/canvass/cvr/internal/cvrread"
 	"github.com/canvass/canvass/election"
 )
 
@@ -89,7 +90,7 @@ func Read(src cvr.Source, e *election.Election, h cvr.Handler) error {
 		return &cvr.Error{Path: src.Path, Err: errors.New("a candidate list applies to one contest; set the source's contest ID (a Hart contest GUID)")}
 	}
 	if src.Candidates != nil {
-		c, idx, err := cvr.ContestFor(src, e, src.ContestID, "")
+		c, idx, err := cvrread.ContestFor(src, e, src.ContestID, "")
 		if err != nil {
 			return &cvr.Error{Path: src.Path, Err: fmt.Errorf("declared candidates: %w", err)}
 		}
@@ -198,11 +199,11 @@ func parseFile(src cvr.Source, path string, x *xCvr) error {
 	if len(b) > maxFileBytes {
 		return &cvr.Error{Path: path, Err: fmt.Errorf("file larger than %d bytes; a Hart CVR is one ballot sheet: %w", maxFileBytes, cvr.ErrTooLarge)}
 	}
-	return parse(path, b, x)
+	return parse(b, path, x)
 }
 
 // parse decodes one CVR file's bytes.
-func parse(path string, b []byte, x *xCvr) error {
+func parse(b []byte, path string, x *xCvr) error {
 	b = bytes.TrimPrefix(b, []byte{0xEF, 0xBB, 0xBF})
 	dec := xml.NewDecoder(bytes.NewReader(b))
 	if err := dec.Decode(x); err != nil {
@@ -316,8 +317,8 @@ func (r *reader) build(path string, x *xCvr) (bool, error) {
 				}
 			}
 		}
-		cvr.SortMarks(cm.Marks)
-		cm.Marks = cvr.DedupeMarks(cm.Marks)
+		cvrread.SortMarks(cm.Marks)
+		cm.Marks = cvrread.DedupeMarks(cm.Marks)
 	}
 	if r.src.ContestID != "" && !has {
 		return false, nil

@@ -221,7 +221,7 @@ func FuzzHart(f *testing.F) {
 	f.Add([]byte(cvrXML("g", optAnn)), "k1")
 	f.Fuzz(func(t *testing.T, body []byte, contest string) {
 		var x xCvr
-		err := parse("a.xml", body, &x)
+		err := parse(body, "a.xml", &x)
 		if err == nil {
 			e := &election.Election{}
 			r := &reader{src: cvr.Source{Path: "dir", ContestID: contest}, e: e, contests: map[string]*target{}}

@@ -1,10 +1,10 @@
-package cvr_test
+package cvrread_test
 
 import (
 	"strings"
 	"testing"
 
-	"github.com/canvass/canvass/cvr"
+	"github.com/canvass/canvass/cvr/internal/cvrread"
 )
 
 func TestJavaTrim(t *testing.T) {
@@ -17,19 +17,19 @@ func TestJavaTrim(t *testing.T) {
 		{"   ", ""},
 		{"\x7f", "\x7f"}, // DEL is above ' '
 	} {
-		if got := cvr.JavaTrim(tt.in); got != tt.want {
+		if got := cvrread.JavaTrim(tt.in); got != tt.want {
 			t.Errorf("JavaTrim(%q) = %q, want %q", tt.in, got, tt.want)
 		}
-		if got := cvr.JavaTrim([]byte(tt.in)); string(got) != tt.want {
+		if got := cvrread.JavaTrim([]byte(tt.in)); string(got) != tt.want {
 			t.Errorf("JavaTrim([]byte(%q)) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 	b := []byte("  x ")
-	if got := cvr.JavaTrim(b); &got[0] != &b[2] {
+	if got := cvrread.JavaTrim(b); &got[0] != &b[2] {
 		t.Error("JavaTrim copied the bytes; it must return a subslice")
 	}
 	s := " x "
-	if n := testing.AllocsPerRun(100, func() { s = cvr.JavaTrim(s) }); n != 0 {
+	if n := testing.AllocsPerRun(100, func() { s = cvrread.JavaTrim(s) }); n != 0 {
 		t.Errorf("JavaTrim allocates %v times", n)
 	}
 }
@@ -45,38 +45,38 @@ func TestBlankRecord(t *testing.T) {
 		{[]string{"", "x"}, false},
 		{[]string{"\u00a0"}, false},
 	} {
-		if got := cvr.BlankRecord(tt.in); got != tt.want {
+		if got := cvrread.BlankRecord(tt.in); got != tt.want {
 			t.Errorf("BlankRecord(%q) = %v", tt.in, got)
 		}
 		var bs [][]byte
 		for _, s := range tt.in {
 			bs = append(bs, []byte(s))
 		}
-		if got := cvr.BlankRecord(bs); got != tt.want {
+		if got := cvrread.BlankRecord(bs); got != tt.want {
 			t.Errorf("BlankRecord(%q as bytes) = %v", tt.in, got)
 		}
 	}
 }
 
 func TestQuote(t *testing.T) {
-	if got := cvr.Quote(`say "hi"`); got != `"say \"hi\""` {
+	if got := cvrread.Quote(`say "hi"`); got != `"say \"hi\""` {
 		t.Errorf("short: %s", got)
 	}
 	exact := strings.Repeat("a", 80)
-	if got := cvr.Quote(exact); got != `"`+exact+`"` {
+	if got := cvrread.Quote(exact); got != `"`+exact+`"` {
 		t.Errorf("80 bytes are shown whole: %s", got)
 	}
 	long := strings.Repeat("a", 79) + "€€" // "€" is 3 bytes: byte 80 is inside it
-	if got, want := cvr.Quote(long), `"`+strings.Repeat("a", 79)+`"… (85 bytes)`; got != want {
+	if got, want := cvrread.Quote(long), `"`+strings.Repeat("a", 79)+`"… (85 bytes)`; got != want {
 		t.Errorf("long: %s, want %s", got, want)
 	}
 }
 
 func TestColumnName(t *testing.T) {
-	if got := cvr.ColumnName(0, ""); got != "column 1" {
+	if got := cvrread.ColumnName(0, ""); got != "column 1" {
 		t.Errorf("no header: %s", got)
 	}
-	if got := cvr.ColumnName(3, "Mayor"); got != `column 4 "Mayor"` {
+	if got := cvrread.ColumnName(3, "Mayor"); got != `column 4 "Mayor"` {
 		t.Errorf("header: %s", got)
 	}
 }

@@ -1,4 +1,4 @@
-package cvr
+package cvrread
 
 import (
 	"fmt"

@@ -1,4 +1,4 @@
-package cvr
+package cvrread
 
 import "github.com/canvass/canvass/election"
 
@@ -6,7 +6,7 @@ import "github.com/canvass/canvass/election"
 // failed read can leave the election as it was ("on error nothing read from
 // the file remains in e"):
 //
-//	snap := cvr.TakeSnapshot(e)
+//	snap := cvrread.TakeSnapshot(e)
 //	err := read(src, e, h, &snap) // calls snap.Track for the contest it fills
 //	if err != nil {
 //		snap.Restore()
@@ -63,4 +63,15 @@ func (s *Snapshot) Restore() {
 		}
 	}
 	s.e.Contests[s.at] = old
+}
+
+// Undoable runs read with a snapshot of e and restores e if read fails, so
+// that a failed read leaves e as it was.
+func Undoable(e *election.Election, read func(snap *Snapshot) error) error {
+	snap := TakeSnapshot(e)
+	err := read(&snap)
+	if err != nil {
+		snap.Restore()
+	}
+	return err
 }

@@ -1,15 +1,15 @@
-package cvr_test
+package cvrread_test
 
 import (
 	"strconv"
 	"testing"
 	"unsafe"
 
-	"github.com/canvass/canvass/cvr"
+	"github.com/canvass/canvass/cvr/internal/cvrread"
 )
 
 func TestInterner(t *testing.T) {
-	var in cvr.Interner // the zero value is ready
+	var in cvrread.Interner // the zero value is ready
 	a := in.Intern([]byte("W-1 P-01"))
 	b := in.Intern([]byte("W-1 P-01"))
 	c := in.InternString("W-1 P-01")

@@ -1,10 +1,10 @@
-package cvr_test
+package cvrread_test
 
 import (
 	"slices"
 	"testing"
 
-	"github.com/canvass/canvass/cvr"
+	"github.com/canvass/canvass/cvr/internal/cvrread"
 	"github.com/canvass/canvass/election"
 )
 
@@ -12,7 +12,7 @@ func TestChoicesDeclared(t *testing.T) {
 	// A contest built as a literal, as a caller may do: its candidates
 	// must be found although it has no index yet.
 	c := &election.Contest{Candidates: []election.Candidate{{Name: "Ann", Aliases: []string{"A1"}}, {Name: "Bob", ID: "b-7"}}}
-	ch := cvr.NewChoices(c, true)
+	ch := cvrread.NewChoices(c, true)
 	for _, tt := range []struct {
 		token string
 		want  election.Choice
@@ -46,7 +46,7 @@ func TestChoicesDeclared(t *testing.T) {
 
 func TestChoicesDiscovered(t *testing.T) {
 	c := &election.Contest{}
-	ch := cvr.NewChoices(c, false)
+	ch := cvrread.NewChoices(c, false)
 	var got []election.Choice
 	for _, tok := range []string{"Zed", "Amy", "Zed", "Amy"} {
 		i, ok, err := ch.Lookup(tok)
@@ -72,18 +72,18 @@ func TestChoicesDiscovered(t *testing.T) {
 func TestDeclareCandidates(t *testing.T) {
 	cands := []election.Candidate{{Name: "Ann"}, {Name: "Bob"}}
 	empty := &election.Contest{ID: "m", Ranks: 3}
-	if err := cvr.DeclareCandidates(empty, cands); err != nil || len(empty.Candidates) != 2 {
+	if err := cvrread.DeclareCandidates(empty, cands); err != nil || len(empty.Candidates) != 2 {
 		t.Errorf("empty contest: %v, %v", empty.Candidates, err)
 	}
 	if ch, ok := empty.Lookup("Bob"); !ok || ch != 1 {
 		t.Errorf("declared candidate not indexed: %d %v", ch, ok)
 	}
 	full := &election.Contest{Candidates: []election.Candidate{{Name: "Cy"}}}
-	if err := cvr.DeclareCandidates(full, cands); err != nil || len(full.Candidates) != 1 {
+	if err := cvrread.DeclareCandidates(full, cands); err != nil || len(full.Candidates) != 1 {
 		t.Errorf("contest with candidates was changed: %v, %v", full.Candidates, err)
 	}
 	clash := &election.Contest{}
-	if err := cvr.DeclareCandidates(clash, []election.Candidate{{Name: "Ann"}, {Name: "Ann"}}); err == nil {
+	if err := cvrread.DeclareCandidates(clash, []election.Candidate{{Name: "Ann"}, {Name: "Ann"}}); err == nil {
 		t.Error("a repeated name was accepted")
 	}
 }

@@ -1,6 +1,9 @@
-package cvr
+package cvrread
 
-import "github.com/canvass/canvass/election"
+import (
+	"github.com/canvass/canvass/cvr"
+	"github.com/canvass/canvass/election"
+)
 
 // Choices maps the tokens of one contest (candidate names, IDs and aliases)
 // to its choices, for readers of formats that name candidates by text (ES&S,
@@ -84,4 +87,21 @@ func DeclareCandidates(c *election.Contest, cands []election.Candidate) error {
 		}
 	}
 	return nil
+}
+
+// ContestFor returns the contest src selects in e, creating it with the
+// declared candidates when src.Candidates is set and it is not there yet.
+// Readers of single-contest formats call it to get the contest they fill.
+func ContestFor(src cvr.Source, e *election.Election, id, name string) (*election.Contest, int32, error) {
+	if c, i, ok := e.Contest(id); ok {
+		return c, int32(i), nil
+	}
+	c := &election.Contest{ID: id, Name: name}
+	for _, cand := range src.Candidates {
+		if _, err := c.AddCandidate(cand); err != nil {
+			return nil, 0, err
+		}
+	}
+	e.Contests = append(e.Contests, c)
+	return c, int32(len(e.Contests) - 1), nil
 }

@@ -1,16 +1,16 @@
-package cvr_test
+package cvrread_test
 
 import (
 	"testing"
 
-	"github.com/canvass/canvass/cvr"
+	"github.com/canvass/canvass/cvr/internal/cvrread"
 	"github.com/canvass/canvass/election"
 )
 
 func TestSnapshotRemovesAddedContests(t *testing.T) {
 	keep := &election.Contest{ID: "keep"}
 	e := &election.Election{Contests: []*election.Contest{keep}}
-	snap := cvr.TakeSnapshot(e)
+	snap := cvrread.TakeSnapshot(e)
 	added := &election.Contest{ID: "new"}
 	e.Contests = append(e.Contests, added)
 	snap.Track(added, 1)
@@ -30,7 +30,7 @@ func TestSnapshotRemovesAddedContests(t *testing.T) {
 func TestSnapshotRestoresExistingContest(t *testing.T) {
 	c := &election.Contest{ID: "m", Name: "Mayor", VoteFor: 1, Ranks: 0, Candidates: []election.Candidate{{Name: "Ann", Aliases: []string{"a"}}}}
 	e := &election.Election{Contests: []*election.Contest{c}}
-	snap := cvr.TakeSnapshot(e)
+	snap := cvrread.TakeSnapshot(e)
 	snap.Track(c, 0)
 	if snap.Created(0) {
 		t.Error("Created(0) for a contest that was there")
@@ -53,14 +53,14 @@ func TestSnapshotRestoresExistingContest(t *testing.T) {
 func TestSnapshotUnchangedContestIsKept(t *testing.T) {
 	c := &election.Contest{ID: "m", Candidates: []election.Candidate{{Name: "Ann"}}}
 	e := &election.Election{Contests: []*election.Contest{c}}
-	snap := cvr.TakeSnapshot(e)
+	snap := cvrread.TakeSnapshot(e)
 	snap.Track(c, 0)
 	snap.Restore()
 	if e.Contests[0] != c {
 		t.Error("an untouched contest was replaced")
 	}
 	// Nothing tracked: only added contests go.
-	snap = cvr.TakeSnapshot(e)
+	snap = cvrread.TakeSnapshot(e)
 	e.Contests = append(e.Contests, &election.Contest{ID: "x"})
 	snap.Restore()
 	if len(e.Contests) != 1 || e.Contests[0] != c {

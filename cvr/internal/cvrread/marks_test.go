@@ -1,4 +1,4 @@
-package cvr_test
+package cvrread_test
 
 import (
 	"cmp"
@@ -6,7 +6,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/canvass/canvass/cvr"
+	"github.com/canvass/canvass/cvr/internal/cvrread"
 	"github.com/canvass/canvass/election"
 )
 
@@ -25,14 +25,14 @@ func TestSortMarks(t *testing.T) {
 			slices.SortStableFunc(want, func(a, b election.Mark) int {
 				return cmp.Or(cmp.Compare(a.Rank, b.Rank), cmp.Compare(a.Choice, b.Choice))
 			})
-			cvr.SortMarks(ms)
+			cvrread.SortMarks(ms)
 			if !slices.Equal(ms, want) {
 				t.Fatalf("n=%d: %v, want %v", n, ms, want)
 			}
 		}
 	}
 	ms := []election.Mark{mk(2, 1), mk(1, 3), mk(1, election.Overvote), mk(2, 0)}
-	if n := testing.AllocsPerRun(100, func() { cvr.SortMarks(ms) }); n != 0 {
+	if n := testing.AllocsPerRun(100, func() { cvrread.SortMarks(ms) }); n != 0 {
 		t.Errorf("SortMarks allocates %v times", n)
 	}
 }
@@ -45,7 +45,7 @@ func TestDedupeMarks(t *testing.T) {
 		{[]election.Mark{mk(1, 0), mk(2, 0), mk(3, 0)}, []election.Mark{mk(1, 0), mk(2, 0), mk(3, 0)}},
 	} {
 		in := slices.Clone(tt.in)
-		got := cvr.DedupeMarks(in)
+		got := cvrread.DedupeMarks(in)
 		if !slices.Equal(got, tt.want) {
 			t.Errorf("DedupeMarks(%v) = %v, want %v", tt.in, got, tt.want)
 		}

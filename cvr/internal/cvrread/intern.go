@@ -1,4 +1,4 @@
-package cvr
+package cvrread
 
 // maxInterned bounds the distinct values an Interner remembers.
 const maxInterned = 1 << 16
