@@ -331,6 +331,11 @@ func (o *Office) UploadAuditFile(ctx context.Context, u *User, id, j, kind, form
 	f := FileRef{Name: name, SHA256: ref.SHA256, Size: ref.Size}
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	if a, _, err = o.audit(ctx, id); err != nil {
+		return nil, err
+	} else if a.Seed != "" {
+		return nil, conflict("file", "the seed of audit %s is entered; its records can no longer change", id)
+	}
 	uploads, err := o.auditUploads(ctx, id)
 	if err != nil {
 		return nil, err
@@ -871,20 +876,16 @@ func (o *Office) assignments(ctx context.Context, a *Audit, n int, rd *audit.Rou
 	return asg, nil
 }
 
+// listAllReadings lists the readings of every round of audit id.
 func listAllReadings(ctx context.Context, st store.Store, id string, out *[]AuditReading) error {
-	recs, err := st.ListKind(ctx, kindAuditReading)
-	if err != nil {
+	var a Audit
+	if err := getJSON(ctx, st, kindAudit, id, &a); err != nil {
 		return err
 	}
-	for _, rc := range recs {
-		if !strings.HasPrefix(rc.Parent, id+"/") {
-			continue
-		}
-		var r AuditReading
-		if err := json.Unmarshal(rc.Data, &r); err != nil {
+	for n := 1; n <= a.Rounds; n++ {
+		if err := listJSON(ctx, st, kindAuditReading, roundID(id, n), out); err != nil {
 			return err
 		}
-		*out = append(*out, r)
 	}
 	return nil
 }
