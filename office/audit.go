@@ -1114,6 +1114,9 @@ func (o *Office) PutReading(ctx context.Context, u *User, id string, n int, ball
 	if b.SignedOff {
 		return conflict("ballot", "board %s has signed off; a change needs the board reopened by a two-person request", b.ID)
 	}
+	if b.Reopened > 0 && asg.read[r.key] && reason == "" {
+		return badRequest("reason", "the board was reopened: say why this entry changes (a new revision; the old one stays in the log)")
+	}
 	p := map[string]any{"audit": id, "round": int64(n), "board": b.ID, "ballot": r.key, "readings": string(canon)}
 	if reason != "" {
 		p["reason"] = reason

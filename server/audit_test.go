@@ -545,6 +545,11 @@ func TestAuditComparison(t *testing.T) {
 			if c, v := e.approve(p.aa2, rq.ID, rq.SignText); c != 200 || v.Status != "done" {
 				t.Fatalf("second reopen signature: %d", c)
 			}
+			e.unchanged("a change after reopening without a reason", func() {
+				if c := e.do(b.members[0].client, "PUT", path, map[string]any{"readings": entered[key]}, nil); c != 400 {
+					t.Errorf("a change after reopening without a reason: %d, want 400", c)
+				}
+			})
 			e.must(b.members[0].client, 204, "PUT", path, map[string]any{"readings": entered[key], "reason": "rechecked: unchanged"}, nil)
 			for _, m := range b.members {
 				e.must(m.client, 200, "POST", fmt.Sprintf("%s/rounds/%d/boards/%s/sign-off", base, round, b.id), nil, nil)
