@@ -31,6 +31,17 @@ const (
 	ActReadRequests       Action = "requests.read"
 	ActRequestInstall     Action = "software.request"
 	ActApproveInstall     Action = "software.approve"
+	ActReadAudits         Action = "audits.read"
+	ActCreateAudit        Action = "audits.create"
+	ActAuditUpload        Action = "audits.upload"
+	ActRequestSeed        Action = "audits.seed.request"
+	ActApproveSeed        Action = "audits.seed.approve"
+	ActDrawRound          Action = "audits.rounds.draw"
+	ActCreateBoard        Action = "audits.boards.create"
+	ActEnterReadings      Action = "audits.readings.enter"
+	ActCloseRound         Action = "audits.rounds.close"
+	ActRequestReopen      Action = "audits.boards.reopen.request"
+	ActApproveReopen      Action = "audits.boards.reopen.approve"
 )
 
 // permissions is the permission matrix: for each action, the roles that
@@ -54,6 +65,17 @@ var permissions = map[Action][]string{
 	ActReadRequests:       {RoleAdmin, RoleOfficial, RoleObserver, RoleAuditAdmin},
 	ActRequestInstall:     {RoleAdmin},
 	ActApproveInstall:     {RoleAdmin},
+	ActReadAudits:         {RoleAdmin, RoleOfficial, RoleObserver, RoleAuditAdmin},
+	ActCreateAudit:        {RoleAuditAdmin},
+	ActAuditUpload:        {RoleOfficial, RoleAuditAdmin},
+	ActRequestSeed:        {RoleAuditAdmin},
+	ActApproveSeed:        {RoleOfficial, RoleAuditAdmin},
+	ActDrawRound:          {RoleAuditAdmin},
+	ActCreateBoard:        {RoleAuditAdmin},
+	ActEnterReadings:      {RoleAuditBoard},
+	ActCloseRound:         {RoleAuditAdmin},
+	ActRequestReopen:      {RoleAuditAdmin},
+	ActApproveReopen:      {RoleOfficial, RoleAuditAdmin},
 }
 
 // Permissions returns the roles allowed each action, for documentation and
@@ -95,6 +117,8 @@ var requestKinds = map[string]Action{
 	KindElectionMode:   ActApproveMode,
 	KindFileWithdrawal: ActApproveWithdrawal,
 	KindSoftware:       ActApproveInstall,
+	KindAuditSeed:      ActApproveSeed,
+	KindAuditReopen:    ActApproveReopen,
 }
 
 // Request kinds.

@@ -86,6 +86,9 @@ func project(ctx context.Context, r reader, e ledger.Event) ([]store.Record, err
 		// Logged for the record; they change no projected state.
 		return nil, nil
 	}
+	if isAuditEvent(e.Type) {
+		return projectAudit(ctx, r, e, p, at)
+	}
 	return nil, fmt.Errorf("the office does not apply events of type %q", e.Type)
 }
 
@@ -164,7 +167,11 @@ func projectExecuted(ctx context.Context, r reader, e ledger.Event, p *payloadRe
 		recs = append(recs, rec(kindInstall, q.ID, "", Install{Request: q.ID, Component: a.Component,
 			Version: a.Version, NewSHA256: a.NewSHA256, OldSHA256: a.OldSHA256, At: at}))
 	default:
-		return nil, fmt.Errorf("unknown request kind %q", q.Kind)
+		more, err := projectAuditRequest(ctx, r, &q)
+		if err != nil {
+			return nil, err
+		}
+		recs = append(recs, more...)
 	}
 	return recs, p.err
 }

@@ -81,6 +81,7 @@ func New(o *office.Office) *Server {
 		m.HandleFunc(r.pattern, r.h)
 		s.patterns = append(s.patterns, r.pattern)
 	}
+	s.mountAudits()
 	pages.Mount(m, o, CookieName)
 	m.Handle("GET /log/", http.StripPrefix("/log", ledger.Handler(o.LogFetcher())))
 	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
