@@ -583,4 +583,3 @@ func TestDamagedSheet(t *testing.T) {
 		t.Fatalf("original: %d ballots, %v", n, err)
 	}
 }
-

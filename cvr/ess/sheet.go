@@ -182,7 +182,8 @@ func (s *sheetReader) readRow() error {
 		num = n
 	}
 	if num <= s.prevRow {
-		return s.fail(at, "row %d comes after row %d; the rows of a worksheet must be in increasing order (re-export the CVR file, or sort the rows in a new workbook)", num, s.prevRow)
+		s.row.num = num
+		return s.fail(at, "row %d comes after row %d; the rows of a worksheet must be in increasing order", num, s.prevRow)
 	}
 	if num > maxSheetRows {
 		return s.fail(at, "more than %d rows", maxSheetRows)
