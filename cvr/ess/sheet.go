@@ -236,7 +236,7 @@ func (s *sheetReader) readRow() error {
 func (s *sheetReader) readCell(prev int) (int, error) {
 	sc := &s.sc
 	at := sc.at
-	ref, hasRef, err := attr(sc.attrs, "r")
+	ref, rawTyp, hasRef, _, err := attr2(sc.attrs, "r", "t")
 	if err != nil {
 		return 0, s.fail(at, "%v", err)
 	}
@@ -260,10 +260,6 @@ func (s *sheetReader) readCell(prev int) (int, error) {
 	}
 	if col >= maxSheetCols {
 		return 0, s.fail(at, "column beyond %s, the last column of a worksheet", colLetter(maxSheetCols-1))
-	}
-	rawTyp, _, err := attr(sc.attrs, "t")
-	if err != nil {
-		return 0, s.fail(at, "%v", err)
 	}
 	// The attribute bytes are in the scanner's buffer, which reading the
 	// children may overwrite.

@@ -187,7 +187,7 @@ func (s *scanner) next() error {
 			if i < 0 {
 				return s.syntax(s.at, "the part ends inside an end tag")
 			}
-			name := bytes.TrimRight(s.buf[s.pos+2:s.pos+i], " \t\r\n")
+			name := trimRightSpace(s.buf[s.pos+2 : s.pos+i])
 			if !validName(name) {
 				return s.syntax(s.at, "bad end tag %q", clip(s.buf[s.pos:s.pos+i+1]))
 			}
@@ -226,9 +226,9 @@ func (s *scanner) next() error {
 		if s.self {
 			tag = tag[:len(tag)-1]
 		}
-		j := bytes.IndexAny(tag, " \t\r\n")
-		if j < 0 {
-			j = len(tag)
+		j := 0
+		for j < len(tag) && !isSpace(tag[j]) {
+			j++
 		}
 		if !validName(tag[:j]) {
 			return s.syntax(s.at, "bad start tag %q", clip(s.buf[s.pos:s.pos+i+1]))
@@ -289,40 +289,56 @@ func clip(b []byte) string {
 	return string(b)
 }
 
-// attr returns the raw value of the attribute with local name key in the
-// attribute text attrs, and whether it is there. Malformed attribute text
-// is an error.
+// attr returns the raw value of the attribute with local name key (and
+// no namespace prefix) in the attribute text attrs, and whether it is
+// there. Malformed attribute text is an error.
 func attr(attrs []byte, key string) ([]byte, bool, error) {
-	var val []byte
-	found := false
+	v, _, ok, _, err := attr2(attrs, key, "")
+	return v, ok, err
+}
+
+// attr2 is attr for two keys at once.
+func attr2(attrs []byte, key1, key2 string) (v1, v2 []byte, ok1, ok2 bool, err error) {
 	for {
 		attrs = trimSpace(attrs)
 		if len(attrs) == 0 {
-			return val, found, nil
+			return v1, v2, ok1, ok2, nil
 		}
 		eq := bytes.IndexByte(attrs, '=')
 		if eq <= 0 {
-			return nil, false, fmt.Errorf("%w: bad attribute %q", errSyntax, clip(attrs))
+			return nil, nil, false, false, fmt.Errorf("%w: bad attribute %q", errSyntax, clip(attrs))
 		}
-		name := bytes.TrimRight(attrs[:eq], " \t\r\n")
+		name := trimRightSpace(attrs[:eq])
 		rest := trimSpace(attrs[eq+1:])
 		if len(rest) == 0 || (rest[0] != '"' && rest[0] != '\'') {
-			return nil, false, fmt.Errorf("%w: attribute %q has no quoted value", errSyntax, name)
+			return nil, nil, false, false, fmt.Errorf("%w: attribute %q has no quoted value", errSyntax, name)
 		}
 		end := bytes.IndexByte(rest[1:], rest[0])
 		if end < 0 {
-			return nil, false, fmt.Errorf("%w: attribute %q is not closed", errSyntax, name)
+			return nil, nil, false, false, fmt.Errorf("%w: attribute %q is not closed", errSyntax, name)
 		}
-		if !found && string(localName(name)) == key && bytes.IndexByte(name, ':') < 0 {
-			val, found = rest[1:1+end], true
+		switch {
+		case !ok1 && string(name) == key1:
+			v1, ok1 = rest[1:1+end], true
+		case !ok2 && key2 != "" && string(name) == key2:
+			v2, ok2 = rest[1:1+end], true
 		}
 		attrs = rest[end+2:]
 	}
 }
 
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
+
 func trimSpace(b []byte) []byte {
-	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t' || b[0] == '\r' || b[0] == '\n') {
+	for len(b) > 0 && isSpace(b[0]) {
 		b = b[1:]
+	}
+	return b
+}
+
+func trimRightSpace(b []byte) []byte {
+	for len(b) > 0 && isSpace(b[len(b)-1]) {
+		b = b[:len(b)-1]
 	}
 	return b
 }
