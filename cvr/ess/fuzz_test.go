@@ -4,9 +4,12 @@ import (
 	"archive/zip"
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
+
+	"github.com/xuri/excelize/v2"
 
 	"github.com/canvass/canvass/cvr"
 	"github.com/canvass/canvass/election"
@@ -147,4 +150,100 @@ func FuzzSheetXML(f *testing.F) {
 			prev = row.num
 		}
 	})
+}
+
+// FuzzSheetMatchesExcelize is a differential target: whenever the
+// streaming reader accepts a fuzzed workbook and excelize opens it too,
+// both must give the same value in every cell. (The streaming reader
+// refuses damage excelize reads silently; those inputs are not compared.)
+func FuzzSheetMatchesExcelize(f *testing.F) {
+	sheets, ssts := fuzzSeeds(f)
+	for i := range sheets {
+		f.Add(sheets[i], ssts[i])
+	}
+	f.Fuzz(func(t *testing.T, sheet, sst []byte) {
+		raw := xlsxParts(sheet, sst)
+		got, err := tryStreamRows(raw)
+		if err != nil || len(got) > 1000 {
+			// excelize walks every row number up to the last one, so a
+			// far row number only costs time.
+			return
+		}
+		want, err := tryExcelizeRows(raw)
+		if err != nil {
+			return
+		}
+		if len(got) != len(want) {
+			t.Fatalf("%d rows, excelize %d:\n%q\n%q", len(got), len(want), got, want)
+		}
+		for i := range want {
+			if strings.Join(got[i], "\x00") != strings.Join(want[i], "\x00") {
+				t.Fatalf("row %d: %q, excelize %q", i+1, got[i], want[i])
+			}
+		}
+	})
+}
+
+func tryStreamRows(raw []byte) (out [][]string, err error) {
+	zr, err := zip.NewReader(bytes.NewReader(raw), int64(len(raw)))
+	if err != nil {
+		return nil, err
+	}
+	wb, err := openWorkbook(zr)
+	if err != nil {
+		return nil, err
+	}
+	rows, c, err := wb.rows()
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	for {
+		r, more, err := rows.next()
+		if err != nil {
+			return nil, err
+		}
+		if !more {
+			break
+		}
+		for len(out) < r.num-1 {
+			out = append(out, nil)
+		}
+		out = append(out, trimRow(append([]string(nil), r.vals...)))
+	}
+	for len(out) > 0 && len(out[len(out)-1]) == 0 {
+		out = out[:len(out)-1]
+	}
+	return out, nil
+}
+
+func tryExcelizeRows(raw []byte) (out [][]string, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("excelize panicked: %v", p)
+		}
+	}()
+	f, err := excelize.OpenReader(bytes.NewReader(raw))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	rows, err := f.Rows(f.GetSheetList()[0])
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		cols, err := rows.Columns()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, trimRow(append([]string(nil), cols...)))
+	}
+	if err := rows.Error(); err != nil {
+		return nil, err
+	}
+	for len(out) > 0 && len(out[len(out)-1]) == 0 {
+		out = out[:len(out)-1]
+	}
+	return out, nil
 }

@@ -234,6 +234,9 @@ func (s *scanner) next() error {
 			return s.syntax(s.at, "bad start tag %q", clip(s.buf[s.pos:s.pos+i+1]))
 		}
 		s.kind, s.name, s.attrs = tokStart, localName(tag[:j]), tag[j:]
+		if err := checkAttrs(s.attrs); err != nil {
+			return s.syntax(s.at, "in <%s>: %v", s.name, err)
+		}
 		s.pos += i + 1
 		return nil
 	}
@@ -295,6 +298,35 @@ func clip(b []byte) string {
 func attr(attrs []byte, key string) ([]byte, bool, error) {
 	v, _, ok, _, err := attr2(attrs, key, "")
 	return v, ok, err
+}
+
+// checkAttrs checks that attrs is a list of name="value" pairs.
+func checkAttrs(attrs []byte) error {
+	for {
+		attrs = trimSpace(attrs)
+		if len(attrs) == 0 {
+			return nil
+		}
+		eq := bytes.IndexByte(attrs, '=')
+		if eq <= 0 || !validName(trimRightSpace(attrs[:eq])) {
+			return fmt.Errorf("bad attribute %q", clip(attrs))
+		}
+		rest := trimSpace(attrs[eq+1:])
+		if len(rest) == 0 || (rest[0] != '"' && rest[0] != '\'') {
+			return fmt.Errorf("attribute %q has no quoted value", clip(attrs[:eq]))
+		}
+		end := bytes.IndexByte(rest[1:], rest[0])
+		if end < 0 {
+			return fmt.Errorf("attribute %q is not closed", clip(attrs[:eq]))
+		}
+		if bytes.IndexByte(rest[1:1+end], '<') >= 0 {
+			return fmt.Errorf("'<' in the value of attribute %q", clip(attrs[:eq]))
+		}
+		attrs = rest[end+2:]
+		if len(attrs) > 0 && !isSpace(attrs[0]) {
+			return fmt.Errorf("no space before %q", clip(attrs))
+		}
+	}
 }
 
 // attr2 is attr for two keys at once.
