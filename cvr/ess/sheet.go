@@ -605,5 +605,6 @@ func (wb *workbook) rows() (*sheetReader, io.Closer, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %v", wb.sheetPart, err)
 	}
-	return newSheetReader(io.LimitReader(rc, maxUnzipped), zf.Name, wb.sst, wb.hasSST), rc, nil
+	ahead := newAheadReader(io.LimitReader(rc, maxUnzipped), rc)
+	return newSheetReader(ahead, zf.Name, wb.sst, wb.hasSST), ahead, nil
 }
