@@ -13,17 +13,17 @@ import (
 
 // firstSheet returns the zip path and the name of the workbook's first
 // worksheet, the one excelize's GetSheetList lists first.
-func firstSheet(zr *zip.Reader) (part, name string, err error) {
+func firstSheet(zr *zip.Reader) (part, name string, rels []relationship, err error) {
 	var wb struct {
 		Sheets []struct {
 			Attrs []xml.Attr `xml:",any,attr"`
 		} `xml:"sheets>sheet"`
 	}
 	if err := decodePart(zr, "xl/workbook.xml", &wb); err != nil {
-		return "", "", err
+		return "", "", nil, err
 	}
 	if len(wb.Sheets) == 0 {
-		return "", "", errNoSheet
+		return "", "", nil, errNoSheet
 	}
 	id := ""
 	for _, a := range wb.Sheets[0].Attrs {
@@ -34,16 +34,16 @@ func firstSheet(zr *zip.Reader) (part, name string, err error) {
 			name = a.Value
 		}
 	}
-	rels, err := workbookRels(zr)
+	rels, err = workbookRels(zr)
 	if err != nil {
-		return "", "", err
+		return "", "", nil, err
 	}
 	for _, r := range rels {
 		if r.ID == id {
-			return partPath(r.Target), name, nil
+			return partPath(r.Target), name, rels, nil
 		}
 	}
-	return "", "", fmt.Errorf("the workbook's first worksheet (relationship %q) has no target in xl/_rels/workbook.xml.rels", id)
+	return "", "", nil, fmt.Errorf("the workbook's first worksheet (relationship %q) has no target in xl/_rels/workbook.xml.rels", id)
 }
 
 type relationship struct {
@@ -69,8 +69,7 @@ func partPath(target string) string {
 
 // sharedStringsPart returns the zip path of the shared strings: the target
 // of the workbook's sharedStrings relationship, or xl/sharedStrings.xml.
-func sharedStringsPart(zr *zip.Reader) string {
-	rels, _ := workbookRels(zr)
+func sharedStringsPart(rels []relationship) string {
 	for _, r := range rels {
 		if strings.HasSuffix(r.Type, "/sharedStrings") {
 			return partPath(r.Target)

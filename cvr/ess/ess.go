@@ -48,13 +48,9 @@ const (
 	DefaultUndeclaredWriteInLabel = "UWI"
 )
 
-// Limits on what is unpacked from the workbook. Worksheets larger than
-// xmlInMemory are streamed from a temporary file rather than held in
-// memory; the total bounds a "zip bomb".
-const (
-	maxUnzipped = 4 << 30
-	xmlInMemory = 16 << 20
-)
+// maxUnzipped bounds what is unpacked from any one part of the workbook,
+// against a "zip bomb".
+const maxUnzipped = 4 << 30
 
 // Read reads the ES&S workbook src.Path into e and calls h for each
 // ballot, in sheet order. See docs/cvr-formats-ess-csv.md for every option.

@@ -15,7 +15,7 @@ type aheadReader struct {
 	once  sync.Once
 	cur   []byte // unread part of chunk
 	chunk []byte // the chunk being read, whole
-	err   error // set before full is closed
+	err   error  // set before full is closed
 	inner io.Closer
 }
 

@@ -576,11 +576,12 @@ type workbook struct {
 // openWorkbook finds the first worksheet and reads the shared strings.
 func openWorkbook(zr *zip.Reader) (*workbook, error) {
 	wb := &workbook{zr: zr}
-	var err error
-	if wb.sheetPart, wb.sheetName, err = firstSheet(zr); err != nil {
+	sheetPart, sheetName, rels, err := firstSheet(zr)
+	if err != nil {
 		return nil, err
 	}
-	part := sharedStringsPart(zr)
+	wb.sheetPart, wb.sheetName = sheetPart, sheetName
+	part := sharedStringsPart(rels)
 	if zf := findPart(zr, part); zf != nil {
 		rc, err := zf.Open()
 		if err != nil {

@@ -54,15 +54,6 @@ const (
 // errSyntax marks malformed XML.
 var errSyntax = errors.New("malformed XML")
 
-func newScanner(r io.Reader) *scanner {
-	return &scanner{r: r, buf: make([]byte, scanBuf)}
-}
-
-// reset reuses s (and its buffer) for another part.
-func (s *scanner) reset(r io.Reader) {
-	*s = scanner{r: r, buf: s.buf}
-}
-
 // fill moves the unread bytes to the front of the buffer and reads more,
 // growing the buffer when it is full. It returns false at the end of the
 // input.
@@ -433,7 +424,7 @@ func validXMLChar(r rune) bool {
 // is an underscore, any other four hex digits the UTF-16 code unit they
 // name (a lone surrogate reads as nothing).
 func unescapeOOXML(b []byte) []byte {
-	if bytes.Index(b, []byte("_x")) < 0 {
+	if !bytes.Contains(b, []byte("_x")) {
 		return b
 	}
 	out := make([]byte, 0, len(b))
