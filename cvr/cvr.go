@@ -72,6 +72,16 @@ type Source struct {
 	// When nil, readers take candidates from the file's own manifests or
 	// headers.
 	Candidates []election.Candidate
+
+	// RCTab asks for RCTab's reading where a reader's own differs (the
+	// ES&S reader: every <row> is a ballot, placeholders for a missing
+	// precinct or batch, an empty cell is the candidate ""); see each
+	// reader's documentation. The rctab package sets it.
+	RCTab bool
+	// MaxRankings is RCTab's numeric maxRankingsAllowed, 0 for "max" or
+	// none. With RCTab set, the ES&S reader reads only this many vote
+	// columns (source notes A).
+	MaxRankings int
 }
 
 // Error is a problem with an input file. It names the file and, where known,
@@ -126,6 +136,10 @@ var ErrUnknownCandidate = errors.New("unknown candidate")
 // ErrTooLarge is wrapped by errors about a field or record larger than a
 // reader accepts; such limits keep a hostile file from exhausting memory.
 var ErrTooLarge = errors.New("too large")
+
+// ErrDuplicateID is wrapped by errors about two ballots of one source with
+// the same supplied ID.
+var ErrDuplicateID = errors.New("duplicate ballot ID")
 
 // MaxFieldBytes bounds any single field (cell, attribute, string) a reader
 // keeps. Real CVR fields are far smaller.

@@ -370,19 +370,18 @@ type input struct {
 
 // sliceName returns the precinct (or batch) of a record as RCTab's reader
 // for the source gives it: generic CSV turns a blank or whitespace-only
-// cell of a configured column into "no precinct id" ("no batch id"), ES&S
-// an empty cell into "missing_precinct_id" ("missing_batch_id"); other
-// readers keep what they read (source notes G, R9). Readers that already
-// apply their placeholder are unaffected.
-func sliceName(s *Source, column int, v, genericName, essName string) string {
+// cell of a configured column into "no precinct id" ("no batch id"); other
+// readers keep what they read (source notes G, R9). The ES&S reader gives
+// a cell with no value "missing_precinct_id" ("missing_batch_id") itself in
+// RCTab mode, since only it can tell a cell with no value from a cell
+// holding "". Readers that already apply their placeholder are unaffected.
+func sliceName(s *Source, column int, v, genericName string) string {
 	if column <= 0 {
 		return v
 	}
 	switch {
 	case s.Provider == "genericCsv" && strings.TrimSpace(v) == "":
 		return genericName
-	case s.Provider == "ess" && v == "":
-		return essName
 	}
 	return v
 }
@@ -443,6 +442,8 @@ func readSources(cfg *Config, rec *evidence.Recorder, export, wantCDF bool) (*in
 			PrecinctColumn:                s.PrecinctColumnIndex,
 			BatchColumn:                   s.BatchColumnIndex,
 			Candidates:                    declared,
+			RCTab:                         true,
+			MaxRankings:                   maxRank,
 		}
 		e := &election.Election{}
 		target := -1
@@ -512,8 +513,8 @@ func readSources(cfg *Config, rec *evidence.Recorder, export, wantCDF bool) (*in
 			}
 			// Each reader names a missing precinct or batch its own way;
 			// the names are kept as they are (source notes G, R9).
-			rec.Precinct = sliceName(s, s.PrecinctColumnIndex, rec.Precinct, "no precinct id", "missing_precinct_id")
-			rec.Batch = sliceName(s, s.BatchColumnIndex, rec.Batch, "no batch id", "missing_batch_id")
+			rec.Precinct = sliceName(s, s.PrecinctColumnIndex, rec.Precinct, "no precinct id")
+			rec.Batch = sliceName(s, s.BatchColumnIndex, rec.Batch, "no batch id")
 			precinct, batch := rec.Precinct, rec.Batch
 			hasPrecinct = hasPrecinct || precinct != ""
 			hasBatch = hasBatch || batch != ""
