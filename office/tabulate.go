@@ -13,7 +13,6 @@ import (
 	"net/url"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -235,53 +234,8 @@ func (o *Office) recordTabulation(ctx context.Context, u *User, e *Election, inp
 func nistReport(e *Election, s results.Summary, issuer, software string, generated time.Time) ([]byte, error) {
 	r := &results.Report{Issuer: issuer, Election: e.Name, Date: e.Date, Jurisdiction: e.Jurisdiction,
 		IsTest: e.Mode != "official", Software: software, Generated: generated}
-	for _, c := range s.Contests {
-		won := map[string]bool{}
-		for _, w := range c.Winners {
-			won[w] = true
-		}
-		rc := results.Contest{ID: c.ID, Name: c.Name, NumberElected: max(c.Seats, 1), VotesAllowed: 1,
-			BallotsCast: c.Ballots, Overvotes: float64(c.Overvotes), Undervotes: float64(c.Undervotes), Rounds: 1}
-		if len(c.RCTabReport) > 0 {
-			var rep rctabReport
-			if err := json.Unmarshal(c.RCTabReport[len(c.RCTabReport)-1], &rep); err != nil {
-				return nil, err
-			}
-			rc.Variation, rc.Rounds = "rcv", max(len(rep.Results), 1)
-			var names []string
-			if len(rep.Results) > 0 {
-				for n := range rep.Results[0].Tally {
-					names = append(names, n)
-				}
-			}
-			sort.Strings(names)
-			for _, n := range names {
-				cand := results.Candidate{Name: n, Elected: won[n], Defeated: !won[n]}
-				for _, round := range rep.Results {
-					v, ok := round.Tally[n]
-					if !ok {
-						break
-					}
-					f, _ := strconv.ParseFloat(v, 64)
-					cand.Votes = append(cand.Votes, f)
-				}
-				rc.Candidates = append(rc.Candidates, cand)
-			}
-		} else {
-			switch c.Method {
-			case "approval":
-				rc.Variation = "approval"
-			case "vote-for-n":
-				rc.Variation, rc.VotesAllowed = "n-of-m", max(c.Seats, 1)
-			default:
-				rc.Variation = "plurality"
-			}
-			for _, v := range c.Votes {
-				rc.Candidates = append(rc.Candidates, results.Candidate{Name: v.Name, Votes: []float64{float64(v.Votes)},
-					Elected: won[v.Name], Defeated: !won[v.Name]})
-			}
-		}
-		r.Contests = append(r.Contests, rc)
+	if err := results.AddContests(r, s); err != nil {
+		return nil, err
 	}
 	var b bytes.Buffer
 	if err := results.Write(&b, r); err != nil {

@@ -8,7 +8,6 @@ import (
 	"path"
 	"reflect"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -185,7 +184,7 @@ func sameIgnoringSoftware(want, got []byte) error {
 // re-derived summary (with the committed report's issuer, software,
 // timestamp and test flag, which describe the publication, not the count)
 // and compares it with the committed one field for field. The rendering
-// mirrors office.nistReport; the end-to-end test checks that they agree.
+// is results.AddContests, the office's own.
 func sameNIST(committed []byte, el Election, s results.Summary) error {
 	var head struct {
 		Issuer              string
@@ -202,57 +201,8 @@ func sameNIST(committed []byte, el Election, s results.Summary) error {
 	}
 	r := &results.Report{Issuer: head.Issuer, Election: el.Name, Date: el.Date, Jurisdiction: el.Jurisdiction,
 		IsTest: head.IsTest, Software: head.VendorApplicationId, Generated: gen}
-	for _, c := range s.Contests {
-		won := map[string]bool{}
-		for _, w := range c.Winners {
-			won[w] = true
-		}
-		rc := results.Contest{ID: c.ID, Name: c.Name, NumberElected: max(c.Seats, 1), VotesAllowed: 1,
-			BallotsCast: c.Ballots, Overvotes: float64(c.Overvotes), Undervotes: float64(c.Undervotes), Rounds: 1}
-		if len(c.RCTabReport) > 0 {
-			var rep struct {
-				Results []struct {
-					Tally map[string]string `json:"tally"`
-				} `json:"results"`
-			}
-			if err := json.Unmarshal(c.RCTabReport[len(c.RCTabReport)-1], &rep); err != nil {
-				return err
-			}
-			rc.Variation, rc.Rounds = "rcv", max(len(rep.Results), 1)
-			var names []string
-			if len(rep.Results) > 0 {
-				for n := range rep.Results[0].Tally {
-					names = append(names, n)
-				}
-			}
-			sort.Strings(names)
-			for _, n := range names {
-				cand := results.Candidate{Name: n, Elected: won[n], Defeated: !won[n]}
-				for _, round := range rep.Results {
-					v, ok := round.Tally[n]
-					if !ok {
-						break
-					}
-					f, _ := strconv.ParseFloat(v, 64)
-					cand.Votes = append(cand.Votes, f)
-				}
-				rc.Candidates = append(rc.Candidates, cand)
-			}
-		} else {
-			switch c.Method {
-			case "approval":
-				rc.Variation = "approval"
-			case "vote-for-n":
-				rc.Variation, rc.VotesAllowed = "n-of-m", max(c.Seats, 1)
-			default:
-				rc.Variation = "plurality"
-			}
-			for _, v := range c.Votes {
-				rc.Candidates = append(rc.Candidates, results.Candidate{Name: v.Name, Votes: []float64{float64(v.Votes)},
-					Elected: won[v.Name], Defeated: !won[v.Name]})
-			}
-		}
-		r.Contests = append(r.Contests, rc)
+	if err := results.AddContests(r, s); err != nil {
+		return err
 	}
 	var b bytes.Buffer
 	if err := results.Write(&b, r); err != nil {
