@@ -149,8 +149,8 @@ func (o *Office) CreateAudit(ctx context.Context, u *User, s *AuditSetup) (*Audi
 		return nil, err
 	}
 	id := newID("a-")
-	o.mu.Lock()
-	defer o.mu.Unlock()
+	ctx, unlock := o.lock(ctx)
+	defer unlock()
 	if _, err := o.commit(ctx, ledger.Event{Type: "audit-created", UserID: u.Name, Payload: map[string]any{
 		"audit": id, "election": el.ID, "jurisdiction": el.Jurisdiction, "definition": string(canon)}}); err != nil {
 		return nil, err
@@ -329,8 +329,8 @@ func (o *Office) UploadAuditFile(ctx context.Context, u *User, id, j, kind, form
 		return nil, errf(http.StatusRequestEntityTooLarge, "file", "reading the upload: %v", err)
 	}
 	f := FileRef{Name: name, SHA256: ref.SHA256, Size: ref.Size}
-	o.mu.Lock()
-	defer o.mu.Unlock()
+	ctx, unlock := o.lock(ctx)
+	defer unlock()
 	if a, _, err = o.audit(ctx, id); err != nil {
 		return nil, err
 	} else if a.Seed != "" {
@@ -542,8 +542,8 @@ func (o *Office) RequestSeed(ctx context.Context, u *User, id, seed string, roll
 	if err := validNames("witnesses", witnesses, 0); err != nil {
 		return nil, err
 	}
-	o.mu.Lock()
-	defer o.mu.Unlock()
+	ctx, unlock := o.lock(ctx)
+	defer unlock()
 	if err := o.seedAllowed(ctx, a, def); err != nil {
 		return nil, err
 	}
@@ -629,8 +629,8 @@ func (o *Office) DrawRound(ctx context.Context, u *User, id string, size SampleS
 	if size.Draws < 0 || size.Draws > maxDraws {
 		return nil, badRequest("sample_size.draws", "draws is 1 to %d", maxDraws)
 	}
-	o.mu.Lock()
-	defer o.mu.Unlock()
+	ctx, unlock := o.lock(ctx)
+	defer unlock()
 	if a.Seed == "" {
 		return nil, conflict("seed", "enter the seed first (a two-person request)")
 	}
@@ -928,8 +928,8 @@ func (o *Office) CreateBoard(ctx context.Context, u *User, id, j string, members
 			return nil, badRequest("members", "%q is listed twice; each member is a different person", m)
 		}
 	}
-	o.mu.Lock()
-	defer o.mu.Unlock()
+	ctx, unlock := o.lock(ctx)
+	defer unlock()
 	if a.Rounds == 0 || a.Closed == a.Rounds {
 		return nil, conflict("round", "no open round: draw a round first")
 	}
@@ -1091,8 +1091,8 @@ func (o *Office) PutReading(ctx context.Context, u *User, id string, n int, ball
 	if err != nil {
 		return err
 	}
-	o.mu.Lock()
-	defer o.mu.Unlock()
+	ctx, unlock := o.lock(ctx)
+	defer unlock()
 	if err := getJSON(ctx, o.st, kindAuditBoard, b.ID, b); err != nil {
 		return err
 	}
@@ -1176,8 +1176,8 @@ func (o *Office) SignOff(ctx context.Context, u *User, id string, n int, boardID
 	if err != nil {
 		return nil, err
 	}
-	o.mu.Lock()
-	defer o.mu.Unlock()
+	ctx, unlock := o.lock(ctx)
+	defer unlock()
 	if err := getJSON(ctx, o.st, kindAuditBoard, b.ID, b); err != nil {
 		return nil, err
 	}
@@ -1230,8 +1230,8 @@ func (o *Office) RequestReopen(ctx context.Context, u *User, id string, n int, b
 	if a.Closed >= n {
 		return nil, conflict("round", "round %d is closed", n)
 	}
-	o.mu.Lock()
-	defer o.mu.Unlock()
+	ctx, unlock := o.lock(ctx)
+	defer unlock()
 	return o.newRequest(ctx, u, KindAuditReopen, a.Jurisdiction, reopenAction{Audit: id, Round: n, Board: boardID, Reason: reason})
 }
 
@@ -1263,8 +1263,8 @@ func (o *Office) CloseRound(ctx context.Context, u *User, id string, n int) (*Cl
 	if def.Type == audit.BatchComparison {
 		return nil, errf(http.StatusNotImplemented, "", "batch tallies are not entered through the office yet")
 	}
-	o.mu.Lock()
-	defer o.mu.Unlock()
+	ctx, unlock := o.lock(ctx)
+	defer unlock()
 	if n != a.Rounds || a.Closed >= n {
 		return nil, conflict("round", "round %d is not the open round", n)
 	}

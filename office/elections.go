@@ -34,8 +34,8 @@ func (o *Office) CreateElection(ctx context.Context, u *User, name, date, jurisd
 		return nil, forbidden("your roles or jurisdiction do not allow creating elections in %s", jurisdiction)
 	}
 	id := newID("e-")
-	o.mu.Lock()
-	defer o.mu.Unlock()
+	ctx, unlock := o.lock(ctx)
+	defer unlock()
 	if _, err := o.commit(ctx, ledger.Event{Type: "election-created", UserID: u.Name, Payload: map[string]any{
 		"election": id, "name": name, "date": date, "jurisdiction": jurisdiction,
 	}}); err != nil {
@@ -103,7 +103,7 @@ func (o *Office) RequestOfficialMode(ctx context.Context, u *User, id string) (*
 	if e.Mode == "official" {
 		return nil, conflict("mode", "election %s is already in official mode", id)
 	}
-	o.mu.Lock()
-	defer o.mu.Unlock()
+	ctx, unlock := o.lock(ctx)
+	defer unlock()
 	return o.newRequest(ctx, u, KindElectionMode, e.Jurisdiction, modeAction{Election: id, Mode: "official"})
 }

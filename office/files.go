@@ -101,8 +101,8 @@ func (o *Office) Upload(ctx context.Context, u *User, id string, next func() (*U
 		}
 		seen[f.Name] = true
 	}
-	o.mu.Lock()
-	defer o.mu.Unlock()
+	ctx, unlock := o.lock(ctx)
+	defer unlock()
 	var fresh []FileRef
 	for _, f := range files {
 		var old File
@@ -235,8 +235,8 @@ func (o *Office) RequestWithdrawal(ctx context.Context, u *User, id, name string
 	if f.Withdrawn {
 		return nil, conflict("file", "%s is already withdrawn", name)
 	}
-	o.mu.Lock()
-	defer o.mu.Unlock()
+	ctx, unlock := o.lock(ctx)
+	defer unlock()
 	return o.newRequest(ctx, u, KindFileWithdrawal, e.Jurisdiction, withdrawalAction{Election: id, File: name})
 }
 

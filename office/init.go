@@ -97,8 +97,8 @@ func Create(ctx context.Context, dir string, st store.Store, opts CreateOptions)
 		}
 		out.Enrollment[a] = code
 	}
-	o.mu.Lock()
-	defer o.mu.Unlock()
+	ctx, unlock := o.lock(ctx)
+	defer unlock()
 	_, err = o.commit(ctx, ledger.Event{Type: "office-created", Description: "office created by canvass init",
 		Payload: map[string]any{"origin": o.origin, "admins": strsVal(opts.Admins), "jurisdiction": StateJurisdiction}})
 	if err != nil {

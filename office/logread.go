@@ -68,8 +68,8 @@ func readBundle(dir string, n uint64, width int) ([]byte, error) {
 
 // Events calls fn with every event in the office's log, in order.
 func (o *Office) Events(ctx context.Context, fn func(ledger.Event) error) error {
-	return readEntries(ctx, o.LogDir(), o.origin, 0, o.log.Size(), fn)
+	return readEntries(ctx, o.LogDir(), o.origin, 0, o.size.Load(), fn)
 }
 
 // LogSize returns the number of entries in the office's log.
-func (o *Office) LogSize() uint64 { return o.log.Size() }
+func (o *Office) LogSize() uint64 { return o.size.Load() }

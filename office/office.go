@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/canvass/canvass/auth"
@@ -47,42 +48,44 @@ type Limits struct {
 // DefaultLimits are the documented limits (docs/office.md).
 var DefaultLimits = Limits{JSONBody: 64 << 10, Upload: 1 << 30, ZipRatio: 200, ZipEntries: 10000}
 
-// eventLog is what the office needs of the election log. It is a small
-// interface so that the batched, concurrency-safe appender can replace
-// the single-writer adapter below in one place.
-type eventLog interface {
-	// Append stores ev durably as the next entry and returns its index.
-	Append(ctx context.Context, ev ledger.Event) (uint64, error)
-	Origin() string
-	VKey() string
-	Size() uint64
-	Close() error
-}
-
-// appenderLog is the log as the office uses it: the ledger's group-commit
-// appender, publishing a checkpoint with every group so that /log/ shows
-// each acknowledged entry.
-type appenderLog struct {
-	*ledger.Appender
-	vkey string
-}
-
-func (a *appenderLog) VKey() string { return a.vkey }
-
 // Office is an open election office. Its methods are safe for concurrent
-// use: state changes are serialized, reads are not.
+// use: state changes are validated one at a time and committed in groups
+// (commit.go), reads are not serialized.
 type Office struct {
 	dir    string
-	log    eventLog
-	st     store.Store
+	st     *viewStore
 	blobs  *blobs.Store
 	sealer *auth.Sealer
 	limits Limits
 	origin string
+	vkey   string
 
-	// mu serializes validation, append and apply, so that every change
-	// is validated against the state all earlier entries produced.
-	mu sync.Mutex
+	// writeMu is the write lock (take it with lock): it serializes
+	// validation and the queuing of changes, so that every change is
+	// validated against the state all earlier accepted changes produce.
+	writeMu sync.Mutex
+	// next is the log index of the next accepted change; closed refuses
+	// changes after Close; broken is set when the store could not catch
+	// up with the log after a failed group. All three under writeMu.
+	next   uint64
+	closed bool
+	broken error
+
+	// log is owned by the writer goroutine (and by Open and fail, which
+	// run when it is idle); size mirrors its durable size for readers.
+	log  *ledger.Log
+	size atomic.Uint64
+
+	// The queue of accepted changes for the writer.
+	qmu     sync.Mutex
+	qcond   *sync.Cond
+	queue   []*pendingEntry
+	closing bool
+	stopped chan struct{}
+
+	closeOnce sync.Once
+	closeErr  error
+
 	// now is the clock; tests replace it.
 	now func() time.Time
 
@@ -117,15 +120,16 @@ func Open(ctx context.Context, dir string, st store.Store, opts Options) (*Offic
 	if err != nil {
 		return nil, err
 	}
-	vkey := l.VKey()
-	app := ledger.NewAppender(l, ledger.AppenderOptions{Publish: true})
 	bs, err := blobs.Open(filepath.Join(dir, filesDir))
 	if err != nil {
-		app.Close()
+		l.Close()
 		return nil, err
 	}
-	o := &Office{dir: dir, log: &appenderLog{Appender: app, vkey: vkey}, st: st, blobs: bs, sealer: sealer,
-		limits: DefaultLimits, origin: app.Origin(), now: time.Now}
+	o := &Office{dir: dir, log: l, st: &viewStore{Store: st, ov: &overlay{}}, blobs: bs, sealer: sealer,
+		limits: DefaultLimits, origin: l.Origin(), vkey: l.VKey(), now: time.Now, stopped: make(chan struct{})}
+	o.qcond = sync.NewCond(&o.qmu)
+	o.size.Store(l.Size())
+	o.next = l.Size()
 	if opts.Limits != nil {
 		o.limits = *opts.Limits
 	}
@@ -133,20 +137,35 @@ func Open(ctx context.Context, dir string, st store.Store, opts Options) (*Offic
 		o.now = opts.Now
 	}
 	if err := o.catchUp(ctx); err != nil {
-		app.Close()
+		l.Close()
 		return nil, err
 	}
+	go o.writeLoop()
 	return o, nil
 }
 
-// Close closes the log.
-func (o *Office) Close() error { return o.log.Close() }
+// Close waits for the changes already accepted to be committed, refuses
+// new ones, and closes the log. It does not close the store.
+func (o *Office) Close() error {
+	o.closeOnce.Do(func() {
+		o.writeMu.Lock()
+		o.closed = true
+		o.writeMu.Unlock()
+		o.qmu.Lock()
+		o.closing = true
+		o.qcond.Signal()
+		o.qmu.Unlock()
+		<-o.stopped
+		o.closeErr = o.log.Close()
+	})
+	return o.closeErr
+}
 
 // Origin returns the office's origin, the log's name.
 func (o *Office) Origin() string { return o.origin }
 
 // VKey returns the log's verifier key.
-func (o *Office) VKey() string { return o.log.VKey() }
+func (o *Office) VKey() string { return o.vkey }
 
 // LogDir returns the directory of the election log.
 func (o *Office) LogDir() string { return filepath.Join(o.dir, logDir) }
@@ -155,7 +174,7 @@ func (o *Office) LogDir() string { return filepath.Join(o.dir, logDir) }
 func (o *Office) LogFetcher() ledger.Fetcher { return ledger.DirFetcher(o.LogDir()) }
 
 // Store returns the office's database.
-func (o *Office) Store() store.Store { return o.st }
+func (o *Office) Store() store.Store { return o.st.Store }
 
 // Blobs returns the file store.
 func (o *Office) Blobs() *blobs.Store { return o.blobs }
@@ -163,13 +182,15 @@ func (o *Office) Blobs() *blobs.Store { return o.blobs }
 // Limits returns the request limits in force.
 func (o *Office) Limits() Limits { return o.limits }
 
-// catchUp applies every log entry the store has not applied yet.
+// catchUp applies every log entry the store has not applied yet. It runs
+// while no change is pending: in Open, and under the write lock with the
+// queue empty.
 func (o *Office) catchUp(ctx context.Context) error {
 	applied, err := o.st.Applied(ctx)
 	if err != nil {
 		return err
 	}
-	size := o.log.Size()
+	size := o.size.Load()
 	if applied > size {
 		return fmt.Errorf("the database has applied %d log entries but the log holds only %d: it belongs to another log or the log was truncated; run 'canvass rebuild'", applied, size)
 	}
@@ -180,53 +201,6 @@ func (o *Office) catchUp(ctx context.Context) error {
 		}
 		return o.st.Apply(ctx, e.Sequence, recs)
 	})
-}
-
-// commit appends ev to the log, durably, and applies it to the store. The
-// caller holds o.mu and has validated the change against the store, so
-// project cannot fail on it. The event is projected from its canonical
-// encoding, exactly as rebuild will see it.
-func (o *Office) commit(ctx context.Context, ev ledger.Event) (uint64, error) {
-	if ev.TimeStamp.IsZero() {
-		ev.TimeStamp = o.now().UTC()
-	}
-	if ev.Disposition == "" {
-		ev.Disposition = "success"
-	}
-	if ev.Severity == "" {
-		if t, ok := ledger.LookupType(ev.Type); ok {
-			ev.Severity = t.Severity
-		}
-	}
-	// A store left behind by an earlier failure catches up first, so
-	// that entries are applied exactly once and in order.
-	if applied, err := o.st.Applied(ctx); err != nil {
-		return 0, err
-	} else if applied != o.log.Size() {
-		if err := o.catchUp(ctx); err != nil {
-			return 0, err
-		}
-	}
-	idx, err := o.log.Append(ctx, ev)
-	if err != nil {
-		return 0, err
-	}
-	entry, err := ev.AppendEntry(nil, o.origin, idx, time.Time{})
-	if err != nil {
-		return idx, err
-	}
-	parsed, err := ledger.ParseEntry(entry, o.origin, idx)
-	if err != nil {
-		return idx, err
-	}
-	recs, err := project(ctx, o.st, parsed)
-	if err != nil {
-		return idx, fmt.Errorf("applying log entry %d: %w", idx, err)
-	}
-	if err := o.st.Apply(ctx, idx, recs); err != nil {
-		return idx, fmt.Errorf("applying log entry %d: %w (it is in the log; the next start applies it)", idx, err)
-	}
-	return idx, nil
 }
 
 // newID returns prefix + 12 random hex digits: ids are chosen before the
@@ -293,8 +267,8 @@ func (o *Office) ServiceStart(ctx context.Context, version, binarySHA256, addr s
 	if addr != "" {
 		p["address"] = addr
 	}
-	o.mu.Lock()
-	defer o.mu.Unlock()
+	ctx, unlock := o.lock(ctx)
+	defer unlock()
 	_, err := o.commit(ctx, ledger.Event{Type: "service-start", Payload: p})
 	return err
 }

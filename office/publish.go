@@ -41,8 +41,8 @@ func (o *Office) RequestPublication(ctx context.Context, u *User, election, tabu
 	if _, err := o.tabulation(ctx, election, tabulation); err != nil {
 		return nil, err
 	}
-	o.mu.Lock()
-	defer o.mu.Unlock()
+	ctx, unlock := o.lock(ctx)
+	defer unlock()
 	return o.newRequest(ctx, u, KindPublication, e.Jurisdiction, publicationAction{Election: election, Tabulation: tabulation})
 }
 
@@ -90,7 +90,7 @@ type rctabReport struct {
 
 // buildSnapshot writes the files of the next publication of a.Election
 // into the file store and returns them with their public paths: the page,
-// the NIST results, the summary and every report. The caller holds o.mu.
+// the NIST results, the summary and every report. The caller holds the write lock (Office.lock).
 func (o *Office) buildSnapshot(ctx context.Context, a publicationAction) (files []FileRef, index *FileRef, err error) {
 	e, err := o.election(ctx, a.Election)
 	if err != nil {

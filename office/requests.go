@@ -69,7 +69,7 @@ type RequestView struct {
 func resultKey(id string) string { return "request-result/" + id }
 
 // newRequest logs a request of kind for action in jurisdiction. The caller
-// holds o.mu and has authorized and validated it.
+// holds the write lock (Office.lock) and has authorized and validated it.
 func (o *Office) newRequest(ctx context.Context, u *User, kind, jurisdiction string, action any) (*RequestView, error) {
 	raw, err := json.Marshal(action)
 	if err != nil {
@@ -178,8 +178,8 @@ func (o *Office) Sign(ctx context.Context, u *User, id, signature string) (*Requ
 			return nil, badRequest("signature", "not a signed note (the sign text, a blank line, then signature lines): %v", err)
 		}
 	}
-	o.mu.Lock()
-	defer o.mu.Unlock()
+	ctx, unlock := o.lock(ctx)
+	defer unlock()
 	q, err := o.request(ctx, id)
 	if err != nil {
 		return nil, err
@@ -338,8 +338,8 @@ func (o *Office) RequestUser(ctx context.Context, u *User, name string, roles []
 	}
 	sorted := slices.Clone(roles)
 	slices.Sort(sorted)
-	o.mu.Lock()
-	defer o.mu.Unlock()
+	ctx, unlock := o.lock(ctx)
+	defer unlock()
 	if x, err := o.user(ctx, name); err != nil {
 		return nil, err
 	} else if x != nil {
@@ -365,8 +365,8 @@ func (o *Office) RequestInstall(ctx context.Context, u *User, component, version
 	if oldSHA != "" && !isHex64(oldSHA) {
 		return nil, badRequest("old_sha256", "must be 64 lower-case hex digits")
 	}
-	o.mu.Lock()
-	defer o.mu.Unlock()
+	ctx, unlock := o.lock(ctx)
+	defer unlock()
 	return o.newRequest(ctx, u, KindSoftware, StateJurisdiction, installAction{Component: component, Version: version, NewSHA256: newSHA, OldSHA256: oldSHA})
 }
 

@@ -209,8 +209,8 @@ func (o *Office) recordTabulation(ctx context.Context, u *User, e *Election, inp
 		mode = "official"
 	}
 	tid := newID("t-")
-	o.mu.Lock()
-	defer o.mu.Unlock()
+	ctx, unlock := o.lock(ctx)
+	defer unlock()
 	p := map[string]any{
 		"election": e.ID, "tabulation": tid, "mode": mode, "inputs": filesVal(inputs), "reports": filesVal(reports),
 		"summary":          fileVal(FileRef{Name: "summary.json", SHA256: summaryRef.SHA256, Size: summaryRef.Size}),

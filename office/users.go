@@ -106,8 +106,8 @@ func (o *Office) Enroll(ctx context.Context, name, code, password, signingKey st
 	if err := auth.CheckPassword(password, name, o.origin); err != nil {
 		return "", badRequest("password", "%v", err)
 	}
-	o.mu.Lock()
-	defer o.mu.Unlock()
+	ctx, unlock := o.lock(ctx)
+	defer unlock()
 	_, s, err := o.pendingEnrollment(ctx, name, code)
 	if err != nil {
 		return "", err
@@ -135,8 +135,8 @@ func (o *Office) Enroll(ctx context.Context, name, code, password, signingKey st
 // ConfirmEnrollment completes enrollment with a first TOTP code: the
 // account becomes active and its signing key is logged.
 func (o *Office) ConfirmEnrollment(ctx context.Context, name, code, totp string) error {
-	o.mu.Lock()
-	defer o.mu.Unlock()
+	ctx, unlock := o.lock(ctx)
+	defer unlock()
 	_, s, err := o.pendingEnrollment(ctx, name, code)
 	if err != nil {
 		return err
@@ -163,8 +163,12 @@ func (o *Office) ConfirmEnrollment(ctx context.Context, name, code, totp string)
 		Payload: map[string]any{"subject": name, "signing_key": s.PendingKey}}); err != nil {
 		return err
 	}
-	// Only now, with the enrollment durable, is the code spent.
-	s.CodeHash, s.PendingKey, s.LastStep = "", "", step
+	// Only now, with the enrollment durable, is the code spent. commit
+	// let other changes run while it waited, so the secret is read anew.
+	if s, err = o.secret(ctx, name); err != nil {
+		return err
+	}
+	s.CodeHash, s.PendingKey, s.LastStep = "", "", max(step, s.LastStep)
 	s.Throttle.Succeed()
 	return o.putSecret(ctx, name, s)
 }
@@ -207,8 +211,8 @@ type Session struct {
 // Login checks a password and a TOTP code and opens a session. Every
 // failure is logged as a login-failure event and answered the same way.
 func (o *Office) Login(ctx context.Context, name, password, totp, addr string) (*Session, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
+	ctx, unlock := o.lock(ctx)
+	defer unlock()
 	fail := func(reason string) (*Session, error) {
 		p := map[string]any{"username": name, "reason": reason}
 		if name == "" {
@@ -355,8 +359,8 @@ func (o *Office) Logout(ctx context.Context, token string) error {
 	if err := o.st.DeleteSession(ctx, hash); err != nil {
 		return err
 	}
-	o.mu.Lock()
-	defer o.mu.Unlock()
+	ctx, unlock := o.lock(ctx)
+	defer unlock()
 	_, err = o.commit(ctx, ledger.Event{Type: "logout", UserID: s.User,
 		Payload: map[string]any{"reason": "user", "session": sessionID(hash)}})
 	return err

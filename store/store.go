@@ -69,6 +69,14 @@ type Store interface {
 	// the value Applied returns, or Apply returns ErrOutOfOrder and changes
 	// nothing. An entry that changes no record is applied with recs empty.
 	Apply(ctx context.Context, index uint64, recs []Record) error
+	// ApplyBatch applies the log entries first, first+1, ...,
+	// first+len(entries)-1, in order, in one transaction: entries[i] are
+	// the records of entry first+i, so a later entry's change to a record
+	// overrides an earlier one's. It is Apply of each entry in turn, all or
+	// nothing: first must equal Applied, or it returns ErrOutOfOrder and
+	// changes nothing; a bad record anywhere changes nothing. An empty
+	// batch changes nothing.
+	ApplyBatch(ctx context.Context, first uint64, entries [][]Record) error
 	// Applied returns the number of log entries applied so far (the index
 	// of the next entry to apply).
 	Applied(ctx context.Context) (uint64, error)

@@ -72,37 +72,47 @@ func (s *Store) init(ctx context.Context) error {
 // Close closes the connections.
 func (s *Store) Close() error { return s.db.Close() }
 
-// Apply implements store.Store in one round trip: the statements are sent
-// as one pgx batch, which PostgreSQL runs as one implicit transaction (all
-// or nothing). The first statement claims the entry: it advances the
-// applied count if it equals index and otherwise sets it to -1, which
+// Apply implements store.Store: ApplyBatch of one entry.
+func (s *Store) Apply(ctx context.Context, index uint64, recs []store.Record) error {
+	return s.ApplyBatch(ctx, index, [][]store.Record{recs})
+}
+
+// ApplyBatch implements store.Store in one round trip: the statements are
+// sent as one pgx batch, which PostgreSQL runs as one implicit transaction
+// (all or nothing). The first statement claims the entries: it advances
+// the applied count if it equals first and otherwise sets it to -1, which
 // violates the table's CHECK constraint and aborts the whole batch. Its row
 // lock lasts until commit, so a second Apply of the same index (another
 // process, say) waits, then sees the new count and aborts the same way.
 // The batch is validated first, so a bad record sends nothing.
-func (s *Store) Apply(ctx context.Context, index uint64, recs []store.Record) error {
-	for _, r := range recs {
-		if err := record.Validate(r); err != nil {
-			return err
+func (s *Store) ApplyBatch(ctx context.Context, first uint64, entries [][]store.Record) error {
+	for _, recs := range entries {
+		for _, r := range recs {
+			if err := record.Validate(r); err != nil {
+				return err
+			}
 		}
 	}
-	if index >= math.MaxInt64 {
-		return fmt.Errorf("%w: entry %d is beyond any log", store.ErrOutOfOrder, index)
+	n := uint64(len(entries))
+	if first >= math.MaxInt64 || n >= math.MaxInt64-first {
+		return fmt.Errorf("%w: entry %d is beyond any log", store.ErrOutOfOrder, first)
 	}
 	b := &pgx.Batch{}
-	b.Queue("UPDATE applied SET n = CASE WHEN n = $1 THEN n + 1 ELSE -1 END WHERE one = 1", int64(index))
-	for _, r := range recs {
-		if r.Data == nil {
-			b.Queue("DELETE FROM records WHERE kind = $1 AND id = $2", r.Kind, r.ID)
-		} else {
-			b.Queue(`INSERT INTO records (kind, id, parent, data) VALUES ($1, $2, $3, $4)
-				 ON CONFLICT (kind, id) DO UPDATE SET parent = excluded.parent, data = excluded.data`,
-				r.Kind, r.ID, r.Parent, r.Data)
+	b.Queue("UPDATE applied SET n = CASE WHEN n = $1 THEN $2 ELSE -1 END WHERE one = 1", int64(first), int64(first+n))
+	for _, recs := range entries {
+		for _, r := range recs {
+			if r.Data == nil {
+				b.Queue("DELETE FROM records WHERE kind = $1 AND id = $2", r.Kind, r.ID)
+			} else {
+				b.Queue(`INSERT INTO records (kind, id, parent, data) VALUES ($1, $2, $3, $4)
+					 ON CONFLICT (kind, id) DO UPDATE SET parent = excluded.parent, data = excluded.data`,
+					r.Kind, r.ID, r.Parent, r.Data)
+			}
 		}
 	}
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
-		return fmt.Errorf("store/postgres: apply %d: %w", index, err)
+		return fmt.Errorf("store/postgres: apply %d: %w", first, err)
 	}
 	defer conn.Close()
 	err = conn.Raw(func(dc any) error {
@@ -112,12 +122,12 @@ func (s *Store) Apply(ctx context.Context, index uint64, recs []store.Record) er
 	if errors.As(err, &pgErr) && pgErr.ConstraintName == "applied_n_nonnegative" {
 		n, err := s.Applied(ctx)
 		if err != nil {
-			return fmt.Errorf("%w: entry %d (%v)", store.ErrOutOfOrder, index, err)
+			return fmt.Errorf("%w: entry %d (%v)", store.ErrOutOfOrder, first, err)
 		}
-		return fmt.Errorf("%w: entry %d, but %d entries are applied", store.ErrOutOfOrder, index, n)
+		return fmt.Errorf("%w: entry %d, but %d entries are applied", store.ErrOutOfOrder, first, n)
 	}
 	if err != nil {
-		return fmt.Errorf("store/postgres: apply %d: %w", index, err)
+		return fmt.Errorf("store/postgres: apply %d: %w", first, err)
 	}
 	return nil
 }

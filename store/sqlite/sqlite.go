@@ -93,54 +93,64 @@ func (s *Store) Close() error {
 	return errors.Join(s.r.Close(), s.w.Close())
 }
 
-// Apply implements store.Store. The whole batch is validated before the
-// transaction starts, and the applied count is checked and advanced
+// Apply implements store.Store: ApplyBatch of one entry.
+func (s *Store) Apply(ctx context.Context, index uint64, recs []store.Record) error {
+	return s.ApplyBatch(ctx, index, [][]store.Record{recs})
+}
+
+// ApplyBatch implements store.Store. The whole batch is validated before
+// the transaction starts, and the applied count is checked and advanced
 // inside it (BEGIN IMMEDIATE: under the write lock, even against another
 // process), so a bad record or a wrong index changes nothing.
-func (s *Store) Apply(ctx context.Context, index uint64, recs []store.Record) error {
-	for _, r := range recs {
-		if err := record.Validate(r); err != nil {
-			return err
+func (s *Store) ApplyBatch(ctx context.Context, first uint64, entries [][]store.Record) error {
+	for _, recs := range entries {
+		for _, r := range recs {
+			if err := record.Validate(r); err != nil {
+				return err
+			}
 		}
 	}
-	if index >= math.MaxInt64 {
-		return fmt.Errorf("%w: entry %d is beyond any log", store.ErrOutOfOrder, index)
+	n := uint64(len(entries))
+	if first >= math.MaxInt64 || n >= math.MaxInt64-first {
+		return fmt.Errorf("%w: entry %d is beyond any log", store.ErrOutOfOrder, first)
 	}
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("store/sqlite: apply %d: %w", index, err)
+		return fmt.Errorf("store/sqlite: apply %d: %w", first, err)
 	}
 	defer tx.Rollback()
-	// Claim the entry first: one statement checks and advances the count.
-	// The transaction holds the write lock, so another handle's Apply of
-	// the same index waits and then finds the count changed.
-	res, err := tx.ExecContext(ctx, "UPDATE applied SET n = n + 1 WHERE one = 1 AND n = ?", int64(index))
+	// Claim the entries first: one statement checks and advances the
+	// count. The transaction holds the write lock, so another handle's
+	// Apply of the same index waits and then finds the count changed.
+	res, err := tx.ExecContext(ctx, "UPDATE applied SET n = n + ? WHERE one = 1 AND n = ?", int64(n), int64(first))
 	if err != nil {
-		return fmt.Errorf("store/sqlite: apply %d: %w", index, err)
+		return fmt.Errorf("store/sqlite: apply %d: %w", first, err)
 	}
 	if claimed, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("store/sqlite: apply %d: %w", index, err)
+		return fmt.Errorf("store/sqlite: apply %d: %w", first, err)
 	} else if claimed != 1 {
 		var n int64
 		if err := tx.QueryRowContext(ctx, "SELECT n FROM applied WHERE one = 1").Scan(&n); err != nil {
-			return fmt.Errorf("store/sqlite: apply %d: reading applied count: %w", index, err)
+			return fmt.Errorf("store/sqlite: apply %d: reading applied count: %w", first, err)
 		}
-		return fmt.Errorf("%w: entry %d, but %d entries are applied", store.ErrOutOfOrder, index, n)
+		return fmt.Errorf("%w: entry %d, but %d entries are applied", store.ErrOutOfOrder, first, n)
 	}
-	if len(recs) > 0 {
-		up, err := tx.PrepareContext(ctx,
-			`INSERT INTO records (kind, id, parent, data) VALUES (?, ?, ?, ?)
-			 ON CONFLICT (kind, id) DO UPDATE SET parent = excluded.parent, data = excluded.data`)
-		if err != nil {
-			return fmt.Errorf("store/sqlite: apply %d: %w", index, err)
-		}
-		defer up.Close()
-		del, err := tx.PrepareContext(ctx, "DELETE FROM records WHERE kind = ? AND id = ?")
-		if err != nil {
-			return fmt.Errorf("store/sqlite: apply %d: %w", index, err)
-		}
-		defer del.Close()
+	var up, del *sql.Stmt
+	for i, recs := range entries {
+		index := first + uint64(i)
 		for _, r := range recs {
+			if up == nil {
+				if up, err = tx.PrepareContext(ctx,
+					`INSERT INTO records (kind, id, parent, data) VALUES (?, ?, ?, ?)
+					 ON CONFLICT (kind, id) DO UPDATE SET parent = excluded.parent, data = excluded.data`); err != nil {
+					return fmt.Errorf("store/sqlite: apply %d: %w", index, err)
+				}
+				defer up.Close()
+				if del, err = tx.PrepareContext(ctx, "DELETE FROM records WHERE kind = ? AND id = ?"); err != nil {
+					return fmt.Errorf("store/sqlite: apply %d: %w", index, err)
+				}
+				defer del.Close()
+			}
 			if r.Data == nil {
 				_, err = del.ExecContext(ctx, r.Kind, r.ID)
 			} else {
@@ -152,7 +162,7 @@ func (s *Store) Apply(ctx context.Context, index uint64, recs []store.Record) er
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("store/sqlite: apply %d: commit: %w", index, err)
+		return fmt.Errorf("store/sqlite: apply %d: commit: %w", first, err)
 	}
 	return nil
 }

@@ -31,6 +31,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Empty", testEmpty},
 		{"ApplyOrder", testApplyOrder},
 		{"ApplyAtomic", testApplyAtomic},
+		{"ApplyBatch", testApplyBatch},
+		{"ApplyBatchAtomic", testApplyBatchAtomic},
 		{"Validation", testValidation},
 		{"UpsertDelete", testUpsertDelete},
 		{"SameRecordTwiceInBatch", testSameRecordTwice},
@@ -225,6 +227,75 @@ func testApplyAtomic(t *testing.T, s store.Store) {
 	}
 	// The store still accepts the next entry at the same index.
 	apply(t, s, rec("user", "", "carol", `{"v":3}`))
+}
+
+func testApplyBatch(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	apply(t, s, rec("user", "", "alice", `{"v":1}`))
+	before := dump(t, s)
+	b := [][]store.Record{{rec("user", "", "bob", `{"v":1}`)}}
+	for _, idx := range []uint64{0, 2, 1 << 63} {
+		if err := s.ApplyBatch(ctx, idx, b); !errors.Is(err, store.ErrOutOfOrder) {
+			t.Fatalf("ApplyBatch(%d) with 1 applied: %v, want ErrOutOfOrder", idx, err)
+		}
+	}
+	if err := s.ApplyBatch(ctx, 1, nil); err != nil {
+		t.Fatalf("empty ApplyBatch: %v", err)
+	}
+	if after := dump(t, s); after != before {
+		t.Fatalf("out-of-order or empty ApplyBatch changed the store:\nbefore %s\nafter  %s", before, after)
+	}
+	// Entries apply in order: later entries override earlier ones, an
+	// entry with no records still counts, a delete then an upsert of the
+	// same record leaves the upsert.
+	batch := [][]store.Record{
+		{rec("user", "", "alice", `{"v":2}`), rec("user", "", "bob", `{"v":1}`)},
+		nil,
+		{rec("user", "", "alice", "")},
+		{rec("user", "", "bob", `{"v":2}`), rec("file", "e1", "f", `{}`)},
+		{rec("user", "", "alice", `{"v":3}`)},
+	}
+	if err := s.ApplyBatch(ctx, 1, batch); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := s.Applied(ctx); n != 6 {
+		t.Fatalf("Applied = %d after a batch of 5 at 1, want 6", n)
+	}
+	for id, want := range map[string]string{"alice": `{"v":3}`, "bob": `{"v":2}`} {
+		if got := get(t, s, "user", id); string(got.Data) != want {
+			t.Errorf("user %s = %s, want %s", id, got.Data, want)
+		}
+	}
+	get(t, s, "file", "f")
+}
+
+func testApplyBatchAtomic(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	apply(t, s, rec("user", "", "alice", `{"v":1}`))
+	before := dump(t, s)
+	bad := [][][]store.Record{
+		{{rec("user", "", "alice", `{"v":2}`)}, {rec("Bad-Kind", "", "x", `{}`)}},
+		{{rec("user", "", "carol", `{"v":2}`)}, nil, {rec("user", "", "dave", `{not json`)}},
+		{{rec("user", "", "alice", "")}, {rec("user", "", strings.Repeat("x", 257), `{}`)}},
+	}
+	for i, batch := range bad {
+		err := s.ApplyBatch(ctx, 1, batch)
+		if err == nil {
+			t.Fatalf("batch %d with an invalid record was applied", i)
+		}
+		if errors.Is(err, store.ErrOutOfOrder) {
+			t.Fatalf("batch %d: %v; want a validation error", i, err)
+		}
+		if after := dump(t, s); after != before {
+			t.Fatalf("rejected batch %d changed the store:\nbefore %s\nafter  %s", i, before, after)
+		}
+	}
+	if err := s.ApplyBatch(ctx, 1, [][]store.Record{{rec("user", "", "carol", `{"v":3}`)}, nil}); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := s.Applied(ctx); n != 3 {
+		t.Fatalf("Applied = %d, want 3", n)
+	}
 }
 
 func testValidation(t *testing.T, s store.Store) {
