@@ -10,9 +10,11 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/canvass/canvass/auth"
+	"github.com/canvass/canvass/auth/webauthn"
 	"github.com/canvass/canvass/ledger"
 	"github.com/canvass/canvass/office/blobs"
 	"github.com/canvass/canvass/store"
@@ -88,6 +90,9 @@ type Office struct {
 
 	pubOnce sync.Once
 	pub     *publicCache
+
+	// wa runs WebAuthn ceremonies once EnableWebAuthn has set it.
+	wa atomic.Pointer[webauthn.RP]
 }
 
 // Options configure Open.
