@@ -39,10 +39,10 @@ type secret struct {
 	WebAuthnRecord []byte `json:"webauthn_record,omitempty"`
 	// WebAuthnSession is the server half of the ceremony under way, for
 	// WebAuthnFor ("enroll" or a request id).
-	WebAuthnSession []byte `json:"webauthn_session,omitempty"`
-	WebAuthnFor     string `json:"webauthn_for,omitempty"`
-	LastStep   int64         `json:"last_step"`
-	Throttle   auth.Throttle `json:"throttle"`
+	WebAuthnSession []byte        `json:"webauthn_session,omitempty"`
+	WebAuthnFor     string        `json:"webauthn_for,omitempty"`
+	LastStep        int64         `json:"last_step"`
+	Throttle        auth.Throttle `json:"throttle"`
 }
 
 func (o *Office) secret(ctx context.Context, user string) (*secret, error) {
