@@ -164,7 +164,9 @@ func (o *Office) refuse(ctx context.Context, u *User, id, reason, msg string) er
 
 // Sign adds u's signature to request id. signature must be the request's
 // sign text as a signed note, signed by u's registered key. With the
-// second valid signature by a second person the action executes.
+// second valid signature by a second person the action executes. People
+// whose signing key is a WebAuthn credential sign with
+// ApproveWebAuthnBegin and ApproveWebAuthnFinish instead.
 func (o *Office) Sign(ctx context.Context, u *User, id, signature string) (*RequestView, error) {
 	if len(signature) > 4096 {
 		return nil, badRequest("signature", "a signed note of at most 4096 bytes")
