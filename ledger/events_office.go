@@ -38,7 +38,10 @@ var officeEvents = []EventType{
 		Description: "A user completed enrollment: set a password, confirmed a TOTP second factor and registered a personal signing key. UserId is the user.",
 		Payload: []Field{
 			{Name: "subject", Kind: KindString, Required: true, Doc: "the account that enrolled"},
-			{Name: "signing_key", Kind: KindVKey, Required: true, Doc: "the public part of the user's personal signing key (a signed-note verifier key); approvals are checked against it"},
+			{Name: "signing_key", Kind: KindVKey, Doc: "the public part of the user's personal signing key when it is a signed-note key (its verifier key); approvals are checked against it"},
+			{Name: "webauthn_credential_id", Kind: KindString, Doc: "when the personal signing key is a WebAuthn credential instead: its credential id (standard base64)"},
+			{Name: "webauthn_public_key", Kind: KindString, Doc: "the WebAuthn credential's public key, a COSE_Key (standard base64); approvals are checked against it with auth.VerifyWebAuthnSignature"},
+			{Name: "webauthn_rp_id", Kind: KindString, Doc: "the WebAuthn relying party ID (the office's host name) the credential is bound to"},
 		},
 	},
 	{
@@ -93,7 +96,7 @@ var officeEvents = []EventType{
 		Payload: []Field{
 			{Name: "request", Kind: KindString, Required: true, Doc: "the request's id"},
 			{Name: "signer", Kind: KindString, Required: true, Doc: "the account that signed"},
-			{Name: "signature", Kind: KindString, Required: true, Doc: "the signed note exactly as submitted"},
+			{Name: "signature", Kind: KindString, Required: true, Doc: "the signed note exactly as submitted or, for a WebAuthn signing key, the assertion as auth.WebAuthnSignature JSON (credentialId, authenticatorData, clientDataJSON, signature, userHandle; standard base64)"},
 		},
 	},
 	{
@@ -113,7 +116,7 @@ var officeEvents = []EventType{
 			{Name: "kind", Kind: KindString, Required: true, Doc: "the request's kind"},
 			{Name: "action_sha256", Kind: KindSHA256, Required: true, Doc: "SHA-256 of the action's canonical JSON (see the request-created event)"},
 			{Name: "signers", Kind: KindStrings, Required: true, Doc: "the accounts that signed, in order"},
-			{Name: "signatures", Kind: KindStrings, Required: true, Doc: "their signed notes, exactly as submitted, in the same order"},
+			{Name: "signatures", Kind: KindStrings, Required: true, Doc: "their signatures in the same order: signed notes exactly as submitted, or WebAuthn assertions as auth.WebAuthnSignature JSON"},
 			{Name: "files", Kind: KindFiles, Doc: "files the action wrote (a publication's snapshot)"},
 			{Name: "file_index", Kind: KindFile, Doc: "a JSON array of further files the action wrote, each {name, sha256, size} (a snapshot's per-precinct reports)"},
 		},
@@ -152,8 +155,14 @@ func (ServiceStart) EventType() string { return "service-start" }
 type UserEnrolled struct {
 	// Subject is the account that enrolled.
 	Subject string `json:"subject"`
-	// SigningKey is the public part of the user's personal signing key (a signed-note verifier key); approvals are checked against it.
-	SigningKey string `json:"signing_key"`
+	// SigningKey is the public part of the user's personal signing key when it is a signed-note key (its verifier key); approvals are checked against it.
+	SigningKey string `json:"signing_key,omitempty"`
+	// WebAuthnCredentialID is, when the personal signing key is a WebAuthn credential instead, its credential id (standard base64).
+	WebAuthnCredentialID string `json:"webauthn_credential_id,omitempty"`
+	// WebAuthnPublicKey is the WebAuthn credential's public key, a COSE_Key (standard base64); approvals are checked against it with auth.VerifyWebAuthnSignature.
+	WebAuthnPublicKey string `json:"webauthn_public_key,omitempty"`
+	// WebAuthnRPID is the WebAuthn relying party ID (the office's host name) the credential is bound to.
+	WebAuthnRPID string `json:"webauthn_rp_id,omitempty"`
 }
 
 // EventType implements Payload.
@@ -237,7 +246,7 @@ type RequestSigned struct {
 	Request string `json:"request"`
 	// Signer is the account that signed.
 	Signer string `json:"signer"`
-	// Signature is the signed note exactly as submitted.
+	// Signature is the signed note exactly as submitted or, for a WebAuthn signing key, the assertion as auth.WebAuthnSignature JSON (credentialId, authenticatorData, clientDataJSON, signature, userHandle; standard base64).
 	Signature string `json:"signature"`
 }
 
@@ -267,7 +276,7 @@ type RequestExecuted struct {
 	ActionSHA256 string `json:"action_sha256"`
 	// Signers is the accounts that signed, in order.
 	Signers []string `json:"signers"`
-	// Signatures is their signed notes, exactly as submitted, in the same order.
+	// Signatures is their signatures in the same order: signed notes exactly as submitted, or WebAuthn assertions as auth.WebAuthnSignature JSON.
 	Signatures []string `json:"signatures"`
 	// Files is files the action wrote (a publication's snapshot).
 	Files []FileCommitment `json:"files,omitempty"`

@@ -42,9 +42,21 @@ type User struct {
 	// SigningKey is the verifier key of the user's personal signing key,
 	// registered at enrollment.
 	SigningKey string `json:"signing_key,omitempty"`
+	// WebAuthn is the user's WebAuthn credential, when that is their
+	// personal signing key instead of a signed-note key.
+	WebAuthn *WebAuthnKey `json:"webauthn,omitempty"`
 	// Request is the two-person request that created the account; empty
 	// for the administrators created by "canvass init".
 	Request string `json:"request,omitempty"`
+}
+
+// WebAuthnKey is the public part of a WebAuthn credential registered as a
+// personal signing key, as the user-enrolled event logs it: what
+// auth.VerifyWebAuthnSignature needs to check an approval offline.
+type WebAuthnKey struct {
+	CredentialID  []byte `json:"credential_id"`
+	PublicKeyCOSE []byte `json:"public_key_cose"`
+	RPID          string `json:"rp_id"`
 }
 
 // HasRole reports whether u holds role.

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/canvass/canvass/auth"
+	"github.com/canvass/canvass/auth/webauthn"
 	"github.com/canvass/canvass/ledger"
 	"github.com/canvass/canvass/office/blobs"
 	"github.com/canvass/canvass/store"
@@ -91,6 +92,9 @@ type Office struct {
 
 	pubOnce sync.Once
 	pub     *publicCache
+
+	// wa runs WebAuthn ceremonies once EnableWebAuthn has set it.
+	wa atomic.Pointer[webauthn.RP]
 }
 
 // Options configure Open.

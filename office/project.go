@@ -2,6 +2,7 @@ package office
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -38,7 +39,13 @@ func project(ctx context.Context, r reader, e ledger.Event) ([]store.Record, err
 		if err := getJSON(ctx, r, kindUser, p.str("subject"), &u); err != nil {
 			return nil, err
 		}
-		u.Status, u.SigningKey = "active", p.str("signing_key")
+		u.Status = "active"
+		if _, ok := p.m["webauthn_credential_id"]; ok {
+			u.WebAuthn = &WebAuthnKey{CredentialID: p.b64("webauthn_credential_id"),
+				PublicKeyCOSE: p.b64("webauthn_public_key"), RPID: p.str("webauthn_rp_id")}
+		} else {
+			u.SigningKey = p.str("signing_key")
+		}
 		return []store.Record{rec(kindUser, u.Name, "", u)}, p.err
 	case "election-created":
 		el := Election{ID: p.str("election"), Name: p.str("name"), Date: p.str("date"),
@@ -209,6 +216,15 @@ func (p *payloadReader) str(k string) string {
 		p.fail(k)
 	}
 	return s
+}
+
+// b64 reads a standard-base64 string field as bytes.
+func (p *payloadReader) b64(k string) []byte {
+	b, err := base64.StdEncoding.DecodeString(p.str(k))
+	if err != nil || len(b) == 0 {
+		p.fail(k)
+	}
+	return b
 }
 
 func (p *payloadReader) strs(k string) []string {

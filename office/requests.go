@@ -164,7 +164,9 @@ func (o *Office) refuse(ctx context.Context, u *User, id, reason, msg string) er
 
 // Sign adds u's signature to request id. signature must be the request's
 // sign text as a signed note, signed by u's registered key. With the
-// second valid signature by a second person the action executes.
+// second valid signature by a second person the action executes. People
+// whose signing key is a WebAuthn credential sign with
+// ApproveWebAuthnBegin and ApproveWebAuthnFinish instead.
 func (o *Office) Sign(ctx context.Context, u *User, id, signature string) (*RequestView, error) {
 	if len(signature) > 4096 {
 		return nil, badRequest("signature", "a signed note of at most 4096 bytes")
@@ -178,6 +180,18 @@ func (o *Office) Sign(ctx context.Context, u *User, id, signature string) (*Requ
 			return nil, badRequest("signature", "not a signed note (the sign text, a blank line, then signature lines): %v", err)
 		}
 	}
+	return o.sign(ctx, u, id, func(q *Request) (string, error) {
+		if err := auth.VerifyNoteSignature(signature, q.SignText, u.SigningKey); err != nil {
+			return "", errBadSignature
+		}
+		return signature, nil
+	})
+}
+
+// sign adds u's signature to request id once the checks common to every
+// kind of key pass: verify checks it against u's registered key and
+// returns the signature to log, or errBadSignature (a refusal, logged).
+func (o *Office) sign(ctx context.Context, u *User, id string, verify func(q *Request) (string, error)) (*RequestView, error) {
 	ctx, unlock := o.lock(ctx)
 	defer unlock()
 	q, err := o.request(ctx, id)
@@ -193,8 +207,11 @@ func (o *Office) Sign(ctx context.Context, u *User, id, signature string) (*Requ
 	if slices.ContainsFunc(q.Signatures, func(s Signature) bool { return s.Signer == u.Name }) {
 		return nil, o.refuse(ctx, u, id, "same-person", "you have already signed this request; a second person must sign; the refusal is logged")
 	}
-	if err := auth.VerifyNoteSignature(signature, q.SignText, u.SigningKey); err != nil {
+	signature, err := verify(q)
+	if errors.Is(err, errBadSignature) {
 		return nil, o.refuse(ctx, u, id, "bad-signature", "the signature is not the request's sign text signed by your registered key; the refusal is logged")
+	} else if err != nil {
+		return nil, err
 	}
 	if len(q.Signatures) == 0 {
 		if _, err := o.commit(ctx, ledger.Event{Type: "request-signed", UserID: u.Name,
@@ -213,8 +230,7 @@ func (o *Office) Sign(ctx context.Context, u *User, id, signature string) (*Requ
 		return nil, fmt.Errorf("request %s: first signer %q has no account", id, q.Signatures[0].Signer)
 	}
 	if err := auth.CheckTwoPerson([]auth.Approval{
-		{Approver: first.Name, Note: q.Signatures[0].Signature, VerifierKey: first.SigningKey},
-		{Approver: u.Name, Note: signature, VerifierKey: u.SigningKey},
+		approvalOf(first, q.Signatures[0].Signature), approvalOf(u, signature),
 	}, q.SignText); err != nil {
 		return nil, o.refuse(ctx, u, id, "same-person", "the two approvals are not by two different people with two different keys; the refusal is logged")
 	}

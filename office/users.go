@@ -3,6 +3,7 @@ package office
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -27,9 +28,21 @@ type secret struct {
 	TOTPSealed []byte `json:"totp_sealed,omitempty"`
 	// PendingKey is the signing key given at enrollment, logged when the
 	// enrollment is confirmed.
-	PendingKey string        `json:"pending_key,omitempty"`
-	LastStep   int64         `json:"last_step"`
-	Throttle   auth.Throttle `json:"throttle"`
+	PendingKey string `json:"pending_key,omitempty"`
+	// PendingWebAuthn is a WebAuthn credential registered during
+	// enrollment instead of a signed-note key, logged likewise.
+	PendingWebAuthn *pendingCredential `json:"pending_webauthn,omitempty"`
+	// WebAuthnHandle is the user's WebAuthn user handle (random).
+	WebAuthnHandle []byte `json:"webauthn_handle,omitempty"`
+	// WebAuthnRecord is the enrolled credential's record (signature
+	// counter, flags), updated by every ceremony.
+	WebAuthnRecord []byte `json:"webauthn_record,omitempty"`
+	// WebAuthnSession is the server half of the ceremony under way, for
+	// WebAuthnFor ("enroll" or a request id).
+	WebAuthnSession []byte        `json:"webauthn_session,omitempty"`
+	WebAuthnFor     string        `json:"webauthn_for,omitempty"`
+	LastStep        int64         `json:"last_step"`
+	Throttle        auth.Throttle `json:"throttle"`
 }
 
 func (o *Office) secret(ctx context.Context, user string) (*secret, error) {
@@ -99,8 +112,13 @@ func (o *Office) pendingEnrollment(ctx context.Context, name, code string) (*Use
 // sets a password and registers a personal signing key; the answer is the
 // otpauth URI of a new TOTP seed, confirmed by ConfirmEnrollment. Nothing
 // is logged yet.
+//
+// signingKey may be empty if a WebAuthn credential was registered first
+// (EnrollWebAuthnBegin, EnrollWebAuthnFinish); a key given replaces it.
 func (o *Office) Enroll(ctx context.Context, name, code, password, signingKey string) (totpURI string, err error) {
-	if _, err := auth.ParseVerifierKey(signingKey); err != nil {
+	if signingKey == "" {
+		// Allowed only with a registered WebAuthn credential, checked below.
+	} else if _, err := auth.ParseVerifierKey(signingKey); err != nil {
 		return "", badRequest("signing_key", "not a signed-note Ed25519 verifier key (name+hash+base64, as note.GenerateKey makes): %v", err)
 	}
 	if err := auth.CheckPassword(password, name, o.origin); err != nil {
@@ -112,8 +130,14 @@ func (o *Office) Enroll(ctx context.Context, name, code, password, signingKey st
 	if err != nil {
 		return "", err
 	}
-	if err := o.checkKeyFree(ctx, signingKey, name); err != nil {
-		return "", err
+	if signingKey == "" && s.PendingWebAuthn == nil {
+		return "", badRequest("signing_key", "give a signed-note Ed25519 verifier key, or first register a security key (POST /api/v1/enroll/webauthn/begin and finish)")
+	}
+	if signingKey != "" {
+		if err := o.checkKeyFree(ctx, signingKey, name); err != nil {
+			return "", err
+		}
+		s.PendingWebAuthn = nil
 	}
 	phc, err := auth.HashPassword(password)
 	if err != nil {
@@ -141,7 +165,7 @@ func (o *Office) ConfirmEnrollment(ctx context.Context, name, code, totp string)
 	if err != nil {
 		return err
 	}
-	if s.PasswordHash == "" || len(s.TOTPSealed) == 0 {
+	if s.PasswordHash == "" || len(s.TOTPSealed) == 0 || (s.PendingKey == "" && s.PendingWebAuthn == nil) {
 		return errf(http.StatusConflict, "", "set a password and signing key first (POST /api/v1/enroll)")
 	}
 	seed, err := o.sealer.Open(s.TOTPSealed, []byte(name))
@@ -156,11 +180,21 @@ func (o *Office) ConfirmEnrollment(ctx context.Context, name, code, totp string)
 		}
 		return errf(http.StatusForbidden, "totp", "%v", err)
 	}
-	if err := o.checkKeyFree(ctx, s.PendingKey, name); err != nil {
-		return err
+	p := map[string]any{"subject": name}
+	if c := s.PendingWebAuthn; c != nil && s.PendingKey == "" {
+		if err := o.checkCredentialFree(ctx, c.ID, c.PublicKey, name); err != nil {
+			return err
+		}
+		p["webauthn_credential_id"] = base64.StdEncoding.EncodeToString(c.ID)
+		p["webauthn_public_key"] = base64.StdEncoding.EncodeToString(c.PublicKey)
+		p["webauthn_rp_id"] = c.RPID
+	} else {
+		if err := o.checkKeyFree(ctx, s.PendingKey, name); err != nil {
+			return err
+		}
+		p["signing_key"] = s.PendingKey
 	}
-	if _, err := o.commit(ctx, ledger.Event{Type: "user-enrolled", UserID: name,
-		Payload: map[string]any{"subject": name, "signing_key": s.PendingKey}}); err != nil {
+	if _, err := o.commit(ctx, ledger.Event{Type: "user-enrolled", UserID: name, Payload: p}); err != nil {
 		return err
 	}
 	// Only now, with the enrollment durable, is the code spent. commit
@@ -168,7 +202,11 @@ func (o *Office) ConfirmEnrollment(ctx context.Context, name, code, totp string)
 	if s, err = o.secret(ctx, name); err != nil {
 		return err
 	}
-	s.CodeHash, s.PendingKey, s.LastStep = "", "", max(step, s.LastStep)
+	if c := s.PendingWebAuthn; c != nil && s.PendingKey == "" {
+		s.WebAuthnRecord = c.Record
+	}
+	s.CodeHash, s.PendingKey, s.PendingWebAuthn, s.LastStep = "", "", nil, max(step, s.LastStep)
+	s.WebAuthnSession, s.WebAuthnFor = nil, ""
 	s.Throttle.Succeed()
 	return o.putSecret(ctx, name, s)
 }

@@ -66,6 +66,18 @@ func FuzzDecodeSignature(f *testing.F) {
 	fuzzDecoder[signatureRequest](f, `{"signature":"text\n\n— ada abc=\n"}`)
 }
 
+func FuzzDecodeWebAuthnBegin(f *testing.F) {
+	fuzzDecoder[webauthnBeginRequest](f, `{"user":"ada","code":"ABCD-EFGH"}`)
+}
+
+func FuzzDecodeWebAuthnEnroll(f *testing.F) {
+	fuzzDecoder[webauthnEnrollRequest](f, `{"user":"ada","code":"ABCD","response":{"id":"AAAA","type":"public-key"}}`, `{"response":[]}`)
+}
+
+func FuzzDecodeWebAuthnResponse(f *testing.F) {
+	fuzzDecoder[webauthnResponse](f, `{"response":{"id":"AAAA","response":{"signature":"AA"}}}`, `{"response":"x"}`)
+}
+
 func FuzzDecodeElection(f *testing.F) {
 	fuzzDecoder[electionRequest](f, `{"name":"General","date":"2026-11-03","jurisdiction":"state"}`)
 }

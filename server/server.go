@@ -54,6 +54,8 @@ func New(o *office.Office) *Server {
 	}{
 		{"POST /api/v1/enroll", s.enroll},
 		{"POST /api/v1/enroll/confirm", s.confirm},
+		{"POST /api/v1/enroll/webauthn/begin", s.enrollWebAuthnBegin},
+		{"POST /api/v1/enroll/webauthn/finish", s.enrollWebAuthnFinish},
 		{"POST /api/v1/login", s.login},
 		{"POST /api/v1/logout", s.logout},
 		{"GET /api/v1/me", s.authed(s.me)},
@@ -62,6 +64,8 @@ func New(o *office.Office) *Server {
 		{"GET /api/v1/requests", s.authed(s.requests)},
 		{"GET /api/v1/requests/{id}", s.authed(s.request)},
 		{"POST /api/v1/requests/{id}/signatures", s.authed(s.sign)},
+		{"POST /api/v1/requests/{id}/webauthn/begin", s.authed(s.approveWebAuthnBegin)},
+		{"POST /api/v1/requests/{id}/webauthn/finish", s.authed(s.approveWebAuthnFinish)},
 		{"GET /api/v1/elections", s.authed(s.elections)},
 		{"POST /api/v1/elections", s.authed(s.createElection)},
 		{"GET /api/v1/elections/{e}", s.authed(s.election)},

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -19,6 +20,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/canvass/canvass/auth/webauthn"
 	"github.com/canvass/canvass/internal/httpserve"
 	"github.com/canvass/canvass/office"
 	"github.com/canvass/canvass/server"
@@ -101,12 +103,13 @@ func runInit(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 }
 
 func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("serve", "--data DIR --addr HOST:PORT [--db URL] [--tls-cert FILE --tls-key FILE]", stderr)
+	fs := newFlagSet("serve", "--data DIR --addr HOST:PORT [--db URL] [--tls-cert FILE --tls-key FILE] [--webauthn-origin URL]", stderr)
 	data := fs.String("data", "", "the office's data directory (made by canvass init)")
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	db := fs.String("db", "", "database: default SQLite at DIR/office.db; sqlite:PATH or postgres://...")
 	cert := fs.String("tls-cert", "", "TLS certificate file (PEM); with --tls-key, serve HTTPS and mark cookies Secure")
 	key := fs.String("tls-key", "", "TLS private key file (PEM)")
+	waOrigin := fs.String("webauthn-origin", "", "the web origin staff browse to, e.g. https://office.example.gov, for security keys (WebAuthn) as signing keys; default http(s)://localhost:PORT when listening on loopback, else none")
 	if err := parseRequired(fs, args, stderr, "data"); err != nil {
 		return err
 	}
@@ -120,13 +123,13 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer st.Close()
-	return serveOffice(ctx, *data, st, *addr, *cert, *key, stdout, stderr, nil)
+	return serveOffice(ctx, *data, st, *addr, *cert, *key, *waOrigin, stdout, stderr, nil)
 }
 
 // serveOffice opens the office in data and serves it until ctx ends or a
 // stop signal arrives. ready, if set, is called with the base URL once
 // the listener is open.
-func serveOffice(ctx context.Context, data string, st store.Store, addr, cert, key string, stdout, stderr io.Writer, ready func(url string)) error {
+func serveOffice(ctx context.Context, data string, st store.Store, addr, cert, key, webauthnOrigin string, stdout, stderr io.Writer, ready func(url string)) error {
 	o, err := office.Open(ctx, data, st, office.Options{})
 	if err != nil {
 		return err
@@ -156,11 +159,34 @@ func serveOffice(ctx context.Context, data string, st store.Store, addr, cert, k
 		}
 		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12})
 	}
+	if err := enableWebAuthn(o, webauthnOrigin, scheme, ln.Addr()); err != nil {
+		ln.Close()
+		return err
+	}
 	fmt.Fprintf(stdout, "serving the office %s at %s://%s/ (API /api/v1/, results /public/, log /log/)\n", o.Origin(), scheme, ln.Addr())
 	if ready != nil {
 		ready(scheme + "://" + ln.Addr().String())
 	}
 	return httpserve.Run(ctx, srv, ln, httpserve.DefaultGrace)
+}
+
+// enableWebAuthn sets the office's WebAuthn relying party from origin
+// (scheme://host[:port]); with no origin, http(s)://localhost:PORT when the
+// listener is on loopback (WebAuthn accepts http only on localhost), else
+// WebAuthn stays off.
+func enableWebAuthn(o *office.Office, origin, scheme string, addr net.Addr) error {
+	if origin == "" {
+		ta, ok := addr.(*net.TCPAddr)
+		if !ok || !ta.IP.IsLoopback() {
+			return nil
+		}
+		origin = fmt.Sprintf("%s://localhost:%d", scheme, ta.Port)
+	}
+	u, err := url.Parse(origin)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Hostname() == "" || u.Path != "" {
+		return fmt.Errorf("--webauthn-origin %q: give scheme://host[:port], e.g. https://office.example.gov", origin)
+	}
+	return o.EnableWebAuthn(webauthn.Config{RPID: u.Hostname(), RPDisplayName: "canvass " + o.Origin(), Origins: []string{origin}})
 }
 
 func executableSHA256() (string, error) {
@@ -261,7 +287,7 @@ func serveDemo(addr string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	return serveOffice(ctx, dir, st, addr, "", "", stdout, io.Discard, func(url string) {
+	return serveOffice(ctx, dir, st, addr, "", "", "", stdout, io.Discard, func(url string) {
 		fmt.Fprintf(stdout, "\nThe demo office (data in %s, removed on exit):\n", dir)
 		fmt.Fprintf(stdout, "  public results:  %s/public/elections/%s/\n", url, info.Election)
 		fmt.Fprintf(stdout, "  NIST results:    %s/public/elections/%s/results.json\n", url, info.Election)

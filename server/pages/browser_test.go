@@ -233,8 +233,8 @@ func (b *browser) requestID() string {
 // second official, signing in by keyboard alone, co-signs, and the public
 // results page shows the winner. The activity view shows the executed
 // requests; the tabulation and request pages fit a portrait tablet.
-// Every approval is a pasted signed note: the office does not take
-// WebAuthn signing keys yet.
+// Every approval here is a pasted signed note; TestBrowserWebAuthn
+// approves with a security key.
 func TestBrowserFlow(t *testing.T) {
 	start := time.Now()
 	ctx := browsertest.New(t)

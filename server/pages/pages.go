@@ -6,8 +6,9 @@
 // Handlers are thin, as the JSON API's are: decode the form, call one
 // office method (which authorizes), render. The pages use the API's
 // session cookie and sit behind the same cross-origin protection and
-// security headers, so a form POST from another site is refused. No
-// JavaScript is served.
+// security headers, so a form POST from another site is refused. The only
+// JavaScript is static/webauthn.js, which registers and uses a security key
+// (WebAuthn) as a signing key through the JSON API.
 package pages
 
 import (

@@ -64,10 +64,14 @@ func (p *Pages) requestView(r *http.Request, u *office.User) (*view, *requestDat
 }
 
 func (p *Pages) request(w http.ResponseWriter, r *http.Request, u *office.User) {
-	v, _, err := p.requestView(r, u)
+	v, d, err := p.requestView(r, u)
 	if err != nil {
 		p.fail(w, "request", v, err)
 		return
+	}
+	if r.URL.Query().Has("signed") && d.SignedByMe {
+		// Back from an approval with a security key (static/webauthn.js).
+		v.Notice = signedNotice(d.Q.Status)
 	}
 	p.render(w, http.StatusOK, "request", v)
 }
@@ -102,12 +106,15 @@ func (p *Pages) sign(w http.ResponseWriter, r *http.Request, u *office.User) {
 		p.fail(w, "request", v, err)
 		return
 	}
-	if d.Q.Status == "done" {
-		v.Notice = "Signed. With this second signature the request was executed."
-	} else {
-		v.Notice = "Signed. The request now awaits a second person's signature."
-	}
+	v.Notice = signedNotice(d.Q.Status)
 	p.render(w, http.StatusOK, "request", v)
+}
+
+func signedNotice(status string) string {
+	if status == "done" {
+		return "Signed. With this second signature the request was executed."
+	}
+	return "Signed. The request now awaits a second person's signature."
 }
 
 type usersData struct {

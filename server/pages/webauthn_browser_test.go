@@ -1,0 +1,143 @@
+package pages_test
+
+import (
+	"context"
+	"encoding/base32"
+	"encoding/base64"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/canvass/canvass/auth"
+	"github.com/canvass/canvass/auth/webauthn"
+	"github.com/canvass/canvass/internal/browsertest"
+	"github.com/canvass/canvass/ledger"
+	"github.com/chromedp/chromedp"
+)
+
+// waitText waits until the text of sel contains one of want and returns it.
+func (b *browser) waitText(sel string, want ...string) string {
+	b.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	var s string
+	for time.Now().Before(deadline) {
+		s, _ = chromedp.Run(b.ctx, chromedp.Evaluate[string](`(document.querySelector(`+"`"+sel+"`"+`) || {}).textContent || ""`))
+		for _, w := range want {
+			if strings.Contains(s, w) {
+				return s
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	b.t.Fatalf("%s shows %q, want one of %q", sel, s, want)
+	return ""
+}
+
+// enrollWebAuthn enrolls name through the enrollment page with a security
+// key on Chrome's virtual authenticator as the signing key.
+func (b *browser) enrollWebAuthn(name, code string) *person {
+	b.t.Helper()
+	p := &person{name: name, pw: "correct horse battery staple " + strings.Repeat("z", len(name)%3+1)}
+	b.open("/enroll")
+	b.run(chromedp.SendKeys(chromedp.CSS("#user"), name),
+		chromedp.SendKeys(chromedp.CSS("#code"), code),
+		chromedp.Click(chromedp.CSS("#webauthn-register")))
+	if s := b.waitText("#webauthn-status", "registered", "Refused"); !strings.Contains(s, "registered") {
+		b.t.Fatalf("registering %s's security key: %s", name, s)
+	}
+	b.run(chromedp.SendKeys(chromedp.CSS("#password"), p.pw))
+	b.submit("#password")
+	b.noError("enroll " + name)
+	u, err := url.Parse(strings.TrimSpace(b.text("#totp_uri")))
+	if err != nil || u.Scheme != "otpauth" {
+		b.t.Fatalf("enroll %s: TOTP URI %q: %v", name, b.text("#totp_uri"), err)
+	}
+	p.seed, err = base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(strings.ToUpper(u.Query().Get("secret")))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	b.e.clock.Advance(30 * time.Second)
+	b.run(chromedp.SendKeys(chromedp.CSS("#totp"), auth.TOTPCode(p.seed, b.e.clock.Now())))
+	b.submit("#totp")
+	b.noError("confirm " + name)
+	return p
+}
+
+// TestBrowserWebAuthn registers a security key in Chrome's virtual
+// authenticator as bob's signing key at enrollment, and has bob approve
+// with it, in the browser, a user request ada signed with a signed note;
+// the request executes and the log's WebAuthn approval verifies offline
+// against the key logged at bob's enrollment.
+func TestBrowserWebAuthn(t *testing.T) {
+	ctx := browsertest.New(t)
+	e := newEnv(t)
+	if err := e.o.EnableWebAuthn(webauthn.Config{RPID: "localhost", RPDisplayName: "canvass test", Origins: []string{e.URL}}); err != nil {
+		t.Fatal(err)
+	}
+	authID, err := browsertest.VirtualAuthenticator(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &browser{t: t, ctx: ctx, e: e}
+
+	ada := b.enroll("ada", e.created.Enrollment["ada"])
+	bob := b.enrollWebAuthn("bob", e.created.Enrollment["bob"])
+	creds, err := browsertest.Credentials(ctx, authID)
+	if err != nil || len(creds) != 1 {
+		t.Fatalf("the virtual authenticator holds %d credentials (%v), want 1", len(creds), err)
+	}
+
+	b.signIn(ada)
+	b.open("/users")
+	b.run(chromedp.SendKeys(chromedp.CSS("#name"), "olga"), chromedp.Click(chromedp.CSS("#role-official")))
+	b.submit("#name")
+	b.noError("request user olga")
+	id := b.requestID()
+	if s := b.approve(ada, id); s != "pending" {
+		t.Fatalf("after ada's signature: %s", s)
+	}
+	b.signOut()
+
+	b.signIn(bob)
+	b.open("/requests/" + id)
+	if n := get(b, chromedp.Evaluate[int](`document.querySelectorAll("#signature").length`)); n != 0 {
+		t.Fatal("bob, whose key is a security key, is offered the signed-note form")
+	}
+	b.run(chromedp.Click(chromedp.CSS("#webauthn-approve")))
+	if n := b.waitText("#notice", "executed"); !strings.Contains(n, "executed") {
+		t.Fatalf("notice %q", n)
+	}
+	if s := b.text("#status"); s != "done" {
+		t.Fatalf("after bob's security key approval the request is %s", s)
+	}
+
+	// The log holds bob's assertion; it verifies against his logged key.
+	var signText, cose, rpID, sig string
+	if err := e.o.Events(context.Background(), func(ev ledger.Event) error {
+		p := ev.Payload
+		switch {
+		case ev.Type == "user-enrolled" && p["subject"] == "bob":
+			cose, _ = p["webauthn_public_key"].(string)
+			rpID, _ = p["webauthn_rp_id"].(string)
+		case ev.Type == "request-created" && p["request"] == id:
+			signText, _ = p["sign_text"].(string)
+		case ev.Type == "request-executed" && p["request"] == id:
+			sig, _ = p["signatures"].([]any)[1].(string)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	ws, err := auth.ParseWebAuthnSignature([]byte(sig))
+	if err != nil {
+		t.Fatalf("bob's logged signature %q: %v", sig, err)
+	}
+	key, err := base64.StdEncoding.DecodeString(cose)
+	if err != nil || len(key) == 0 {
+		t.Fatalf("bob's logged key %q: %v", cose, err)
+	}
+	if err := auth.VerifyWebAuthnSignature(ws, signText, key, rpID); err != nil {
+		t.Fatalf("bob's approval does not verify from the log: %v", err)
+	}
+}
