@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"path"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -118,6 +120,9 @@ type contestBallots struct {
 func CVRFiles(fsys fs.FS, format string, paths []string, opts Options) (*Results, error) {
 	read, err := cvr.Lookup(format)
 	if err != nil {
+		return nil, err
+	}
+	if err := distinctPaths(fsys, paths); err != nil {
 		return nil, err
 	}
 	opts.defaults()
@@ -275,4 +280,23 @@ func CVRFiles(fsys fs.FS, format string, paths []string, opts Options) (*Results
 		return nil, err
 	}
 	return &Results{Files: files, Manifest: m, Summary: summary, Text: text.Bytes(), Records: records}, nil
+}
+
+// distinctPaths refuses an input named twice ("dir" and "dir/", "a.csv" and
+// "./a.csv"), which would count every ballot in it twice (issue 11).
+func distinctPaths(fsys fs.FS, paths []string) error {
+	seen := map[string]int{}
+	for i, p := range paths {
+		key := filepath.Clean(p)
+		if fsys != nil {
+			key = path.Clean(p)
+		} else if abs, err := filepath.Abs(key); err == nil {
+			key = abs
+		}
+		if j, dup := seen[key]; dup {
+			return fmt.Errorf("input %d (%s) is input %d (%s) again; each export must be given once, or its ballots would be counted twice", i+1, p, j+1, paths[j])
+		}
+		seen[key] = i
+	}
+	return nil
 }

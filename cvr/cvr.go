@@ -72,6 +72,24 @@ type Source struct {
 	// When nil, readers take candidates from the file's own manifests or
 	// headers.
 	Candidates []election.Candidate
+
+	// RCTab makes the reader produce records exactly as RCTab's reader for
+	// the provider does (record IDs, placeholder precincts and batches,
+	// repeated marks kept), as the rctab package needs; see the RCTab
+	// source notes cited by each reader. Without it readers apply
+	// canvass's own, documented choices.
+	RCTab bool
+	// Warn, when set, receives things the reader accepted but an operator
+	// should know about (records RCTab drops, for example). Nil discards
+	// them.
+	Warn func(msg string)
+}
+
+// Warnf sends a formatted warning to src.Warn, if set.
+func (src Source) Warnf(format string, args ...any) {
+	if src.Warn != nil {
+		src.Warn(fmt.Sprintf(format, args...))
+	}
 }
 
 // Error is a problem with an input file. It names the file and, where known,

@@ -368,20 +368,14 @@ type input struct {
 	tokens    []map[int]string
 }
 
-// sliceName returns the precinct (or batch) of a record as RCTab's reader
-// for the source gives it: generic CSV turns a blank or whitespace-only
-// cell of a configured column into "no precinct id" ("no batch id"), ES&S
-// an empty cell into "missing_precinct_id" ("missing_batch_id"); other
-// readers keep what they read (source notes G, R9). Readers that already
-// apply their placeholder are unaffected.
-func sliceName(s *Source, column int, v, genericName, essName string) string {
-	if column <= 0 {
-		return v
-	}
-	switch {
-	case s.Provider == "genericCsv" && strings.TrimSpace(v) == "":
-		return genericName
-	case s.Provider == "ess" && v == "":
+// sliceName returns the precinct (or batch) of a record as RCTab's ES&S
+// reader gives it: an empty cell of a configured column becomes
+// "missing_precinct_id" ("missing_batch_id"); other readers keep what they
+// read (source notes G). The generic CSV reader applies its own placeholder
+// ("no precinct id", source notes R9) in RCTab mode; this applies ES&S's
+// until that reader does too.
+func sliceName(s *Source, column int, v, essName string) string {
+	if column > 0 && s.Provider == "ess" && v == "" {
 		return essName
 	}
 	return v
@@ -443,6 +437,10 @@ func readSources(cfg *Config, rec *evidence.Recorder, export, wantCDF bool) (*in
 			PrecinctColumn:                s.PrecinctColumnIndex,
 			BatchColumn:                   s.BatchColumnIndex,
 			Candidates:                    declared,
+			RCTab:                         true,
+			Warn: func(msg string) {
+				cfg.Warnings = append(cfg.Warnings, fmt.Sprintf("cvrFileSources[%d] (%s): %s", si+1, s.Path, msg))
+			},
 		}
 		e := &election.Election{}
 		target := -1
@@ -489,6 +487,15 @@ func readSources(cfg *Config, rec *evidence.Recorder, export, wantCDF bool) (*in
 			if err := extend(); err != nil {
 				return &cvr.Error{Path: recordPath(rec, s), Record: record, Err: err}
 			}
+			// The highest rank allowed: maxRankingsAllowed ("max": none),
+			// and for Dominion also the contest's NumOfRanks from its
+			// manifest (source notes A; DominionCvrReader.isRankingAllowed).
+			limit := maxRank
+			if s.Provider == "dominion" {
+				if n := e.Contests[target].Ranks; n > 0 && (limit == 0 || n < limit) {
+					limit = n
+				}
+			}
 			mapped = mapped[:0]
 			for _, m := range marks {
 				if maxRank > 0 && int(m.Rank) > maxRank && (s.Provider == "ess" || s.Provider == "clearBallot") {
@@ -497,13 +504,20 @@ func readSources(cfg *Config, rec *evidence.Recorder, export, wantCDF bool) (*in
 					// above it (source notes A, R12).
 					continue
 				}
-				if maxRank > 0 && int(m.Rank) > maxRank {
+				if limit > 0 && int(m.Rank) > limit {
+					// A mark above the limit is one on the highest rank that
+					// survived reading (ambiguous Dominion marks are gone):
+					// RCTab aborts the run (BaseCvrReader.runAdditionalValidations).
 					id := rec.ID
 					if id == "" {
 						id = rec.SuppliedID
 					}
+					why := fmt.Sprintf("maxRankingsAllowed is %d; raise maxRankingsAllowed if the ballot allows more rankings, or correct the CVR", limit)
+					if limit != maxRank {
+						why = fmt.Sprintf("contest %s allows %d (NumOfRanks in ContestManifest.json), and RCTab allows no rank above it; correct the export", s.ContestID, limit)
+					}
 					return &cvr.Error{Path: recordPath(rec, s), Record: record, Field: "rank " + strconv.Itoa(int(m.Rank)),
-						Err: fmt.Errorf("CVR %q ranks a candidate at rank %d, but maxRankingsAllowed is %d; raise maxRankingsAllowed if the ballot allows more rankings, or correct the CVR", id, m.Rank, maxRank)}
+						Err: fmt.Errorf("CVR %q ranks a candidate at rank %d, but %s", id, m.Rank, why)}
 				}
 				if m.Choice != election.Overvote {
 					m.Choice = election.Choice(choiceMap[m.Choice])
@@ -512,8 +526,8 @@ func readSources(cfg *Config, rec *evidence.Recorder, export, wantCDF bool) (*in
 			}
 			// Each reader names a missing precinct or batch its own way;
 			// the names are kept as they are (source notes G, R9).
-			rec.Precinct = sliceName(s, s.PrecinctColumnIndex, rec.Precinct, "no precinct id", "missing_precinct_id")
-			rec.Batch = sliceName(s, s.BatchColumnIndex, rec.Batch, "no batch id", "missing_batch_id")
+			rec.Precinct = sliceName(s, s.PrecinctColumnIndex, rec.Precinct, "missing_precinct_id")
+			rec.Batch = sliceName(s, s.BatchColumnIndex, rec.Batch, "missing_batch_id")
 			precinct, batch := rec.Precinct, rec.Batch
 			hasPrecinct = hasPrecinct || precinct != ""
 			hasBatch = hasBatch || batch != ""

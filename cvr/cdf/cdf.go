@@ -109,6 +109,9 @@ func Read(src cvr.Source, e *election.Election, h cvr.Handler) error {
 // section usually follows the CVRs: the definitions, then the CVRs streamed
 // from the start again.
 func readTwice(enc byte, src cvr.Source, e *election.Election, h cvr.Handler) error {
+	// A ballot ID (BallotPrePrintedId, else UniqueId) given twice is an
+	// error naming both CVRs (issue 11).
+	h = cvrread.UniqueIDs(h, "ballot ID", func(r *election.CVR) string { return r.SuppliedID })
 	f, err := src.Open(src.Path)
 	if err != nil {
 		return &cvr.Error{Path: src.Path, Err: err}
@@ -486,7 +489,10 @@ func (em *emitter) build(n int, r *record, pathOf func(snap, contest, sel, pos i
 	for k := range rec.Contests {
 		cm := &rec.Contests[k]
 		cvrread.SortMarks(cm.Marks)
-		cm.Marks = cvrread.DedupeMarks(cm.Marks)
+		if !em.src.RCTab {
+			// RCTab keeps a repeated mark (source notes T16).
+			cm.Marks = cvrread.DedupeMarks(cm.Marks)
+		}
 	}
 	rec.ID = em.base + "(" + strconv.Itoa(n) + ")"
 	rec.SuppliedID = r.prePrinted

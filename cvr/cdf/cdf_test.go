@@ -4,9 +4,12 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/canvass/canvass/cvr"
@@ -203,8 +206,12 @@ func writeFile(t *testing.T, name, body string) string {
 
 const jsonElection = `"Election":[{"@id":"e","Candidate":[{"@id":"c-a","Name":"Ann"},{"@id":"c-b","Name":"Bob"}],"Contest":[{"@id":"k1","Name":"Mayor","VotesAllowed":1,"ContestSelection":[{"@id":"s-a","CandidateIds":["c-a"]},{"@id":"s-b","CandidateIds":["c-b"]},{"@id":"s-w","CandidateIds":["c-w"],"IsWriteIn":true}]}]}]`
 
+// testCVRCount counts the CVRs jsonCVR made, so that each gets its own ballot
+// ID (a repeated one is an error).
+var testCVRCount atomic.Int64
+
 func jsonCVR(sels string) string {
-	return `{"@type":"CVR","BallotPrePrintedId":"7","CVRSnapshot":[{"@id":"s1","CVRContest":[{"ContestId":"k1","CVRContestSelection":[` + sels + `]}]}],"CurrentSnapshotId":"s1"}`
+	return `{"@type":"CVR","BallotPrePrintedId":"` + strconv.FormatInt(7+testCVRCount.Add(1), 10) + `","CVRSnapshot":[{"@id":"s1","CVRContest":[{"ContestId":"k1","CVRContestSelection":[` + sels + `]}]}],"CurrentSnapshotId":"s1"}`
 }
 
 const xmlHead = `<?xml version="1.0" encoding="UTF-8"?><CastVoteRecordReport xmlns="http://itl.nist.gov/ns/voting/1500-103/v1">`
@@ -292,7 +299,7 @@ func TestBadInput(t *testing.T) {
 			want: `CurrentSnapshotId "s9" names none`, record: 1, field: "CVR[0].CurrentSnapshotId"},
 		{name: "contest not defined", file: "a.json", body: strings.Replace(good, `"ContestId":"k1"`, `"ContestId":"k9"`, 1),
 			want: `ContestId "k9" is not defined`, record: 1, field: "CVR[0].CVRSnapshot[0].CVRContest[0].ContestId"},
-		{name: "oversized string", file: "a.json", body: strings.Replace(good, `"BallotPrePrintedId":"7"`, `"BallotPrePrintedId":"`+strings.Repeat("7", cvr.MaxFieldBytes+1)+`"`, 1),
+		{name: "oversized string", file: "a.json", body: regexp.MustCompile(`"BallotPrePrintedId":"[0-9]+"`).ReplaceAllString(good, `"BallotPrePrintedId":"`+strings.Repeat("7", cvr.MaxFieldBytes+1)+`"`),
 			want: "longer than", is: cvr.ErrTooLarge},
 		{name: "duplicate candidate id", file: "a.json", body: strings.Replace(good, `{"@id":"c-b","Name":"Bob"}`, `{"@id":"c-a","Name":"Bob"}`, 1), want: `candidate @id "c-a" defined twice`, field: "Election[0].Candidate[1].@id"},
 		{name: "malformed XML", file: "a.xml", body: xmlHead + `<CVR><CVRSnapshot></CVR>` + xmlElection + `</CastVoteRecordReport>`, want: "malformed XML"},

@@ -46,6 +46,9 @@ const maxCSVLine = 16 << 20
 // UndeclaredWriteInLabel). CVR.ID is "tabulator-batch-record" (as for the
 // JSON export), SuppliedID the ImprintedId (else the CvrNumber).
 func ReadCSV(src cvr.Source, e *election.Election, h cvr.Handler) error {
+	// A ballot (tabulator-batch-record) given twice is an error naming
+	// both rows (issue 11).
+	h = cvrread.UniqueIDs(h, "TabulatorNum-BatchId-RecordId", func(r *election.CVR) string { return r.ID })
 	f, err := src.Open(src.Path)
 	if err != nil {
 		return &cvr.Error{Path: src.Path, Err: err}

@@ -46,6 +46,9 @@ type version struct {
 	marks                 []rawMark
 	contests              []rawContest
 	items                 int
+	// outstacked counts the selected contests whose OutstackConditionIds
+	// hold 7 (source notes B).
+	outstacked int
 }
 
 func (v *version) reset() {
@@ -72,6 +75,11 @@ type exportParser struct {
 	lastTab, lastBatch   int64
 	lastTabS, lastBatchS string
 	haveTab, haveBatch   bool
+
+	// outstacked counts the contest records of counted sessions whose
+	// OutstackConditionIds hold 7: dropped in RCTab mode, counted and
+	// reported otherwise (source notes B).
+	outstacked int
 }
 
 func newExportParser(src cvr.Source, m *manifests, slots []*slot) *exportParser {
@@ -267,6 +275,7 @@ func (p *exportParser) session(i int) (bool, error) {
 		}
 		v, name = &p.mod, "Modified"
 	}
+	p.outstacked += v.outstacked
 	if p.single && !v.hasSlot(0) {
 		return false, nil
 	}
@@ -325,7 +334,11 @@ func (p *exportParser) session(i int) (bool, error) {
 	for k := range rec.Contests {
 		cm := &rec.Contests[k]
 		cvrread.SortMarks(cm.Marks)
-		cm.Marks = cvrread.DedupeMarks(cm.Marks)
+		if !p.src.RCTab {
+			// RCTab keeps a repeated mark: two at one rank are an
+			// overvote or a repeat (source notes T16, R16).
+			cm.Marks = cvrread.DedupeMarks(cm.Marks)
+		}
 	}
 	return true, nil
 }
@@ -473,6 +486,7 @@ func (p *exportParser) contestBody(v *version) error {
 	slotIdx := int32(-1)
 	known := false // Id read (slotIdx < 0 then means "not selected")
 	firstMark := len(v.marks)
+	outstack7 := false
 	var it jsonscan.Iter
 	for {
 		key, ok, err := s.ObjectKey(&it)
@@ -503,6 +517,29 @@ func (p *exportParser) contestBody(v *version) error {
 			if err := p.marks(v, slotIdx); err != nil {
 				return err
 			}
+		case "OutstackConditionIds":
+			// Only this contest-level list matters, and only the value 7
+			// (source notes B; DominionCvrReader.parseCvrFile).
+			if null, err := s.Null(); err != nil {
+				return p.fail("OutstackConditionIds", err)
+			} else if null {
+				continue
+			}
+			var arr jsonscan.Iter
+			for {
+				ok, err := s.ArrayElem(&arr)
+				if err != nil {
+					return p.fail("OutstackConditionIds", err)
+				}
+				if !ok {
+					break
+				}
+				n, err := s.Int()
+				if err != nil {
+					return p.fail("OutstackConditionIds", err)
+				}
+				outstack7 = outstack7 || n == 7
+			}
 		default:
 			if err := s.Skip(); err != nil {
 				return p.fail(string(key), err)
@@ -515,6 +552,15 @@ func (p *exportParser) contestBody(v *version) error {
 	if slotIdx < 0 {
 		v.marks = v.marks[:firstMark]
 		return nil
+	}
+	if outstack7 {
+		v.outstacked++
+		if p.src.RCTab {
+			// RCTab skips the contest record entirely: not an undervote,
+			// not in the total.
+			v.marks = v.marks[:firstMark]
+			return nil
+		}
 	}
 	for k := firstMark; k < len(v.marks); k++ {
 		v.marks[k].slot = slotIdx

@@ -81,6 +81,8 @@ type xOption struct {
 // Read reads the Hart CVR folder src.Path. It is the reader registered as
 // "hart".
 func Read(src cvr.Source, e *election.Election, h cvr.Handler) error {
+	// A CvrGuid given twice is an error naming both files (issue 11).
+	h = cvrread.UniqueIDs(h, "CvrGuid", func(r *election.CVR) string { return r.ID })
 	files, err := cvrFiles(src, src.Path)
 	if err != nil {
 		return err
@@ -318,7 +320,10 @@ func (r *reader) build(path string, x *xCvr) (bool, error) {
 			}
 		}
 		cvrread.SortMarks(cm.Marks)
-		cm.Marks = cvrread.DedupeMarks(cm.Marks)
+		if !r.src.RCTab {
+			// RCTab keeps a repeated mark (source notes T16).
+			cm.Marks = cvrread.DedupeMarks(cm.Marks)
+		}
 	}
 	if r.src.ContestID != "" && !has {
 		return false, nil
