@@ -179,3 +179,22 @@ func TestCVRFilesChangedDuringCount(t *testing.T) {
 		t.Fatalf("got %v, want ErrChanged", err)
 	}
 }
+
+// TestSameExportTwice: a folder given as "dir" and "dir/" (or a file twice)
+// would count every ballot twice; it is refused before anything is read
+// (issue 11).
+func TestSameExportTwice(t *testing.T) {
+	dir := "../testdata/duplicate-ids"
+	for _, tt := range []struct {
+		format string
+		paths  []string
+	}{
+		{"dominion", []string{dir + "/dominion", dir + "/dominion/"}},
+		{"genericCsv", []string{dir + "/generic.csv", dir + "/./generic.csv"}},
+	} {
+		_, err := count.CVRFiles(nil, tt.format, tt.paths, count.Options{})
+		if err == nil || !strings.Contains(err.Error(), "is input 1") || !strings.Contains(err.Error(), "counted twice") {
+			t.Errorf("%s %q: error %v, want the repeat refused", tt.format, tt.paths, err)
+		}
+	}
+}
