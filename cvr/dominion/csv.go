@@ -190,6 +190,11 @@ func readCSV(src cvr.Source, e *election.Election, h cvr.Handler, r io.Reader) e
 	}
 	// Columns beyond the last header cell are not vote columns.
 	nCols := first + len(columns)
+	if len(colRow) < nCols {
+		// The file was cut inside the header: row 4 stops before the
+		// vote columns the contest row describes (issue 11).
+		return &cvr.Error{Path: path, Row: 4, Err: fmt.Errorf("row 4 has %d columns but row 2 describes %d; the file looks cut inside its four header rows: export it again", len(colRow), nCols)}
+	}
 
 	// Select contests and build their candidates.
 	selected := 0
@@ -247,9 +252,14 @@ func readCSV(src cvr.Source, e *election.Election, h cvr.Handler, r io.Reader) e
 
 	var rec election.CVR
 	present := make([]bool, len(contests))
+	rows := 0
 	for {
 		row, err := cr.Read()
 		if err == io.EOF {
+			if rows == 0 {
+				// Counting nothing would elect by tie-break (issue 11).
+				return &cvr.Error{Path: path, Row: 5, Err: errors.New("no ballot rows after the four header rows; the file is empty or was cut short: export it again")}
+			}
 			return nil
 		}
 		if err != nil {
@@ -259,6 +269,7 @@ func readCSV(src cvr.Source, e *election.Election, h cvr.Handler, r io.Reader) e
 		if len(row) == 1 && strings.TrimSpace(row[0]) == "" {
 			continue // blank line
 		}
+		rows++
 		if len(row) < nCols {
 			return &cvr.Error{Path: path, Row: line, Err: fmt.Errorf("row has %d cells; the header rows describe %d columns", len(row), nCols)}
 		}
