@@ -198,3 +198,23 @@ func TestSameExportTwice(t *testing.T) {
 		}
 	}
 }
+
+// TestContestMatchesNothing: --contest naming no contest of a single-contest
+// file used to rename the file's contest and count it; it is an error
+// listing the contests there are (issue 11). Input: testdata/mayor.csv.
+func TestContestMatchesNothing(t *testing.T) {
+	opts := count.Options{Tiebreak: "useCandidateOrder"}
+	opts.Source.ContestID = "Sheriff"
+	_, err := count.CVRFiles(nil, "genericCsv", []string{"testdata/mayor.csv"}, opts)
+	if err == nil || !strings.Contains(err.Error(), `--contest "Sheriff" matches no contest`) || !strings.Contains(err.Error(), `it holds "mayor"`) {
+		t.Fatalf("error %v, want the contest refused and the file's contest listed", err)
+	}
+	opts.Source.ContestID = "mayor"
+	res, err := count.CVRFiles(nil, "genericCsv", []string{"testdata/mayor.csv"}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Summary.Contests) != 1 || res.Records != 3 {
+		t.Errorf("contests %d, records %d; want 1 contest of 3 ballots", len(res.Summary.Contests), res.Records)
+	}
+}

@@ -129,6 +129,13 @@ func CVRFiles(fsys fs.FS, format string, paths []string, opts Options) (*Results
 	rec := evidence.NewRecorder()
 	src := opts.Source
 	src.FS, src.Record, src.Candidates = fsys, rec, nil
+	// Single-contest formats take a contest ID as the name of the one
+	// contest they hold, so a --contest that matches nothing would rename
+	// it: read without it and check the name afterwards (issue 11).
+	wantContest := ""
+	if singleContest[format] {
+		wantContest, src.ContestID = src.ContestID, ""
+	}
 	e := &election.Election{}
 	var contests []*contestBallots
 	var records int64
@@ -167,6 +174,17 @@ func CVRFiles(fsys fs.FS, format string, paths []string, opts Options) (*Results
 	}
 	if len(e.Contests) == 0 {
 		return nil, fmt.Errorf("no contests found in %s", strings.Join(paths, ", "))
+	}
+	if wantContest != "" {
+		var have []string
+		found := false
+		for _, c := range e.Contests {
+			found = found || c.ID == wantContest || c.Name == wantContest
+			have = append(have, strconv.Quote(c.Name))
+		}
+		if !found {
+			return nil, fmt.Errorf("--contest %q matches no contest in %s; it holds %s (a %s file holds one contest, named after the file or its header): give one of those, or leave --contest out", wantContest, strings.Join(paths, ", "), strings.Join(have, ", "), format)
+		}
 	}
 	inputs, err := rec.Inputs()
 	if err != nil {
@@ -300,3 +318,7 @@ func distinctPaths(fsys fs.FS, paths []string) error {
 	}
 	return nil
 }
+
+// singleContest lists the formats whose files hold one contest, which the
+// reader names after the file (generic CSV) or its header (ES&S).
+var singleContest = map[string]bool{"genericCsv": true, "ess": true}
