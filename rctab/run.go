@@ -561,7 +561,10 @@ func readSources(cfg *Config, rec *evidence.Recorder, export, wantCDF bool) (*in
 			return nil, err
 		}
 		if target < 0 && s.ContestID != "" {
-			return nil, &cvr.Error{Path: s.Path, Field: "contestId", Err: fmt.Errorf("no contest %q in this source; check cvrFileSources[%d].contestId against the contest IDs in the CVR files", s.ContestID, si+1)}
+			// RCTab fails only when no source yields a CVR (source notes
+			// R26); a source without the contest is likely a mistyped
+			// contestId, so it is a warning that leaves the count as RCTab's.
+			src.Warnf("no CVR in this source holds contest %q, so it adds no ballots; check cvrFileSources[%d].contestId against the contest IDs in the CVR files", s.ContestID, si+1)
 		}
 		if wantCDF {
 			toks, err := sourceTokens(s.Provider, src, e, target)
