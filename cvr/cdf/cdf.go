@@ -488,7 +488,7 @@ func (em *emitter) build(n int, r *record, pathOf func(snap, contest, sel, pos i
 	}
 	for k := range rec.Contests {
 		cm := &rec.Contests[k]
-		cvrread.SortMarks(cm.Marks)
+		cvrread.SortMarksRCTab(cm.Marks, em.src.RCTab)
 		if !em.src.RCTab {
 			// RCTab keeps a repeated mark (source notes T16).
 			cm.Marks = cvrread.DedupeMarks(cm.Marks)

@@ -243,7 +243,7 @@ func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap
 			}
 			marks = append(marks, election.Mark{Rank: col.rank, Choice: col.choice})
 		}
-		cvrread.SortMarks(marks)
+		cvrread.SortMarksRCTab(marks, src.RCTab)
 
 		rec = election.CVR{
 			ID:          string(id),

@@ -333,7 +333,7 @@ func (p *exportParser) session(i int) (bool, error) {
 	}
 	for k := range rec.Contests {
 		cm := &rec.Contests[k]
-		cvrread.SortMarks(cm.Marks)
+		cvrread.SortMarksRCTab(cm.Marks, p.src.RCTab)
 		if !p.src.RCTab {
 			// RCTab keeps a repeated mark: two at one rank are an
 			// overvote or a repeat (source notes T16, R16).

@@ -25,7 +25,8 @@ func checkRecord(t *testing.T, e *election.Election, rec *election.CVR, rctab ..
 			if m.Rank < 1 || m.Choice < 0 || int(m.Choice) >= len(c.Candidates) {
 				t.Fatalf("bad mark %+v in %s", m, rec.ID)
 			}
-			if i > 0 && (cm.Marks[i-1].Rank > m.Rank || (cm.Marks[i-1].Rank == m.Rank && cm.Marks[i-1].Choice > m.Choice)) {
+			// RCTab mode keeps the CVR's order at one rank (source notes P8).
+			if i > 0 && (cm.Marks[i-1].Rank > m.Rank || (!repeats && cm.Marks[i-1].Rank == m.Rank && cm.Marks[i-1].Choice > m.Choice)) {
 				t.Fatalf("marks not sorted: %v", cm.Marks)
 			}
 			if i > 0 && !repeats && cm.Marks[i-1] == m {

@@ -221,7 +221,7 @@ func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap
 			}
 			marks = append(marks, election.Mark{Rank: int32(rank), Choice: col.choice})
 		}
-		cvrread.SortMarks(marks)
+		cvrread.SortMarksRCTab(marks, src.RCTab)
 
 		rec = election.CVR{ID: string(id), Source: path}
 		// Like RCTab, keep these cells as they are, spaces included.

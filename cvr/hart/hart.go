@@ -322,7 +322,7 @@ func (r *reader) build(path string, x *xCvr) (bool, error) {
 				}
 			}
 		}
-		cvrread.SortMarks(cm.Marks)
+		cvrread.SortMarksRCTab(cm.Marks, r.src.RCTab)
 		if !r.src.RCTab {
 			// RCTab keeps a repeated mark (source notes T16).
 			cm.Marks = cvrread.DedupeMarks(cm.Marks)
