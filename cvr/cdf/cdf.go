@@ -340,6 +340,7 @@ func (t *target) resolve(d *defs, selID string) (election.Choice, error) {
 // snapshot is chosen.
 type record struct {
 	prePrinted, unique, style, styleUnit, batch, device, current string
+	batchSeq                                                     string
 	snaps                                                        []snapshot
 	items                                                        int
 }
@@ -380,6 +381,7 @@ func (r *record) grow() error {
 
 // emitter turns records into election.CVRs.
 type emitter struct {
+	xml     bool // the report is XML (RCTab's two CDF readers differ)
 	src     cvr.Source
 	d       *defs
 	targets map[string]*target
@@ -507,6 +509,26 @@ func (em *emitter) build(n int, r *record, pathOf func(snap, contest, sel, pos i
 		}
 	}
 	rec.BallotStyle, rec.Batch, rec.Tabulator = r.style, r.batch, r.device
+	if em.src.RCTab {
+		// RCTab's CDF readers (source notes R25): the supplied ID is
+		// BallotPrePrintedId in JSON and UniqueId in XML; the batch is
+		// BatchSequenceId; there is no tabulator; the precinct is the Name
+		// of the BallotStyleUnitId GpUnit; an unknown one gives no precinct
+		// in JSON and fails the source in XML.
+		rec.SuppliedID = r.prePrinted
+		if em.xml {
+			rec.SuppliedID = r.unique
+		}
+		rec.Batch, rec.Tabulator = r.batchSeq, ""
+		rec.Precinct = ""
+		if r.styleUnit != "" {
+			name, ok := em.d.gpUnits[r.styleUnit]
+			if !ok && em.xml {
+				return false, &recErr{field: "BallotStyleUnitId", err: fmt.Errorf("GpUnit %q is not in the report's GpUnit list; RCTab fails such a CVR: add the GpUnit or correct the id", r.styleUnit)}
+			}
+			rec.Precinct = name
+		}
+	}
 	return true, nil
 }
 

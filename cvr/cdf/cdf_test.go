@@ -17,6 +17,33 @@ import (
 	"github.com/canvass/canvass/internal/fixture"
 )
 
+// TestConversionR25RCTabMode reads the same files in RCTab mode and
+// compares every record's id, tabulator, batch, vendor id and precinct with
+// RCTab's export (source notes R25: BallotPrePrintedId in JSON, no
+// tabulator, BatchSequenceId).
+func TestConversionR25RCTabMode(t *testing.T) {
+	fc := fixture.LoadConfig(t, "conversions_from_cdf")
+	e := &election.Election{}
+	var recs []*election.CVR
+	for _, s := range fc.Sources {
+		src := s.Source
+		src.RCTab = true
+		recs = append(recs, fixture.Collect(t, Read, src, e)...)
+	}
+	rows := fixture.ExpectedConversion(t, "conversions_from_cdf")
+	if len(rows) != len(recs) {
+		t.Fatalf("records = %d, RCTab %d", len(recs), len(rows))
+	}
+	for i, row := range rows {
+		r := recs[i]
+		got := []string{r.ID, r.Tabulator, r.Batch, r.SuppliedID, r.Precinct}
+		want := []string{row[3], row[4], row[5], row[6], row[7]}
+		if !slices.Equal(got, want) {
+			t.Fatalf("record %d: id/tabulator/batch/vendor/precinct %q; RCTab %q", i+1, got, want)
+		}
+	}
+}
+
 // TestConversionMatchesRCTab compares every CVR of the two alias files with
 // RCTab's normalized export (conversions_from_cdf_expected.csv).
 func TestConversionMatchesRCTab(t *testing.T) {
@@ -332,5 +359,36 @@ func TestBadInput(t *testing.T) {
 				t.Errorf("path %q", ce.Path)
 			}
 		})
+	}
+}
+
+// TestR25RecordFieldsXML: in RCTab mode an XML CVR's supplied id is its
+// UniqueId (not BallotPrePrintedId), its batch the BatchSequenceId, it has
+// no tabulator, and a BallotStyleUnitId naming no GpUnit fails the source
+// (source notes R25). Outside RCTab mode canvass keeps its own choices.
+func TestR25RecordFieldsXML(t *testing.T) {
+	sel := `<CVRContestSelection><ContestSelectionId>s-a</ContestSelectionId><SelectionPosition><HasIndication>yes</HasIndication><IsAllocable>yes</IsAllocable><NumberVotes>1</NumberVotes><Rank>1</Rank></SelectionPosition></CVRContestSelection>`
+	fields := `<BallotPrePrintedId>pp-1</BallotPrePrintedId><UniqueId>u-1</UniqueId><BatchId>b-9</BatchId><BatchSequenceId>7</BatchSequenceId><CreatingDeviceId>dev</CreatingDeviceId>`
+	cvrXML := strings.Replace(xmlCVR(sel), "<CVR>", "<CVR>"+fields, 1)
+	path := writeFile(t, "r.xml", xmlHead+cvrXML+xmlElection+`</CastVoteRecordReport>`)
+	for _, rctab := range []bool{false, true} {
+		recs := fixture.Collect(t, Read, cvr.Source{Path: path, ContestID: "Mayor", RCTab: rctab}, &election.Election{})
+		if len(recs) != 1 {
+			t.Fatalf("RCTab %v: %d records", rctab, len(recs))
+		}
+		got := []string{recs[0].SuppliedID, recs[0].Batch, recs[0].Tabulator}
+		want := []string{"pp-1", "b-9", "dev"}
+		if rctab {
+			want = []string{"u-1", "7", ""}
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("RCTab %v: supplied id/batch/tabulator %q, want %q", rctab, got, want)
+		}
+	}
+	unknown := strings.Replace(cvrXML, "<CVR>", "<CVR><BallotStyleUnitId>nowhere</BallotStyleUnitId>", 1)
+	path = writeFile(t, "u.xml", xmlHead+unknown+xmlElection+`</CastVoteRecordReport>`)
+	err := Read(cvr.Source{Path: path, ContestID: "Mayor", RCTab: true}, &election.Election{}, func(*election.CVR) error { return nil })
+	if err == nil || !strings.Contains(err.Error(), `GpUnit "nowhere"`) {
+		t.Errorf("unknown GpUnit in RCTab mode: error %v", err)
 	}
 }

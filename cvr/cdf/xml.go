@@ -23,6 +23,7 @@ type xCVR struct {
 	BallotStyleID      string      `xml:"BallotStyleId"`
 	BallotStyleUnitID  string      `xml:"BallotStyleUnitId"`
 	BatchID            string      `xml:"BatchId"`
+	BatchSequenceID    string      `xml:"BatchSequenceId"`
 	CreatingDeviceID   string      `xml:"CreatingDeviceId"`
 	CurrentSnapshotID  string      `xml:"CurrentSnapshotId"`
 	Snapshots          []xSnapshot `xml:"CVRSnapshot"`
@@ -271,6 +272,9 @@ func xmlRank(v string) (int64, error) {
 // xmlCVRs streams the CVR elements.
 func xmlCVRs(src cvr.Source, e *election.Election, h cvr.Handler, d *defs, r io.Reader) error {
 	em, err := newEmitter(src, e, d)
+	if em != nil {
+		em.xml = true
+	}
 	if err != nil {
 		return &cvr.Error{Path: src.Path, Field: "Election", Err: err}
 	}
@@ -295,6 +299,7 @@ func xmlCVRs(src cvr.Source, e *election.Election, h cvr.Handler, d *defs, r io.
 		rec.prePrinted, rec.unique = strings.TrimSpace(xc.BallotPrePrintedID), strings.TrimSpace(xc.UniqueID)
 		rec.style, rec.styleUnit = strings.TrimSpace(xc.BallotStyleID), strings.TrimSpace(xc.BallotStyleUnitID)
 		rec.batch, rec.device = strings.TrimSpace(xc.BatchID), strings.TrimSpace(xc.CreatingDeviceID)
+		rec.batchSeq = strings.TrimSpace(xc.BatchSequenceID)
 		rec.current = strings.TrimSpace(xc.CurrentSnapshotID)
 		for si, xs := range xc.Snapshots {
 			snap := snapshot{id: strings.TrimSpace(xs.ID)}
