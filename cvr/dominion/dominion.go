@@ -39,7 +39,9 @@
 // SuppliedID RecordId, Tabulator TabulatorId, Batch BatchId,
 // PrecinctPortion the portion's Description and BallotStyle the ballot
 // type's Description (its Id when the folder has no BallotTypeManifest.json).
-// Precinct stays empty: RCTab leaves it empty for Dominion exports.
+// Precinct is empty, except in RCTab mode for a session whose current
+// version has PrecinctId: then it is that precinct's Description in
+// PrecinctManifest.json, as RCTab reads it (source notes R15).
 //
 // # CSV export
 //

@@ -41,6 +41,8 @@ type version struct {
 	isCurrent, hasCurrent bool
 	portion, ballotType   int64
 	hasPortion, hasBallot bool
+	precinct              int64
+	hasPrecinct           bool
 	portionOffset         int64
 	noCards               bool // Contests directly in the version, no Cards
 	marks                 []rawMark
@@ -304,6 +306,21 @@ func (p *exportParser) session(i int) (bool, error) {
 	rec.Tabulator = p.lastTabS
 	rec.Batch = p.lastBatchS
 	rec.PrecinctPortion = portion
+	if p.src.RCTab && v.hasPrecinct {
+		// RCTab's precinct is the Description of the session's PrecinctId
+		// in PrecinctManifest.json; a missing manifest or Id fails the
+		// source (source notes R15).
+		precinct, ok := p.m.precincts[v.precinct]
+		if !ok {
+			p.verName = name
+			why := fmt.Sprintf("precinct Id %d is not in %s", v.precinct, precinctManifest)
+			if p.m.precincts == nil {
+				why = fmt.Sprintf("the session names precinct Id %d but the folder has no %s", v.precinct, precinctManifest)
+			}
+			return false, p.fail("PrecinctId", fmt.Errorf("%s; export the CVRs and manifests together", why))
+		}
+		rec.Precinct = precinct
+	}
 	if v.hasBallot {
 		if p.m.ballotTypes != nil {
 			rec.BallotStyle = p.m.ballotTypes[v.ballotType]
@@ -391,6 +408,15 @@ func (p *exportParser) version(v *version) error {
 				return p.fail("PrecinctPortionId", err)
 			}
 			v.hasPortion = true
+		case "PrecinctId":
+			if null, err := s.Null(); err != nil {
+				return p.fail("PrecinctId", err)
+			} else if !null {
+				if v.precinct, _, err = readID(s); err != nil {
+					return p.fail("PrecinctId", err)
+				}
+				v.hasPrecinct = true
+			}
 		case "BallotTypeId":
 			if null, err := s.Null(); err != nil {
 				return p.fail("BallotTypeId", err)
