@@ -64,6 +64,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -382,6 +383,7 @@ func (r *record) grow() error {
 // emitter turns records into election.CVRs.
 type emitter struct {
 	xml     bool // the report is XML (RCTab's two CDF readers differ)
+	read    int  // CVRs read, for RCTab's XML numbering
 	src     cvr.Source
 	d       *defs
 	targets map[string]*target
@@ -430,7 +432,25 @@ func (e *recErr) Unwrap() error { return e.err }
 // selection/position location in the encoding's notation.
 func (em *emitter) build(n int, r *record, pathOf func(snap, contest, sel, pos int, key string) string) (bool, error) {
 	si := -1
+	if em.src.RCTab {
+		// RCTab takes the snapshot whose id equals CurrentSnapshotId, with
+		// no fallback; JSON fails without one, XML skips the CVR and gives
+		// it no number (source notes R21).
+		for i := range r.snaps {
+			if r.snaps[i].id == r.current {
+				si = i
+				break
+			}
+		}
+		if si < 0 {
+			if em.xml {
+				return false, nil
+			}
+			return false, &recErr{field: pathOf(-1, -1, -1, -1, "CurrentSnapshotId"), err: fmt.Errorf("CurrentSnapshotId %q names none of the CVR's %d CVRSnapshot entries; RCTab needs the current snapshot", r.current, len(r.snaps))}
+		}
+	}
 	switch {
+	case si >= 0:
 	case r.current != "":
 		for i := range r.snaps {
 			if r.snaps[i].id == r.current {
@@ -452,9 +472,18 @@ func (em *emitter) build(n int, r *record, pathOf func(snap, contest, sel, pos i
 	rec := &em.rec
 	rec.Reset()
 	found := false
+	var seen []*target
 	for ci := range snap.contests {
 		ce := &snap.contests[ci]
 		t, ok := em.targets[ce.id]
+		if ok && em.src.RCTab {
+			// Only the first CVRContest entry for a contest is read
+			// (source notes R21).
+			if slices.Contains(seen, t) {
+				continue
+			}
+			seen = append(seen, t)
+		}
 		if !ok {
 			if em.single {
 				continue
@@ -486,7 +515,17 @@ func (em *emitter) build(n int, r *record, pathOf func(snap, contest, sel, pos i
 		}
 	}
 	if em.single && !found {
+		if em.src.RCTab && !em.xml {
+			// RCTab's JSON reader fails on a CVR whose current snapshot
+			// lacks the contest; its XML reader skips it (source notes R21).
+			return false, &recErr{field: pathOf(si, -1, -1, -1, "CVRContest"), err: fmt.Errorf("the current snapshot %q has no CVRContest for contest %q; RCTab's CDF JSON reader fails such a CVR", snap.id, em.src.ContestID)}
+		}
 		return false, nil
+	}
+	if em.src.RCTab && em.xml {
+		// The XML reader numbers only the CVRs it reads (source notes R21).
+		em.read++
+		n = em.read
 	}
 	for k := range rec.Contests {
 		cm := &rec.Contests[k]

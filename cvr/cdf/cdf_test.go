@@ -392,3 +392,34 @@ func TestR25RecordFieldsXML(t *testing.T) {
 		t.Errorf("unknown GpUnit in RCTab mode: error %v", err)
 	}
 }
+
+// TestR21SnapshotsAndRepeatedContests: in RCTab mode (source notes R21) the
+// current snapshot is the one CurrentSnapshotId names, with no fallback: an
+// XML CVR without it is skipped and gets no number, a JSON CVR fails; only
+// the first CVRContest entry of the contest is read.
+func TestR21SnapshotsAndRepeatedContests(t *testing.T) {
+	selAnn := `<CVRContestSelection><ContestSelectionId>s-a</ContestSelectionId><SelectionPosition><HasIndication>yes</HasIndication><IsAllocable>yes</IsAllocable><NumberVotes>1</NumberVotes><Rank>1</Rank></SelectionPosition></CVRContestSelection>`
+	selBob := strings.Replace(selAnn, "s-a", "s-b", 1)
+	noCurrent := strings.Replace(xmlCVR(selAnn), "<CurrentSnapshotId>s1</CurrentSnapshotId>", "<CurrentSnapshotId>zz</CurrentSnapshotId>", 1)
+	twice := strings.Replace(xmlCVR(selAnn), "</CVRContest>", "</CVRContest><CVRContest><ContestId>k1</ContestId>"+selBob+"</CVRContest>", 1)
+	path := writeFile(t, "r.xml", xmlHead+xmlCVR(selAnn)+noCurrent+twice+xmlElection+`</CastVoteRecordReport>`)
+	e := &election.Election{}
+	recs := fixture.Collect(t, Read, cvr.Source{Path: path, ContestID: "Mayor", RCTab: true}, e)
+	if len(recs) != 2 || recs[0].ID != "r.xml(1)" || recs[1].ID != "r.xml(2)" {
+		t.Fatalf("RCTab mode: %d records %v; want r.xml(1) and r.xml(2), the CVR without its current snapshot skipped", len(recs), recs)
+	}
+	if got := fixture.Names(e, recs[1], 0); !slices.Equal(got, []string{"1:Ann"}) {
+		t.Errorf("repeated CVRContest: marks %q, want only the first entry's 1:Ann", got)
+	}
+	err := Read(cvr.Source{Path: path, ContestID: "Mayor"}, &election.Election{}, func(*election.CVR) error { return nil })
+	if err == nil || !strings.Contains(err.Error(), `CurrentSnapshotId "zz"`) {
+		t.Errorf("canvass mode: error %v, want the CVR without its snapshot refused", err)
+	}
+	pos := `{"ContestSelectionId":"s-a","SelectionPosition":[{"HasIndication":"yes","NumberVotes":1,"Rank":1}]}`
+	other := strings.Replace(jsonCVR(pos), `"ContestId":"k1"`, `"ContestId":"k2"`, 1)
+	jpath := writeFile(t, "r.json", `{`+strings.Replace(jsonElection, `"Contest":[`, `"Contest":[{"@id":"k2","Name":"Other","ContestSelection":[]},`, 1)+`,"CVR":[`+jsonCVR(pos)+`,`+other+`]}`)
+	err = Read(cvr.Source{Path: jpath, ContestID: "Mayor", RCTab: true}, &election.Election{}, func(*election.CVR) error { return nil })
+	if err == nil || !strings.Contains(err.Error(), "has no CVRContest for contest") {
+		t.Errorf("JSON CVR without the contest, RCTab mode: error %v, want it refused", err)
+	}
+}
