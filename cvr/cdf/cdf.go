@@ -365,6 +365,8 @@ type selection struct {
 	sel     int   // selection index
 	offset  int64 // where it was read
 	selRank int64 // the CVRContestSelection's Rank, 0 = not given
+	// needsAdjudication: the XML selection's Status is needs-adjudication.
+	needsAdjudication bool
 }
 
 func (r *record) reset() {
@@ -494,6 +496,17 @@ func (em *emitter) build(n int, r *record, pathOf func(snap, contest, sel, pos i
 		cm := rec.MarksFor(t.index)
 		for k := range ce.sels {
 			s := &ce.sels[k]
+			if em.src.RCTab {
+				// RCTab's XML reader skips a selection that needs
+				// adjudication; then a selection without
+				// ContestSelectionId fails the source (source notes R24).
+				if s.needsAdjudication {
+					continue
+				}
+				if s.id == "" {
+					return false, &recErr{field: pathOf(si, ci, s.sel, -1, "ContestSelectionId"), offset: s.offset, err: errors.New("selection has no ContestSelectionId; RCTab fails such a CVR: name the contest selection")}
+				}
+			}
 			if s.noMark || s.id == "" {
 				continue
 			}

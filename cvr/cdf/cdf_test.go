@@ -2,6 +2,7 @@ package cdf
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -421,5 +422,32 @@ func TestR21SnapshotsAndRepeatedContests(t *testing.T) {
 	err = Read(cvr.Source{Path: jpath, ContestID: "Mayor", RCTab: true}, &election.Election{}, func(*election.CVR) error { return nil })
 	if err == nil || !strings.Contains(err.Error(), "has no CVRContest for contest") {
 		t.Errorf("JSON CVR without the contest, RCTab mode: error %v, want it refused", err)
+	}
+}
+
+// TestR24SelectionWithoutID: in RCTab mode a selection without
+// ContestSelectionId fails the source, in both encodings, unless an XML
+// Status of needs-adjudication skips it first (source notes R24). canvass's
+// own mode ignores it.
+func TestR24SelectionWithoutID(t *testing.T) {
+	pos := `{"SelectionPosition":[{"HasIndication":"yes","NumberVotes":1,"Rank":1}]}`
+	jpath := writeFile(t, "r.json", `{`+jsonElection+`,"CVR":[`+jsonCVR(pos)+`]}`)
+	h := func(*election.CVR) error { return nil }
+	if err := Read(cvr.Source{Path: jpath, ContestID: "Mayor"}, &election.Election{}, h); err != nil {
+		t.Errorf("canvass mode: %v, want the selection ignored", err)
+	}
+	if err := Read(cvr.Source{Path: jpath, ContestID: "Mayor", RCTab: true}, &election.Election{}, h); err == nil || !strings.Contains(err.Error(), "has no ContestSelectionId") {
+		t.Errorf("RCTab mode, JSON: error %v, want the selection refused", err)
+	}
+	sel := `<CVRContestSelection><SelectionPosition><HasIndication>yes</HasIndication><IsAllocable>yes</IsAllocable><NumberVotes>1</NumberVotes><Rank>1</Rank></SelectionPosition>%s</CVRContestSelection>`
+	for _, tt := range []struct {
+		status string
+		ok     bool
+	}{{"", false}, {"<Status>needs-adjudication</Status>", true}} {
+		path := writeFile(t, "r.xml", xmlHead+xmlCVR(fmt.Sprintf(sel, tt.status))+xmlElection+`</CastVoteRecordReport>`)
+		err := Read(cvr.Source{Path: path, ContestID: "Mayor", RCTab: true}, &election.Election{}, h)
+		if (err == nil) != tt.ok {
+			t.Errorf("RCTab mode, XML, status %q: error %v", tt.status, err)
+		}
 	}
 }

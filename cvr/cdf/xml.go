@@ -42,6 +42,7 @@ type xContest struct {
 type xSelection struct {
 	ContestSelectionID string      `xml:"ContestSelectionId"`
 	Rank               string      `xml:"Rank"`
+	Status             []string    `xml:"Status"`
 	Positions          []xPosition `xml:"SelectionPosition"`
 }
 
@@ -310,6 +311,10 @@ func xmlCVRs(src cvr.Source, e *election.Election, h cvr.Handler, d *defs, r io.
 					if err != nil {
 						return x.fail(i+1, xmlPath(i, si, ci, k, -1, "Rank"), off, err)
 					}
+					adjudicate := false
+					for _, st := range xsel.Status {
+						adjudicate = adjudicate || strings.TrimSpace(st) == "needs-adjudication"
+					}
 					for m, xp := range xsel.Positions {
 						rank, err := xmlRank(xp.Rank)
 						if err != nil {
@@ -318,6 +323,7 @@ func xmlCVRs(src cvr.Source, e *election.Election, h cvr.Handler, d *defs, r io.
 						ce.sels = append(ce.sels, selection{
 							id: strings.TrimSpace(xsel.ContestSelectionID), rank: rank, selRank: selRank,
 							noMark: strings.TrimSpace(xp.HasIndication) == "no", sel: k, pos: m, offset: off,
+							needsAdjudication: adjudicate,
 						})
 					}
 				}
