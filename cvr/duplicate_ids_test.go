@@ -25,12 +25,12 @@ func TestDuplicateBallotIDs(t *testing.T) {
 		idColumn              int
 		want                  []string
 	}{
-		{"genericCsv", "generic.csv", "", 1, []string{`ballot ID "x1" appears twice`, "generic.csv ballot 1", "record 3"}},
-		{"clearBallot", "clearballot.csv", "Democratic Primary", 0, []string{`ballot ID "ED-004+10003" appears twice`, "clearballot.csv ballot 1", "record 3"}},
-		{"dominion-csv", "dominion.csv", "", 0, []string{`ballot ID "1-1-2" appears twice`, "dominion.csv ballot 2", "record 3"}},
-		{"dominion", "dominion", "1", 0, []string{`ballot ID "1-1-2" appears twice`, "CvrExport_1.json ballot 2", "CvrExport_2.json: record 1"}},
-		{"hart", "hart", "", 0, []string{"appears twice", "a.xml ballot 1", "b.xml: record 1"}},
-		{"cdf", "cdf.json", "", 0, []string{"appears twice", "cdf.json ballot 2", "record 4"}},
+		{"genericCsv", "generic.csv", "", 1, []string{"generic.csv: record 3: idColumnIndex: this ballot's ID appears twice: first at", "generic.csv ballot 1"}},
+		{"clearBallot", "clearballot.csv", "Democratic Primary", 0, []string{"clearballot.csv: record 3: BallotID: this ballot's ID appears twice", "clearballot.csv ballot 1"}},
+		{"dominion-csv", "dominion.csv", "", 0, []string{"dominion.csv: record 3: TabulatorNum-BatchId-RecordId: this ballot's ID appears twice", "dominion.csv ballot 2"}},
+		{"dominion", "dominion", "1", 0, []string{"CvrExport_2.json: record 1: TabulatorId-BatchId-RecordId: this ballot's ID appears twice", "CvrExport_1.json ballot 2"}},
+		{"hart", "hart", "", 0, []string{"b.xml: record 1: CvrGuid: this ballot's ID appears twice", "a.xml ballot 1"}},
+		{"cdf", "cdf.json", "", 0, []string{"cdf.json: record 4: BallotPrePrintedId/UniqueId: this ballot's ID appears twice", "cdf.json ballot 2"}},
 	} {
 		t.Run(tt.format, func(t *testing.T) {
 			read, err := cvr.Lookup(tt.format)

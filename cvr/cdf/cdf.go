@@ -112,7 +112,7 @@ func Read(src cvr.Source, e *election.Election, h cvr.Handler) error {
 func readTwice(enc byte, src cvr.Source, e *election.Election, h cvr.Handler) error {
 	// A ballot ID (BallotPrePrintedId, else UniqueId) given twice is an
 	// error naming both CVRs (issue 11).
-	h = cvrread.UniqueIDs(h, "ballot ID", func(r *election.CVR) string { return r.SuppliedID })
+	h, done := cvrread.UniqueIDs(h, "BallotPrePrintedId/UniqueId", func(r *election.CVR) string { return r.SuppliedID })
 	f, err := src.Open(src.Path)
 	if err != nil {
 		return &cvr.Error{Path: src.Path, Err: err}
@@ -129,9 +129,14 @@ func readTwice(enc byte, src cvr.Source, e *election.Election, h cvr.Handler) er
 	}
 	defer f.Close()
 	if enc == '<' {
-		return xmlCVRs(src, e, h, d, f)
+		err = xmlCVRs(src, e, h, d, f)
+	} else {
+		err = jsonCVRs(src, e, h, d, f)
 	}
-	return jsonCVRs(src, e, h, d, f)
+	if err != nil {
+		return err
+	}
+	return done()
 }
 
 // readDefs reads the Election and GpUnit sections of a report in the

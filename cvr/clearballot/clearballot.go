@@ -66,8 +66,13 @@ func Read(src cvr.Source, e *election.Election, h cvr.Handler) error {
 // and in the computed record IDs.
 func ReadFrom(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler) error {
 	// A BallotID given twice is an error naming both rows (issue 11).
-	h = cvrread.UniqueIDs(h, colBallotID, func(r *election.CVR) string { return r.SuppliedID })
-	return cvrread.Undoable(e, func(snap *cvrread.Snapshot) error { return read(r, src, e, h, snap) })
+	h, done := cvrread.UniqueIDs(h, colBallotID, func(r *election.CVR) string { return r.SuppliedID })
+	return cvrread.Undoable(e, func(snap *cvrread.Snapshot) error {
+		if err := read(r, src, e, h, snap); err != nil {
+			return err
+		}
+		return done()
+	})
 }
 
 // choiceColumn is one column of the selected contest.

@@ -48,13 +48,16 @@ const maxCSVLine = 16 << 20
 func ReadCSV(src cvr.Source, e *election.Election, h cvr.Handler) error {
 	// A ballot (tabulator-batch-record) given twice is an error naming
 	// both rows (issue 11).
-	h = cvrread.UniqueIDs(h, "TabulatorNum-BatchId-RecordId", func(r *election.CVR) string { return r.ID })
+	h, done := cvrread.UniqueIDs(h, "TabulatorNum-BatchId-RecordId", func(r *election.CVR) string { return r.ID })
 	f, err := src.Open(src.Path)
 	if err != nil {
 		return &cvr.Error{Path: src.Path, Err: err}
 	}
 	defer f.Close()
-	return readCSV(src, e, h, f)
+	if err := readCSV(src, e, h, f); err != nil {
+		return err
+	}
+	return done()
 }
 
 // csvColumn is one vote column.

@@ -71,7 +71,7 @@ func init() {
 func Read(src cvr.Source, e *election.Election, h cvr.Handler) error {
 	// A ballot (TabulatorId-BatchId-RecordId) given twice, in one file or
 	// two, is an error naming both (issue 11).
-	h = cvrread.UniqueIDs(h, "TabulatorId-BatchId-RecordId", func(r *election.CVR) string { return r.ID })
+	h, done := cvrread.UniqueIDs(h, "TabulatorId-BatchId-RecordId", func(r *election.CVR) string { return r.ID })
 	files, err := exportFiles(src, src.Path)
 	if err != nil {
 		return err
@@ -89,6 +89,9 @@ func Read(src cvr.Source, e *election.Election, h cvr.Handler) error {
 		if err := p.readFile(f, h); err != nil {
 			return err
 		}
+	}
+	if err := done(); err != nil {
+		return err
 	}
 	if p.outstacked > 0 {
 		if src.RCTab {

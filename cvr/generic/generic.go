@@ -61,11 +61,17 @@ func Read(src cvr.Source, e *election.Election, h cvr.Handler) error {
 // ReadFrom is Read for an already open file; src.Path names it in errors
 // and in the computed record IDs.
 func ReadFrom(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler) error {
+	done := func() error { return nil }
 	if src.IDColumn > 0 {
 		// A ballot ID given twice is an error naming both rows (issue 11).
-		h = cvrread.UniqueIDs(h, "idColumnIndex", func(r *election.CVR) string { return r.SuppliedID })
+		h, done = cvrread.UniqueIDs(h, "idColumnIndex", func(r *election.CVR) string { return r.SuppliedID })
 	}
-	return cvrread.Undoable(e, func(snap *cvrread.Snapshot) error { return read(r, src, e, h, snap) })
+	return cvrread.Undoable(e, func(snap *cvrread.Snapshot) error {
+		if err := read(r, src, e, h, snap); err != nil {
+			return err
+		}
+		return done()
+	})
 }
 
 // column is one vote column of the header.

@@ -82,7 +82,7 @@ type xOption struct {
 // "hart".
 func Read(src cvr.Source, e *election.Election, h cvr.Handler) error {
 	// A CvrGuid given twice is an error naming both files (issue 11).
-	h = cvrread.UniqueIDs(h, "CvrGuid", func(r *election.CVR) string { return r.ID })
+	h, done := cvrread.UniqueIDs(h, "CvrGuid", func(r *election.CVR) string { return r.ID })
 	files, err := cvrFiles(src, src.Path)
 	if err != nil {
 		return err
@@ -133,7 +133,7 @@ func Read(src cvr.Source, e *election.Election, h cvr.Handler) error {
 		// notes R26).
 		return &cvr.Error{Path: src.Path, Err: fmt.Errorf("no CVR file in the folder holds contest %q; check the contest ID (a Hart contest GUID such as those in each file's Contests/Contest/Id)", src.ContestID)}
 	}
-	return nil
+	return done()
 }
 
 // cvrFiles lists the CVR files of a folder in name order.
