@@ -74,11 +74,16 @@ type Source struct {
 	Candidates []election.Candidate
 
 	// RCTab makes the reader produce records exactly as RCTab's reader for
-	// the provider does (record IDs, placeholder precincts and batches,
-	// repeated marks kept), as the rctab package needs; see the RCTab
-	// source notes cited by each reader. Without it readers apply
-	// canvass's own, documented choices.
+	// the provider does where a reader's own reading differs (record IDs,
+	// placeholder precincts and batches, repeated marks kept; the ES&S
+	// reader: every <row> is a ballot, an empty cell is the candidate "");
+	// see the RCTab source notes cited by each reader. Without it readers
+	// apply canvass's own, documented choices. The rctab package sets it.
 	RCTab bool
+	// MaxRankings is RCTab's numeric maxRankingsAllowed, 0 for "max" or
+	// none. With RCTab set, the ES&S reader reads only this many vote
+	// columns (source notes A).
+	MaxRankings int
 	// Warn, when set, receives things the reader accepted but an operator
 	// should know about (records RCTab drops, for example). Nil discards
 	// them.
@@ -144,6 +149,10 @@ var ErrUnknownCandidate = errors.New("unknown candidate")
 // ErrTooLarge is wrapped by errors about a field or record larger than a
 // reader accepts; such limits keep a hostile file from exhausting memory.
 var ErrTooLarge = errors.New("too large")
+
+// ErrDuplicateID is wrapped by errors about two ballots of one source with
+// the same supplied ID.
+var ErrDuplicateID = errors.New("duplicate ballot ID")
 
 // MaxFieldBytes bounds any single field (cell, attribute, string) a reader
 // keeps. Real CVR fields are far smaller.

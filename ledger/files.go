@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/canvass/canvass/internal/durable"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -179,54 +180,11 @@ func createTemp(dir string, perm fs.FileMode) (*os.File, string, error) {
 	return f, name, nil
 }
 
-// writeTemp writes data to a new file in dir and fsyncs it.
-func writeTemp(dir string, data []byte, perm fs.FileMode) (string, error) {
-	f, name, err := createTemp(dir, perm)
-	if err != nil {
-		return "", err
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(name)
-		return "", fmt.Errorf("writing %s: %w", name, err)
-	}
-	return name, nil
-}
-
 func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
+	if err := durable.SyncDir(dir); err != nil {
 		return fmt.Errorf("syncing directory %s: %w", dir, err)
 	}
 	return nil
-}
-
-// writeFileAtomic replaces path with data durably: temp file in the same
-// directory, fsync, rename, fsync of the directory.
-func writeFileAtomic(path string, data []byte, perm fs.FileMode) error {
-	dir := filepath.Dir(path)
-	tmp, err := writeTemp(dir, data, perm)
-	if err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return syncDir(dir)
 }
 
 // ReadState reads a verifier state file: the last verified signed
@@ -248,7 +206,7 @@ func ReadState(path string) ([]byte, error) {
 // WriteState atomically replaces the verifier state file with a newly
 // verified signed checkpoint.
 func WriteState(path string, checkpoint []byte) error {
-	if err := writeFileAtomic(path, checkpoint, 0o644); err != nil {
+	if err := durable.WriteFile(path, checkpoint, 0o644); err != nil {
 		return fmt.Errorf("updating state file: %w", err)
 	}
 	return nil

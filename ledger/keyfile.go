@@ -6,6 +6,8 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"github.com/canvass/canvass/internal/durable"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -28,25 +30,16 @@ func CreateKeyFile(keyPath, origin, logDir string) (vkey string, err error) {
 	if err != nil {
 		return "", err
 	}
-	f, err := os.OpenFile(keyPath, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		if errors.Is(err, fs.ErrExist) {
-			return "", fmt.Errorf("key file %s already exists; refusing to overwrite a signing key (choose another --key-file)", keyPath)
-		}
-		return "", fmt.Errorf("creating key file: %w", err)
-	}
-	_, err = f.WriteString(skey + "\n")
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = syncDir(filepath.Dir(keyPath))
+	// Write-temp-then-link: the key never overwrites another, and a crash
+	// never leaves a short key file under the real name.
+	err = durable.Create(keyPath, 0o600, func(w io.Writer) error {
+		_, err := io.WriteString(w, skey+"\n")
+		return err
+	})
+	if errors.Is(err, fs.ErrExist) {
+		return "", fmt.Errorf("key file %s already exists; refusing to overwrite a signing key (choose another --key-file)", keyPath)
 	}
 	if err != nil {
-		os.Remove(keyPath)
 		return "", fmt.Errorf("writing key file %s: %w", keyPath, err)
 	}
 	return vkey, nil

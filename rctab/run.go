@@ -368,19 +368,6 @@ type input struct {
 	tokens    []map[int]string
 }
 
-// sliceName returns the precinct (or batch) of a record as RCTab's ES&S
-// reader gives it: an empty cell of a configured column becomes
-// "missing_precinct_id" ("missing_batch_id"); other readers keep what they
-// read (source notes G). The generic CSV reader applies its own placeholder
-// ("no precinct id", source notes R9) in RCTab mode; this applies ES&S's
-// until that reader does too.
-func sliceName(s *Source, column int, v, essName string) string {
-	if column > 0 && s.Provider == "ess" && v == "" {
-		return essName
-	}
-	return v
-}
-
 func readSources(cfg *Config, rec *evidence.Recorder, export, wantCDF bool) (*input, error) {
 	in := &input{}
 	declared := make([]election.Candidate, len(cfg.Candidates))
@@ -441,6 +428,7 @@ func readSources(cfg *Config, rec *evidence.Recorder, export, wantCDF bool) (*in
 			Warn: func(msg string) {
 				cfg.Warnings = append(cfg.Warnings, fmt.Sprintf("cvrFileSources[%d] (%s): %s", si+1, s.Path, msg))
 			},
+			MaxRankings: maxRank,
 		}
 		e := &election.Election{}
 		target := -1
@@ -524,10 +512,10 @@ func readSources(cfg *Config, rec *evidence.Recorder, export, wantCDF bool) (*in
 				}
 				mapped = append(mapped, m)
 			}
-			// Each reader names a missing precinct or batch its own way;
-			// the names are kept as they are (source notes G, R9).
-			rec.Precinct = sliceName(s, s.PrecinctColumnIndex, rec.Precinct, "missing_precinct_id")
-			rec.Batch = sliceName(s, s.BatchColumnIndex, rec.Batch, "missing_batch_id")
+			// Each reader names a missing precinct or batch its own way
+			// in RCTab mode (ES&S missing_precinct_id, generic CSV no
+			// precinct id); the names are kept as they are (source notes
+			// G, R9).
 			precinct, batch := rec.Precinct, rec.Batch
 			hasPrecinct = hasPrecinct || precinct != ""
 			hasBatch = hasBatch || batch != ""

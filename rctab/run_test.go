@@ -205,29 +205,6 @@ func TestRunAMaxSetsNoLimit(t *testing.T) {
 	}
 }
 
-// TestSliceNameGPlaceholders: ES&S's placeholder is applied here until its
-// reader does it (source notes G); generic CSV's is the reader's own now
-// (R9, tested in cvr/generic and testdata/rctab-rules/R9-…), so the
-// tabulator side leaves generic CSV values alone; nothing is renamed.
-func TestSliceNameGPlaceholders(t *testing.T) {
-	for _, tt := range []struct {
-		provider string
-		column   int
-		in, want string
-	}{
-		{"genericCsv", 2, "no precinct id", "no precinct id"},
-		{"genericCsv", 0, "", ""},
-		{"ess", 2, "", "missing_precinct_id"},
-		{"ess", 2, "no precinct id", "no precinct id"},
-		{"dominion", 0, "", ""},
-		{"genericCsv", 2, "missing_precinct_id", "missing_precinct_id"},
-	} {
-		if got := sliceName(&Source{Provider: tt.provider}, tt.column, tt.in, "missing_precinct_id"); got != tt.want {
-			t.Errorf("%s column %d %q → %q, want %q", tt.provider, tt.column, tt.in, got, tt.want)
-		}
-	}
-}
-
 // TestExportP4WriteInWithoutLabel: an undeclared write-in from a source with
 // no label (blanks read as write-ins) prints as null (source notes P4).
 func TestExportP4WriteInWithoutLabel(t *testing.T) {

@@ -524,8 +524,9 @@ func (c *Common) checkCommon(notFound int) error {
 }
 
 // validContest checks the fields a ballot-level method needs and builds
-// its contest.
-func (c *Common) validContest(out *result) (*Contest, error) {
+// its contest. When measuring risk it also requires riskNeeds, the fields
+// holding the method's audit evidence.
+func (c *Common) validContest(out *result, risk bool, riskNeeds ...string) (*Contest, error) {
 	if err := c.require("risk_limit", "ballots", "tally"); err != nil {
 		return nil, err
 	}
@@ -534,6 +535,11 @@ func (c *Common) validContest(out *result) (*Contest, error) {
 		return nil, err
 	}
 	out.ballots = con.Ballots
+	if risk && len(riskNeeds) > 0 {
+		if err := c.require(append([]string{"risk_limit", "ballots", "tally"}, riskNeeds...)...); err != nil {
+			return nil, err
+		}
+	}
 	return con, nil
 }
 
@@ -623,14 +629,9 @@ func (r *BRAVORequest) run(risk bool) (out result, err error) {
 	if err := r.checkCommon(r.NotFound); err != nil {
 		return out, err
 	}
-	c, err := r.validContest(&out)
+	c, err := r.validContest(&out, risk, "sample")
 	if err != nil {
 		return out, err
-	}
-	if risk {
-		if err := r.require("risk_limit", "ballots", "tally", "sample"); err != nil {
-			return out, err
-		}
 	}
 	s, err := r.pollingSample(c)
 	if err != nil {
@@ -649,14 +650,9 @@ func (r *SuperSimpleRequest) run(risk bool) (out result, err error) {
 	if err := r.checkCommon(r.NotFound); err != nil {
 		return out, err
 	}
-	c, err := r.validContest(&out)
+	c, err := r.validContest(&out, risk, "discrepancies")
 	if err != nil {
 		return out, err
-	}
-	if risk {
-		if err := r.require("risk_limit", "ballots", "tally", "discrepancies"); err != nil {
-			return out, err
-		}
 	}
 	d, err := withNotFound(r.Discrepancies, r.NotFound)
 	if err != nil {
@@ -674,14 +670,9 @@ func (r *CORLARequest) run(risk bool) (out result, err error) {
 	if err := r.checkCommon(r.NotFound); err != nil {
 		return out, err
 	}
-	c, err := r.validContest(&out)
+	c, err := r.validContest(&out, risk, "discrepancies")
 	if err != nil {
 		return out, err
-	}
-	if risk {
-		if err := r.require("risk_limit", "ballots", "tally", "discrepancies"); err != nil {
-			return out, err
-		}
 	}
 	d, err := withNotFound(r.Discrepancies, r.NotFound)
 	if err != nil {
@@ -706,14 +697,9 @@ func (r *ALPHARequest) run(risk bool) (out result, err error) {
 	if r.present["x"] {
 		return r.runRaw(risk)
 	}
-	c, err := r.validContest(&out)
+	c, err := r.validContest(&out, risk, "draws")
 	if err != nil {
 		return out, err
-	}
-	if risk {
-		if err := r.require("risk_limit", "ballots", "tally", "draws"); err != nil {
-			return out, err
-		}
 	}
 	if r.present["t"] || r.present["u"] {
 		return out, fmt.Errorf("fields \"t\" and \"u\" apply only to raw assorter values \"x\"; a polling audit's assorter has t = ½ and u = 1")
@@ -735,7 +721,7 @@ func (r *ALPHAComparisonRequest) run(risk bool) (out result, err error) {
 	if err := r.checkCommon(r.NotFound); err != nil {
 		return out, err
 	}
-	c, err := r.validContest(&out)
+	c, err := r.validContest(&out, risk)
 	if err != nil {
 		return out, err
 	}

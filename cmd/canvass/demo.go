@@ -24,14 +24,19 @@ func init() {
 }
 
 func runDemo(args []string, _ io.Reader, stdout, stderr io.Writer) error {
-	flags := newFlagSet("demo", "[--out DIR]", stderr)
+	flags := newFlagSet("demo", "[--out DIR] | --serve [--addr HOST:PORT]", stderr)
 	out := flags.String("out", "", "also write the reports and their manifest into this new `directory`")
+	serve := flags.Bool("serve", false, "start an office in a temporary directory with the election loaded and published, and serve it")
+	addr := flags.String("addr", "127.0.0.1:8080", "with --serve, the address to listen on")
 	if err := parseFlags(flags, args); err != nil {
 		return err
 	}
 	if flags.NArg() > 0 {
 		flags.Usage()
 		return errUsage
+	}
+	if *serve {
+		return serveDemo(*addr, stdout)
 	}
 	c := demo.Minneapolis2013
 	// The election is counted straight from the files embedded in the

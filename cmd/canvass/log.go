@@ -38,25 +38,24 @@ func init() {
 // themselves are limited to ledger.MaxEntrySize after canonicalization.
 const maxInputLine = 1 << 20
 
-// requireFlags prints usage for the first of the name/value pairs whose
-// value is empty.
-func requireFlags(fs *flag.FlagSet, stderr io.Writer, pairs ...string) error {
-	for i := 0; i < len(pairs); i += 2 {
-		if pairs[i+1] == "" {
-			fmt.Fprintf(stderr, "canvass: missing required flag --%s\n", pairs[i])
-			fs.Usage()
-			return errUsage
-		}
+// parseRequired parses args, refuses positional arguments (the log and
+// office commands take none) and requires the named flags to be non-empty. It prints usage
+// for the first problem.
+func parseRequired(fs *flag.FlagSet, args []string, stderr io.Writer, required ...string) error {
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
-	return nil
-}
-
-// noArgs refuses positional arguments, which no log command takes.
-func noArgs(fs *flag.FlagSet, stderr io.Writer) error {
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "canvass: unexpected argument %q\n", fs.Args()[0])
 		fs.Usage()
 		return errUsage
+	}
+	for _, name := range required {
+		if fs.Lookup(name).Value.String() == "" {
+			fmt.Fprintf(stderr, "canvass: missing required flag --%s\n", name)
+			fs.Usage()
+			return errUsage
+		}
 	}
 	return nil
 }
@@ -67,13 +66,7 @@ func runLogInit(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	origin := fs.String("origin", "", "the log's origin: a unique, scheme-less URL-like name such as county.example/2026-general")
 	keyFile := fs.String("key-file", "", "file to create for the signing key (mode 0600, outside --dir); keep it secret")
 	policyFile := fs.String("policy", "", "C2SP tlog-policy file naming the witnesses whose quorum must cosign every checkpoint (stored with the log)")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if err := noArgs(fs, stderr); err != nil {
-		return err
-	}
-	if err := requireFlags(fs, stderr, "dir", *dir, "origin", *origin, "key-file", *keyFile); err != nil {
+	if err := parseRequired(fs, args, stderr, "dir", "origin", "key-file"); err != nil {
 		return err
 	}
 	var policy []byte
@@ -118,13 +111,7 @@ func runLogAppend(args []string, stdin io.Reader, stdout, stderr io.Writer) erro
 	stream := fs.Bool("stream", false, "append lines as they arrive instead of reading all input first; a bad line then stops the run after the lines before it were appended")
 	witnessTimeout := fs.Duration("witness-timeout", 10*time.Second, "how long to wait for witnesses' cosignatures per checkpoint")
 	lockTimeout := fs.Duration("lock-timeout", time.Minute, "how long to wait for another process appending to the same log")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if err := noArgs(fs, stderr); err != nil {
-		return err
-	}
-	if err := requireFlags(fs, stderr, "dir", *dir, "key-file", *keyFile); err != nil {
+	if err := parseRequired(fs, args, stderr, "dir", "key-file"); err != nil {
 		return err
 	}
 	if *batch < 1 {
@@ -376,13 +363,7 @@ func runLogVerify(args []string, stdin io.Reader, stdout, stderr io.Writer) erro
 	policyFile := fs.String("policy", "", "C2SP tlog-policy file; the checkpoint must carry its quorum of witness cosignatures")
 	stateFile := fs.String("state", "", "file holding the last checkpoint this verifier accepted; the log must be consistent with it, and it is updated on success")
 	workers := fs.Int("workers", 0, "tiles checked in parallel (default: number of CPUs; 8 for --url)")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if err := noArgs(fs, stderr); err != nil {
-		return err
-	}
-	if err := requireFlags(fs, stderr, "vkey", *vkey); err != nil {
+	if err := parseRequired(fs, args, stderr, "vkey"); err != nil {
 		return err
 	}
 	f, err := logSource(*dir, *url, stderr, fs.Usage)
@@ -434,13 +415,7 @@ func runLogProve(args []string, stdin io.Reader, stdout, stderr io.Writer) error
 	dir := fs.String("dir", "", "log directory")
 	url := fs.String("url", "", "log URL prefix")
 	index := fs.String("index", "", "index of the entry to prove (as printed by log append)")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if err := noArgs(fs, stderr); err != nil {
-		return err
-	}
-	if err := requireFlags(fs, stderr, "index", *index); err != nil {
+	if err := parseRequired(fs, args, stderr, "index"); err != nil {
 		return err
 	}
 	n, err := strconv.ParseUint(*index, 10, 63)
@@ -465,13 +440,7 @@ func runLogCheckProof(args []string, stdin io.Reader, stdout, stderr io.Writer) 
 	vkey := fs.String("vkey", "", "the log's verifier key, or a file holding it")
 	policyFile := fs.String("policy", "", "C2SP tlog-policy file whose quorum the proof's checkpoint must meet")
 	entryFile := fs.String("entry", "", "file holding the entry (default: the proof's extra data)")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if err := noArgs(fs, stderr); err != nil {
-		return err
-	}
-	if err := requireFlags(fs, stderr, "vkey", *vkey); err != nil {
+	if err := parseRequired(fs, args, stderr, "vkey"); err != nil {
 		return err
 	}
 	key, err := readVKey(*vkey)
@@ -512,13 +481,7 @@ func runLogServe(args []string, stdin io.Reader, stdout, stderr io.Writer) error
 	fs := newFlagSet("log serve", "--dir DIR [--addr HOST:PORT]", stderr)
 	dir := fs.String("dir", "", "log directory")
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if err := noArgs(fs, stderr); err != nil {
-		return err
-	}
-	if err := requireFlags(fs, stderr, "dir", *dir); err != nil {
+	if err := parseRequired(fs, args, stderr, "dir"); err != nil {
 		return err
 	}
 	if _, err := os.Stat(filepath.Join(*dir, ledger.CheckpointPath)); err != nil {
@@ -542,13 +505,7 @@ func runLogExport(args []string, stdin io.Reader, stdout, stderr io.Writer) erro
 	vkey := fs.String("vkey", "", "the log's verifier key (or a file holding it): also check the checkpoint's signature")
 	electionID := fs.String("election-id", "", "value for ElectionEventLog.ElectionId")
 	genTime := fs.String("generated-time", "", "RFC 3339 value for GeneratedTime (default: now), for reproducible exports")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if err := noArgs(fs, stderr); err != nil {
-		return err
-	}
-	if err := requireFlags(fs, stderr, "format", *format); err != nil {
+	if err := parseRequired(fs, args, stderr, "format"); err != nil {
 		return err
 	}
 	if *format != "nist-eel" {

@@ -18,12 +18,11 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io/fs"
 	"path/filepath"
 	"strconv"
 	"strings"
-
-	"github.com/xuri/excelize/v2"
 
 	"github.com/canvass/canvass/cvr"
 	"github.com/canvass/canvass/cvr/internal/cvrread"
@@ -49,29 +48,26 @@ const (
 	DefaultUndeclaredWriteInLabel = "UWI"
 )
 
-// Limits on what is unpacked from the workbook. Worksheets larger than
-// xmlInMemory are streamed from a temporary file rather than held in
-// memory; the total bounds a "zip bomb".
-const (
-	maxUnzipped = 4 << 30
-	xmlInMemory = 16 << 20
-)
+// maxUnzipped bounds what is unpacked from any one part of the workbook,
+// against a "zip bomb".
+const maxUnzipped = 4 << 30
 
 // Read reads the ES&S workbook src.Path into e and calls h for each
 // ballot, in sheet order. See docs/cvr-formats-ess-csv.md for every option.
 //
-// Each record's ID is RCTab's: the file name, a hyphen and the ballot's
-// 1-based position below the header ("cvr.xlsx-1"); SuppliedID is the
-// ID column's cell. The record passed to h, and its slices, are reused for
-// the next ballot. On error nothing read from the file remains in e.
+// Each record's ID is RCTab's: the file name with every character outside
+// A-Z a-z 0-9 _ - . replaced by "_", a hyphen and the ballot's 1-based
+// position among the <row> elements from the first vote row on
+// ("cvr.xlsx-1"); SuppliedID is the ID column's cell. The record passed to
+// h, and its slices, are reused for the next ballot. On error nothing read
+// from the file remains in e.
 func Read(src cvr.Source, e *election.Election, h cvr.Handler) error {
 	if src.Path == "" {
 		return &cvr.Error{Path: "(no filePath)", Err: errors.New("no ES&S CVR file given; set filePath")}
 	}
-	// The workbook is read into memory once, through the source's opener
-	// (so that it is hashed as read): excelize needs all of it anyway, and
-	// the raw zip is read again after excelize from the same bytes, to
-	// confirm that the sheet was read to its end (see damage.go).
+	// The compressed workbook is read into memory once, through the
+	// source's opener (so that it is hashed as read); the worksheet inside
+	// it is decompressed and tokenized as a stream.
 	raw, err := readWorkbook(src)
 	if err != nil {
 		var pe *fs.PathError
@@ -80,16 +76,24 @@ func Read(src cvr.Source, e *election.Election, h cvr.Handler) error {
 		}
 		return &cvr.Error{Path: src.Path, Err: fmt.Errorf("reading the ES&S CVR file: %w", err)}
 	}
-	f, err := openBook(raw)
-	if err != nil {
-		return notESS(src.Path, err)
-	}
-	defer f.Close()
+	return readBytes(raw, src, e, h)
+}
+
+// readBytes reads the workbook raw, undoing changes to e on error.
+func readBytes(raw []byte, src cvr.Source, e *election.Election, h cvr.Handler) error {
 	zr, err := zip.NewReader(bytes.NewReader(raw), int64(len(raw)))
 	if err != nil {
 		return notESS(src.Path, err)
 	}
-	return readBook(f, zr, src, e, h)
+	wb, err := openWorkbook(zr)
+	if err != nil {
+		var se *sheetError
+		if errors.As(err, &se) {
+			return damaged(src.Path, se)
+		}
+		return notESS(src.Path, err)
+	}
+	return cvrread.Undoable(e, func(snap *cvrread.Snapshot) error { return read(wb, src, e, h, snap) })
 }
 
 func readWorkbook(src cvr.Source) ([]byte, error) {
@@ -107,27 +111,26 @@ func readWorkbook(src cvr.Source) ([]byte, error) {
 	return buf.Bytes(), err
 }
 
-// openBook parses the workbook raw, turning a panic inside excelize into an
-// error.
-func openBook(raw []byte) (f *excelize.File, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			f, err = nil, fmt.Errorf("the xlsx parser failed: %v", p)
-		}
-	}()
-	return excelize.OpenReader(bytes.NewReader(raw), excelize.Options{UnzipSizeLimit: maxUnzipped, UnzipXMLSizeLimit: xmlInMemory})
-}
-
 func notESS(path string, err error) error {
 	return &cvr.Error{Path: path, Err: fmt.Errorf("not an ES&S CVR spreadsheet: %v; expected an Excel .xlsx workbook", err)}
 }
 
-// readBook reads the first worksheet of f, undoing changes to e on error.
-// zr is the same workbook as a zip archive, used to check that excelize
-// read the whole sheet; nil skips the check.
-func readBook(f *excelize.File, zr *zip.Reader, src cvr.Source, e *election.Election, h cvr.Handler) error {
-	return cvrread.Undoable(e, func(snap *cvrread.Snapshot) error { return read(f, zr, src, e, h, snap) })
+// damaged turns damage found in a workbook part into an error at its row
+// and cell.
+func damaged(path string, se *sheetError) error {
+	field := ""
+	if se.cell != "" {
+		field = "cell " + se.cell
+	}
+	return &cvr.Error{Path: path, Row: se.row, Field: field, Err: fmt.Errorf("the workbook is damaged: %v; re-export the CVR file (or copy its data into a new workbook)", se)}
 }
+
+// Placeholders RCTab's ES&S reader gives a ballot whose configured precinct
+// or batch column has no value (source notes G).
+const (
+	MissingPrecinct = "missing_precinct_id"
+	MissingBatch    = "missing_batch_id"
+)
 
 // reader holds the state of one read.
 type reader struct {
@@ -144,7 +147,7 @@ type reader struct {
 	uwi      string
 }
 
-func read(f *excelize.File, zr *zip.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap *cvrread.Snapshot) error {
+func read(wb *workbook, src cvr.Source, e *election.Election, h cvr.Handler, snap *cvrread.Snapshot) error {
 	r := &reader{src: src, path: src.Path, firstCol: src.FirstVoteColumn}
 	if r.firstCol == 0 {
 		r.firstCol = DefaultFirstVoteColumn
@@ -157,9 +160,9 @@ func read(f *excelize.File, zr *zip.Reader, src cvr.Source, e *election.Election
 		name string
 		v    int
 		max  int
-	}{{"firstVoteColumnIndex", r.firstCol, excelize.MaxColumns}, {"firstVoteRowIndex", firstRow, excelize.TotalRows},
-		{"idColumnIndex", src.IDColumn, excelize.MaxColumns}, {"precinctColumnIndex", src.PrecinctColumn, excelize.MaxColumns},
-		{"batchColumnIndex", src.BatchColumn, excelize.MaxColumns}} {
+	}{{"firstVoteColumnIndex", r.firstCol, maxSheetCols}, {"firstVoteRowIndex", firstRow, maxSheetRows},
+		{"idColumnIndex", src.IDColumn, maxSheetCols}, {"precinctColumnIndex", src.PrecinctColumn, maxSheetCols},
+		{"batchColumnIndex", src.BatchColumn, maxSheetCols}} {
 		if p.v < 0 || p.v > p.max {
 			return r.fail(0, "", "%s is %d; expected a 1-based index from 1 to %d (or 0 for the default)", p.name, p.v, p.max)
 		}
@@ -171,43 +174,50 @@ func read(f *excelize.File, zr *zip.Reader, src cvr.Source, e *election.Election
 		r.uwi = cmp(r.uwi, DefaultUndeclaredWriteInLabel)
 	}
 
-	sheets := f.GetSheetList()
-	if len(sheets) == 0 {
-		return notESS(r.path, errors.New("the workbook has no worksheets"))
-	}
-	rows, err := f.Rows(sheets[0])
+	rows, closer, err := wb.rows()
 	if err != nil {
 		return notESS(r.path, err)
 	}
-	defer rows.Close()
+	defer closer.Close()
 
 	var (
-		rec    election.CVR
-		cms    [1]election.ContestMarks
-		marks  []election.Mark
-		idBuf  = []byte(filepath.Base(r.path) + "-")
-		prefix = len(idBuf)
-		strs   = cvrread.NewInterner()
-		rowNum int
-		ready  bool // the contest and vote columns are known
+		rec     election.CVR
+		cms     [1]election.ContestMarks
+		marks   []election.Mark
+		idBuf   = []byte(SanitizeFileName(filepath.Base(r.path)) + "-")
+		prefix  = len(idBuf)
+		strs    = cvrread.NewInterner()
+		lastRow int
+		k       int  // present rows from the first vote row on
+		ready   bool // the contest and vote columns are known
+		ids     map[uint64]int
+		seed    = maphash.MakeSeed()
 	)
+	if src.IDColumn > 0 {
+		ids = map[uint64]int{}
+	}
 	for {
-		more, cells, err := nextRow(rows)
+		row, more, err := rows.next()
+		if err != nil {
+			var se *sheetError
+			if errors.As(err, &se) {
+				return damaged(r.path, se)
+			}
+			return r.fail(lastRow+1, "", "cannot read the worksheet: %v; the workbook may be damaged", err)
+		}
 		if !more {
 			break
 		}
-		rowNum++
-		if err != nil {
-			return r.fail(rowNum, "", "cannot read the row: %v; the workbook may be damaged (re-export it, or copy the data into a new workbook)", err)
-		}
-		for i, c := range cells {
+		rowNum := row.num
+		lastRow = rowNum
+		for i, c := range row.vals {
 			if len(c) > cvr.MaxFieldBytes {
 				return r.fail(rowNum, r.colName(i), "%w: the cell holds %d bytes; expected at most %d", cvr.ErrTooLarge, len(c), cvr.MaxFieldBytes)
 			}
 		}
 		if rowNum < firstRow {
 			if rowNum == firstRow-1 {
-				r.header = append([]string(nil), cells...)
+				r.header = append([]string(nil), row.vals...)
 			}
 			continue
 		}
@@ -217,59 +227,43 @@ func read(f *excelize.File, zr *zip.Reader, src cvr.Source, e *election.Election
 			}
 			ready = true
 		}
-		if cvrread.BlankRecord(cells) {
-			// An empty row is spreadsheet formatting, not a ballot.
+		// Every <row> from the first vote row on takes a number, and in
+		// RCTab mode is a ballot even with no cells (source notes C).
+		k++
+		if !src.RCTab && cvrread.BlankRecord(row.vals) {
+			// Outside RCTab mode an empty row is spreadsheet
+			// formatting, not a ballot.
 			continue
 		}
-		marks = marks[:0]
-		n := r.window
-		if n < 0 {
-			n = max(0, len(cells)-(r.firstCol-1))
-		}
-		for rank := 1; rank <= n; rank++ {
-			i := r.firstCol - 1 + rank - 1
-			cell := ""
-			if i < len(cells) {
-				cell = cells[i]
-			}
-			if marks, err = r.cell(marks, cell, rank, rowNum, i); err != nil {
-				return err
-			}
+		if marks, err = r.votes(marks[:0], row); err != nil {
+			return err
 		}
 		cvrread.SortMarks(marks)
 
-		idBuf = strconv.AppendInt(idBuf[:prefix], int64(rowNum-firstRow+1), 10)
+		idBuf = strconv.AppendInt(idBuf[:prefix], int64(k), 10)
 		rec = election.CVR{ID: string(idBuf), Source: r.path}
 		if c := src.IDColumn; c > 0 {
-			if c > len(cells) || cells[c-1] == "" {
+			v, has := row.cell(c - 1)
+			if !has || cvrread.JavaTrim(v) == "" {
 				return r.fail(rowNum, r.colName(c-1), "the ballot ID is missing; expected an ID in every row of column %s (idColumnIndex %d)", colLetter(c-1), c)
 			}
-			rec.SuppliedID = cells[c-1]
+			hv := maphash.String(seed, v)
+			if prev, dup := ids[hv]; dup {
+				return r.fail(rowNum, r.colName(c-1), "%w: ballot ID %s is also the ID of row %d; each ballot must have its own ID: re-export the CVR file, or remove the repeated ballot", cvr.ErrDuplicateID, cvrread.Quote(v), prev)
+			}
+			ids[hv] = rowNum
+			rec.SuppliedID = v
 		}
-		// A blank precinct or batch stays empty; RCTab reports such
-		// ballots in a slice named "no precinct id" ("no batch id").
-		if c := src.PrecinctColumn; c > 0 && c <= len(cells) {
-			rec.Precinct = strs.InternString(cells[c-1])
-		}
-		if c := src.BatchColumn; c > 0 && c <= len(cells) {
-			rec.Batch = strs.InternString(cells[c-1])
-		}
+		rec.Precinct = r.slice(row, src.PrecinctColumn, MissingPrecinct, &strs)
+		rec.Batch = r.slice(row, src.BatchColumn, MissingBatch, &strs)
 		cms[0] = election.ContestMarks{Contest: r.contest, Marks: marks}
 		rec.Contests = cms[:]
 		if err := h(&rec); err != nil {
 			return err
 		}
 	}
-	if err := rows.Error(); err != nil {
-		return r.fail(rowNum+1, "", "cannot read the worksheet: %v; the workbook may be damaged", err)
-	}
-	if zr != nil {
-		if err := checkComplete(zr, rowNum); err != nil {
-			return r.fail(rowNum+1, "", "the worksheet is damaged: %v; re-export the CVR file (or copy its data into a new workbook)", err)
-		}
-	}
-	if rowNum < firstRow-1 {
-		return notESS(r.path, fmt.Errorf("the first worksheet %q has %d rows; expected a header in row %d and ballots from row %d (firstVoteRowIndex)", sheets[0], rowNum, firstRow-1, firstRow))
+	if lastRow < firstRow-1 {
+		return notESS(r.path, fmt.Errorf("the first worksheet %q has no row %d or later; expected a header in row %d and ballots from row %d (firstVoteRowIndex)", wb.sheetName, max(firstRow-1, 1), firstRow-1, firstRow))
 	}
 	if !ready {
 		// A header and no ballots: still define the contest.
@@ -278,20 +272,58 @@ func read(f *excelize.File, zr *zip.Reader, src cvr.Source, e *election.Election
 	return nil
 }
 
-// nextRow advances rows and returns the next row's cells. A panic inside
-// excelize on a malformed workbook becomes an error, so that a bad file
-// cannot crash a server that reads it.
-func nextRow(rows *excelize.Rows) (more bool, cells []string, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			more, err = true, fmt.Errorf("the xlsx parser failed: %v", p)
-		}
-	}()
-	if !rows.Next() {
-		return false, nil, nil
+// slice returns the precinct (or batch) in 1-based column c of row: the
+// cell's value, or when the cell has none RCTab's placeholder in RCTab
+// mode and "" otherwise.
+func (r *reader) slice(row *sheetRow, c int, placeholder string, strs *cvrread.Interner) string {
+	if c <= 0 {
+		return ""
 	}
-	cells, err = rows.Columns()
-	return true, cells, err
+	v, has := row.cell(c - 1)
+	if !has {
+		if r.src.RCTab {
+			return placeholder
+		}
+		return ""
+	}
+	return strs.InternString(v)
+}
+
+// votes appends the marks of the vote cells of row.
+func (r *reader) votes(marks []election.Mark, row *sheetRow) ([]election.Mark, error) {
+	first := r.firstCol - 1 // 0-based
+	n := r.window
+	fillTo := -1 // RCTab "max": blanks before the last present vote cell
+	switch {
+	case r.src.RCTab && r.src.MaxRankings > 0:
+		// A numeric maxRankingsAllowed: exactly that many columns
+		// (source notes A, R2).
+		n = r.src.MaxRankings
+	case r.src.RCTab:
+		// "max": every cell to the end of the row.
+		n = max(0, row.width()-first)
+		fillTo = n
+	case n < 0:
+		n = max(0, row.width()-first)
+	}
+	for rank := 1; rank <= n; rank++ {
+		i := first + rank - 1
+		v, has := row.cell(i)
+		if !has {
+			// No value in the sheet: a blank position. RCTab fills
+			// with write-ins every blank up to N, or with "max" only
+			// blanks before a later present vote cell (R2).
+			if r.src.TreatBlankAsUndeclaredWriteIn && (fillTo < 0 || rank < fillTo) {
+				marks = append(marks, election.Mark{Rank: int32(rank), Choice: r.choices.WriteIn()})
+			}
+			continue
+		}
+		var err error
+		if marks, err = r.cell(marks, v, rank, row.num, i); err != nil {
+			return nil, err
+		}
+	}
+	return marks, nil
 }
 
 // setup finds the vote columns and the contest, once the header is known.
@@ -419,10 +451,16 @@ func ordinal(w string) (int, bool) {
 	return 0, false
 }
 
-// cell appends the marks of one vote cell at rank.
+// cell appends the marks of one vote cell at rank: a cell that has a value.
 func (r *reader) cell(marks []election.Mark, cell string, rank, row, col int) ([]election.Mark, error) {
 	tok := cvrread.JavaTrim(cell)
 	if tok == "" {
+		if r.src.RCTab {
+			// RCTab reads a present cell of spaces as the candidate ""
+			// (source notes R3): an unrecognized candidate unless ""
+			// is an alias.
+			return r.token(marks, tok, rank, row, col)
+		}
 		if r.src.TreatBlankAsUndeclaredWriteIn {
 			marks = append(marks, election.Mark{Rank: int32(rank), Choice: r.choices.WriteIn()})
 		}
@@ -439,6 +477,10 @@ func (r *reader) cell(marks []election.Mark, cell string, rank, row, col int) ([
 			p = cvrread.JavaTrim(p)
 			if p == "" {
 				return nil, r.fail(row, r.colName(col), "%s has an empty name between overvote delimiters %q; expected candidate names separated by %q", cvrread.Quote(tok), d, d)
+			}
+			if r.src.RCTab && len(parts) > 1 && r.under != "" && p == r.under {
+				// Source notes R4.
+				return nil, r.fail(row, r.colName(col), "%s holds the skipped-rank label %q among candidates joined by %q; expected only candidate names in an overvoted cell: correct the cell", cvrread.Quote(tok), r.under, d)
 			}
 			var err error
 			if marks, err = r.token(marks, p, rank, row, col); err != nil {
@@ -487,11 +529,31 @@ func (r *reader) colName(i int) string {
 
 // colLetter returns the spreadsheet letter of 0-based column i.
 func colLetter(i int) string {
-	s, err := excelize.ColumnNumberToName(i + 1)
-	if err != nil {
-		return strconv.Itoa(i + 1)
+	if i < 0 {
+		return "?"
 	}
-	return s
+	var b [4]byte
+	n := len(b)
+	for i++; i > 0; i = (i - 1) / 26 {
+		n--
+		b[n] = byte('A' + (i-1)%26)
+	}
+	return string(b[n:])
+}
+
+// SanitizeFileName replaces every character of name outside A-Z, a-z,
+// 0-9, "_", "-" and "." with "_", as RCTab does for the computed CVR ID
+// (source notes R1).
+func SanitizeFileName(name string) string {
+	var b strings.Builder
+	for _, c := range name {
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-' || c == '.' {
+			b.WriteRune(c)
+		} else {
+			b.WriteByte('_')
+		}
+	}
+	return b.String()
 }
 
 func cmp(s, def string) string {

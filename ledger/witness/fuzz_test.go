@@ -1,4 +1,4 @@
-package witness
+package witness_test
 
 import (
 	"bytes"
@@ -8,27 +8,30 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/canvass/canvass/ledger/witness"
+	"github.com/canvass/canvass/ledger/witness/internal/witnesstesting"
 )
 
 func FuzzAddCheckpointBody(f *testing.F) {
-	l := newTestLog(f, origin)
+	l := witnesstesting.NewLog(f, origin)
 	f.Add([]byte(specRequest))
-	f.Add(l.request(0, 0))
-	f.Add(l.request(0, 5))
-	f.Add(l.request(5, 1000))
+	f.Add(l.Request(0, 0))
+	f.Add(l.Request(0, 5))
+	f.Add(l.Request(5, 1000))
 	f.Add([]byte("old 0\n\n"))
 	f.Add([]byte("old 18446744073709551615\n\n"))
-	f.Add(bytes.ReplaceAll(l.request(3, 7), []byte("\n"), []byte("\r\n")))
+	f.Add(bytes.ReplaceAll(l.Request(3, 7), []byte("\n"), []byte("\r\n")))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		r, err := ParseAddCheckpointRequest(body)
+		r, err := witness.ParseAddCheckpointRequest(body)
 		if err != nil {
-			var se *SyntaxError
+			var se *witness.SyntaxError
 			if !errors.As(err, &se) || se.Line < 1 || se.Offset < 0 || se.Offset > len(body) {
 				t.Fatalf("error %v is not a *SyntaxError within the body", err)
 			}
 			return
 		}
-		if len(r.Proof) > MaxProofLines {
+		if len(r.Proof) > witness.MaxProofLines {
 			t.Fatalf("%d proof lines accepted", len(r.Proof))
 		}
 		// The wire format is canonical: re-encoding gives the same bytes.
@@ -45,23 +48,23 @@ func FuzzAddCheckpointBody(f *testing.F) {
 // valid first checkpoint: nothing may panic, refusals must not change the
 // state, and any success must store exactly the submitted checkpoint.
 func FuzzServerAddCheckpoint(f *testing.F) {
-	l := newTestLog(f, origin)
-	f.Add(l.request(4, 4))
-	f.Add(l.request(4, 9))
-	f.Add(l.request(0, 9))
-	f.Add(l.fork().request(4, 9))
+	l := witnesstesting.NewLog(f, origin)
+	f.Add(l.Request(4, 4))
+	f.Add(l.Request(4, 9))
+	f.Add(l.Request(0, 9))
+	f.Add(l.Fork().Request(4, 9))
 	f.Add([]byte(specRequest))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		env := newWitnessEnv(t, nil, origin)
+		env := witnesstesting.NewEnv(t, nil, origin)
 		ctx := context.Background()
-		if _, err := env.srv.AddCheckpoint(ctx, env.logs[origin].request(0, 4)); err != nil {
+		if _, err := env.Server.AddCheckpoint(ctx, env.Logs[origin].Request(0, 4)); err != nil {
 			t.Fatal(err)
 		}
-		before, _, _ := env.store.Latest(ctx, origin)
-		_, err := env.srv.AddCheckpoint(ctx, body)
-		after, _, _ := env.store.Latest(ctx, origin)
+		before, _, _ := env.Store.Latest(ctx, origin)
+		_, err := env.Server.AddCheckpoint(ctx, body)
+		after, _, _ := env.Store.Latest(ctx, origin)
 		if err != nil {
-			var ref *Refusal
+			var ref *witness.Refusal
 			if !errors.As(err, &ref) {
 				t.Fatalf("non-refusal error %v", err)
 			}
@@ -70,11 +73,11 @@ func FuzzServerAddCheckpoint(f *testing.F) {
 			}
 			return
 		}
-		r, _ := ParseAddCheckpointRequest(body)
+		r, _ := witness.ParseAddCheckpointRequest(body)
 		if r.Checkpoint.Origin == origin && (after.Size != r.Checkpoint.Size || after.Hash != r.Checkpoint.Hash) {
 			t.Fatalf("accepted %+v but stored size %d", r.Checkpoint, after.Size)
 		}
-		if after.Hash != env.logs[origin].root(int64(after.Size)) {
+		if after.Hash != env.Logs[origin].Root(int64(after.Size)) {
 			t.Fatalf("stored a root that is not the log's at size %d", after.Size)
 		}
 	})
@@ -89,16 +92,16 @@ func FuzzParsePolicy(f *testing.F) {
 	f.Add([]byte(fx.expand("witness A {A}\ngroup g any A\ngroup h all g A\nquorum h")))
 	f.Add([]byte("group g 1 none\nquorum g\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		p, err := ParsePolicy(data)
+		p, err := witness.ParsePolicy(data)
 		if err != nil {
-			var se *SyntaxError
+			var se *witness.SyntaxError
 			if !errors.As(err, &se) || se.Line < 1 || se.Offset < 0 || se.Offset > len(data) {
 				t.Fatalf("error %v is not a *SyntaxError within the input", err)
 			}
 			return
 		}
 		if p.Quorum != "none" {
-			if _, ok := p.names[p.Quorum]; !ok {
+			if !p.Defines(p.Quorum) {
 				t.Fatalf("quorum %q undefined", p.Quorum)
 			}
 		}
@@ -107,7 +110,7 @@ func FuzzParsePolicy(f *testing.F) {
 				t.Fatalf("group %+v has an invalid threshold", g)
 			}
 		}
-		q, err := ParsePolicy(p.Format())
+		q, err := witness.ParsePolicy(p.Format())
 		if err != nil {
 			t.Fatalf("Format output does not parse: %v\n%s", err, p.Format())
 		}
@@ -122,7 +125,7 @@ func FuzzParseCheckpoint(f *testing.F) {
 	f.Add([]byte("o\n0\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\next\n"))
 	f.Add([]byte("o\n01\nAAAA\n"))
 	f.Fuzz(func(t *testing.T, text []byte) {
-		c, err := ParseCheckpoint(text)
+		c, err := witness.ParseCheckpoint(text)
 		if err != nil {
 			return
 		}
@@ -134,10 +137,10 @@ func FuzzParseCheckpoint(f *testing.F) {
 
 func FuzzParseVerifierKey(f *testing.F) {
 	f.Add("example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k")
-	f.Add(testCosigner(f, "witness.example/w1").VerifierKey())
+	f.Add(witnesstesting.NewCosigner(f, "witness.example/w1").VerifierKey())
 	f.Add("a+00000000+BgA=")
 	f.Fuzz(func(t *testing.T, vkey string) {
-		k, err := ParseVerifierKey(vkey)
+		k, err := witness.ParseVerifierKey(vkey)
 		if err != nil {
 			return
 		}
@@ -145,8 +148,8 @@ func FuzzParseVerifierKey(f *testing.F) {
 			// Only the hex key ID may change (case); base64 must be canonical.
 			t.Fatalf("String() = %q, want %q", k.String(), vkey)
 		}
-		if k.Type == SigTypeCosignatureV1 {
-			if _, err := NewCosignatureVerifier(vkey); err != nil {
+		if k.Type == witness.SigTypeCosignatureV1 {
+			if _, err := witness.NewCosignatureVerifier(vkey); err != nil {
 				t.Fatalf("parsed but no verifier: %v", err)
 			}
 		}
@@ -154,28 +157,28 @@ func FuzzParseVerifierKey(f *testing.F) {
 }
 
 func FuzzNewCosignerFromKey(f *testing.F) {
-	skey, _, _ := GenerateKey(bytes.NewReader(seed("fuzz")), "witness.example/fuzz")
+	skey, _, _ := witness.GenerateKey(bytes.NewReader(witnesstesting.Seed("fuzz")), "witness.example/fuzz")
 	f.Add(skey)
 	f.Add("PRIVATE+KEY+a+00000000+BAA=")
 	f.Fuzz(func(t *testing.T, skey string) {
-		c, err := NewCosignerFromKey(skey)
+		c, err := witness.NewCosignerFromKey(skey)
 		if err != nil {
 			return
 		}
-		if _, err := NewCosignatureVerifier(c.VerifierKey()); err != nil {
+		if _, err := witness.NewCosignatureVerifier(c.VerifierKey()); err != nil {
 			t.Fatalf("cosigner's own vkey does not parse: %v", err)
 		}
 	})
 }
 
 func FuzzParseCosignatureResponse(f *testing.F) {
-	w := testCosigner(f, "witness.example/w1")
+	w := witnesstesting.NewCosigner(f, "witness.example/w1")
 	sig, _ := w.SignAt([]byte(specCheckpointText), 1679315147)
-	f.Add(signatureLine(w.Name(), w.KeyHash(), sig))
+	f.Add(witness.SignatureLine(w.Name(), w.KeyHash(), sig))
 	f.Add([]byte("— a AAAAAAA=\n— b AAAAAAA=\n"))
 	f.Add([]byte("\n"))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		sigs, err := ParseCosignatureResponse(body)
+		sigs, err := witness.ParseCosignatureResponse(body)
 		if err != nil {
 			return
 		}
@@ -196,7 +199,7 @@ func FuzzParseSizeResponse(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		n, err := ParseSizeResponse(body)
+		n, err := witness.ParseSizeResponse(body)
 		if err != nil {
 			return
 		}
@@ -209,13 +212,13 @@ func FuzzParseSizeResponse(f *testing.F) {
 // FuzzParseLogList: a witness's list of logs parses into origins each
 // with at least one verifier, and never panics.
 func FuzzParseLogList(f *testing.F) {
-	l := newTestLog(f, origin)
-	f.Add([]byte("log " + l.vkey + "\n"))
-	f.Add([]byte("log " + l.vkey + " https://log.example/\n# comment\nlog " + l.vkey + "\n"))
-	f.Add([]byte("witness w " + l.vkey + "\n"))
+	l := witnesstesting.NewLog(f, origin)
+	f.Add([]byte("log " + l.VKey + "\n"))
+	f.Add([]byte("log " + l.VKey + " https://log.example/\n# comment\nlog " + l.VKey + "\n"))
+	f.Add([]byte("witness w " + l.VKey + "\n"))
 	f.Add([]byte("log x+00000000+AQ==\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		list, err := ParseLogList(data)
+		list, err := witness.ParseLogList(data)
 		if err != nil {
 			return
 		}

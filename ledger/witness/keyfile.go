@@ -4,10 +4,10 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"github.com/canvass/canvass/internal/durable"
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"runtime"
 )
 
@@ -58,41 +58,15 @@ func CreateKeyFile(path, name string) (vkey string, err error) {
 	if err != nil {
 		return "", err
 	}
-	if _, err := os.Lstat(path); err == nil {
+	err = durable.Create(path, 0o600, func(w io.Writer) error {
+		_, err := io.WriteString(w, skey+"\n")
+		return err
+	})
+	if errors.Is(err, fs.ErrExist) {
 		return "", fmt.Errorf("%s already exists; refusing to overwrite a key (move it away first if you really mean to replace it)", path)
-	} else if !errors.Is(err, fs.ErrNotExist) {
-		return "", err
 	}
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, ".witness-key-*")
 	if err != nil {
-		return "", fmt.Errorf("creating key file: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return "", fmt.Errorf("creating key file: %w", err)
-	}
-	if _, err := tmp.WriteString(skey + "\n"); err != nil {
-		tmp.Close()
 		return "", fmt.Errorf("writing key file: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return "", fmt.Errorf("writing key file: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return "", fmt.Errorf("writing key file: %w", err)
-	}
-	if err := os.Link(tmp.Name(), path); err != nil {
-		if errors.Is(err, fs.ErrExist) {
-			return "", fmt.Errorf("%s already exists; refusing to overwrite a key", path)
-		}
-		return "", fmt.Errorf("creating key file: %w", err)
-	}
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
 	}
 	return vkey, nil
 }

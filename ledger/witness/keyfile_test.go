@@ -1,16 +1,18 @@
-package witness
+package witness_test
 
 import (
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/canvass/canvass/ledger/witness"
 )
 
 func TestKeyFiles(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "witness.key")
-	vkey, err := CreateKeyFile(path, "witness.example/county")
+	vkey, err := witness.CreateKeyFile(path, "witness.example/county")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -21,14 +23,14 @@ func TestKeyFiles(t *testing.T) {
 	if fi.Mode().Perm() != 0o600 {
 		t.Fatalf("key file mode %04o, want 0600", fi.Mode().Perm())
 	}
-	c, err := LoadKeyFile(path)
+	c, err := witness.LoadKeyFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.VerifierKey() != vkey || c.Name() != "witness.example/county" {
 		t.Fatalf("loaded %s, want %s", c.VerifierKey(), vkey)
 	}
-	if _, err := CreateKeyFile(path, "witness.example/county"); err == nil || !strings.Contains(err.Error(), "refusing to overwrite") {
+	if _, err := witness.CreateKeyFile(path, "witness.example/county"); err == nil || !strings.Contains(err.Error(), "refusing to overwrite") {
 		t.Fatalf("second create: %v", err)
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
@@ -51,14 +53,14 @@ func TestKeyFiles(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			p := filepath.Join(t.TempDir(), "k")
 			if tc.name == "group readable" || tc.name == "world readable" {
-				if _, err := CreateKeyFile(p, "w.example"); err != nil {
+				if _, err := witness.CreateKeyFile(p, "w.example"); err != nil {
 					t.Fatal(err)
 				}
 			}
 			if err := tc.setup(p); err != nil {
 				t.Fatal(err)
 			}
-			_, err := LoadKeyFile(p)
+			_, err := witness.LoadKeyFile(p)
 			if err == nil || !strings.Contains(err.Error(), tc.errHas) {
 				t.Fatalf("error %v, want one containing %q", err, tc.errHas)
 			}
@@ -67,7 +69,7 @@ func TestKeyFiles(t *testing.T) {
 			}
 		})
 	}
-	if _, err := CreateKeyFile(filepath.Join(dir, "bad"), "bad name"); err == nil {
+	if _, err := witness.CreateKeyFile(filepath.Join(dir, "bad"), "bad name"); err == nil {
 		t.Fatal("created a key with an invalid name")
 	}
 }

@@ -1,4 +1,4 @@
-package witness
+package witness_test
 
 import (
 	"bytes"
@@ -12,6 +12,9 @@ import (
 
 	fnote "github.com/transparency-dev/formats/note"
 	"golang.org/x/mod/sumdb/note"
+
+	"github.com/canvass/canvass/ledger/witness"
+	"github.com/canvass/canvass/ledger/witness/internal/witnesstesting"
 )
 
 // The checkpoint used as the example throughout the C2SP specs.
@@ -20,7 +23,7 @@ const specCheckpointText = "example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dk
 func TestCosignedMessageMatchesSpec(t *testing.T) {
 	// c2sp.org/tlog-cosignature, "Ed25519 signed message".
 	want := "cosignature/v1\ntime 1679315147\n" + specCheckpointText
-	if got := string(CosignedMessage(1679315147, []byte(specCheckpointText))); got != want {
+	if got := string(witness.CosignedMessage(1679315147, []byte(specCheckpointText))); got != want {
 		t.Fatalf("signed message\n%q\nwant\n%q", got, want)
 	}
 }
@@ -30,7 +33,7 @@ func TestSpecExampleCosignatureLayout(t *testing.T) {
 	// the example witness's key, but the layout must decode to a 4-byte key
 	// ID, the example's timestamp 1679315147 and a 64-byte signature.
 	sig := note.Signature{Name: "witness.example.com/w1", Base64: "jWbPPwAAAABkGFDLEZMHwSRaJNiIDoe9DYn/zXcrtPHeolMI5OWXEhZCB9dlrDJsX3b2oyin1nPZqhf5nNo0xUe+mbIUBkBIfZ+qnA=="}
-	ts, err := CosignatureTimestamp(sig)
+	ts, err := witness.CosignatureTimestamp(sig)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,14 +46,14 @@ func TestSignedNoteSpecExampleVerifierKey(t *testing.T) {
 	// c2sp.org/signed-note "Verifier keys" example.
 	const vkey = "example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k"
 	const msg = "This is an example message.\n\n— example.com/foo Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2ONncAlTgK7Ztg1ERYNZXsYjOBH3mFXmRKuwHjG1Yu72IneyaQM=\n"
-	k, err := ParseVerifierKey(vkey)
+	k, err := witness.ParseVerifierKey(vkey)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if k.Name != "example.com/foo" || k.ID != 0x530d903a || k.Type != SigTypeEd25519 || k.String() != vkey {
+	if k.Name != "example.com/foo" || k.ID != 0x530d903a || k.Type != witness.SigTypeEd25519 || k.String() != vkey {
 		t.Fatalf("parsed %+v", k)
 	}
-	v, err := k.logVerifier()
+	v, err := k.LogVerifier()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,19 +61,19 @@ func TestSignedNoteSpecExampleVerifierKey(t *testing.T) {
 		t.Fatalf("spec example does not verify: %v", err)
 	}
 	// As a witness key the same vkey has the wrong type.
-	if _, err := k.witnessVerifier(); err == nil || !strings.Contains(err.Error(), "0x04") {
+	if _, err := k.WitnessVerifier(); err == nil || !strings.Contains(err.Error(), "0x04") {
 		t.Fatalf("type 0x01 vkey accepted as a witness key: %v", err)
 	}
 }
 
 func TestKeyIDDefinition(t *testing.T) {
-	c := testCosigner(t, "witness.example/w1")
+	c := witnesstesting.NewCosigner(t, "witness.example/w1")
 	// SHA-256(<name> || "\n" || 0x04 || 32-byte public key)[:4], spelled out.
 	h := sha256.Sum256(append([]byte("witness.example/w1\n\x04"), c.PublicKey()...))
 	if want := binary.BigEndian.Uint32(h[:4]); c.KeyHash() != want {
 		t.Fatalf("key ID %08x, want %08x", c.KeyHash(), want)
 	}
-	if c.KeyHash() == KeyID("witness.example/w1", SigTypeEd25519, c.PublicKey()) {
+	if c.KeyHash() == witness.KeyID("witness.example/w1", witness.SigTypeEd25519, c.PublicKey()) {
 		t.Fatal("cosignature key ID equals the plain Ed25519 key ID")
 	}
 }
@@ -80,7 +83,7 @@ func TestKeyIDDefinition(t *testing.T) {
 // github.com/transparency-dev/formats/note, which tessera uses: each side
 // must verify the other's signatures and agree on key IDs and vkeys.
 func TestInteropWithTransparencyDevFormats(t *testing.T) {
-	skey01, _, err := note.GenerateKey(bytes.NewReader(seed("interop")), "witness.example/interop")
+	skey01, _, err := note.GenerateKey(bytes.NewReader(witnesstesting.Seed("interop")), "witness.example/interop")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +91,7 @@ func TestInteropWithTransparencyDevFormats(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ours, err := NewCosignerFromKey(skey01)
+	ours, err := witness.NewCosignerFromKey(skey01)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +102,7 @@ func TestInteropWithTransparencyDevFormats(t *testing.T) {
 	if err != nil {
 		t.Fatalf("formats rejects our vkey %s: %v", ours.VerifierKey(), err)
 	}
-	ourVerifier, err := NewCosignatureVerifier(ours.VerifierKey())
+	ourVerifier, err := witness.NewCosignatureVerifier(ours.VerifierKey())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +128,7 @@ func TestInteropWithTransparencyDevFormats(t *testing.T) {
 			t.Errorf("we do not verify formats' cosignature on %q: %v", text, err)
 			continue
 		}
-		ts, err := CosignatureTimestamp(n.Sigs[0])
+		ts, err := witness.CosignatureTimestamp(n.Sigs[0])
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -137,7 +140,7 @@ func TestInteropWithTransparencyDevFormats(t *testing.T) {
 }
 
 func TestCosignatureRejectsTampering(t *testing.T) {
-	c := testCosigner(t, "witness.example/w1")
+	c := witnesstesting.NewCosigner(t, "witness.example/w1")
 	v := c.Verifier()
 	text := []byte(specCheckpointText)
 	sig, err := c.SignAt(text, 1679315147)
@@ -149,7 +152,7 @@ func TestCosignatureRejectsTampering(t *testing.T) {
 	}
 	later := bytes.Clone(sig)
 	binary.BigEndian.PutUint64(later, 1679315148)
-	other := testCosigner(t, "witness.example/w2")
+	other := witnesstesting.NewCosigner(t, "witness.example/w2")
 	otherSig, _ := other.SignAt(text, 1679315147)
 	tests := []struct {
 		name string
@@ -159,7 +162,7 @@ func TestCosignatureRejectsTampering(t *testing.T) {
 		{"changed timestamp", text, later},
 		{"changed text", []byte(strings.Replace(specCheckpointText, "20852163", "20852164", 1)), sig},
 		{"truncated", text, sig[:len(sig)-1]},
-		{"plain Ed25519 signature without timestamp", text, ed25519.Sign(ed25519.NewKeyFromSeed(seed("witness.example/w1")), text)},
+		{"plain Ed25519 signature without timestamp", text, ed25519.Sign(ed25519.NewKeyFromSeed(witnesstesting.Seed("witness.example/w1")), text)},
 		{"other key", text, otherSig},
 		{"timestamp above 2^63-1", text, append([]byte{0x80, 0, 0, 0, 0, 0, 0, 0}, sig[8:]...)},
 	}
@@ -173,7 +176,7 @@ func TestCosignatureRejectsTampering(t *testing.T) {
 }
 
 func TestCosignerRefusesNonCheckpoints(t *testing.T) {
-	c := testCosigner(t, "witness.example/w1")
+	c := witnesstesting.NewCosigner(t, "witness.example/w1")
 	for _, text := range []string{"", "hello\n", "a\nb\n", "origin\n01\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n", specCheckpointText[:len(specCheckpointText)-1]} {
 		if _, err := c.Sign([]byte(text)); err == nil {
 			t.Errorf("cosigned %q", text)
@@ -187,7 +190,7 @@ func TestCosignerRefusesNonCheckpoints(t *testing.T) {
 }
 
 func TestParseVerifierKey(t *testing.T) {
-	good := testCosigner(t, "witness.example/w1").VerifierKey()
+	good := witnesstesting.NewCosigner(t, "witness.example/w1").VerifierKey()
 	name, rest, _ := strings.Cut(good, "+")
 	id, key, _ := strings.Cut(rest, "+")
 	raw, _ := base64.StdEncoding.DecodeString(key)
@@ -209,7 +212,7 @@ func TestParseVerifierKey(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			k, err := ParseVerifierKey(tc.vkey)
+			k, err := witness.ParseVerifierKey(tc.vkey)
 			if tc.errHas == "" {
 				if err != nil {
 					t.Fatal(err)
@@ -227,11 +230,11 @@ func TestParseVerifierKey(t *testing.T) {
 }
 
 func TestNewCosignerFromKey(t *testing.T) {
-	skey04, vkey04, err := GenerateKey(bytes.NewReader(seed("gen")), "witness.example/gen")
+	skey04, vkey04, err := witness.GenerateKey(bytes.NewReader(witnesstesting.Seed("gen")), "witness.example/gen")
 	if err != nil {
 		t.Fatal(err)
 	}
-	skey01, _, _ := note.GenerateKey(bytes.NewReader(seed("gen")), "witness.example/gen")
+	skey01, _, _ := note.GenerateKey(bytes.NewReader(witnesstesting.Seed("gen")), "witness.example/gen")
 	parts := strings.SplitN(skey04, "+", 5)
 	tests := []struct {
 		name, skey, errHas string
@@ -243,12 +246,12 @@ func TestNewCosignerFromKey(t *testing.T) {
 		{"public key", vkey04, "not a signer key"},
 		{"wrong key ID", strings.Join([]string{parts[0], parts[1], parts[2], "00000000", parts[4]}, "+"), "does not match"},
 		{"renamed", strings.Join([]string{parts[0], parts[1], "witness.example/other", parts[3], parts[4]}, "+"), "does not match"},
-		{"unsupported type", strings.Join([]string{parts[0], parts[1], parts[2], parts[3], base64.StdEncoding.EncodeToString(append([]byte{2}, seed("gen")...))}, "+"), "0x02"},
+		{"unsupported type", strings.Join([]string{parts[0], parts[1], parts[2], parts[3], base64.StdEncoding.EncodeToString(append([]byte{2}, witnesstesting.Seed("gen")...))}, "+"), "0x02"},
 		{"short seed", strings.Join([]string{parts[0], parts[1], parts[2], parts[3], base64.StdEncoding.EncodeToString([]byte{4, 1, 2})}, "+"), "seed"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			c, err := NewCosignerFromKey(tc.skey)
+			c, err := witness.NewCosignerFromKey(tc.skey)
 			if tc.errHas == "" {
 				if err != nil {
 					t.Fatal(err)

@@ -1,4 +1,4 @@
-package witness
+package witness_test
 
 import (
 	"errors"
@@ -10,26 +10,29 @@ import (
 
 	"github.com/transparency-dev/tessera"
 	"golang.org/x/mod/sumdb/note"
+
+	"github.com/canvass/canvass/ledger/witness"
+	"github.com/canvass/canvass/ledger/witness/internal/witnesstesting"
 )
 
 // policyFixture holds a log and named witnesses, and builds policy text
 // with {log} and {W} placeholders replaced by vkeys.
 type policyFixture struct {
 	t         testing.TB
-	log       *testLog
-	witnesses map[string]*Cosigner
+	log       *witnesstesting.Log
+	witnesses map[string]*witness.Cosigner
 }
 
 func newPolicyFixture(t testing.TB, names ...string) *policyFixture {
-	f := &policyFixture{t: t, log: newTestLog(t, origin), witnesses: map[string]*Cosigner{}}
+	f := &policyFixture{t: t, log: witnesstesting.NewLog(t, origin), witnesses: map[string]*witness.Cosigner{}}
 	for _, n := range names {
-		f.witnesses[n] = testCosigner(t, "witness.example/"+n)
+		f.witnesses[n] = witnesstesting.NewCosigner(t, "witness.example/"+n)
 	}
 	return f
 }
 
 func (f *policyFixture) expand(s string) string {
-	s = strings.ReplaceAll(s, "{log}", f.log.vkey)
+	s = strings.ReplaceAll(s, "{log}", f.log.VKey)
 	for n, c := range f.witnesses {
 		s = strings.ReplaceAll(s, "{"+n+"}", c.VerifierKey())
 	}
@@ -39,11 +42,11 @@ func (f *policyFixture) expand(s string) string {
 // cosigned returns the log's checkpoint of size 5 cosigned by the named
 // witnesses.
 func (f *policyFixture) cosigned(names ...string) []byte {
-	signers := []note.Signer{f.log.signer}
+	signers := []note.Signer{f.log.Signer}
 	for _, n := range names {
 		signers = append(signers, f.witnesses[n])
 	}
-	msg, err := note.Sign(&note.Note{Text: string(f.log.text(5))}, signers...)
+	msg, err := note.Sign(&note.Note{Text: string(f.log.Text(5))}, signers...)
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -93,7 +96,7 @@ func TestPolicyQuorum(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			p, err := ParsePolicy([]byte(f.expand(tc.policy)))
+			p, err := witness.ParsePolicy([]byte(f.expand(tc.policy)))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -120,7 +123,7 @@ func TestPolicyQuorum(t *testing.T) {
 				}
 				return
 			}
-			var qe *QuorumError
+			var qe *witness.QuorumError
 			if !errors.As(err, &qe) {
 				t.Fatalf("error %v, want a *QuorumError", err)
 			}
@@ -138,7 +141,7 @@ func TestPolicyQuorum(t *testing.T) {
 
 func TestPolicyVerifyRejects(t *testing.T) {
 	f := newPolicyFixture(t, "A", "B")
-	p, err := ParsePolicy([]byte(f.expand("log {log}\nwitness A {A}\nwitness B {B}\ngroup g any A B\nquorum g\n")))
+	p, err := witness.ParsePolicy([]byte(f.expand("log {log}\nwitness A {A}\nwitness B {B}\ngroup g any A B\nquorum g\n")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,9 +157,9 @@ func TestPolicyVerifyRejects(t *testing.T) {
 	} else {
 		badWitnessSig[i] = 'A'
 	}
-	onlyWitness, _ := note.Sign(&note.Note{Text: string(f.log.text(5))}, f.witnesses["A"])
-	otherOrigin := newTestLog(t, "other.example/log")
-	otherCp, _ := note.Sign(&note.Note{Text: string(otherOrigin.text(3))}, otherOrigin.signer, f.witnesses["A"])
+	onlyWitness, _ := note.Sign(&note.Note{Text: string(f.log.Text(5))}, f.witnesses["A"])
+	otherOrigin := witnesstesting.NewLog(t, "other.example/log")
+	otherCp, _ := note.Sign(&note.Note{Text: string(otherOrigin.Text(3))}, otherOrigin.Signer, f.witnesses["A"])
 	tests := []struct {
 		name, errHas string
 		msg          []byte
@@ -166,7 +169,7 @@ func TestPolicyVerifyRejects(t *testing.T) {
 		{"origin not in policy", "not a log in the policy", otherCp},
 		{"text altered", "does not verify", []byte(strings.Replace(string(good), "\n5\n", "\n6\n", 1))},
 		{"not a note", "malformed", []byte("hello\n")},
-		{"unsigned", "malformed", f.log.text(5)},
+		{"unsigned", "malformed", f.log.Text(5)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -177,12 +180,12 @@ func TestPolicyVerifyRejects(t *testing.T) {
 		})
 	}
 	// Passing the policy's own log key again is harmless.
-	logV, _ := note.NewVerifier(f.log.vkey)
+	logV, _ := note.NewVerifier(f.log.VKey)
 	if _, err := p.Verify(good, logV); err != nil {
 		t.Fatalf("with the policy's log key passed again: %v", err)
 	}
 	// A log known from elsewhere can be passed in.
-	noLogs, _ := ParsePolicy([]byte(f.expand("witness A {A}\nquorum A\n")))
+	noLogs, _ := witness.ParsePolicy([]byte(f.expand("witness A {A}\nquorum A\n")))
 	if _, err := noLogs.Verify(good, logV); err != nil {
 		t.Fatalf("with an explicit log key: %v", err)
 	}
@@ -230,8 +233,8 @@ func TestParsePolicyErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := ParsePolicy([]byte(f.expand(tc.policy)))
-			var se *SyntaxError
+			_, err := witness.ParsePolicy([]byte(f.expand(tc.policy)))
+			var se *witness.SyntaxError
 			if !errors.As(err, &se) {
 				t.Fatalf("error %v, want a *SyntaxError", err)
 			}
@@ -246,34 +249,34 @@ func TestParsePolicyAccepts(t *testing.T) {
 	f := newPolicyFixture(t, "A", "B")
 	tests := []struct {
 		name, policy string
-		check        func(t *testing.T, p *Policy)
+		check        func(t *testing.T, p *witness.Policy)
 	}{
-		{"tabs, indentation and comments", "\t# a comment\n  log\t{log}   https://log.example/  \n\n\twitness A\t{A}\n   # quorum A\nquorum\tA\t\n", func(t *testing.T, p *Policy) {
+		{"tabs, indentation and comments", "\t# a comment\n  log\t{log}   https://log.example/  \n\n\twitness A\t{A}\n   # quorum A\nquorum\tA\t\n", func(t *testing.T, p *witness.Policy) {
 			if len(p.Logs) != 1 || p.Logs[0].URL != "https://log.example/" || p.Quorum != "A" || p.QuorumLine != 6 {
 				t.Errorf("parsed %+v", p)
 			}
 		}},
-		{"no final newline", "witness A {A}\nquorum A", func(t *testing.T, p *Policy) {
+		{"no final newline", "witness A {A}\nquorum A", func(t *testing.T, p *witness.Policy) {
 			if p.Quorum != "A" {
 				t.Errorf("quorum %q", p.Quorum)
 			}
 		}},
-		{"opaque high-bit names", "witness K\xe2\x84\xaa {A}\nwitness K {B}\ngroup g 2 K\xe2\x84\xaa K\nquorum g\n", func(t *testing.T, p *Policy) {
+		{"opaque high-bit names", "witness K\xe2\x84\xaa {A}\nwitness K {B}\ngroup g 2 K\xe2\x84\xaa K\nquorum g\n", func(t *testing.T, p *witness.Policy) {
 			if len(p.Witnesses) != 2 || p.Groups[0].Threshold != 2 {
 				t.Errorf("parsed %+v", p)
 			}
 		}},
-		{"non-breaking space is part of a name", "witness A\xc2\xa0B {A}\nquorum A\xc2\xa0B\n", func(t *testing.T, p *Policy) {
+		{"non-breaking space is part of a name", "witness A\xc2\xa0B {A}\nquorum A\xc2\xa0B\n", func(t *testing.T, p *witness.Policy) {
 			if p.Witnesses[0].Name != "A\xc2\xa0B" {
 				t.Errorf("name %q", p.Witnesses[0].Name)
 			}
 		}},
-		{"keywords as witness names", "witness log {A}\nwitness all {B}\ngroup any all log all\nquorum any\n", func(t *testing.T, p *Policy) {
+		{"keywords as witness names", "witness log {A}\nwitness all {B}\ngroup any all log all\nquorum any\n", func(t *testing.T, p *witness.Policy) {
 			if p.Groups[0].Threshold != 2 {
 				t.Errorf("parsed %+v", p.Groups)
 			}
 		}},
-		{"decimal threshold", "witness A {A}\nwitness B {B}\ngroup g 2 A B\nquorum g\n", func(t *testing.T, p *Policy) {
+		{"decimal threshold", "witness A {A}\nwitness B {B}\ngroup g 2 A B\nquorum g\n", func(t *testing.T, p *witness.Policy) {
 			if p.Groups[0].Threshold != 2 || !slices.Equal(p.Groups[0].Members, []string{"A", "B"}) {
 				t.Errorf("parsed %+v", p.Groups)
 			}
@@ -281,13 +284,13 @@ func TestParsePolicyAccepts(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			p, err := ParsePolicy([]byte(f.expand(tc.policy)))
+			p, err := witness.ParsePolicy([]byte(f.expand(tc.policy)))
 			if err != nil {
 				t.Fatal(err)
 			}
 			tc.check(t, p)
 			// Format round-trips.
-			q, err := ParsePolicy(p.Format())
+			q, err := witness.ParsePolicy(p.Format())
 			if err != nil {
 				t.Fatalf("reparsing Format output: %v\n%s", err, p.Format())
 			}
@@ -300,7 +303,7 @@ func TestParsePolicyAccepts(t *testing.T) {
 
 // stripLines returns p's content without line numbers and verifiers, for
 // comparing policies parsed from different text.
-func stripLines(p *Policy) string {
+func stripLines(p *witness.Policy) string {
 	var b strings.Builder
 	for _, l := range p.Logs {
 		fmt.Fprintf(&b, "log %s %s\n", l.Key, l.URL)
@@ -342,7 +345,7 @@ func TestPoliciesAcceptedByTessera(t *testing.T) {
 	all := []string{"A", "B", "C", "X1", "X2", "X3", "Y1", "Y2", "Y3"}
 	for i, text := range policies {
 		text = f.expand(text)
-		p, err := ParsePolicy([]byte(text))
+		p, err := witness.ParsePolicy([]byte(text))
 		if err != nil {
 			t.Fatalf("policy %d: %v", i, err)
 		}
@@ -369,7 +372,7 @@ func TestPoliciesAcceptedByTessera(t *testing.T) {
 			cp := f.cosigned(signers...)
 			var extra []note.Verifier
 			if len(p.Logs) == 0 { // tessera ignores log lines; we need the key
-				v, _ := note.NewVerifier(f.log.vkey)
+				v, _ := note.NewVerifier(f.log.VKey)
 				extra = append(extra, v)
 			}
 			_, ourErr := p.Verify(cp, extra...)
@@ -382,18 +385,18 @@ func TestPoliciesAcceptedByTessera(t *testing.T) {
 
 func TestParseLogList(t *testing.T) {
 	f := newPolicyFixture(t, "A")
-	second := newTestLog(t, "other.example/log")
-	l, err := ParseLogList([]byte(f.expand("# logs this witness serves\nlog {log} https://log.example/\nlog " + second.vkey + "\nwitness A {A}\n")))
+	second := witnesstesting.NewLog(t, "other.example/log")
+	l, err := witness.ParseLogList([]byte(f.expand("# logs this witness serves\nlog {log} https://log.example/\nlog " + second.VKey + "\nwitness A {A}\n")))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !slices.Equal(l.Origins(), []string{origin, "other.example/log"}) || len(l.Verifiers(origin)) != 1 || l.Verifiers("nope") != nil {
 		t.Fatalf("parsed %+v", l.Origins())
 	}
-	if _, err := ParseLogList([]byte(f.expand("witness A {A}\nquorum A\n"))); err == nil {
+	if _, err := witness.ParseLogList([]byte(f.expand("witness A {A}\nquorum A\n"))); err == nil {
 		t.Fatal("accepted a log list without logs")
 	}
-	if _, err := ParseLogList([]byte("log nonsense\n")); err == nil || !strings.Contains(err.Error(), "line 1") {
+	if _, err := witness.ParseLogList([]byte("log nonsense\n")); err == nil || !strings.Contains(err.Error(), "line 1") {
 		t.Fatalf("bad log line: %v", err)
 	}
 }

@@ -1,4 +1,4 @@
-package witness
+package witness_test
 
 import (
 	"bytes"
@@ -6,6 +6,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/canvass/canvass/ledger/witness"
 )
 
 // The example request body of c2sp.org/tlog-witness.
@@ -24,7 +26,7 @@ CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=
 `
 
 func TestParseSpecExampleRequest(t *testing.T) {
-	r, err := ParseAddCheckpointRequest([]byte(specRequest))
+	r, err := witness.ParseAddCheckpointRequest([]byte(specRequest))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,8 +78,8 @@ func TestParseAddCheckpointRequestErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := ParseAddCheckpointRequest([]byte(tc.body))
-			var se *SyntaxError
+			_, err := witness.ParseAddCheckpointRequest([]byte(tc.body))
+			var se *witness.SyntaxError
 			if !errors.As(err, &se) {
 				t.Fatalf("error %v, want a *SyntaxError", err)
 			}
@@ -89,17 +91,17 @@ func TestParseAddCheckpointRequestErrors(t *testing.T) {
 }
 
 func TestParseCheckpoint(t *testing.T) {
-	hash := base64.StdEncoding.EncodeToString(EmptyTreeHash[:])
+	hash := base64.StdEncoding.EncodeToString(witness.EmptyTreeHash[:])
 	tests := []struct {
 		name, text string
-		want       *Checkpoint // nil: error expected
+		want       *witness.Checkpoint // nil: error expected
 		errHas     string
 	}{
-		{"spec example", specCheckpointText, &Checkpoint{Origin: "example.com/behind-the-sofa", Size: 20852163}, ""},
-		{"empty tree", "o\n0\n" + hash + "\n", &Checkpoint{Origin: "o", Size: 0, Hash: EmptyTreeHash}, ""},
-		{"origin with spaces is allowed", "my log\n0\n" + hash + "\n", &Checkpoint{Origin: "my log", Hash: EmptyTreeHash}, ""},
-		{"extensions", "o\n0\n" + hash + "\nx\ny z\n", &Checkpoint{Origin: "o", Hash: EmptyTreeHash, Extensions: []string{"x", "y z"}}, ""},
-		{"largest size", "o\n9223372036854775807\n" + hash + "\n", &Checkpoint{Origin: "o", Size: 1<<63 - 1, Hash: EmptyTreeHash}, ""},
+		{"spec example", specCheckpointText, &witness.Checkpoint{Origin: "example.com/behind-the-sofa", Size: 20852163}, ""},
+		{"empty tree", "o\n0\n" + hash + "\n", &witness.Checkpoint{Origin: "o", Size: 0, Hash: witness.EmptyTreeHash}, ""},
+		{"origin with spaces is allowed", "my log\n0\n" + hash + "\n", &witness.Checkpoint{Origin: "my log", Hash: witness.EmptyTreeHash}, ""},
+		{"extensions", "o\n0\n" + hash + "\nx\ny z\n", &witness.Checkpoint{Origin: "o", Hash: witness.EmptyTreeHash, Extensions: []string{"x", "y z"}}, ""},
+		{"largest size", "o\n9223372036854775807\n" + hash + "\n", &witness.Checkpoint{Origin: "o", Size: 1<<63 - 1, Hash: witness.EmptyTreeHash}, ""},
 		{"size beyond int64", "o\n9223372036854775808\n" + hash + "\n", nil, "2^63-1"},
 		{"empty", "", nil, "empty"},
 		{"no final newline", "o\n0\n" + hash, nil, "end with a newline"},
@@ -112,7 +114,7 @@ func TestParseCheckpoint(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := ParseCheckpoint([]byte(tc.text))
+			got, err := witness.ParseCheckpoint([]byte(tc.text))
 			if tc.want == nil {
 				if err == nil || !strings.Contains(err.Error(), tc.errHas) {
 					t.Fatalf("error %v, want one containing %q", err, tc.errHas)

@@ -1,4 +1,4 @@
-package witness
+package witness_test
 
 import (
 	"bytes"
@@ -14,34 +14,36 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/canvass/canvass/ledger/witness"
+	"github.com/canvass/canvass/ledger/witness/internal/witnesstesting"
 )
 
 const origin = "canvass.example/county-42"
 
 // step is one request in a protocol scenario and what must come of it.
 type step struct {
-	body    func(env *witnessEnv) []byte
+	body    func(env *witnesstesting.Env) []byte
 	status  int
 	bodyHas string // substring of the response body
 	stored  int64  // stored size afterwards; -1 means no state
 }
 
 func TestAddCheckpointProtocol(t *testing.T) {
-	req := func(old, n int64) func(env *witnessEnv) []byte {
-		return func(env *witnessEnv) []byte { return env.logs[origin].request(old, n) }
+	req := func(old, n int64) func(env *witnesstesting.Env) []byte {
+		return func(env *witnesstesting.Env) []byte { return env.Logs[origin].Request(old, n) }
 	}
-	raw := func(s string) func(env *witnessEnv) []byte {
-		return func(env *witnessEnv) []byte { return []byte(s) }
+	raw := func(s string) func(env *witnesstesting.Env) []byte {
+		return func(env *witnesstesting.Env) []byte { return []byte(s) }
 	}
 	// custom builds a request from parts of the test log.
-	custom := func(f func(l *testLog) *AddCheckpointRequest) func(env *witnessEnv) []byte {
-		return func(env *witnessEnv) []byte { return f(env.logs[origin]).Body() }
+	custom := func(f func(l *witnesstesting.Log) *witness.AddCheckpointRequest) func(env *witnesstesting.Env) []byte {
+		return func(env *witnesstesting.Env) []byte { return f(env.Logs[origin]).Body() }
 	}
 	tests := []struct {
 		name  string
@@ -77,146 +79,148 @@ func TestAddCheckpointProtocol(t *testing.T) {
 		}},
 		{"old size larger than the checkpoint", []step{
 			{body: req(0, 10), status: 200, stored: 10},
-			{body: custom(func(l *testLog) *AddCheckpointRequest {
-				return &AddCheckpointRequest{OldSize: 10, SignedCheckpoint: l.checkpoint(5)}
+			{body: custom(func(l *witnesstesting.Log) *witness.AddCheckpointRequest {
+				return &witness.AddCheckpointRequest{OldSize: 10, SignedCheckpoint: l.Checkpoint(5)}
 			}), status: 400, bodyHas: "larger than the checkpoint size", stored: 10},
 		}},
 		{"fork at the same size", []step{
 			{body: req(0, 5), status: 200, stored: 5},
-			{body: custom(func(l *testLog) *AddCheckpointRequest {
-				return &AddCheckpointRequest{OldSize: 5, SignedCheckpoint: l.fork().checkpoint(5)}
+			{body: custom(func(l *witnesstesting.Log) *witness.AddCheckpointRequest {
+				return &witness.AddCheckpointRequest{OldSize: 5, SignedCheckpoint: l.Fork().Checkpoint(5)}
 			}), status: 422, bodyHas: "refusing a fork", stored: 5},
 		}},
 		{"fork at a larger size with the fork's own proof", []step{
 			{body: req(0, 5), status: 200, stored: 5},
-			{body: custom(func(l *testLog) *AddCheckpointRequest {
-				f := l.fork()
-				return &AddCheckpointRequest{OldSize: 5, Proof: f.proof(5, 9), SignedCheckpoint: f.checkpoint(9)}
+			{body: custom(func(l *witnesstesting.Log) *witness.AddCheckpointRequest {
+				f := l.Fork()
+				return &witness.AddCheckpointRequest{OldSize: 5, Proof: f.Proof(5, 9), SignedCheckpoint: f.Checkpoint(9)}
 			}), status: 422, bodyHas: "does not verify", stored: 5},
 		}},
 		{"tampered consistency proof", []step{
 			{body: req(0, 5), status: 200, stored: 5},
-			{body: custom(func(l *testLog) *AddCheckpointRequest {
-				p := l.proof(5, 9)
+			{body: custom(func(l *witnesstesting.Log) *witness.AddCheckpointRequest {
+				p := l.Proof(5, 9)
 				p[1][0] ^= 1
-				return &AddCheckpointRequest{OldSize: 5, Proof: p, SignedCheckpoint: l.checkpoint(9)}
+				return &witness.AddCheckpointRequest{OldSize: 5, Proof: p, SignedCheckpoint: l.Checkpoint(9)}
 			}), status: 422, stored: 5},
 		}},
 		{"truncated consistency proof", []step{
 			{body: req(0, 5), status: 200, stored: 5},
-			{body: custom(func(l *testLog) *AddCheckpointRequest {
-				p := l.proof(5, 9)
-				return &AddCheckpointRequest{OldSize: 5, Proof: p[:len(p)-1], SignedCheckpoint: l.checkpoint(9)}
+			{body: custom(func(l *witnesstesting.Log) *witness.AddCheckpointRequest {
+				p := l.Proof(5, 9)
+				return &witness.AddCheckpointRequest{OldSize: 5, Proof: p[:len(p)-1], SignedCheckpoint: l.Checkpoint(9)}
 			}), status: 422, stored: 5},
 		}},
 		{"proof with the same size", []step{
 			{body: req(0, 5), status: 200, stored: 5},
-			{body: custom(func(l *testLog) *AddCheckpointRequest {
-				return &AddCheckpointRequest{OldSize: 5, Proof: []tlog.Hash{l.root(5)}, SignedCheckpoint: l.checkpoint(5)}
+			{body: custom(func(l *witnesstesting.Log) *witness.AddCheckpointRequest {
+				return &witness.AddCheckpointRequest{OldSize: 5, Proof: []tlog.Hash{l.Root(5)}, SignedCheckpoint: l.Checkpoint(5)}
 			}), status: 422, stored: 5},
 		}},
 		{"proof sent with old size 0", []step{
-			{body: custom(func(l *testLog) *AddCheckpointRequest {
-				return &AddCheckpointRequest{OldSize: 0, Proof: l.proof(3, 5), SignedCheckpoint: l.checkpoint(5)}
+			{body: custom(func(l *witnesstesting.Log) *witness.AddCheckpointRequest {
+				return &witness.AddCheckpointRequest{OldSize: 0, Proof: l.Proof(3, 5), SignedCheckpoint: l.Checkpoint(5)}
 			}), status: 422, bodyHas: "proof must be empty", stored: -1},
 		}},
 		{"empty tree with a non-empty root hash", []step{
-			{body: custom(func(l *testLog) *AddCheckpointRequest {
-				text := Checkpoint{Origin: l.origin, Size: 0, Hash: l.root(1)}.Text()
-				return &AddCheckpointRequest{SignedCheckpoint: l.sign(text)}
+			{body: custom(func(l *witnesstesting.Log) *witness.AddCheckpointRequest {
+				text := witness.Checkpoint{Origin: l.Origin, Size: 0, Hash: l.Root(1)}.Text()
+				return &witness.AddCheckpointRequest{SignedCheckpoint: l.Sign(text)}
 			}), status: 422, bodyHas: "empty tree hash", stored: -1},
 		}},
 		{"altered log signature", []step{
-			{body: custom(func(l *testLog) *AddCheckpointRequest {
-				cp := l.checkpoint(5)
+			{body: custom(func(l *witnesstesting.Log) *witness.AddCheckpointRequest {
+				cp := l.Checkpoint(5)
 				i := bytes.LastIndexByte(cp[:len(cp)-1], ' ') + 10
 				cp[i] ^= 'A' ^ 'B'
 				if cp[i] == '=' || cp[i] == '\n' {
 					t.Fatal("test altered the wrong byte")
 				}
-				return &AddCheckpointRequest{SignedCheckpoint: cp}
+				return &witness.AddCheckpointRequest{SignedCheckpoint: cp}
 			}), status: 403, bodyHas: "does not verify", stored: -1},
 		}},
 		{"checkpoint text altered after signing", []step{
-			{body: custom(func(l *testLog) *AddCheckpointRequest {
-				cp := l.checkpoint(5)
-				return &AddCheckpointRequest{SignedCheckpoint: bytes.Replace(cp, []byte("\n5\n"), []byte("\n6\n"), 1)}
+			{body: custom(func(l *witnesstesting.Log) *witness.AddCheckpointRequest {
+				cp := l.Checkpoint(5)
+				return &witness.AddCheckpointRequest{SignedCheckpoint: bytes.Replace(cp, []byte("\n5\n"), []byte("\n6\n"), 1)}
 			}), status: 403, stored: -1},
 		}},
 		{"signed only by an unknown key with the log's name", []step{
-			{body: custom(func(l *testLog) *AddCheckpointRequest {
-				impostor := newTestLog(t, l.origin+"/impostor")
-				s, _ := note.NewSigner(mustSkey(t, l.origin, "impostor"))
-				impostor.signer = s
-				return &AddCheckpointRequest{SignedCheckpoint: impostor.sign(l.text(5))}
+			{body: custom(func(l *witnesstesting.Log) *witness.AddCheckpointRequest {
+				impostor := witnesstesting.NewLog(t, l.Origin+"/impostor")
+				s, _ := note.NewSigner(mustSkey(t, l.Origin, "impostor"))
+				impostor.Signer = s
+				return &witness.AddCheckpointRequest{SignedCheckpoint: impostor.Sign(l.Text(5))}
 			}), status: 403, bodyHas: "no signature from a key this witness trusts", stored: -1},
 		}},
 		{"unknown origin", []step{
-			{body: func(env *witnessEnv) []byte { return newTestLog(t, "other.example/log").request(0, 3) }, status: 404, stored: -1},
+			{body: func(env *witnesstesting.Env) []byte {
+				return witnesstesting.NewLog(t, "other.example/log").Request(0, 3)
+			}, status: 404, stored: -1},
 		}},
 		{"extension lines and foreign signatures are accepted", []step{
-			{body: custom(func(l *testLog) *AddCheckpointRequest {
-				text := Checkpoint{Origin: l.origin, Size: 4, Hash: l.root(4), Extensions: []string{"election 2026-11-03"}}.Text()
-				other := testCosigner(t, "someone.example/other")
-				msg, err := note.Sign(&note.Note{Text: string(text)}, other, l.signer)
+			{body: custom(func(l *witnesstesting.Log) *witness.AddCheckpointRequest {
+				text := witness.Checkpoint{Origin: l.Origin, Size: 4, Hash: l.Root(4), Extensions: []string{"election 2026-11-03"}}.Text()
+				other := witnesstesting.NewCosigner(t, "someone.example/other")
+				msg, err := note.Sign(&note.Note{Text: string(text)}, other, l.Signer)
 				if err != nil {
 					t.Fatal(err)
 				}
-				return &AddCheckpointRequest{SignedCheckpoint: msg}
+				return &witness.AddCheckpointRequest{SignedCheckpoint: msg}
 			}), status: 200, stored: 4},
 		}},
 		{"malformed: no old line", []step{{body: raw("olde 1\n\n"), status: 400, bodyHas: "line 1", stored: -1}}},
 		{"malformed: leading zero in old size", []step{
-			{body: func(env *witnessEnv) []byte {
-				return append([]byte("old 05\n\n"), env.logs[origin].checkpoint(5)...)
+			{body: func(env *witnesstesting.Env) []byte {
+				return append([]byte("old 05\n\n"), env.Logs[origin].Checkpoint(5)...)
 			}, status: 400, bodyHas: "leading zeroes", stored: -1},
 		}},
 		{"malformed: proof line not base64", []step{
-			{body: func(env *witnessEnv) []byte {
-				return append([]byte("old 3\nnot-base64!\n\n"), env.logs[origin].checkpoint(5)...)
+			{body: func(env *witnesstesting.Env) []byte {
+				return append([]byte("old 3\nnot-base64!\n\n"), env.Logs[origin].Checkpoint(5)...)
 			}, status: 400, bodyHas: "line 2", stored: -1},
 		}},
 		{"malformed: 64 proof lines", []step{
-			{body: func(env *witnessEnv) []byte {
+			{body: func(env *witnesstesting.Env) []byte {
 				b := []byte("old 3\n")
 				for i := 0; i < 64; i++ {
 					b = append(b, base64.StdEncoding.EncodeToString(make([]byte, 32))+"\n"...)
 				}
-				return append(append(b, '\n'), env.logs[origin].checkpoint(5)...)
+				return append(append(b, '\n'), env.Logs[origin].Checkpoint(5)...)
 			}, status: 400, bodyHas: "more than 63", stored: -1},
 		}},
 		{"malformed: CRLF line endings", []step{
-			{body: func(env *witnessEnv) []byte {
-				return bytes.ReplaceAll(env.logs[origin].request(0, 5), []byte("\n"), []byte("\r\n"))
+			{body: func(env *witnesstesting.Env) []byte {
+				return bytes.ReplaceAll(env.Logs[origin].Request(0, 5), []byte("\n"), []byte("\r\n"))
 			}, status: 400, stored: -1},
 		}},
 		{"malformed: checkpoint without signatures", []step{
-			{body: func(env *witnessEnv) []byte {
-				return append([]byte("old 0\n\n"), env.logs[origin].text(5)...)
+			{body: func(env *witnesstesting.Env) []byte {
+				return append([]byte("old 0\n\n"), env.Logs[origin].Text(5)...)
 			}, status: 400, stored: -1},
 		}},
 		{"malformed: empty body", []step{{body: raw(""), status: 400, stored: -1}}},
 		{"malformed: size with a sign", []step{
-			{body: custom(func(l *testLog) *AddCheckpointRequest {
-				text := []byte(l.origin + "\n+5\n" + base64.StdEncoding.EncodeToString(make([]byte, 32)) + "\n")
-				return &AddCheckpointRequest{SignedCheckpoint: l.sign(text)}
+			{body: custom(func(l *witnesstesting.Log) *witness.AddCheckpointRequest {
+				text := []byte(l.Origin + "\n+5\n" + base64.StdEncoding.EncodeToString(make([]byte, 32)) + "\n")
+				return &witness.AddCheckpointRequest{SignedCheckpoint: l.Sign(text)}
 			}), status: 400, bodyHas: "tree size", stored: -1},
 		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			env := newWitnessEnv(t, nil, origin)
+			env := witnesstesting.NewEnv(t, nil, origin)
 			for i, s := range tc.steps {
-				before, hadBefore, _ := env.store.Latest(context.Background(), origin)
+				before, hadBefore, _ := env.Store.Latest(context.Background(), origin)
 				body := s.body(env)
-				rec := env.post(body)
+				rec := env.Post(body)
 				if rec.Code != s.status {
 					t.Fatalf("step %d: status %d, want %d; body %q", i, rec.Code, s.status, rec.Body.String())
 				}
 				if !strings.Contains(rec.Body.String(), s.bodyHas) {
 					t.Errorf("step %d: body %q does not contain %q", i, rec.Body.String(), s.bodyHas)
 				}
-				after, found, err := env.store.Latest(context.Background(), origin)
+				after, found, err := env.Store.Latest(context.Background(), origin)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -249,24 +253,24 @@ func TestAddCheckpointProtocol(t *testing.T) {
 // checkCosignedResponse verifies a 200 answer: one cosignature line from
 // the witness key over the submitted checkpoint, timestamped with the
 // witness clock, matching what was stored for monitors.
-func checkCosignedResponse(t *testing.T, env *witnessEnv, body, resp []byte, st State) {
+func checkCosignedResponse(t *testing.T, env *witnesstesting.Env, body, resp []byte, st witness.State) {
 	t.Helper()
 	if bytes.Count(resp, []byte("\n")) != 1 || !bytes.HasPrefix(resp, []byte("— witness.example/w1 ")) {
 		t.Fatalf("response %q is not one signature line from the witness", resp)
 	}
-	req, err := ParseAddCheckpointRequest(body)
+	req, err := witness.ParseAddCheckpointRequest(body)
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := note.Open(append(bytes.Clone(req.SignedCheckpoint), resp...), note.VerifierList(env.cosigner.Verifier()))
+	n, err := note.Open(append(bytes.Clone(req.SignedCheckpoint), resp...), note.VerifierList(env.Cosigner.Verifier()))
 	if err != nil {
 		t.Fatalf("cosignature does not verify with note.Open: %v", err)
 	}
-	ts, err := CosignatureTimestamp(n.Sigs[0])
+	ts, err := witness.CosignatureTimestamp(n.Sigs[0])
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := env.clock.now(); !ts.Equal(want) {
+	if want := env.Clock.Now(); !ts.Equal(want) {
 		t.Errorf("cosignature time %v, want %v", ts, want)
 	}
 	if st.Size != req.Checkpoint.Size || st.Hash != req.Checkpoint.Hash || uint64(ts.Unix()) != st.Timestamp {
@@ -278,7 +282,7 @@ func checkCosignedResponse(t *testing.T, env *witnessEnv, body, resp []byte, st 
 }
 
 func mustSkey(t *testing.T, name, label string) string {
-	skey, _, err := note.GenerateKey(bytes.NewReader(seed(label)), name)
+	skey, _, err := note.GenerateKey(bytes.NewReader(witnesstesting.Seed(label)), name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -286,140 +290,62 @@ func mustSkey(t *testing.T, name, label string) string {
 }
 
 func TestKeyRotationTwoKeysForOneOrigin(t *testing.T) {
-	oldLog := newTestLog(t, origin)
+	oldLog := witnesstesting.NewLog(t, origin)
 	newSkey := mustSkey(t, origin, "rotated")
 	newSigner, _ := note.NewSigner(newSkey)
-	newVkey, _ := note.NewEd25519VerifierKey(origin, ed25519.NewKeyFromSeed(seed("rotated")).Public().(ed25519.PublicKey))
-	list, err := ParseLogList([]byte("log " + oldLog.vkey + "\nlog " + newVkey + "\n"))
+	newVkey, _ := note.NewEd25519VerifierKey(origin, ed25519.NewKeyFromSeed(witnesstesting.Seed("rotated")).Public().(ed25519.PublicKey))
+	list, err := witness.ParseLogList([]byte("log " + oldLog.VKey + "\nlog " + newVkey + "\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := NewServer(Config{Cosigner: testCosigner(t, "w.example"), Logs: list, Store: newMemStore()})
+	srv, err := witness.NewServer(witness.Config{Cosigner: witnesstesting.NewCosigner(t, "w.example"), Logs: list, Store: witnesstesting.NewMemStore()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := srv.AddCheckpoint(context.Background(), oldLog.request(0, 3)); err != nil {
+	if _, err := srv.AddCheckpoint(context.Background(), oldLog.Request(0, 3)); err != nil {
 		t.Fatalf("old key: %v", err)
 	}
-	oldLog.signer = newSigner
-	if _, err := srv.AddCheckpoint(context.Background(), oldLog.request(3, 6)); err != nil {
+	oldLog.Signer = newSigner
+	if _, err := srv.AddCheckpoint(context.Background(), oldLog.Request(3, 6)); err != nil {
 		t.Fatalf("rotated key: %v", err)
 	}
 }
 
 func TestTimestampsNeverGoBackwards(t *testing.T) {
-	env := newWitnessEnv(t, nil, origin)
-	l := env.logs[origin]
-	if rec := env.post(l.request(0, 2)); rec.Code != 200 {
+	env := witnesstesting.NewEnv(t, nil, origin)
+	l := env.Logs[origin]
+	if rec := env.Post(l.Request(0, 2)); rec.Code != 200 {
 		t.Fatal(rec.Body.String())
 	}
-	first, _, _ := env.store.Latest(context.Background(), origin)
-	env.clock.set(env.clock.now().Add(-time.Hour)) // clock stepped back
-	rec := env.post(l.request(2, 4))
+	first, _, _ := env.Store.Latest(context.Background(), origin)
+	env.Clock.Set(env.Clock.Now().Add(-time.Hour)) // clock stepped back
+	rec := env.Post(l.Request(2, 4))
 	if rec.Code != 200 {
 		t.Fatal(rec.Body.String())
 	}
-	second, _, _ := env.store.Latest(context.Background(), origin)
+	second, _, _ := env.Store.Latest(context.Background(), origin)
 	if second.Timestamp != first.Timestamp {
 		t.Errorf("after the clock went back an hour the timestamp is %d, want the previous %d", second.Timestamp, first.Timestamp)
 	}
-	n, err := note.Open(append(l.checkpoint(4), rec.Body.Bytes()...), note.VerifierList(env.cosigner.Verifier()))
+	n, err := note.Open(append(l.Checkpoint(4), rec.Body.Bytes()...), note.VerifierList(env.Cosigner.Verifier()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ts, _ := CosignatureTimestamp(n.Sigs[0]); uint64(ts.Unix()) != first.Timestamp {
+	if ts, _ := witness.CosignatureTimestamp(n.Sigs[0]); uint64(ts.Unix()) != first.Timestamp {
 		t.Errorf("returned cosignature time %d, want %d", ts.Unix(), first.Timestamp)
 	}
 }
 
 func TestConcurrentAdvancesFromOneOldSize(t *testing.T) {
-	testConcurrentAdvances(t, newMemStore())
-}
-
-// testConcurrentAdvances is TestConcurrentAdvancesFromOneOldSize on a
-// store; package witnessdb runs it on SQLite.
-func testConcurrentAdvances(t *testing.T, store Store) {
-	const n = 16
-	// All n requests read the stored state before any of them
-	// writes, so each one's compare-and-swap races the others.
-	barrier := &barrierStore{Store: store}
-	env := newWitnessEnv(t, barrier, origin)
-	l := env.logs[origin]
-	if rec := env.post(l.request(0, 10)); rec.Code != 200 {
-		t.Fatal(rec.Body.String())
-	}
-	barrier.arm(n)
-	bodies := make([][]byte, n)
-	for i := range bodies {
-		bodies[i] = l.request(10, int64(11+i))
-	}
-	codes := make([]int, n)
-	var wg sync.WaitGroup
-	for i := range bodies {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			codes[i] = env.post(bodies[i]).Code
-		}()
-	}
-	wg.Wait()
-	ok, conflict := 0, 0
-	for _, c := range codes {
-		switch c {
-		case 200:
-			ok++
-		case 409:
-			conflict++
-		default:
-			t.Errorf("unexpected status %d", c)
-		}
-	}
-	if ok != 1 || conflict != n-1 {
-		t.Fatalf("%d requests from old size 10: %d cosigned, %d conflicts; want exactly one cosigned", n, ok, conflict)
-	}
-	st, _, _ := env.store.Latest(context.Background(), origin)
-	if st.Size < 11 || st.Size > 10+n {
-		t.Errorf("stored size %d", st.Size)
-	}
-}
-
-// barrierStore makes the next n Latest calls wait for each other.
-type barrierStore struct {
-	Store
-	mu      sync.Mutex
-	waiting int
-	release chan struct{}
-}
-
-func (b *barrierStore) arm(n int) {
-	b.mu.Lock()
-	b.waiting, b.release = n, make(chan struct{})
-	b.mu.Unlock()
-}
-
-func (b *barrierStore) Latest(ctx context.Context, origin string) (State, bool, error) {
-	st, ok, err := b.Store.Latest(ctx, origin)
-	b.mu.Lock()
-	if b.waiting == 0 {
-		b.mu.Unlock()
-		return st, ok, err
-	}
-	b.waiting--
-	release := b.release
-	if b.waiting == 0 {
-		close(release)
-	}
-	b.mu.Unlock()
-	<-release
-	return st, ok, err
+	witnesstesting.ConcurrentAdvances(t, witnesstesting.NewMemStore(), origin)
 }
 
 func TestOperationalLog(t *testing.T) {
-	env := newWitnessEnv(t, nil, origin)
-	l := env.logs[origin]
-	env.post(l.request(0, 5))
-	env.post(l.request(2, 6))
-	out := env.logText.String()
+	env := witnesstesting.NewEnv(t, nil, origin)
+	l := env.Logs[origin]
+	env.Post(l.Request(0, 5))
+	env.Post(l.Request(2, 6))
+	out := env.LogText.String()
 	for _, want := range []string{
 		`msg="cosigned checkpoint"`, "origin=" + origin, "old=0", "size=5", "status=200",
 		`msg="refused checkpoint"`, "old=2", "size=6", "status=409",
@@ -434,8 +360,8 @@ func TestOperationalLog(t *testing.T) {
 }
 
 func TestHTTPHostileRequests(t *testing.T) {
-	env := newWitnessEnv(t, nil, origin)
-	big := bytes.Repeat([]byte("A"), DefaultMaxBodyBytes+1)
+	env := witnesstesting.NewEnv(t, nil, origin)
+	big := bytes.Repeat([]byte("A"), witness.DefaultMaxBodyBytes+1)
 	tests := []struct {
 		name, method, path string
 		body               io.Reader
@@ -456,14 +382,14 @@ func TestHTTPHostileRequests(t *testing.T) {
 			req := httptest.NewRequest(tc.method, tc.path, tc.body)
 			req.ContentLength = tc.contentLength
 			rec := httptest.NewRecorder()
-			env.srv.ServeHTTP(rec, req)
+			env.Server.ServeHTTP(rec, req)
 			if rec.Code != tc.status {
 				t.Fatalf("status %d, want %d (%q)", rec.Code, tc.status, rec.Body.String())
 			}
 			if tc.status == 405 && rec.Header().Get("Allow") == "" {
 				t.Error("405 without an Allow header")
 			}
-			if _, found, _ := env.store.Latest(context.Background(), origin); found {
+			if _, found, _ := env.Store.Latest(context.Background(), origin); found {
 				t.Error("hostile request stored state")
 			}
 		})
@@ -471,48 +397,48 @@ func TestHTTPHostileRequests(t *testing.T) {
 }
 
 func TestMonitorCheckpoint(t *testing.T) {
-	env := newWitnessEnv(t, nil, origin)
-	l := env.logs[origin]
+	env := witnesstesting.NewEnv(t, nil, origin)
+	l := env.Logs[origin]
 	sum := sha256.Sum256([]byte(origin))
 	path := "/" + hex.EncodeToString(sum[:]) + "/checkpoint"
 	get := func() *httptest.ResponseRecorder {
 		rec := httptest.NewRecorder()
-		env.srv.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		env.Server.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
 		return rec
 	}
 	if rec := get(); rec.Code != 404 {
 		t.Fatalf("before any cosignature: %d, want 404", rec.Code)
 	}
 	// An extra unknown signature must not be served to monitors.
-	cp, err := note.Sign(&note.Note{Text: string(l.text(6))}, l.signer, testCosigner(t, "other.example/x"))
+	cp, err := note.Sign(&note.Note{Text: string(l.Text(6))}, l.Signer, witnesstesting.NewCosigner(t, "other.example/x"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rec := env.post((&AddCheckpointRequest{SignedCheckpoint: cp}).Body()); rec.Code != 200 {
+	if rec := env.Post((&witness.AddCheckpointRequest{SignedCheckpoint: cp}).Body()); rec.Code != 200 {
 		t.Fatal(rec.Body.String())
 	}
 	rec := get()
 	if rec.Code != 200 {
 		t.Fatalf("status %d", rec.Code)
 	}
-	logV, _ := note.NewVerifier(l.vkey)
-	n, err := note.Open(rec.Body.Bytes(), note.VerifierList(logV, env.cosigner.Verifier()))
+	logV, _ := note.NewVerifier(l.VKey)
+	n, err := note.Open(rec.Body.Bytes(), note.VerifierList(logV, env.Cosigner.Verifier()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(n.Sigs) != 2 || len(n.UnverifiedSigs) != 0 {
 		t.Fatalf("monitor checkpoint has %d verified and %d other signatures, want the log's and the witness's only", len(n.Sigs), len(n.UnverifiedSigs))
 	}
-	if n.Text != string(l.text(6)) {
+	if n.Text != string(l.Text(6)) {
 		t.Errorf("monitor checkpoint text %q", n.Text)
 	}
 }
 
 func TestStoreFailureReturnsNoCosignature(t *testing.T) {
-	store := newMemStore()
-	env := newWitnessEnv(t, store, origin)
-	store.failNext = errors.New("disk full")
-	rec := env.post(env.logs[origin].request(0, 4))
+	store := witnesstesting.NewMemStore()
+	env := witnesstesting.NewEnv(t, store, origin)
+	store.FailNext = errors.New("disk full")
+	rec := env.Post(env.Logs[origin].Request(0, 4))
 	if rec.Code != 500 || strings.Contains(rec.Body.String(), "—") {
 		t.Fatalf("store failure: %d %q; want 500 without a cosignature", rec.Code, rec.Body.String())
 	}
@@ -524,12 +450,12 @@ func TestStoreFailureReturnsNoCosignature(t *testing.T) {
 // TestSlowClientsAreCut checks the server timeouts against a client that
 // trickles its headers (slowloris) and one that stalls mid-body.
 func TestSlowClientsAreCut(t *testing.T) {
-	env := newWitnessEnv(t, nil, origin)
+	env := witnesstesting.NewEnv(t, nil, origin)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := env.srv.HTTPServer("", Timeouts{ReadHeader: 200 * time.Millisecond, Read: 400 * time.Millisecond, Write: time.Second, Idle: time.Second})
+	hs := env.Server.HTTPServer("", witness.Timeouts{ReadHeader: 200 * time.Millisecond, Read: 400 * time.Millisecond, Write: time.Second, Idle: time.Second})
 	go hs.Serve(ln)
 	defer hs.Close()
 
@@ -575,7 +501,7 @@ func TestSlowClientsAreCut(t *testing.T) {
 			}
 		})
 	}
-	if _, found, _ := env.store.Latest(context.Background(), origin); found {
+	if _, found, _ := env.Store.Latest(context.Background(), origin); found {
 		t.Error("slow request stored state")
 	}
 }

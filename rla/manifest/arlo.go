@@ -106,8 +106,7 @@ func ReadArlo(path string, r io.Reader) (*Arlo, error) {
 	}
 	m := &Arlo{Path: path, HasContainer: t.has(cContainer), HasTabulator: t.has(cTabulator), HasCVR: t.has(cCVR)}
 	seen := make(map[BatchKey]int)
-	lastTotal := false
-	err = t.rows(func() error {
+	err = t.batchRows(func() error {
 		b := ArloBatch{Row: t.row, Container: t.cell(cContainer), Tabulator: t.cell(cTabulator), Name: t.cell(cBatch)}
 		if b.Name == "" {
 			return t.errorf(ColBatchName, "expected a batch name, got an empty cell")
@@ -135,19 +134,11 @@ func ReadArlo(path string, r io.Reader) (*Arlo, error) {
 			return t.errorf(ColBatchName, "%s already appears in row %d; each Tabulator + Batch Name must be unique, so merge the rows or rename one", what, prev)
 		}
 		seen[k] = t.row
-		lastTotal = looksLikeTotal(t.cells)
 		m.Batches = append(m.Batches, b)
 		return nil
 	})
 	if err != nil {
 		return nil, err
-	}
-	if len(m.Batches) == 0 {
-		return nil, &Error{Path: path, Err: fmt.Errorf("no batches after the header row; a manifest lists at least one batch")}
-	}
-	if lastTotal {
-		last := m.Batches[len(m.Batches)-1]
-		return nil, &Error{Path: path, Row: last.Row, Err: fmt.Errorf("the last row looks like a totals row (it mentions \"total\"); remove it, since its ballots would be counted twice")}
 	}
 	return m, nil
 }

@@ -89,8 +89,7 @@ func ReadColorado(path string, r io.Reader) (*Colorado, error) {
 		batch           string
 	}
 	seen := make(map[key]int)
-	lastTotal := false
-	err = t.rows(func() error {
+	err = t.batchRows(func() error {
 		b := ColoradoBatch{Path: path, Row: t.row, BatchID: t.cell(cBatch), StorageLocation: t.cell(cStorage)}
 		var ok bool
 		if b.CountyID, ok = parseID(t.cell(cCounty)); !ok {
@@ -110,19 +109,11 @@ func ReadColorado(path string, r io.Reader) (*Colorado, error) {
 			return t.errorf(ColBatchID, "county %d scanner %d batch %q already appears in row %d; each CountyID + ScannerID + BatchID must be unique", b.CountyID, b.ScannerID, b.BatchID, prev)
 		}
 		seen[k] = t.row
-		lastTotal = looksLikeTotal(t.cells)
 		m.Batches = append(m.Batches, b)
 		return nil
 	})
 	if err != nil {
 		return nil, err
-	}
-	if len(m.Batches) == 0 {
-		return nil, &Error{Path: path, Err: fmt.Errorf("no batches after the header row; a manifest lists at least one batch")}
-	}
-	if lastTotal {
-		last := m.Batches[len(m.Batches)-1]
-		return nil, &Error{Path: path, Row: last.Row, Err: fmt.Errorf("the last row looks like a totals row (it mentions \"total\"); remove it, since its ballots would be counted twice")}
 	}
 	return m, nil
 }

@@ -263,6 +263,31 @@ func (t *table) rows(f func() error) error {
 	}
 }
 
+// batchRows calls f for each data row, as rows does, where each row is a
+// batch of a ballot manifest. Then it refuses a manifest without batches,
+// and one whose last batch row looks like a spreadsheet's totals row,
+// whose ballots would be counted twice.
+func (t *table) batchRows(f func() error) error {
+	n, lastRow, lastTotal := 0, 0, false
+	err := t.rows(func() error {
+		if err := f(); err != nil {
+			return err
+		}
+		n, lastRow, lastTotal = n+1, t.row, looksLikeTotal(t.cells)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return &Error{Path: t.path, Err: fmt.Errorf("no batches after the header row; a manifest lists at least one batch")}
+	}
+	if lastTotal {
+		return &Error{Path: t.path, Row: lastRow, Err: fmt.Errorf("the last row looks like a totals row (it mentions \"total\"); remove it, since its ballots would be counted twice")}
+	}
+	return nil
+}
+
 // errorf returns an *Error at the current row.
 func (t *table) errorf(column, format string, args ...any) error {
 	return &Error{Path: t.path, Row: t.row, Column: column, Err: fmt.Errorf(format, args...)}

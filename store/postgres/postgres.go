@@ -166,7 +166,11 @@ func (s *Store) List(ctx context.Context, kind, parent string) ([]store.Record, 
 	if err != nil {
 		return nil, fmt.Errorf("store/postgres: list %s %q: %w", kind, parent, err)
 	}
-	return scanRecords(rows)
+	recs, err := record.ScanRecords(rows)
+	if err != nil {
+		return nil, fmt.Errorf("store/postgres: %w", err)
+	}
+	return recs, nil
 }
 
 // ListKind implements store.Store.
@@ -179,23 +183,11 @@ func (s *Store) ListKind(ctx context.Context, kind string) ([]store.Record, erro
 	if err != nil {
 		return nil, fmt.Errorf("store/postgres: list %s: %w", kind, err)
 	}
-	return scanRecords(rows)
-}
-
-func scanRecords(rows *sql.Rows) ([]store.Record, error) {
-	defer rows.Close()
-	var out []store.Record
-	for rows.Next() {
-		var r store.Record
-		if err := rows.Scan(&r.Kind, &r.Parent, &r.ID, &r.Data); err != nil {
-			return nil, fmt.Errorf("store/postgres: %w", err)
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
+	recs, err := record.ScanRecords(rows)
+	if err != nil {
 		return nil, fmt.Errorf("store/postgres: %w", err)
 	}
-	return out, nil
+	return recs, nil
 }
 
 // Dump implements store.Store in one REPEATABLE READ transaction, so that
@@ -247,7 +239,7 @@ func (s *Store) Secret(ctx context.Context, user string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store/postgres: secret of %q: %w", user, err)
 	}
-	return nonNil(data), nil
+	return record.NonNil(data), nil
 }
 
 // PutSecret implements store.Store.
@@ -257,7 +249,7 @@ func (s *Store) PutSecret(ctx context.Context, user string, data []byte) error {
 	}
 	_, err := s.db.ExecContext(ctx,
 		"INSERT INTO secrets (user_name, data) VALUES ($1, $2) ON CONFLICT (user_name) DO UPDATE SET data = excluded.data",
-		user, nonNil(data))
+		user, record.NonNil(data))
 	if err != nil {
 		return fmt.Errorf("store/postgres: storing secret of %q: %w", user, err)
 	}
@@ -270,16 +262,8 @@ func (s *Store) ListSecrets(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store/postgres: listing secrets: %w", err)
 	}
-	defer rows.Close()
-	var users []string
-	for rows.Next() {
-		var u string
-		if err := rows.Scan(&u); err != nil {
-			return nil, fmt.Errorf("store/postgres: listing secrets: %w", err)
-		}
-		users = append(users, u)
-	}
-	if err := rows.Err(); err != nil {
+	users, err := record.ScanStrings(rows)
+	if err != nil {
 		return nil, fmt.Errorf("store/postgres: listing secrets: %w", err)
 	}
 	return users, nil
@@ -294,7 +278,7 @@ func (s *Store) PutSession(ctx context.Context, ss store.Session) error {
 		`INSERT INTO sessions (token_hash, user_name, created, last_seen, data) VALUES ($1, $2, $3, $4, $5)
 		 ON CONFLICT (token_hash) DO UPDATE SET user_name = excluded.user_name, created = excluded.created,
 		 last_seen = excluded.last_seen, data = excluded.data`,
-		ss.TokenHash[:], ss.User, record.Nanos(ss.Created), record.Nanos(ss.LastSeen), nonNil(ss.Data))
+		ss.TokenHash[:], ss.User, record.Nanos(ss.Created), record.Nanos(ss.LastSeen), record.NonNil(ss.Data))
 	if err != nil {
 		return fmt.Errorf("store/postgres: storing session: %w", err)
 	}
@@ -315,7 +299,7 @@ func (s *Store) Session(ctx context.Context, tokenHash [32]byte) (store.Session,
 		return store.Session{}, fmt.Errorf("store/postgres: reading session: %w", err)
 	}
 	ss.Created, ss.LastSeen = record.Time(created), record.Time(seen)
-	ss.Data = nonNil(ss.Data)
+	ss.Data = record.NonNil(ss.Data)
 	return ss, nil
 }
 
@@ -340,13 +324,4 @@ func (s *Store) DeleteSessions(ctx context.Context, user string, idleBefore, cre
 		return fmt.Errorf("store/postgres: deleting sessions: %w", err)
 	}
 	return nil
-}
-
-// nonNil stores an empty blob for nil (the columns are NOT NULL) and
-// hands callers a non-nil empty slice, as store/sqlite does.
-func nonNil(b []byte) []byte {
-	if b == nil {
-		return []byte{}
-	}
-	return b
 }

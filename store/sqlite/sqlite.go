@@ -193,7 +193,11 @@ func (s *Store) List(ctx context.Context, kind, parent string) ([]store.Record, 
 	if err != nil {
 		return nil, fmt.Errorf("store/sqlite: list %s %q: %w", kind, parent, err)
 	}
-	return scanRecords(rows)
+	recs, err := record.ScanRecords(rows)
+	if err != nil {
+		return nil, fmt.Errorf("store/sqlite: %w", err)
+	}
+	return recs, nil
 }
 
 // ListKind implements store.Store.
@@ -206,23 +210,11 @@ func (s *Store) ListKind(ctx context.Context, kind string) ([]store.Record, erro
 	if err != nil {
 		return nil, fmt.Errorf("store/sqlite: list %s: %w", kind, err)
 	}
-	return scanRecords(rows)
-}
-
-func scanRecords(rows *sql.Rows) ([]store.Record, error) {
-	defer rows.Close()
-	var out []store.Record
-	for rows.Next() {
-		var r store.Record
-		if err := rows.Scan(&r.Kind, &r.Parent, &r.ID, &r.Data); err != nil {
-			return nil, fmt.Errorf("store/sqlite: %w", err)
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
+	recs, err := record.ScanRecords(rows)
+	if err != nil {
 		return nil, fmt.Errorf("store/sqlite: %w", err)
 	}
-	return out, nil
+	return recs, nil
 }
 
 // Dump implements store.Store, reading the records and the applied count
@@ -268,7 +260,7 @@ func (s *Store) Secret(ctx context.Context, user string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store/sqlite: secret of %q: %w", user, err)
 	}
-	return nonNil(data), nil
+	return record.NonNil(data), nil
 }
 
 // PutSecret implements store.Store.
@@ -278,7 +270,7 @@ func (s *Store) PutSecret(ctx context.Context, user string, data []byte) error {
 	}
 	_, err := s.w.ExecContext(ctx,
 		"INSERT INTO secrets (user_name, data) VALUES (?, ?) ON CONFLICT (user_name) DO UPDATE SET data = excluded.data",
-		user, nonNil(data))
+		user, record.NonNil(data))
 	if err != nil {
 		return fmt.Errorf("store/sqlite: storing secret of %q: %w", user, err)
 	}
@@ -291,16 +283,8 @@ func (s *Store) ListSecrets(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store/sqlite: listing secrets: %w", err)
 	}
-	defer rows.Close()
-	var users []string
-	for rows.Next() {
-		var u string
-		if err := rows.Scan(&u); err != nil {
-			return nil, fmt.Errorf("store/sqlite: listing secrets: %w", err)
-		}
-		users = append(users, u)
-	}
-	if err := rows.Err(); err != nil {
+	users, err := record.ScanStrings(rows)
+	if err != nil {
 		return nil, fmt.Errorf("store/sqlite: listing secrets: %w", err)
 	}
 	return users, nil
@@ -315,7 +299,7 @@ func (s *Store) PutSession(ctx context.Context, ss store.Session) error {
 		`INSERT INTO sessions (token_hash, user_name, created, last_seen, data) VALUES (?, ?, ?, ?, ?)
 		 ON CONFLICT (token_hash) DO UPDATE SET user_name = excluded.user_name, created = excluded.created,
 		 last_seen = excluded.last_seen, data = excluded.data`,
-		ss.TokenHash[:], ss.User, record.Nanos(ss.Created), record.Nanos(ss.LastSeen), nonNil(ss.Data))
+		ss.TokenHash[:], ss.User, record.Nanos(ss.Created), record.Nanos(ss.LastSeen), record.NonNil(ss.Data))
 	if err != nil {
 		return fmt.Errorf("store/sqlite: storing session: %w", err)
 	}
@@ -336,7 +320,7 @@ func (s *Store) Session(ctx context.Context, tokenHash [32]byte) (store.Session,
 		return store.Session{}, fmt.Errorf("store/sqlite: reading session: %w", err)
 	}
 	ss.Created, ss.LastSeen = record.Time(created), record.Time(seen)
-	ss.Data = nonNil(ss.Data)
+	ss.Data = record.NonNil(ss.Data)
 	return ss, nil
 }
 
@@ -358,14 +342,4 @@ func (s *Store) DeleteSessions(ctx context.Context, user string, idleBefore, cre
 		return fmt.Errorf("store/sqlite: deleting sessions: %w", err)
 	}
 	return nil
-}
-
-// nonNil makes empty blobs read back and store the same way whatever the
-// driver does with a nil slice: NOT NULL columns, and callers get a
-// non-nil empty slice.
-func nonNil(b []byte) []byte {
-	if b == nil {
-		return []byte{}
-	}
-	return b
 }

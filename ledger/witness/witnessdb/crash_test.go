@@ -1,5 +1,3 @@
-//lint:file-ignore ST1001 these tests moved from package witness with its test helpers, which read as they did there
-
 package witnessdb
 
 import (
@@ -18,7 +16,8 @@ import (
 	"testing"
 	"time"
 
-	. "github.com/canvass/canvass/ledger/witness"
+	"github.com/canvass/canvass/ledger/witness"
+	"github.com/canvass/canvass/ledger/witness/internal/witnesstesting"
 
 	"golang.org/x/mod/sumdb/note"
 )
@@ -57,12 +56,12 @@ func crashChild(mode, db string) error {
 		return err
 	}
 	tb := childTB{}
-	l := newTestLog(tb, origin)
-	list, err := ParseLogList([]byte("log " + l.vkey + "\n"))
+	l := witnesstesting.NewLog(tb, origin)
+	list, err := witness.ParseLogList([]byte("log " + l.VKey + "\n"))
 	if err != nil {
 		return err
 	}
-	srv, err := NewServer(Config{Cosigner: testCosigner(tb, "witness.example/w1"), Logs: list, Store: store})
+	srv, err := witness.NewServer(witness.Config{Cosigner: witnesstesting.NewCosigner(tb, "witness.example/w1"), Logs: list, Store: store})
 	if err != nil {
 		return err
 	}
@@ -73,7 +72,7 @@ func crashChild(mode, db string) error {
 			return err
 		}
 		fmt.Printf("listening %s\n", ln.Addr())
-		return srv.HTTPServer("", DefaultTimeouts).Serve(ln)
+		return srv.HTTPServer("", witness.DefaultTimeouts).Serve(ln)
 	case "store":
 		st, _, err := store.Latest(context.Background(), origin)
 		if err != nil {
@@ -82,7 +81,7 @@ func crashChild(mode, db string) error {
 		size := int64(st.Size)
 		for {
 			next := size + 1 + rand.Int64N(3)
-			if _, err := srv.AddCheckpoint(context.Background(), l.request(size, next)); err != nil {
+			if _, err := srv.AddCheckpoint(context.Background(), l.Request(size, next)); err != nil {
 				return err
 			}
 			fmt.Printf("cosigned %d\n", next)
@@ -119,7 +118,7 @@ func kill(t *testing.T, cmd *exec.Cmd) {
 // checkStoredAfterCrash reopens the database (which runs SQLite's
 // integrity check) and checks that the stored checkpoint is one of the
 // allowed sizes and is a complete, valid cosigned checkpoint.
-func checkStoredAfterCrash(t *testing.T, db string, l *testLog, w *Cosigner, allowed ...int64) int64 {
+func checkStoredAfterCrash(t *testing.T, db string, l *witnesstesting.Log, w *witness.Cosigner, allowed ...int64) int64 {
 	t.Helper()
 	s, err := Open(db)
 	if err != nil {
@@ -143,10 +142,10 @@ func checkStoredAfterCrash(t *testing.T, db string, l *testLog, w *Cosigner, all
 	if !ok {
 		t.Fatalf("stored size %d after SIGKILL; want one of %v (last acknowledged, in flight)", st.Size, allowed)
 	}
-	if st.Hash != l.root(int64(st.Size)) {
+	if st.Hash != l.Root(int64(st.Size)) {
 		t.Fatalf("stored root for size %d is wrong", st.Size)
 	}
-	logV, _ := note.NewVerifier(l.vkey)
+	logV, _ := note.NewVerifier(l.VKey)
 	if _, err := note.Open(st.Checkpoint, note.VerifierList(logV, w.Verifier())); err != nil {
 		t.Fatalf("stored checkpoint does not verify: %v", err)
 	}
@@ -155,8 +154,8 @@ func checkStoredAfterCrash(t *testing.T, db string, l *testLog, w *Cosigner, all
 
 func TestCrashSafetyHTTP(t *testing.T) {
 	db := tempDB(t)
-	l := newTestLog(t, origin)
-	w := testCosigner(t, "witness.example/w1")
+	l := witnesstesting.NewLog(t, origin)
+	w := witnesstesting.NewCosigner(t, "witness.example/w1")
 	client := &http.Client{Timeout: 10 * time.Second}
 	acked := int64(0)
 	for round := range 6 {
@@ -176,11 +175,11 @@ func TestCrashSafetyHTTP(t *testing.T) {
 		inflight := acked
 		for n := 0; ; n++ {
 			inflight = acked + 1 + int64(n%3)
-			sigs, err := AddCheckpoint(context.Background(), client, "http://"+addr, uint64(acked), l.proof(acked, inflight), l.checkpoint(inflight))
+			sigs, err := witness.AddCheckpoint(context.Background(), client, "http://"+addr, uint64(acked), l.Proof(acked, inflight), l.Checkpoint(inflight))
 			if err != nil {
 				break // killed
 			}
-			if _, err := CheckCosignature(l.checkpoint(inflight), sigs, w.Verifier()); err != nil {
+			if _, err := witness.CheckCosignature(l.Checkpoint(inflight), sigs, w.Verifier()); err != nil {
 				t.Fatal(err)
 			}
 			acked = inflight
@@ -198,8 +197,8 @@ func TestCrashSafetyHTTP(t *testing.T) {
 
 func TestCrashSafetyStore(t *testing.T) {
 	db := tempDB(t)
-	l := newTestLog(t, origin)
-	w := testCosigner(t, "witness.example/w1")
+	l := witnesstesting.NewLog(t, origin)
+	w := witnesstesting.NewCosigner(t, "witness.example/w1")
 	acked := int64(0)
 	for round := range 8 {
 		cmd, out := startCrashChild(t, "store", db)

@@ -1,5 +1,3 @@
-//lint:file-ignore ST1001 these tests moved from package witness with its test helpers, which read as they did there
-
 package witnessdb
 
 import (
@@ -12,7 +10,8 @@ import (
 	"testing"
 	"time"
 
-	. "github.com/canvass/canvass/ledger/witness"
+	"github.com/canvass/canvass/ledger/witness"
+	"github.com/canvass/canvass/ledger/witness/internal/witnesstesting"
 
 	"github.com/transparency-dev/tessera"
 	"github.com/transparency-dev/tessera/storage/posix"
@@ -29,7 +28,7 @@ func TestTesseraLogWithCanvassWitnesses(t *testing.T) {
 	defer cancel()
 
 	const logName = "tessera.example/interop"
-	skey, vkey, err := note.GenerateKey(bytes.NewReader(seed(logName)), logName)
+	skey, vkey, err := note.GenerateKey(bytes.NewReader(witnesstesting.Seed(logName)), logName)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +36,7 @@ func TestTesseraLogWithCanvassWitnesses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs, err := ParseLogList([]byte("log " + vkey + "\n"))
+	logs, err := witness.ParseLogList([]byte("log " + vkey + "\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,8 +51,8 @@ func TestTesseraLogWithCanvassWitnesses(t *testing.T) {
 		}
 		defer store.Close()
 		stores = append(stores, store)
-		c := testCosigner(t, fmt.Sprintf("witness.example/t%d", i))
-		srv, err := NewServer(Config{Cosigner: c, Logs: logs, Store: store})
+		c := witnesstesting.NewCosigner(t, fmt.Sprintf("witness.example/t%d", i))
+		srv, err := witness.NewServer(witness.Config{Cosigner: c, Logs: logs, Store: store})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -73,7 +72,7 @@ func TestTesseraLogWithCanvassWitnesses(t *testing.T) {
 	}
 	policy += "group two-of-three 2 t1 t2 t3\nquorum two-of-three\n"
 
-	ours, err := ParsePolicy([]byte(policy))
+	ours, err := witness.ParsePolicy([]byte(policy))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,300 @@
+package office
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/canvass/canvass/auth"
+	"github.com/canvass/canvass/ledger"
+	"github.com/canvass/canvass/office/blobs"
+	"github.com/canvass/canvass/store"
+)
+
+// Layout of an office's data directory.
+const (
+	keysDir     = "keys"
+	logKeyFile  = "log.key"
+	sealKeyFile = "seal.key"
+	logDir      = "log"
+	filesDir    = "files"
+	// DefaultDBName is the SQLite database in the data directory when no
+	// --db is given.
+	DefaultDBName = "office.db"
+)
+
+// Limits bound what a client may send.
+type Limits struct {
+	// JSONBody bounds every JSON request body.
+	JSONBody int64
+	// Upload bounds one upload request (all its parts) and, separately,
+	// the total uncompressed size of a zip's members.
+	Upload int64
+	// ZipRatio bounds a zip member's uncompressed size relative to its
+	// compressed size, against zip bombs.
+	ZipRatio int64
+	// ZipEntries bounds the number of members in one zip.
+	ZipEntries int
+}
+
+// DefaultLimits are the documented limits (docs/office.md).
+var DefaultLimits = Limits{JSONBody: 64 << 10, Upload: 1 << 30, ZipRatio: 200, ZipEntries: 10000}
+
+// eventLog is what the office needs of the election log. It is a small
+// interface so that the batched, concurrency-safe appender can replace
+// the single-writer adapter below in one place.
+type eventLog interface {
+	// Append stores ev durably as the next entry and returns its index.
+	Append(ctx context.Context, ev ledger.Event) (uint64, error)
+	Origin() string
+	VKey() string
+	Size() uint64
+	Close() error
+}
+
+// appenderLog is the log as the office uses it: the ledger's group-commit
+// appender, publishing a checkpoint with every group so that /log/ shows
+// each acknowledged entry.
+type appenderLog struct {
+	*ledger.Appender
+	vkey string
+}
+
+func (a *appenderLog) VKey() string { return a.vkey }
+
+// Office is an open election office. Its methods are safe for concurrent
+// use: state changes are serialized, reads are not.
+type Office struct {
+	dir    string
+	log    eventLog
+	st     store.Store
+	blobs  *blobs.Store
+	sealer *auth.Sealer
+	limits Limits
+	origin string
+
+	// mu serializes validation, append and apply, so that every change
+	// is validated against the state all earlier entries produced.
+	mu sync.Mutex
+	// now is the clock; tests replace it.
+	now func() time.Time
+
+	pubOnce sync.Once
+	pub     *publicCache
+}
+
+// Options configure Open.
+type Options struct {
+	// Limits default to DefaultLimits.
+	Limits *Limits
+	// Now replaces the clock (tests).
+	Now func() time.Time
+}
+
+// Open opens the office in dir with the database st, and applies to st
+// whatever log entries it is missing. Close closes the log, not st.
+func Open(ctx context.Context, dir string, st store.Store, opts Options) (*Office, error) {
+	skey, err := ledger.ReadKeyFile(filepath.Join(dir, keysDir, logKeyFile), filepath.Join(dir, logDir))
+	if err != nil {
+		return nil, err
+	}
+	sealKey, err := readSealKey(filepath.Join(dir, keysDir, sealKeyFile))
+	if err != nil {
+		return nil, err
+	}
+	sealer, err := auth.NewSealer(sealKey)
+	if err != nil {
+		return nil, err
+	}
+	l, err := ledger.OpenDir(ctx, filepath.Join(dir, logDir), skey, ledger.Options{})
+	if err != nil {
+		return nil, err
+	}
+	vkey := l.VKey()
+	app := ledger.NewAppender(l, ledger.AppenderOptions{Publish: true})
+	bs, err := blobs.Open(filepath.Join(dir, filesDir))
+	if err != nil {
+		app.Close()
+		return nil, err
+	}
+	o := &Office{dir: dir, log: &appenderLog{Appender: app, vkey: vkey}, st: st, blobs: bs, sealer: sealer,
+		limits: DefaultLimits, origin: app.Origin(), now: time.Now}
+	if opts.Limits != nil {
+		o.limits = *opts.Limits
+	}
+	if opts.Now != nil {
+		o.now = opts.Now
+	}
+	if err := o.catchUp(ctx); err != nil {
+		app.Close()
+		return nil, err
+	}
+	return o, nil
+}
+
+// Close closes the log.
+func (o *Office) Close() error { return o.log.Close() }
+
+// Origin returns the office's origin, the log's name.
+func (o *Office) Origin() string { return o.origin }
+
+// VKey returns the log's verifier key.
+func (o *Office) VKey() string { return o.log.VKey() }
+
+// LogDir returns the directory of the election log.
+func (o *Office) LogDir() string { return filepath.Join(o.dir, logDir) }
+
+// LogFetcher reads the published log, for serving /log/.
+func (o *Office) LogFetcher() ledger.Fetcher { return ledger.DirFetcher(o.LogDir()) }
+
+// Store returns the office's database.
+func (o *Office) Store() store.Store { return o.st }
+
+// Blobs returns the file store.
+func (o *Office) Blobs() *blobs.Store { return o.blobs }
+
+// Limits returns the request limits in force.
+func (o *Office) Limits() Limits { return o.limits }
+
+// catchUp applies every log entry the store has not applied yet.
+func (o *Office) catchUp(ctx context.Context) error {
+	applied, err := o.st.Applied(ctx)
+	if err != nil {
+		return err
+	}
+	size := o.log.Size()
+	if applied > size {
+		return fmt.Errorf("the database has applied %d log entries but the log holds only %d: it belongs to another log or the log was truncated; run 'canvass rebuild'", applied, size)
+	}
+	return readEntries(ctx, o.LogDir(), o.origin, applied, size, func(e ledger.Event) error {
+		recs, err := project(ctx, o.st, e)
+		if err != nil {
+			return fmt.Errorf("log entry %d (%s): %w", e.Sequence, e.Type, err)
+		}
+		return o.st.Apply(ctx, e.Sequence, recs)
+	})
+}
+
+// commit appends ev to the log, durably, and applies it to the store. The
+// caller holds o.mu and has validated the change against the store, so
+// project cannot fail on it. The event is projected from its canonical
+// encoding, exactly as rebuild will see it.
+func (o *Office) commit(ctx context.Context, ev ledger.Event) (uint64, error) {
+	if ev.TimeStamp.IsZero() {
+		ev.TimeStamp = o.now().UTC()
+	}
+	if ev.Disposition == "" {
+		ev.Disposition = "success"
+	}
+	if ev.Severity == "" {
+		if t, ok := ledger.LookupType(ev.Type); ok {
+			ev.Severity = t.Severity
+		}
+	}
+	// A store left behind by an earlier failure catches up first, so
+	// that entries are applied exactly once and in order.
+	if applied, err := o.st.Applied(ctx); err != nil {
+		return 0, err
+	} else if applied != o.log.Size() {
+		if err := o.catchUp(ctx); err != nil {
+			return 0, err
+		}
+	}
+	idx, err := o.log.Append(ctx, ev)
+	if err != nil {
+		return 0, err
+	}
+	entry, err := ev.AppendEntry(nil, o.origin, idx, time.Time{})
+	if err != nil {
+		return idx, err
+	}
+	parsed, err := ledger.ParseEntry(entry, o.origin, idx)
+	if err != nil {
+		return idx, err
+	}
+	recs, err := project(ctx, o.st, parsed)
+	if err != nil {
+		return idx, fmt.Errorf("applying log entry %d: %w", idx, err)
+	}
+	if err := o.st.Apply(ctx, idx, recs); err != nil {
+		return idx, fmt.Errorf("applying log entry %d: %w (it is in the log; the next start applies it)", idx, err)
+	}
+	return idx, nil
+}
+
+// newID returns prefix + 12 random hex digits: ids are chosen before the
+// event is logged, so that the event names what it creates.
+func newID(prefix string) string {
+	var b [6]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err)
+	}
+	return prefix + hex.EncodeToString(b[:])
+}
+
+func readSealKey(path string) ([]byte, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading the seal key: %w", err)
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		return nil, fmt.Errorf("seal key %s has mode %04o; run chmod 600 %s", path, fi.Mode().Perm(), path)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	key, err := hex.DecodeString(string(trimNL(b)))
+	if err != nil || len(key) != auth.SealKeySize {
+		return nil, fmt.Errorf("seal key %s is not %d hex-encoded bytes", path, auth.SealKeySize)
+	}
+	return key, nil
+}
+
+func trimNL(b []byte) []byte {
+	for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == '\r') {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+// getJSON loads record kind/id into v; it returns store.ErrNotFound.
+func getJSON(ctx context.Context, r reader, kind, id string, v any) error {
+	rec, err := r.Get(ctx, kind, id)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(rec.Data, v)
+}
+
+// user loads an account, or nil if there is none.
+func (o *Office) user(ctx context.Context, name string) (*User, error) {
+	var u User
+	if err := getJSON(ctx, o.st, kindUser, name, &u); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	return &u, nil
+}
+
+// ServiceStart logs that the service started, with the running binary's
+// SHA-256 and version, so the record shows exactly what software acted.
+func (o *Office) ServiceStart(ctx context.Context, version, binarySHA256, addr string) error {
+	p := map[string]any{"version": version, "binary_sha256": binarySHA256}
+	if addr != "" {
+		p["address"] = addr
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	_, err := o.commit(ctx, ledger.Event{Type: "service-start", Payload: p})
+	return err
+}
