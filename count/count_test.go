@@ -179,3 +179,42 @@ func TestCVRFilesChangedDuringCount(t *testing.T) {
 		t.Fatalf("got %v, want ErrChanged", err)
 	}
 }
+
+// TestSameExportTwice: a folder given as "dir" and "dir/" (or a file twice)
+// would count every ballot twice; it is refused before anything is read
+// (issue 11).
+func TestSameExportTwice(t *testing.T) {
+	dir := "../testdata/duplicate-ids"
+	for _, tt := range []struct {
+		format string
+		paths  []string
+	}{
+		{"dominion", []string{dir + "/dominion", dir + "/dominion/"}},
+		{"genericCsv", []string{dir + "/generic.csv", dir + "/./generic.csv"}},
+	} {
+		_, err := count.CVRFiles(nil, tt.format, tt.paths, count.Options{})
+		if err == nil || !strings.Contains(err.Error(), "is input 1") || !strings.Contains(err.Error(), "counted twice") {
+			t.Errorf("%s %q: error %v, want the repeat refused", tt.format, tt.paths, err)
+		}
+	}
+}
+
+// TestContestMatchesNothing: --contest naming no contest of a single-contest
+// file used to rename the file's contest and count it; it is an error
+// listing the contests there are (issue 11). Input: testdata/mayor.csv.
+func TestContestMatchesNothing(t *testing.T) {
+	opts := count.Options{Tiebreak: "useCandidateOrder"}
+	opts.Source.ContestID = "Sheriff"
+	_, err := count.CVRFiles(nil, "genericCsv", []string{"testdata/mayor.csv"}, opts)
+	if err == nil || !strings.Contains(err.Error(), `--contest "Sheriff" matches no contest`) || !strings.Contains(err.Error(), `it holds "mayor"`) {
+		t.Fatalf("error %v, want the contest refused and the file's contest listed", err)
+	}
+	opts.Source.ContestID = "mayor"
+	res, err := count.CVRFiles(nil, "genericCsv", []string{"testdata/mayor.csv"}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Summary.Contests) != 1 || res.Records != 3 {
+		t.Errorf("contests %d, records %d; want 1 contest of 3 ballots", len(res.Summary.Contests), res.Records)
+	}
+}

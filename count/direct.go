@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"path"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -120,10 +122,20 @@ func CVRFiles(fsys fs.FS, format string, paths []string, opts Options) (*Results
 	if err != nil {
 		return nil, err
 	}
+	if err := distinctPaths(fsys, paths); err != nil {
+		return nil, err
+	}
 	opts.defaults()
 	rec := evidence.NewRecorder()
 	src := opts.Source
 	src.FS, src.Record, src.Candidates = fsys, rec, nil
+	// Single-contest formats take a contest ID as the name of the one
+	// contest they hold, so a --contest that matches nothing would rename
+	// it: read without it and check the name afterwards (issue 11).
+	wantContest := ""
+	if singleContest[format] {
+		wantContest, src.ContestID = src.ContestID, ""
+	}
 	e := &election.Election{}
 	var contests []*contestBallots
 	var records int64
@@ -162,6 +174,17 @@ func CVRFiles(fsys fs.FS, format string, paths []string, opts Options) (*Results
 	}
 	if len(e.Contests) == 0 {
 		return nil, fmt.Errorf("no contests found in %s", strings.Join(paths, ", "))
+	}
+	if wantContest != "" {
+		var have []string
+		found := false
+		for _, c := range e.Contests {
+			found = found || c.ID == wantContest || c.Name == wantContest
+			have = append(have, strconv.Quote(c.Name))
+		}
+		if !found {
+			return nil, fmt.Errorf("--contest %q matches no contest in %s; it holds %s (a %s file holds one contest, named after the file or its header): give one of those, or leave --contest out", wantContest, strings.Join(paths, ", "), strings.Join(have, ", "), format)
+		}
 	}
 	inputs, err := rec.Inputs()
 	if err != nil {
@@ -276,3 +299,26 @@ func CVRFiles(fsys fs.FS, format string, paths []string, opts Options) (*Results
 	}
 	return &Results{Files: files, Manifest: m, Summary: summary, Text: text.Bytes(), Records: records}, nil
 }
+
+// distinctPaths refuses an input named twice ("dir" and "dir/", "a.csv" and
+// "./a.csv"), which would count every ballot in it twice (issue 11).
+func distinctPaths(fsys fs.FS, paths []string) error {
+	seen := map[string]int{}
+	for i, p := range paths {
+		key := filepath.Clean(p)
+		if fsys != nil {
+			key = path.Clean(p)
+		} else if abs, err := filepath.Abs(key); err == nil {
+			key = abs
+		}
+		if j, dup := seen[key]; dup {
+			return fmt.Errorf("input %d (%s) is input %d (%s) again; each export must be given once, or its ballots would be counted twice", i+1, p, j+1, paths[j])
+		}
+		seen[key] = i
+	}
+	return nil
+}
+
+// singleContest lists the formats whose files hold one contest, which the
+// reader names after the file (generic CSV) or its header (ES&S).
+var singleContest = map[string]bool{"genericCsv": true, "ess": true}

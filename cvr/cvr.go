@@ -73,15 +73,28 @@ type Source struct {
 	// headers.
 	Candidates []election.Candidate
 
-	// RCTab asks for RCTab's reading where a reader's own differs (the
-	// ES&S reader: every <row> is a ballot, placeholders for a missing
-	// precinct or batch, an empty cell is the candidate ""); see each
-	// reader's documentation. The rctab package sets it.
+	// RCTab makes the reader produce records exactly as RCTab's reader for
+	// the provider does where a reader's own reading differs (record IDs,
+	// placeholder precincts and batches, repeated marks kept; the ES&S
+	// reader: every <row> is a ballot, an empty cell is the candidate "");
+	// see the RCTab source notes cited by each reader. Without it readers
+	// apply canvass's own, documented choices. The rctab package sets it.
 	RCTab bool
 	// MaxRankings is RCTab's numeric maxRankingsAllowed, 0 for "max" or
 	// none. With RCTab set, the ES&S reader reads only this many vote
 	// columns (source notes A).
 	MaxRankings int
+	// Warn, when set, receives things the reader accepted but an operator
+	// should know about (records RCTab drops, for example). Nil discards
+	// them.
+	Warn func(msg string)
+}
+
+// Warnf sends a formatted warning to src.Warn, if set.
+func (src Source) Warnf(format string, args ...any) {
+	if src.Warn != nil {
+		src.Warn(fmt.Sprintf(format, args...))
+	}
 }
 
 // Error is a problem with an input file. It names the file and, where known,

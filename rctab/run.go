@@ -368,24 +368,6 @@ type input struct {
 	tokens    []map[int]string
 }
 
-// sliceName returns the precinct (or batch) of a record as RCTab's reader
-// for the source gives it: generic CSV turns a blank or whitespace-only
-// cell of a configured column into "no precinct id" ("no batch id"); other
-// readers keep what they read (source notes G, R9). The ES&S reader gives
-// a cell with no value "missing_precinct_id" ("missing_batch_id") itself in
-// RCTab mode, since only it can tell a cell with no value from a cell
-// holding "". Readers that already apply their placeholder are unaffected.
-func sliceName(s *Source, column int, v, genericName string) string {
-	if column <= 0 {
-		return v
-	}
-	switch {
-	case s.Provider == "genericCsv" && strings.TrimSpace(v) == "":
-		return genericName
-	}
-	return v
-}
-
 func readSources(cfg *Config, rec *evidence.Recorder, export, wantCDF bool) (*input, error) {
 	in := &input{}
 	declared := make([]election.Candidate, len(cfg.Candidates))
@@ -443,7 +425,10 @@ func readSources(cfg *Config, rec *evidence.Recorder, export, wantCDF bool) (*in
 			BatchColumn:                   s.BatchColumnIndex,
 			Candidates:                    declared,
 			RCTab:                         true,
-			MaxRankings:                   maxRank,
+			Warn: func(msg string) {
+				cfg.Warnings = append(cfg.Warnings, fmt.Sprintf("cvrFileSources[%d] (%s): %s", si+1, s.Path, msg))
+			},
+			MaxRankings: maxRank,
 		}
 		e := &election.Election{}
 		target := -1
@@ -490,6 +475,15 @@ func readSources(cfg *Config, rec *evidence.Recorder, export, wantCDF bool) (*in
 			if err := extend(); err != nil {
 				return &cvr.Error{Path: recordPath(rec, s), Record: record, Err: err}
 			}
+			// The highest rank allowed: maxRankingsAllowed ("max": none),
+			// and for Dominion also the contest's NumOfRanks from its
+			// manifest (source notes A; DominionCvrReader.isRankingAllowed).
+			limit := maxRank
+			if s.Provider == "dominion" {
+				if n := e.Contests[target].Ranks; n > 0 && (limit == 0 || n < limit) {
+					limit = n
+				}
+			}
 			mapped = mapped[:0]
 			for _, m := range marks {
 				if maxRank > 0 && int(m.Rank) > maxRank && (s.Provider == "ess" || s.Provider == "clearBallot") {
@@ -498,23 +492,30 @@ func readSources(cfg *Config, rec *evidence.Recorder, export, wantCDF bool) (*in
 					// above it (source notes A, R12).
 					continue
 				}
-				if maxRank > 0 && int(m.Rank) > maxRank {
+				if limit > 0 && int(m.Rank) > limit {
+					// A mark above the limit is one on the highest rank that
+					// survived reading (ambiguous Dominion marks are gone):
+					// RCTab aborts the run (BaseCvrReader.runAdditionalValidations).
 					id := rec.ID
 					if id == "" {
 						id = rec.SuppliedID
 					}
+					why := fmt.Sprintf("maxRankingsAllowed is %d; raise maxRankingsAllowed if the ballot allows more rankings, or correct the CVR", limit)
+					if limit != maxRank {
+						why = fmt.Sprintf("contest %s allows %d (NumOfRanks in ContestManifest.json), and RCTab allows no rank above it; correct the export", s.ContestID, limit)
+					}
 					return &cvr.Error{Path: recordPath(rec, s), Record: record, Field: "rank " + strconv.Itoa(int(m.Rank)),
-						Err: fmt.Errorf("CVR %q ranks a candidate at rank %d, but maxRankingsAllowed is %d; raise maxRankingsAllowed if the ballot allows more rankings, or correct the CVR", id, m.Rank, maxRank)}
+						Err: fmt.Errorf("CVR %q ranks a candidate at rank %d, but %s", id, m.Rank, why)}
 				}
 				if m.Choice != election.Overvote {
 					m.Choice = election.Choice(choiceMap[m.Choice])
 				}
 				mapped = append(mapped, m)
 			}
-			// Each reader names a missing precinct or batch its own way;
-			// the names are kept as they are (source notes G, R9).
-			rec.Precinct = sliceName(s, s.PrecinctColumnIndex, rec.Precinct, "no precinct id")
-			rec.Batch = sliceName(s, s.BatchColumnIndex, rec.Batch, "no batch id")
+			// Each reader names a missing precinct or batch its own way
+			// in RCTab mode (ES&S missing_precinct_id, generic CSV no
+			// precinct id); the names are kept as they are (source notes
+			// G, R9).
 			precinct, batch := rec.Precinct, rec.Batch
 			hasPrecinct = hasPrecinct || precinct != ""
 			hasBatch = hasBatch || batch != ""
@@ -548,7 +549,10 @@ func readSources(cfg *Config, rec *evidence.Recorder, export, wantCDF bool) (*in
 			return nil, err
 		}
 		if target < 0 && s.ContestID != "" {
-			return nil, &cvr.Error{Path: s.Path, Field: "contestId", Err: fmt.Errorf("no contest %q in this source; check cvrFileSources[%d].contestId against the contest IDs in the CVR files", s.ContestID, si+1)}
+			// RCTab fails only when no source yields a CVR (source notes
+			// R26); a source without the contest is likely a mistyped
+			// contestId, so it is a warning that leaves the count as RCTab's.
+			src.Warnf("no CVR in this source holds contest %q, so it adds no ballots; check cvrFileSources[%d].contestId against the contest IDs in the CVR files", s.ContestID, si+1)
 		}
 		if wantCDF {
 			toks, err := sourceTokens(s.Provider, src, e, target)

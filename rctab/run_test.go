@@ -69,9 +69,10 @@ func TestRunOutputs(t *testing.T) {
 	if !slices.Equal(out.Winners, []string{"A"}) {
 		t.Errorf("winners %v", out.Winners)
 	}
+	// RCTab's generic CSV ID is the bare record number (source notes R8).
 	export := string(out.Files[CVRExportCSV])
 	if !strings.HasPrefix(export, "Source Filepath,CVR Provider,Contest Id,RCTab CVR Id,Tabulator Id,Batch Id,Vendor Id,Precinct,Precinct Portion,Rank 1,Rank 2,Rank 3\n") ||
-		!strings.Contains(export, "cvr.csv,genericCsv,,cvr.csv-6,,,6,p2,,C,A,undervote\n") {
+		!strings.Contains(export, "cvr.csv,genericCsv,,6,,,6,p2,,C,A,undervote\n") {
 		t.Errorf("CVR export:\n%s", export)
 	}
 	out, err = Run(nil, path, Options{NoCVRExport: true})
@@ -201,31 +202,6 @@ func TestRunAMaxSetsNoLimit(t *testing.T) {
 	path = writeContest(t, "id,precinct,A,B,C\n1,p1,1,,5\n", "useCandidateOrder", `, "maxRankingsAllowed": 4`, "")
 	if _, err := Run(nil, path, Options{}); err == nil || !strings.Contains(err.Error(), "maxRankingsAllowed is 4") {
 		t.Errorf("error %v, want the rank limit", err)
-	}
-}
-
-// TestSliceNameGPlaceholders: each reader's own placeholder (source notes G,
-// R9); other readers keep what they read, and nothing is renamed.
-func TestSliceNameGPlaceholders(t *testing.T) {
-	for _, tt := range []struct {
-		provider string
-		column   int
-		in, want string
-	}{
-		{"genericCsv", 2, " ", "no precinct id"},
-		{"genericCsv", 2, "", "no precinct id"},
-		{"genericCsv", 0, "", ""},
-		// The ES&S reader gives "missing_precinct_id" itself for a cell
-		// with no value; a cell holding "" stays "" (cvr/ess
-		// TestRCTabGMissingPrecinctBatch).
-		{"ess", 2, "", ""},
-		{"ess", 2, "no precinct id", "no precinct id"},
-		{"dominion", 0, "", ""},
-		{"genericCsv", 2, "missing_precinct_id", "missing_precinct_id"},
-	} {
-		if got := sliceName(&Source{Provider: tt.provider}, tt.column, tt.in, "no precinct id"); got != tt.want {
-			t.Errorf("%s column %d %q → %q, want %q", tt.provider, tt.column, tt.in, got, tt.want)
-		}
 	}
 }
 

@@ -122,9 +122,10 @@ func TestLogCommands(t *testing.T) {
 
 func TestLogHelpAndUsage(t *testing.T) {
 	for _, c := range []string{"init", "append", "verify", "prove", "check-proof", "serve", "export"} {
-		code, _, errOut := logRun("", "log", c, "--help")
-		if code != 0 || !strings.Contains(errOut, "Usage: canvass log "+c) {
-			t.Errorf("log %s --help: exit %d %q", c, code, errOut)
+		// Help is output asked for: stdout (issue 11; it was stderr).
+		code, out, _ := logRun("", "log", c, "--help")
+		if code != 0 || !strings.Contains(out, "Usage: canvass log "+c) {
+			t.Errorf("log %s --help: exit %d %q", c, code, out)
 		}
 	}
 	dir, key, vkey := logInit(t)

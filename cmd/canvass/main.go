@@ -84,7 +84,14 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "canvass: unknown command %q; run 'canvass help' for the list\n", args[0])
 		return 2
 	}
-	err := c.run(rest, stdin, stdout, stderr)
+	// Help is output asked for: it goes to stdout with exit status 0.
+	// Commands print their usage to the writer they get as stderr, so
+	// that writer is stdout when help is asked for.
+	errOut := stderr
+	if helpRequested(rest) {
+		errOut = stdout
+	}
+	err := c.run(rest, stdin, stdout, errOut)
 	switch {
 	case err == nil:
 		return 0
@@ -129,15 +136,54 @@ func usage(w io.Writer) {
 }
 
 // newFlagSet returns a FlagSet for a command that prints its usage and
-// flags to stderr on --help or on a parse error.
+// flags to stderr on a parse error, and on --help (run then passes stdout
+// as the command's stderr, see helpRequested).
 func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("canvass "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: canvass %s %s\n", name, synopsis)
+		fmt.Fprintf(fs.Output(), "Usage: canvass %s %s\n", name, synopsis)
 		fs.PrintDefaults()
 	}
 	return fs
+}
+
+// helpRequested reports whether args ask for help (-h, -help, --help)
+// before any "--" that ends the flags.
+func helpRequested(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "-h", "-help", "--help":
+			return true
+		}
+	}
+	return false
+}
+
+// parseInterleaved parses args with fs, accepting flags after positional
+// arguments ("tabulate --format genericCsv a.csv --seats 2") as well as
+// before them. Everything after "--" is positional. fs.Args() then holds
+// the positional arguments in order.
+func parseInterleaved(fs *flag.FlagSet, args []string) error {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		rest := fs.Args()
+		if used := len(args) - len(rest); used > 0 && args[used-1] == "--" {
+			pos = append(pos, rest...)
+			break
+		}
+		if len(rest) == 0 {
+			break
+		}
+		pos, args = append(pos, rest[0]), rest[1:]
+	}
+	// Parsing "--" and the positional arguments sets fs.Args() to them.
+	return fs.Parse(append([]string{"--"}, pos...))
 }
 
 // writeJSON prints v as indented JSON for --json and --output json. Names
@@ -159,7 +205,7 @@ func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
 // parseFlags parses args, mapping a parse failure to errUsage (the FlagSet
 // has already printed why) and --help to flag.ErrHelp.
 func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
+	if err := parseInterleaved(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}

@@ -38,3 +38,43 @@ func TestEveryCommandHasHelp(t *testing.T) {
 		t.Errorf("canvass version: exit %d, %q", code, stdout)
 	}
 }
+
+// TestCLIConsistency walks every registered command (issue 11): --help
+// prints the usage on stdout, nothing on stderr, exit 0; an unknown flag
+// prints why on stderr, nothing on stdout, exit 2.
+func TestCLIConsistency(t *testing.T) {
+	for name := range commands {
+		args := append(strings.Fields(name), "--help")
+		code, stdout, stderr := runCLI(t, args...)
+		if code != 0 || !strings.Contains(stdout, "Usage: canvass "+name) || stderr != "" {
+			t.Errorf("canvass %s --help: exit %d, stdout %q, stderr %q; want 0, the usage on stdout, empty stderr", name, code, stdout, stderr)
+		}
+		args = append(strings.Fields(name), "--no-such-flag-xyz")
+		code, stdout, stderr = runCLI(t, args...)
+		if code != 2 || !strings.Contains(stderr, "no-such-flag-xyz") || stdout != "" {
+			t.Errorf("canvass %s --no-such-flag-xyz: exit %d, stdout %q, stderr %q; want 2 and the error on stderr only", name, code, stdout, stderr)
+		}
+	}
+}
+
+// TestFlagsAfterArguments: flags may follow positional arguments; "--" ends
+// the flags (issue 11). --json is --output json.
+func TestFlagsAfterArguments(t *testing.T) {
+	const cvrFile = "../../count/testdata/mayor.csv"
+	code, stdout, stderr := runCLI(t, "tabulate", "--format", "genericCsv", cvrFile, "--tiebreak", "useCandidateOrder", "--json")
+	if code != 0 || !strings.HasPrefix(stdout, "{") {
+		t.Fatalf("flags after the file: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	code, _, stderr = runCLI(t, "tabulate", "--format", "genericCsv", "--tiebreak", "useCandidateOrder", "--", cvrFile, "--json")
+	if code != 1 || !strings.Contains(stderr, "--json") {
+		t.Errorf("after --: exit %d, stderr %q; want --json read as a file name", code, stderr)
+	}
+	code, _, stderr = runCLI(t, "tabulate", "--format", "genericCsv", cvrFile, "--json", "--output", "nist")
+	if code != 2 || !strings.Contains(stderr, "disagree") {
+		t.Errorf("--json with --output nist: exit %d, stderr %q; want 2", code, stderr)
+	}
+	code, _, stderr = runCLI(t, "tabulate", "--format", "genericCsv", cvrFile, "--first-vote-column", "9")
+	if code != 1 || !strings.Contains(stderr, "--first-vote-column is 9") || strings.Contains(stderr, "firstVoteColumnIndex") {
+		t.Errorf("direct-mode error: exit %d, stderr %q; want it to name the flag, not the RCTab key", code, stderr)
+	}
+}

@@ -338,7 +338,7 @@ func rlaFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 func rlaParseFlags(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	usage := fs.Usage
 	fs.Usage = func() {}
-	err := fs.Parse(args)
+	err := parseInterleaved(fs, args)
 	fs.Usage = usage
 	switch {
 	case errors.Is(err, flag.ErrHelp):

@@ -44,7 +44,7 @@ func runTabulate(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	var decisions stringList
 	fs.Var(&decisions, "tiebreak-choice", "for the \"ask\" tie-break modes: the `candidate` to choose at the next tie (repeat in order)")
 	cvrExport := fs.Bool("rctab-cvr", false, "with --rctab-config: also write rctab_cvr.csv, RCTab's normalized CVR export (large)")
-	asJSON := fs.Bool("json", false, "with --rctab-config: print a JSON summary instead of text")
+	asJSON := fs.Bool("json", false, "print the JSON summary instead of text (the same as --output json)")
 
 	format := fs.String("format", "", "CVR `format` to read directly: "+strings.Join(cvr.Formats(), ", "))
 	contest := fs.String("contest", "", "count only the contest with this `ID or name`")
@@ -81,6 +81,21 @@ func runTabulate(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		return errUsage
 	}
 	d.TiebreakDecisions = decisions
+	// --json means the same in every command: print JSON. --output json
+	// is its older spelling.
+	switch {
+	case *asJSON && isSet(fs, "output") && *output != "json":
+		fmt.Fprintf(stderr, "canvass tabulate: --json and --output %s disagree; give one\n", *output)
+		return errUsage
+	case *asJSON:
+		*output = "json"
+	}
+	switch *output {
+	case "text", "json", "nist":
+	default:
+		fmt.Fprintf(stderr, "canvass tabulate: --output %q: want text, json or nist\n", *output)
+		return errUsage
+	}
 	switch {
 	case *config != "" && *format != "":
 		fmt.Fprintln(stderr, "canvass tabulate: use either --rctab-config or --format, not both")
@@ -90,16 +105,14 @@ func runTabulate(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 			fmt.Fprintln(stderr, "canvass tabulate: --rctab-config needs --out DIR and no other arguments")
 			return errUsage
 		}
-		return tabulateConfig(*config, *out, decisions, *cvrExport, *asJSON, &lt, stdout, stderr)
+		if *output == "nist" {
+			fmt.Fprintln(stderr, "canvass tabulate: --output nist works with --format; an RCTab configuration writes RCTab's reports")
+			return errUsage
+		}
+		return tabulateConfig(*config, *out, decisions, *cvrExport, *output == "json", &lt, stdout, stderr)
 	case *format != "":
 		if fs.NArg() == 0 {
 			fmt.Fprintln(stderr, "canvass tabulate: --format needs at least one CVR file or folder")
-			return errUsage
-		}
-		switch *output {
-		case "text", "json", "nist":
-		default:
-			fmt.Fprintf(stderr, "canvass tabulate: --output %q: want text, json or nist\n", *output)
 			return errUsage
 		}
 		src.ContestID = *contest
@@ -181,7 +194,7 @@ func tabulateDirect(format string, paths []string, opts count.Options, output, o
 	}
 	res, err := count.CVRFiles(nil, format, paths, opts)
 	if err != nil {
-		return explainTabulateError(err)
+		return directFlagNames(explainTabulateError(err))
 	}
 	fmt.Fprintf(stderr, "counted %d records, %d contests in %.2fs\n", res.Records, len(res.Summary.Contests), time.Since(start).Seconds())
 	if outDir != "" {
@@ -201,5 +214,38 @@ func tabulateDirect(format string, paths []string, opts count.Options, output, o
 		name = count.NISTJSON
 	}
 	_, err = stdout.Write(res.Files[name])
+	return err
+}
+
+// rctabKeyFlags maps the RCTab configuration keys that reader errors name to
+// the tabulate flags that set them without a configuration.
+var rctabKeyFlags = strings.NewReplacer(
+	"firstVoteColumnIndex", "--first-vote-column",
+	"firstVoteRowIndex", "--first-vote-row",
+	"idColumnIndex", "--id-column",
+	"precinctColumnIndex", "--precinct-column",
+	"batchColumnIndex", "--batch-column",
+	"undeclaredWriteInLabel", "--write-in-label",
+	"overvoteLabel", "--overvote-label",
+	"overvoteDelimiter", "--overvote-delimiter",
+	"skippedRankLabel", "--undervote-label",
+	"contestId", "--contest",
+	"set filePath", "give the file or folder on the command line",
+	"check filePath", "check the file or folder given on the command line",
+	"the configuration's candidates", "the contest's candidates",
+	"check the configuration", "check the flags",
+)
+
+// directFlagNames rewrites an error of a count without a configuration so
+// that it names the flags to change, not RCTab configuration keys (issue
+// 11).
+func directFlagNames(err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	if fixed := rctabKeyFlags.Replace(msg); fixed != msg {
+		return errors.New(fixed)
+	}
 	return err
 }

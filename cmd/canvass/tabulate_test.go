@@ -112,8 +112,9 @@ func TestTabulateUsage(t *testing.T) {
 	if code, _, stderr := runCLI(t, "tabulate", "--format", "nosuch", "x"); code != 1 || !strings.Contains(stderr, "known:") {
 		t.Errorf("unknown format: exit %d, %s", code, stderr)
 	}
-	if code, _, stderr := runCLI(t, "tabulate", "--help"); code != 0 || !strings.Contains(stderr, "--rctab-config") {
-		t.Errorf("--help: exit %d, %s", code, stderr)
+	// Help goes to stdout (issue 11; it was stderr).
+	if code, stdout, _ := runCLI(t, "tabulate", "--help"); code != 0 || !strings.Contains(stdout, "--rctab-config") {
+		t.Errorf("--help: exit %d, %s", code, stdout)
 	}
 }
 

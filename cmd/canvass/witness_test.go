@@ -63,7 +63,11 @@ func TestWitnessInit(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			code, _, errOut := runCmd(append([]string{"witness", "init"}, tc.args...)...)
+			code, out, errOut := runCmd(append([]string{"witness", "init"}, tc.args...)...)
+			if tc.name == "help" {
+				// Help goes to stdout (issue 11; it was stderr).
+				errOut = out
+			}
 			if code != tc.code || !strings.Contains(errOut, tc.errHas) {
 				t.Fatalf("exit %d, stderr %q; want %d and %q", code, errOut, tc.code, tc.errHas)
 			}
@@ -116,7 +120,11 @@ func TestWitnessServeArguments(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			code, _, errOut := runCmd(append([]string{"witness", "serve"}, tc.args...)...)
+			code, out, errOut := runCmd(append([]string{"witness", "serve"}, tc.args...)...)
+			if tc.name == "help" {
+				// Help goes to stdout (issue 11; it was stderr).
+				errOut = out
+			}
 			if code != tc.code || !strings.Contains(errOut, tc.errHas) {
 				t.Fatalf("exit %d, stderr %q; want %d and %q", code, errOut, tc.code, tc.errHas)
 			}

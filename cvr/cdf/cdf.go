@@ -64,6 +64,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -109,6 +110,9 @@ func Read(src cvr.Source, e *election.Election, h cvr.Handler) error {
 // section usually follows the CVRs: the definitions, then the CVRs streamed
 // from the start again.
 func readTwice(enc byte, src cvr.Source, e *election.Election, h cvr.Handler) error {
+	// A ballot ID (BallotPrePrintedId, else UniqueId) given twice is an
+	// error naming both CVRs (issue 11).
+	h, done := cvrread.UniqueIDs(h, "BallotPrePrintedId/UniqueId", func(r *election.CVR) string { return r.SuppliedID })
 	f, err := src.Open(src.Path)
 	if err != nil {
 		return &cvr.Error{Path: src.Path, Err: err}
@@ -125,9 +129,14 @@ func readTwice(enc byte, src cvr.Source, e *election.Election, h cvr.Handler) er
 	}
 	defer f.Close()
 	if enc == '<' {
-		return xmlCVRs(src, e, h, d, f)
+		err = xmlCVRs(src, e, h, d, f)
+	} else {
+		err = jsonCVRs(src, e, h, d, f)
 	}
-	return jsonCVRs(src, e, h, d, f)
+	if err != nil {
+		return err
+	}
+	return done()
 }
 
 // readDefs reads the Election and GpUnit sections of a report in the
@@ -337,6 +346,7 @@ func (t *target) resolve(d *defs, selID string) (election.Choice, error) {
 // snapshot is chosen.
 type record struct {
 	prePrinted, unique, style, styleUnit, batch, device, current string
+	batchSeq                                                     string
 	snaps                                                        []snapshot
 	items                                                        int
 }
@@ -360,6 +370,8 @@ type selection struct {
 	sel     int   // selection index
 	offset  int64 // where it was read
 	selRank int64 // the CVRContestSelection's Rank, 0 = not given
+	// needsAdjudication: the XML selection's Status is needs-adjudication.
+	needsAdjudication bool
 }
 
 func (r *record) reset() {
@@ -377,6 +389,8 @@ func (r *record) grow() error {
 
 // emitter turns records into election.CVRs.
 type emitter struct {
+	xml     bool // the report is XML (RCTab's two CDF readers differ)
+	read    int  // CVRs read, for RCTab's XML numbering
 	src     cvr.Source
 	d       *defs
 	targets map[string]*target
@@ -425,7 +439,25 @@ func (e *recErr) Unwrap() error { return e.err }
 // selection/position location in the encoding's notation.
 func (em *emitter) build(n int, r *record, pathOf func(snap, contest, sel, pos int, key string) string) (bool, error) {
 	si := -1
+	if em.src.RCTab {
+		// RCTab takes the snapshot whose id equals CurrentSnapshotId, with
+		// no fallback; JSON fails without one, XML skips the CVR and gives
+		// it no number (source notes R21).
+		for i := range r.snaps {
+			if r.snaps[i].id == r.current {
+				si = i
+				break
+			}
+		}
+		if si < 0 {
+			if em.xml {
+				return false, nil
+			}
+			return false, &recErr{field: pathOf(-1, -1, -1, -1, "CurrentSnapshotId"), err: fmt.Errorf("CurrentSnapshotId %q names none of the CVR's %d CVRSnapshot entries; RCTab needs the current snapshot", r.current, len(r.snaps))}
+		}
+	}
 	switch {
+	case si >= 0:
 	case r.current != "":
 		for i := range r.snaps {
 			if r.snaps[i].id == r.current {
@@ -447,9 +479,18 @@ func (em *emitter) build(n int, r *record, pathOf func(snap, contest, sel, pos i
 	rec := &em.rec
 	rec.Reset()
 	found := false
+	var seen []*target
 	for ci := range snap.contests {
 		ce := &snap.contests[ci]
 		t, ok := em.targets[ce.id]
+		if ok && em.src.RCTab {
+			// Only the first CVRContest entry for a contest is read
+			// (source notes R21).
+			if slices.Contains(seen, t) {
+				continue
+			}
+			seen = append(seen, t)
+		}
 		if !ok {
 			if em.single {
 				continue
@@ -460,6 +501,17 @@ func (em *emitter) build(n int, r *record, pathOf func(snap, contest, sel, pos i
 		cm := rec.MarksFor(t.index)
 		for k := range ce.sels {
 			s := &ce.sels[k]
+			if em.src.RCTab {
+				// RCTab's XML reader skips a selection that needs
+				// adjudication; then a selection without
+				// ContestSelectionId fails the source (source notes R24).
+				if s.needsAdjudication {
+					continue
+				}
+				if s.id == "" {
+					return false, &recErr{field: pathOf(si, ci, s.sel, -1, "ContestSelectionId"), offset: s.offset, err: errors.New("selection has no ContestSelectionId; RCTab fails such a CVR: name the contest selection")}
+				}
+			}
 			if s.noMark || s.id == "" {
 				continue
 			}
@@ -481,12 +533,25 @@ func (em *emitter) build(n int, r *record, pathOf func(snap, contest, sel, pos i
 		}
 	}
 	if em.single && !found {
+		if em.src.RCTab && !em.xml {
+			// RCTab's JSON reader fails on a CVR whose current snapshot
+			// lacks the contest; its XML reader skips it (source notes R21).
+			return false, &recErr{field: pathOf(si, -1, -1, -1, "CVRContest"), err: fmt.Errorf("the current snapshot %q has no CVRContest for contest %q; RCTab's CDF JSON reader fails such a CVR", snap.id, em.src.ContestID)}
+		}
 		return false, nil
+	}
+	if em.src.RCTab && em.xml {
+		// The XML reader numbers only the CVRs it reads (source notes R21).
+		em.read++
+		n = em.read
 	}
 	for k := range rec.Contests {
 		cm := &rec.Contests[k]
-		cvrread.SortMarks(cm.Marks)
-		cm.Marks = cvrread.DedupeMarks(cm.Marks)
+		cvrread.SortMarksRCTab(cm.Marks, em.src.RCTab)
+		if !em.src.RCTab {
+			// RCTab keeps a repeated mark (source notes T16).
+			cm.Marks = cvrread.DedupeMarks(cm.Marks)
+		}
 	}
 	rec.ID = em.base + "(" + strconv.Itoa(n) + ")"
 	rec.SuppliedID = r.prePrinted
@@ -501,6 +566,26 @@ func (em *emitter) build(n int, r *record, pathOf func(snap, contest, sel, pos i
 		}
 	}
 	rec.BallotStyle, rec.Batch, rec.Tabulator = r.style, r.batch, r.device
+	if em.src.RCTab {
+		// RCTab's CDF readers (source notes R25): the supplied ID is
+		// BallotPrePrintedId in JSON and UniqueId in XML; the batch is
+		// BatchSequenceId; there is no tabulator; the precinct is the Name
+		// of the BallotStyleUnitId GpUnit; an unknown one gives no precinct
+		// in JSON and fails the source in XML.
+		rec.SuppliedID = r.prePrinted
+		if em.xml {
+			rec.SuppliedID = r.unique
+		}
+		rec.Batch, rec.Tabulator = r.batchSeq, ""
+		rec.Precinct = ""
+		if r.styleUnit != "" {
+			name, ok := em.d.gpUnits[r.styleUnit]
+			if !ok && em.xml {
+				return false, &recErr{field: "BallotStyleUnitId", err: fmt.Errorf("GpUnit %q is not in the report's GpUnit list; RCTab fails such a CVR: add the GpUnit or correct the id", r.styleUnit)}
+			}
+			rec.Precinct = name
+		}
+	}
 	return true, nil
 }
 

@@ -2,17 +2,48 @@ package cdf
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/canvass/canvass/cvr"
 	"github.com/canvass/canvass/election"
 	"github.com/canvass/canvass/internal/fixture"
 )
+
+// TestConversionR25RCTabMode reads the same files in RCTab mode and
+// compares every record's id, tabulator, batch, vendor id and precinct with
+// RCTab's export (source notes R25: BallotPrePrintedId in JSON, no
+// tabulator, BatchSequenceId).
+func TestConversionR25RCTabMode(t *testing.T) {
+	fc := fixture.LoadConfig(t, "conversions_from_cdf")
+	e := &election.Election{}
+	var recs []*election.CVR
+	for _, s := range fc.Sources {
+		src := s.Source
+		src.RCTab = true
+		recs = append(recs, fixture.Collect(t, Read, src, e)...)
+	}
+	rows := fixture.ExpectedConversion(t, "conversions_from_cdf")
+	if len(rows) != len(recs) {
+		t.Fatalf("records = %d, RCTab %d", len(recs), len(rows))
+	}
+	for i, row := range rows {
+		r := recs[i]
+		got := []string{r.ID, r.Tabulator, r.Batch, r.SuppliedID, r.Precinct}
+		want := []string{row[3], row[4], row[5], row[6], row[7]}
+		if !slices.Equal(got, want) {
+			t.Fatalf("record %d: id/tabulator/batch/vendor/precinct %q; RCTab %q", i+1, got, want)
+		}
+	}
+}
 
 // TestConversionMatchesRCTab compares every CVR of the two alias files with
 // RCTab's normalized export (conversions_from_cdf_expected.csv).
@@ -203,8 +234,12 @@ func writeFile(t *testing.T, name, body string) string {
 
 const jsonElection = `"Election":[{"@id":"e","Candidate":[{"@id":"c-a","Name":"Ann"},{"@id":"c-b","Name":"Bob"}],"Contest":[{"@id":"k1","Name":"Mayor","VotesAllowed":1,"ContestSelection":[{"@id":"s-a","CandidateIds":["c-a"]},{"@id":"s-b","CandidateIds":["c-b"]},{"@id":"s-w","CandidateIds":["c-w"],"IsWriteIn":true}]}]}]`
 
+// testCVRCount counts the CVRs jsonCVR made, so that each gets its own ballot
+// ID (a repeated one is an error).
+var testCVRCount atomic.Int64
+
 func jsonCVR(sels string) string {
-	return `{"@type":"CVR","BallotPrePrintedId":"7","CVRSnapshot":[{"@id":"s1","CVRContest":[{"ContestId":"k1","CVRContestSelection":[` + sels + `]}]}],"CurrentSnapshotId":"s1"}`
+	return `{"@type":"CVR","BallotPrePrintedId":"` + strconv.FormatInt(7+testCVRCount.Add(1), 10) + `","CVRSnapshot":[{"@id":"s1","CVRContest":[{"ContestId":"k1","CVRContestSelection":[` + sels + `]}]}],"CurrentSnapshotId":"s1"}`
 }
 
 const xmlHead = `<?xml version="1.0" encoding="UTF-8"?><CastVoteRecordReport xmlns="http://itl.nist.gov/ns/voting/1500-103/v1">`
@@ -292,7 +327,7 @@ func TestBadInput(t *testing.T) {
 			want: `CurrentSnapshotId "s9" names none`, record: 1, field: "CVR[0].CurrentSnapshotId"},
 		{name: "contest not defined", file: "a.json", body: strings.Replace(good, `"ContestId":"k1"`, `"ContestId":"k9"`, 1),
 			want: `ContestId "k9" is not defined`, record: 1, field: "CVR[0].CVRSnapshot[0].CVRContest[0].ContestId"},
-		{name: "oversized string", file: "a.json", body: strings.Replace(good, `"BallotPrePrintedId":"7"`, `"BallotPrePrintedId":"`+strings.Repeat("7", cvr.MaxFieldBytes+1)+`"`, 1),
+		{name: "oversized string", file: "a.json", body: regexp.MustCompile(`"BallotPrePrintedId":"[0-9]+"`).ReplaceAllString(good, `"BallotPrePrintedId":"`+strings.Repeat("7", cvr.MaxFieldBytes+1)+`"`),
 			want: "longer than", is: cvr.ErrTooLarge},
 		{name: "duplicate candidate id", file: "a.json", body: strings.Replace(good, `{"@id":"c-b","Name":"Bob"}`, `{"@id":"c-a","Name":"Bob"}`, 1), want: `candidate @id "c-a" defined twice`, field: "Election[0].Candidate[1].@id"},
 		{name: "malformed XML", file: "a.xml", body: xmlHead + `<CVR><CVRSnapshot></CVR>` + xmlElection + `</CastVoteRecordReport>`, want: "malformed XML"},
@@ -325,5 +360,94 @@ func TestBadInput(t *testing.T) {
 				t.Errorf("path %q", ce.Path)
 			}
 		})
+	}
+}
+
+// TestR25RecordFieldsXML: in RCTab mode an XML CVR's supplied id is its
+// UniqueId (not BallotPrePrintedId), its batch the BatchSequenceId, it has
+// no tabulator, and a BallotStyleUnitId naming no GpUnit fails the source
+// (source notes R25). Outside RCTab mode canvass keeps its own choices.
+func TestR25RecordFieldsXML(t *testing.T) {
+	sel := `<CVRContestSelection><ContestSelectionId>s-a</ContestSelectionId><SelectionPosition><HasIndication>yes</HasIndication><IsAllocable>yes</IsAllocable><NumberVotes>1</NumberVotes><Rank>1</Rank></SelectionPosition></CVRContestSelection>`
+	fields := `<BallotPrePrintedId>pp-1</BallotPrePrintedId><UniqueId>u-1</UniqueId><BatchId>b-9</BatchId><BatchSequenceId>7</BatchSequenceId><CreatingDeviceId>dev</CreatingDeviceId>`
+	cvrXML := strings.Replace(xmlCVR(sel), "<CVR>", "<CVR>"+fields, 1)
+	path := writeFile(t, "r.xml", xmlHead+cvrXML+xmlElection+`</CastVoteRecordReport>`)
+	for _, rctab := range []bool{false, true} {
+		recs := fixture.Collect(t, Read, cvr.Source{Path: path, ContestID: "Mayor", RCTab: rctab}, &election.Election{})
+		if len(recs) != 1 {
+			t.Fatalf("RCTab %v: %d records", rctab, len(recs))
+		}
+		got := []string{recs[0].SuppliedID, recs[0].Batch, recs[0].Tabulator}
+		want := []string{"pp-1", "b-9", "dev"}
+		if rctab {
+			want = []string{"u-1", "7", ""}
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("RCTab %v: supplied id/batch/tabulator %q, want %q", rctab, got, want)
+		}
+	}
+	unknown := strings.Replace(cvrXML, "<CVR>", "<CVR><BallotStyleUnitId>nowhere</BallotStyleUnitId>", 1)
+	path = writeFile(t, "u.xml", xmlHead+unknown+xmlElection+`</CastVoteRecordReport>`)
+	err := Read(cvr.Source{Path: path, ContestID: "Mayor", RCTab: true}, &election.Election{}, func(*election.CVR) error { return nil })
+	if err == nil || !strings.Contains(err.Error(), `GpUnit "nowhere"`) {
+		t.Errorf("unknown GpUnit in RCTab mode: error %v", err)
+	}
+}
+
+// TestR21SnapshotsAndRepeatedContests: in RCTab mode (source notes R21) the
+// current snapshot is the one CurrentSnapshotId names, with no fallback: an
+// XML CVR without it is skipped and gets no number, a JSON CVR fails; only
+// the first CVRContest entry of the contest is read.
+func TestR21SnapshotsAndRepeatedContests(t *testing.T) {
+	selAnn := `<CVRContestSelection><ContestSelectionId>s-a</ContestSelectionId><SelectionPosition><HasIndication>yes</HasIndication><IsAllocable>yes</IsAllocable><NumberVotes>1</NumberVotes><Rank>1</Rank></SelectionPosition></CVRContestSelection>`
+	selBob := strings.Replace(selAnn, "s-a", "s-b", 1)
+	noCurrent := strings.Replace(xmlCVR(selAnn), "<CurrentSnapshotId>s1</CurrentSnapshotId>", "<CurrentSnapshotId>zz</CurrentSnapshotId>", 1)
+	twice := strings.Replace(xmlCVR(selAnn), "</CVRContest>", "</CVRContest><CVRContest><ContestId>k1</ContestId>"+selBob+"</CVRContest>", 1)
+	path := writeFile(t, "r.xml", xmlHead+xmlCVR(selAnn)+noCurrent+twice+xmlElection+`</CastVoteRecordReport>`)
+	e := &election.Election{}
+	recs := fixture.Collect(t, Read, cvr.Source{Path: path, ContestID: "Mayor", RCTab: true}, e)
+	if len(recs) != 2 || recs[0].ID != "r.xml(1)" || recs[1].ID != "r.xml(2)" {
+		t.Fatalf("RCTab mode: %d records %v; want r.xml(1) and r.xml(2), the CVR without its current snapshot skipped", len(recs), recs)
+	}
+	if got := fixture.Names(e, recs[1], 0); !slices.Equal(got, []string{"1:Ann"}) {
+		t.Errorf("repeated CVRContest: marks %q, want only the first entry's 1:Ann", got)
+	}
+	err := Read(cvr.Source{Path: path, ContestID: "Mayor"}, &election.Election{}, func(*election.CVR) error { return nil })
+	if err == nil || !strings.Contains(err.Error(), `CurrentSnapshotId "zz"`) {
+		t.Errorf("canvass mode: error %v, want the CVR without its snapshot refused", err)
+	}
+	pos := `{"ContestSelectionId":"s-a","SelectionPosition":[{"HasIndication":"yes","NumberVotes":1,"Rank":1}]}`
+	other := strings.Replace(jsonCVR(pos), `"ContestId":"k1"`, `"ContestId":"k2"`, 1)
+	jpath := writeFile(t, "r.json", `{`+strings.Replace(jsonElection, `"Contest":[`, `"Contest":[{"@id":"k2","Name":"Other","ContestSelection":[]},`, 1)+`,"CVR":[`+jsonCVR(pos)+`,`+other+`]}`)
+	err = Read(cvr.Source{Path: jpath, ContestID: "Mayor", RCTab: true}, &election.Election{}, func(*election.CVR) error { return nil })
+	if err == nil || !strings.Contains(err.Error(), "has no CVRContest for contest") {
+		t.Errorf("JSON CVR without the contest, RCTab mode: error %v, want it refused", err)
+	}
+}
+
+// TestR24SelectionWithoutID: in RCTab mode a selection without
+// ContestSelectionId fails the source, in both encodings, unless an XML
+// Status of needs-adjudication skips it first (source notes R24). canvass's
+// own mode ignores it.
+func TestR24SelectionWithoutID(t *testing.T) {
+	pos := `{"SelectionPosition":[{"HasIndication":"yes","NumberVotes":1,"Rank":1}]}`
+	jpath := writeFile(t, "r.json", `{`+jsonElection+`,"CVR":[`+jsonCVR(pos)+`]}`)
+	h := func(*election.CVR) error { return nil }
+	if err := Read(cvr.Source{Path: jpath, ContestID: "Mayor"}, &election.Election{}, h); err != nil {
+		t.Errorf("canvass mode: %v, want the selection ignored", err)
+	}
+	if err := Read(cvr.Source{Path: jpath, ContestID: "Mayor", RCTab: true}, &election.Election{}, h); err == nil || !strings.Contains(err.Error(), "has no ContestSelectionId") {
+		t.Errorf("RCTab mode, JSON: error %v, want the selection refused", err)
+	}
+	sel := `<CVRContestSelection><SelectionPosition><HasIndication>yes</HasIndication><IsAllocable>yes</IsAllocable><NumberVotes>1</NumberVotes><Rank>1</Rank></SelectionPosition>%s</CVRContestSelection>`
+	for _, tt := range []struct {
+		status string
+		ok     bool
+	}{{"", false}, {"<Status>needs-adjudication</Status>", true}} {
+		path := writeFile(t, "r.xml", xmlHead+xmlCVR(fmt.Sprintf(sel, tt.status))+xmlElection+`</CastVoteRecordReport>`)
+		err := Read(cvr.Source{Path: path, ContestID: "Mayor", RCTab: true}, &election.Election{}, h)
+		if (err == nil) != tt.ok {
+			t.Errorf("RCTab mode, XML, status %q: error %v", tt.status, err)
+		}
 	}
 }

@@ -24,7 +24,9 @@ func checkRecord(t *testing.T, e *election.Election, rec *election.CVR) {
 
 // fuzzRead runs both passes of a reader over body, as Read does over a file.
 func fuzzRead(t *testing.T, body []byte, contest string, isXML bool) {
-	src := cvr.Source{Path: "f", ContestID: contest, UndeclaredWriteInLabel: "UWI", OvervoteLabel: "overvote"}
+	// An odd-length contest name also selects RCTab mode (source notes
+	// R21, R24, R25, T16, P8).
+	src := cvr.Source{Path: "f", ContestID: contest, UndeclaredWriteInLabel: "UWI", OvervoteLabel: "overvote", RCTab: len(contest)%2 == 1}
 	e := &election.Election{}
 	h := func(rec *election.CVR) error { checkRecord(t, e, rec); return nil }
 	var d *defs
@@ -62,6 +64,7 @@ func FuzzCDFJSON(f *testing.F) {
 	seed(f, "_shared/cdf_json/cdf_json_file1_cvr.json", "test_set_1_exhaust_at_overvote/test_set_1_exhaust_at_overvote_cvr.json")
 	pos := `{"ContestSelectionId":"s-a","SelectionPosition":[{"HasIndication":"yes","NumberVotes":1,"Rank":1}]}`
 	f.Add([]byte(`{`+jsonElection+`,"CVR":[`+jsonCVR(pos)+`]}`), "Mayor")
+	f.Add([]byte(`{`+jsonElection+`,"CVR":[`+jsonCVR(pos)+`]}`), "Mayor2")
 	f.Add([]byte(`{"CVR":[{"CVRSnapshot":[{"@id":"a"},{"@id":"b"}]}],"Election":[]}`), "")
 	f.Fuzz(func(t *testing.T, body []byte, contest string) { fuzzRead(t, body, contest, false) })
 }

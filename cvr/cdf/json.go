@@ -388,6 +388,8 @@ func (p *jsonParser) cvrBody(r *record) error {
 			dst = &r.styleUnit
 		case "BatchId":
 			dst = &r.batch
+		case "BatchSequenceId":
+			dst = &r.batchSeq
 		case "CreatingDeviceId":
 			dst = &r.device
 		case "CurrentSnapshotId":

@@ -23,6 +23,7 @@ type xCVR struct {
 	BallotStyleID      string      `xml:"BallotStyleId"`
 	BallotStyleUnitID  string      `xml:"BallotStyleUnitId"`
 	BatchID            string      `xml:"BatchId"`
+	BatchSequenceID    string      `xml:"BatchSequenceId"`
 	CreatingDeviceID   string      `xml:"CreatingDeviceId"`
 	CurrentSnapshotID  string      `xml:"CurrentSnapshotId"`
 	Snapshots          []xSnapshot `xml:"CVRSnapshot"`
@@ -41,6 +42,7 @@ type xContest struct {
 type xSelection struct {
 	ContestSelectionID string      `xml:"ContestSelectionId"`
 	Rank               string      `xml:"Rank"`
+	Status             []string    `xml:"Status"`
 	Positions          []xPosition `xml:"SelectionPosition"`
 }
 
@@ -271,6 +273,9 @@ func xmlRank(v string) (int64, error) {
 // xmlCVRs streams the CVR elements.
 func xmlCVRs(src cvr.Source, e *election.Election, h cvr.Handler, d *defs, r io.Reader) error {
 	em, err := newEmitter(src, e, d)
+	if em != nil {
+		em.xml = true
+	}
 	if err != nil {
 		return &cvr.Error{Path: src.Path, Field: "Election", Err: err}
 	}
@@ -295,6 +300,7 @@ func xmlCVRs(src cvr.Source, e *election.Election, h cvr.Handler, d *defs, r io.
 		rec.prePrinted, rec.unique = strings.TrimSpace(xc.BallotPrePrintedID), strings.TrimSpace(xc.UniqueID)
 		rec.style, rec.styleUnit = strings.TrimSpace(xc.BallotStyleID), strings.TrimSpace(xc.BallotStyleUnitID)
 		rec.batch, rec.device = strings.TrimSpace(xc.BatchID), strings.TrimSpace(xc.CreatingDeviceID)
+		rec.batchSeq = strings.TrimSpace(xc.BatchSequenceID)
 		rec.current = strings.TrimSpace(xc.CurrentSnapshotID)
 		for si, xs := range xc.Snapshots {
 			snap := snapshot{id: strings.TrimSpace(xs.ID)}
@@ -305,6 +311,10 @@ func xmlCVRs(src cvr.Source, e *election.Election, h cvr.Handler, d *defs, r io.
 					if err != nil {
 						return x.fail(i+1, xmlPath(i, si, ci, k, -1, "Rank"), off, err)
 					}
+					adjudicate := false
+					for _, st := range xsel.Status {
+						adjudicate = adjudicate || strings.TrimSpace(st) == "needs-adjudication"
+					}
 					for m, xp := range xsel.Positions {
 						rank, err := xmlRank(xp.Rank)
 						if err != nil {
@@ -313,6 +323,7 @@ func xmlCVRs(src cvr.Source, e *election.Election, h cvr.Handler, d *defs, r io.
 						ce.sels = append(ce.sels, selection{
 							id: strings.TrimSpace(xsel.ContestSelectionID), rank: rank, selRank: selRank,
 							noMark: strings.TrimSpace(xp.HasIndication) == "no", sel: k, pos: m, offset: off,
+							needsAdjudication: adjudicate,
 						})
 					}
 				}

@@ -65,7 +65,14 @@ func Read(src cvr.Source, e *election.Election, h cvr.Handler) error {
 // ReadFrom is Read for an already open file; src.Path names it in errors
 // and in the computed record IDs.
 func ReadFrom(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler) error {
-	return cvrread.Undoable(e, func(snap *cvrread.Snapshot) error { return read(r, src, e, h, snap) })
+	// A BallotID given twice is an error naming both rows (issue 11).
+	h, done := cvrread.UniqueIDs(h, colBallotID, func(r *election.CVR) string { return r.SuppliedID })
+	return cvrread.Undoable(e, func(snap *cvrread.Snapshot) error {
+		if err := read(r, src, e, h, snap); err != nil {
+			return err
+		}
+		return done()
+	})
 }
 
 // choiceColumn is one column of the selected contest.
@@ -224,7 +231,7 @@ func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap
 		marks []election.Mark
 		strs  = cvrread.NewInterner()
 	)
-	return cvrread.Ballots(sc, path, len(hdr), func(f [][]byte, row int, id []byte) error {
+	return cvrread.Ballots(sc, path, len(hdr), cvrread.RowOptions{}, func(f [][]byte, row int, id []byte) error {
 		marks = marks[:0]
 		for k := range cols {
 			col := &cols[k]
@@ -241,7 +248,7 @@ func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap
 			}
 			marks = append(marks, election.Mark{Rank: col.rank, Choice: col.choice})
 		}
-		cvrread.SortMarks(marks)
+		cvrread.SortMarksRCTab(marks, src.RCTab)
 
 		rec = election.CVR{
 			ID:          string(id),
@@ -251,6 +258,11 @@ func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap
 			Batch:       strs.Intern(get(f, colBoxID)),
 			Precinct:    strs.Intern(get(f, colPrecinctID)),
 			BallotStyle: strs.Intern(get(f, colBallotStyle)),
+		}
+		if src.RCTab {
+			// RCTab computes no ID for Clear Ballot records: the ID is the
+			// BallotID cell; and there is no batch (source notes R11).
+			rec.ID, rec.Batch = rec.SuppliedID, ""
 		}
 		cms[0] = election.ContestMarks{Contest: ci, Marks: marks}
 		rec.Contests = cms[:]

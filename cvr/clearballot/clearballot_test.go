@@ -181,7 +181,8 @@ func FuzzClearBallot(f *testing.F) {
 	f.Add([]byte(hdr+row(1, "1,0,0,0,1,0,1,1")), "Mayor", false)
 	f.Add([]byte(hdr+row(1, "1,1,,0,1,0,1,1")), "", false)
 	f.Fuzz(func(t *testing.T, data []byte, contest string, declare bool) {
-		src := cvr.Source{Path: "fuzz.csv", ContestID: contest, UndeclaredWriteInLabel: "Write-in"}
+		// Declared candidates come with RCTab mode, as in a configuration.
+		src := cvr.Source{Path: "fuzz.csv", ContestID: contest, UndeclaredWriteInLabel: "Write-in", RCTab: declare}
 		if declare {
 			src.Candidates = []election.Candidate{{Name: "Ann"}, {Name: "Amy Klobuchar"}}
 		}

@@ -46,12 +46,18 @@ const maxCSVLine = 16 << 20
 // UndeclaredWriteInLabel). CVR.ID is "tabulator-batch-record" (as for the
 // JSON export), SuppliedID the ImprintedId (else the CvrNumber).
 func ReadCSV(src cvr.Source, e *election.Election, h cvr.Handler) error {
+	// A ballot (tabulator-batch-record) given twice is an error naming
+	// both rows (issue 11).
+	h, done := cvrread.UniqueIDs(h, "TabulatorNum-BatchId-RecordId", func(r *election.CVR) string { return r.ID })
 	f, err := src.Open(src.Path)
 	if err != nil {
 		return &cvr.Error{Path: src.Path, Err: err}
 	}
 	defer f.Close()
-	return readCSV(src, e, h, f)
+	if err := readCSV(src, e, h, f); err != nil {
+		return err
+	}
+	return done()
 }
 
 // csvColumn is one vote column.
@@ -187,6 +193,11 @@ func readCSV(src cvr.Source, e *election.Election, h cvr.Handler, r io.Reader) e
 	}
 	// Columns beyond the last header cell are not vote columns.
 	nCols := first + len(columns)
+	if len(colRow) < nCols {
+		// The file was cut inside the header: row 4 stops before the
+		// vote columns the contest row describes (issue 11).
+		return &cvr.Error{Path: path, Row: 4, Err: fmt.Errorf("row 4 has %d columns but row 2 describes %d; the file looks cut inside its four header rows: export it again", len(colRow), nCols)}
+	}
 
 	// Select contests and build their candidates.
 	selected := 0
@@ -244,9 +255,14 @@ func readCSV(src cvr.Source, e *election.Election, h cvr.Handler, r io.Reader) e
 
 	var rec election.CVR
 	present := make([]bool, len(contests))
+	rows := 0
 	for {
 		row, err := cr.Read()
 		if err == io.EOF {
+			if rows == 0 {
+				// Counting nothing would elect by tie-break (issue 11).
+				return &cvr.Error{Path: path, Row: 5, Err: errors.New("no ballot rows after the four header rows; the file is empty or was cut short: export it again")}
+			}
 			return nil
 		}
 		if err != nil {
@@ -256,6 +272,7 @@ func readCSV(src cvr.Source, e *election.Election, h cvr.Handler, r io.Reader) e
 		if len(row) == 1 && strings.TrimSpace(row[0]) == "" {
 			continue // blank line
 		}
+		rows++
 		if len(row) < nCols {
 			return &cvr.Error{Path: path, Row: line, Err: fmt.Errorf("row has %d cells; the header rows describe %d columns", len(row), nCols)}
 		}

@@ -196,3 +196,20 @@ func TestCSVBadInput(t *testing.T) {
 		})
 	}
 }
+
+// TestCSVCutInHeader: a Dominion CSV cut inside its four header rows, or
+// holding only them, used to count 0 ballots (and so elect by tie-break);
+// both are errors now (issue 11). Inputs: testdata/damaged, the first bytes
+// of testdata/dominion_cvr.csv.
+func TestCSVCutInHeader(t *testing.T) {
+	for _, tt := range []struct{ file, want string }{
+		{"cut_in_header.csv", "row 4: row 4 has 8 columns but row 2 describes 14; the file looks cut inside its four header rows"},
+		{"header_only.csv", "row 5: no ballot rows after the four header rows"},
+	} {
+		n := 0
+		err := ReadCSV(cvr.Source{Path: filepath.Join("testdata", "damaged", tt.file)}, &election.Election{}, func(*election.CVR) error { n++; return nil })
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: %d ballots, error %v; want %q", tt.file, n, err, tt.want)
+		}
+	}
+}

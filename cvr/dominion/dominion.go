@@ -16,9 +16,13 @@
 //     true; otherwise Modified (the adjudicated version) whatever its own
 //     IsCurrent says. A session whose Original is not current and that has
 //     no Modified was outstacked and never adjudicated: it is not counted.
-//   - Marks with IsAmbiguous true are skipped. IsVote and the
-//     OutstackConditionIds lists are ignored: an outstack condition only
-//     says why the scanner set the card aside.
+//   - Marks with IsAmbiguous true are skipped. IsVote and the marks'
+//     OutstackConditionIds lists are ignored. A contest record whose own
+//     OutstackConditionIds list holds 7 is dropped in RCTab mode
+//     (cvr.Source.RCTab), as RCTab does: the ballot does not count for the
+//     contest at all (source notes B); the number dropped goes to
+//     cvr.Source.Warn. Outside RCTab mode such records are counted and
+//     their number reported the same way.
 //   - A multi-card ballot is one session; marks are gathered from every
 //     card. A partial session (some of the ballot's cards) still counts for
 //     the contests on the cards it has. When a contest is selected, a
@@ -35,7 +39,9 @@
 // SuppliedID RecordId, Tabulator TabulatorId, Batch BatchId,
 // PrecinctPortion the portion's Description and BallotStyle the ballot
 // type's Description (its Id when the folder has no BallotTypeManifest.json).
-// Precinct stays empty: RCTab leaves it empty for Dominion exports.
+// Precinct is empty, except in RCTab mode for a session whose current
+// version has PrecinctId: then it is that precinct's Description in
+// PrecinctManifest.json, as RCTab reads it (source notes R15).
 //
 // # CSV export
 //
@@ -63,6 +69,9 @@ func init() {
 // Read reads the Dominion JSON export folder src.Path. It is the reader
 // registered as "dominion".
 func Read(src cvr.Source, e *election.Election, h cvr.Handler) error {
+	// A ballot (TabulatorId-BatchId-RecordId) given twice, in one file or
+	// two, is an error naming both (issue 11).
+	h, done := cvrread.UniqueIDs(h, "TabulatorId-BatchId-RecordId", func(r *election.CVR) string { return r.ID })
 	files, err := exportFiles(src, src.Path)
 	if err != nil {
 		return err
@@ -79,6 +88,16 @@ func Read(src cvr.Source, e *election.Election, h cvr.Handler) error {
 	for _, f := range files {
 		if err := p.readFile(f, h); err != nil {
 			return err
+		}
+	}
+	if err := done(); err != nil {
+		return err
+	}
+	if p.outstacked > 0 {
+		if src.RCTab {
+			src.Warnf("%d outstack cast vote records (contest records whose OutstackConditionIds hold 7) were not counted, as RCTab drops them", p.outstacked)
+		} else {
+			src.Warnf("%d contest records have OutstackConditionIds holding 7; they were counted, but RCTab drops them", p.outstacked)
 		}
 	}
 	return nil
@@ -126,7 +145,16 @@ func exportFiles(src cvr.Source, dir string) ([]string, error) {
 		}
 		multi = append(multi, numbered{n, src.Join(dir, name)})
 	}
+	if len(single) > 0 && src.RCTab {
+		// RCTab reads only CvrExport.json when it exists (source notes R14).
+		return single, nil
+	}
 	sort.Slice(multi, func(i, j int) bool {
+		if src.RCTab {
+			// RCTab orders the numbered files by full path compared as
+			// text, so _10 comes before _2 (source notes R14).
+			return multi[i].name < multi[j].name
+		}
 		if multi[i].n != multi[j].n {
 			return multi[i].n < multi[j].n
 		}

@@ -502,3 +502,86 @@ func TestHandlerErrorStops(t *testing.T) {
 		t.Errorf("err %v after %d calls; want the handler's error after 1", err, calls)
 	}
 }
+
+// TestR14FileOrder: in RCTab mode only CvrExport.json is read when it
+// exists, and numbered files are ordered by path as text (_10 before _2),
+// as RCTab's gatherCvrsForContest does (source notes R14); canvass's own
+// mode reads CvrExport.json and then the numbered files by number.
+func TestR14FileOrder(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"CvrExport_2.json", "CvrExport_10.json", "CvrExport_1.json", "CvrExport_x.json"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("{}"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	base := func(paths []string) []string {
+		var out []string
+		for _, p := range paths {
+			out = append(out, filepath.Base(p))
+		}
+		return out
+	}
+	for _, tt := range []struct {
+		rctab bool
+		want  []string
+	}{
+		{false, []string{"CvrExport_1.json", "CvrExport_2.json", "CvrExport_10.json"}},
+		{true, []string{"CvrExport_1.json", "CvrExport_10.json", "CvrExport_2.json"}},
+	} {
+		files, err := exportFiles(cvr.Source{RCTab: tt.rctab}, dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := base(files); !slices.Equal(got, tt.want) {
+			t.Errorf("RCTab %v: files %q, want %q", tt.rctab, got, tt.want)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "CvrExport.json"), []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		rctab bool
+		want  []string
+	}{
+		{false, []string{"CvrExport.json", "CvrExport_1.json", "CvrExport_2.json", "CvrExport_10.json"}},
+		{true, []string{"CvrExport.json"}},
+	} {
+		files, err := exportFiles(cvr.Source{RCTab: tt.rctab}, dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := base(files); !slices.Equal(got, tt.want) {
+			t.Errorf("with CvrExport.json, RCTab %v: files %q, want %q", tt.rctab, got, tt.want)
+		}
+	}
+}
+
+// TestBOutstackCondition7: a contest record whose OutstackConditionIds
+// hold 7 is dropped in RCTab mode and counted otherwise; both modes report
+// how many there were through Source.Warn (source notes B).
+func TestBOutstackCondition7(t *testing.T) {
+	contest := func(outstack string, cand int) string {
+		return `{"PrecinctPortionId":7,"IsCurrent":true,"Cards":[{"Contests":[{"Id":1,"OutstackConditionIds":` + outstack + `,"Marks":[{"CandidateId":` + itoa(cand) + `,"Rank":1,"OutstackConditionIds":[7]}]}]}]}`
+	}
+	body := `{"Sessions":[` + session(1, 1, 1, contest("[7]", 10)) + "," + session(1, 1, 2, contest("[3]", 11)) + "," + session(1, 1, 3, contest("null", 10)) + `]}`
+	dir := writeExport(t, body)
+	for _, tt := range []struct {
+		rctab bool
+		ids   []string
+		warn  string
+	}{
+		{true, []string{"1-1-2", "1-1-3"}, "1 outstack cast vote records (contest records whose OutstackConditionIds hold 7) were not counted, as RCTab drops them"},
+		{false, []string{"1-1-1", "1-1-2", "1-1-3"}, "1 contest records have OutstackConditionIds holding 7; they were counted, but RCTab drops them"},
+	} {
+		var warnings []string
+		src := cvr.Source{Path: dir, ContestID: "1", RCTab: tt.rctab, Warn: func(m string) { warnings = append(warnings, m) }}
+		var ids []string
+		err := Read(src, &election.Election{}, func(r *election.CVR) error { ids = append(ids, r.ID); return nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(ids, tt.ids) || len(warnings) != 1 || warnings[0] != tt.warn {
+			t.Errorf("RCTab %v: records %q, warnings %q; want %q and %q", tt.rctab, ids, warnings, tt.ids, tt.warn)
+		}
+	}
+}

@@ -41,11 +41,16 @@ type version struct {
 	isCurrent, hasCurrent bool
 	portion, ballotType   int64
 	hasPortion, hasBallot bool
+	precinct              int64
+	hasPrecinct           bool
 	portionOffset         int64
 	noCards               bool // Contests directly in the version, no Cards
 	marks                 []rawMark
 	contests              []rawContest
 	items                 int
+	// outstacked counts the selected contests whose OutstackConditionIds
+	// hold 7 (source notes B).
+	outstacked int
 }
 
 func (v *version) reset() {
@@ -72,6 +77,11 @@ type exportParser struct {
 	lastTab, lastBatch   int64
 	lastTabS, lastBatchS string
 	haveTab, haveBatch   bool
+
+	// outstacked counts the contest records of counted sessions whose
+	// OutstackConditionIds hold 7: dropped in RCTab mode, counted and
+	// reported otherwise (source notes B).
+	outstacked int
 }
 
 func newExportParser(src cvr.Source, m *manifests, slots []*slot) *exportParser {
@@ -267,6 +277,7 @@ func (p *exportParser) session(i int) (bool, error) {
 		}
 		v, name = &p.mod, "Modified"
 	}
+	p.outstacked += v.outstacked
 	if p.single && !v.hasSlot(0) {
 		return false, nil
 	}
@@ -295,6 +306,21 @@ func (p *exportParser) session(i int) (bool, error) {
 	rec.Tabulator = p.lastTabS
 	rec.Batch = p.lastBatchS
 	rec.PrecinctPortion = portion
+	if p.src.RCTab && v.hasPrecinct {
+		// RCTab's precinct is the Description of the session's PrecinctId
+		// in PrecinctManifest.json; a missing manifest or Id fails the
+		// source (source notes R15).
+		precinct, ok := p.m.precincts[v.precinct]
+		if !ok {
+			p.verName = name
+			why := fmt.Sprintf("precinct Id %d is not in %s", v.precinct, precinctManifest)
+			if p.m.precincts == nil {
+				why = fmt.Sprintf("the session names precinct Id %d but the folder has no %s", v.precinct, precinctManifest)
+			}
+			return false, p.fail("PrecinctId", fmt.Errorf("%s; export the CVRs and manifests together", why))
+		}
+		rec.Precinct = precinct
+	}
 	if v.hasBallot {
 		if p.m.ballotTypes != nil {
 			rec.BallotStyle = p.m.ballotTypes[v.ballotType]
@@ -324,8 +350,12 @@ func (p *exportParser) session(i int) (bool, error) {
 	}
 	for k := range rec.Contests {
 		cm := &rec.Contests[k]
-		cvrread.SortMarks(cm.Marks)
-		cm.Marks = cvrread.DedupeMarks(cm.Marks)
+		cvrread.SortMarksRCTab(cm.Marks, p.src.RCTab)
+		if !p.src.RCTab {
+			// RCTab keeps a repeated mark: two at one rank are an
+			// overvote or a repeat (source notes T16, R16).
+			cm.Marks = cvrread.DedupeMarks(cm.Marks)
+		}
 	}
 	return true, nil
 }
@@ -378,6 +408,15 @@ func (p *exportParser) version(v *version) error {
 				return p.fail("PrecinctPortionId", err)
 			}
 			v.hasPortion = true
+		case "PrecinctId":
+			if null, err := s.Null(); err != nil {
+				return p.fail("PrecinctId", err)
+			} else if !null {
+				if v.precinct, _, err = readID(s); err != nil {
+					return p.fail("PrecinctId", err)
+				}
+				v.hasPrecinct = true
+			}
 		case "BallotTypeId":
 			if null, err := s.Null(); err != nil {
 				return p.fail("BallotTypeId", err)
@@ -473,6 +512,7 @@ func (p *exportParser) contestBody(v *version) error {
 	slotIdx := int32(-1)
 	known := false // Id read (slotIdx < 0 then means "not selected")
 	firstMark := len(v.marks)
+	outstack7 := false
 	var it jsonscan.Iter
 	for {
 		key, ok, err := s.ObjectKey(&it)
@@ -503,6 +543,29 @@ func (p *exportParser) contestBody(v *version) error {
 			if err := p.marks(v, slotIdx); err != nil {
 				return err
 			}
+		case "OutstackConditionIds":
+			// Only this contest-level list matters, and only the value 7
+			// (source notes B; DominionCvrReader.parseCvrFile).
+			if null, err := s.Null(); err != nil {
+				return p.fail("OutstackConditionIds", err)
+			} else if null {
+				continue
+			}
+			var arr jsonscan.Iter
+			for {
+				ok, err := s.ArrayElem(&arr)
+				if err != nil {
+					return p.fail("OutstackConditionIds", err)
+				}
+				if !ok {
+					break
+				}
+				n, err := s.Int()
+				if err != nil {
+					return p.fail("OutstackConditionIds", err)
+				}
+				outstack7 = outstack7 || n == 7
+			}
 		default:
 			if err := s.Skip(); err != nil {
 				return p.fail(string(key), err)
@@ -515,6 +578,15 @@ func (p *exportParser) contestBody(v *version) error {
 	if slotIdx < 0 {
 		v.marks = v.marks[:firstMark]
 		return nil
+	}
+	if outstack7 {
+		v.outstacked++
+		if p.src.RCTab {
+			// RCTab skips the contest record entirely: not an undervote,
+			// not in the total.
+			v.marks = v.marks[:firstMark]
+			return nil
+		}
 	}
 	for k := firstMark; k < len(v.marks); k++ {
 		v.marks[k].slot = slotIdx

@@ -11,8 +11,11 @@ import (
 	"github.com/canvass/canvass/internal/fixture"
 )
 
-// checkRecord asserts what every emitted record must satisfy.
-func checkRecord(t *testing.T, e *election.Election, rec *election.CVR) {
+// checkRecord asserts what every emitted record must satisfy: marks in
+// range and sorted, and unique except in RCTab mode, which keeps repeated
+// marks (source notes T16).
+func checkRecord(t *testing.T, e *election.Election, rec *election.CVR, rctab ...bool) {
+	repeats := len(rctab) > 0 && rctab[0]
 	for _, cm := range rec.Contests {
 		if int(cm.Contest) >= len(e.Contests) {
 			t.Fatalf("contest index %d out of range", cm.Contest)
@@ -22,7 +25,11 @@ func checkRecord(t *testing.T, e *election.Election, rec *election.CVR) {
 			if m.Rank < 1 || m.Choice < 0 || int(m.Choice) >= len(c.Candidates) {
 				t.Fatalf("bad mark %+v in %s", m, rec.ID)
 			}
-			if i > 0 && (cm.Marks[i-1].Rank > m.Rank || (cm.Marks[i-1].Rank == m.Rank && cm.Marks[i-1].Choice >= m.Choice)) {
+			// RCTab mode keeps the CVR's order at one rank (source notes P8).
+			if i > 0 && (cm.Marks[i-1].Rank > m.Rank || (!repeats && cm.Marks[i-1].Rank == m.Rank && cm.Marks[i-1].Choice > m.Choice)) {
+				t.Fatalf("marks not sorted: %v", cm.Marks)
+			}
+			if i > 0 && !repeats && cm.Marks[i-1] == m {
 				t.Fatalf("marks not sorted and unique: %v", cm.Marks)
 			}
 		}
@@ -36,6 +43,7 @@ func FuzzDominion(f *testing.F) {
 	f.Add(genExport(3), false)
 	f.Add([]byte(`{"Sessions":[{"TabulatorId":1,"BatchId":2,"RecordId":4,"Original":{"IsCurrent":false,"PrecinctPortionId":7},"Modified":{"IsCurrent":true,"PrecinctPortionId":7,"Contests":[{"Id":1,"Marks":[{"Rank":1,"CandidateId":"10"}]}]}}]}`), true)
 	f.Add([]byte(`{"Sessions":[{"TabulatorId":"1","BatchId":2,"RecordId":4,"Original":{"PrecinctPortionId":7,"Cards":[{"Contests":[{"Marks":[{"Rank":1e3,"CandidateId":10}],"Id":2}]}]}}]}`), false)
+	f.Add([]byte(`{"Sessions":[{"TabulatorId":1,"BatchId":2,"RecordId":4,"Original":{"IsCurrent":true,"PrecinctPortionId":7,"Cards":[{"Contests":[{"Id":1,"OutstackConditionIds":[7],"Marks":[{"Rank":1,"CandidateId":10}]},{"Id":1,"OutstackConditionIds":null,"Marks":[{"Rank":1,"CandidateId":10},{"Rank":1,"CandidateId":10}]}]}]}}]}`), true)
 	f.Add([]byte(`{"Sessions":[{"ImageMask":"\u00e9\ud83d\ude00\\"}]} `), false)
 	if b, err := os.ReadFile(fixture.Path(f, "_shared", "dominion_alaska", "alaska_input_data", "CvrExport.json")); err == nil {
 		f.Add(b[:4096], true)
@@ -48,7 +56,8 @@ func FuzzDominion(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte, one bool) {
 		src := cvr.Source{Path: dir, UndeclaredWriteInLabel: "12"}
 		if one {
-			src.ContestID = "1"
+			// One contest, as an RCTab configuration selects, in RCTab mode.
+			src.ContestID, src.RCTab = "1", true
 		}
 		e := &election.Election{}
 		slots, err := prepareContests(src, e, m)
@@ -57,7 +66,7 @@ func FuzzDominion(f *testing.F) {
 		}
 		p := newExportParser(src, m, slots)
 		err = p.read("CvrExport.json", bytes.NewReader(body), func(rec *election.CVR) error {
-			checkRecord(t, e, rec)
+			checkRecord(t, e, rec, src.RCTab)
 			return nil
 		})
 		var ce *cvr.Error

@@ -16,6 +16,7 @@ const (
 	candidateManifest       = "CandidateManifest.json"
 	precinctPortionManifest = "PrecinctPortionManifest.json"
 	ballotTypeManifest      = "BallotTypeManifest.json"
+	precinctManifest        = "PrecinctManifest.json"
 )
 
 // maxManifestListEntries bounds a manifest's List, so that a corrupt file
@@ -45,6 +46,7 @@ type manifests struct {
 	candidates  []mCandidate
 	portions    map[int64]string
 	ballotTypes map[int64]string // nil when the folder has no BallotTypeManifest.json
+	precincts   map[int64]string // nil when the folder has no PrecinctManifest.json
 }
 
 // loadManifests reads the manifests RCTab requires (contests, candidates,
@@ -175,6 +177,14 @@ func loadManifests(src cvr.Source, dir string) (*manifests, error) {
 		return nil, err
 	default:
 		m.ballotTypes = types
+	}
+	precincts := map[int64]string{}
+	switch err := readManifest(src, dir, precinctManifest, false, portions(precincts)); {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return nil, err
+	default:
+		m.precincts = precincts
 	}
 	return m, nil
 }

@@ -29,6 +29,13 @@ import (
 
 func init() { cvr.Register("genericCsv", Read) }
 
+// The precinct and batch RCTab's generic CSV reader gives a record whose
+// configured precinct or batch cell is blank (source notes R9).
+const (
+	NoPrecinctID = "no precinct id"
+	NoBatchID    = "no batch id"
+)
+
 // MaxRank is the largest rank a cell may hold: RCTab's upper bound for
 // maxRankingsAllowed. Larger numbers are typing errors, not rankings.
 const MaxRank = 1_000_000
@@ -54,7 +61,17 @@ func Read(src cvr.Source, e *election.Election, h cvr.Handler) error {
 // ReadFrom is Read for an already open file; src.Path names it in errors
 // and in the computed record IDs.
 func ReadFrom(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler) error {
-	return cvrread.Undoable(e, func(snap *cvrread.Snapshot) error { return read(r, src, e, h, snap) })
+	done := func() error { return nil }
+	if src.IDColumn > 0 {
+		// A ballot ID given twice is an error naming both rows (issue 11).
+		h, done = cvrread.UniqueIDs(h, "idColumnIndex", func(r *election.CVR) string { return r.SuppliedID })
+	}
+	return cvrread.Undoable(e, func(snap *cvrread.Snapshot) error {
+		if err := read(r, src, e, h, snap); err != nil {
+			return err
+		}
+		return done()
+	})
 }
 
 // column is one vote column of the header.
@@ -87,6 +104,12 @@ func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap
 	if firstRow == 0 {
 		firstRow = 2
 	}
+	if src.RCTab {
+		// RCTab's reader takes the first record as the header and every
+		// later record as a ballot; firstVoteRowIndex is only validated
+		// (source notes R6).
+		firstRow = 2
+	}
 	if firstRow < 2 {
 		return fail(0, "", "firstVoteRowIndex is %d; a generic CSV needs the candidate names in the row above the first ballot, so it must be 2 or more", firstRow)
 	}
@@ -108,6 +131,15 @@ func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap
 	hdrLine := sc.Line()
 	header := make([]string, len(hdr))
 	for i, b := range hdr {
+		if src.RCTab {
+			// RCTab uses header names untrimmed, and every one from the
+			// first vote column on must be non-blank (source notes R10).
+			header[i] = string(b)
+			if i >= firstCol-1 && len(cvrread.JavaTrim(b)) == 0 {
+				return fail(hdrLine, cvrread.ColumnName(i, ""), "header cell is blank; RCTab requires a candidate name in every column from firstVoteColumnIndex on: name the candidate or remove the column")
+			}
+			continue
+		}
 		header[i] = string(cvrread.JavaTrim(b))
 	}
 	for _, p := range []struct {
@@ -166,7 +198,7 @@ func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap
 		marks []election.Mark
 		strs  = cvrread.NewInterner()
 	)
-	return cvrread.Ballots(sc, path, len(header), func(f [][]byte, row int, id []byte) error {
+	return cvrread.Ballots(sc, path, len(header), cvrread.RowOptions{KeepBlank: src.RCTab, BareID: src.RCTab}, func(f [][]byte, row int, id []byte) error {
 		marks = marks[:0]
 		for j, cell := range f[firstCol-1:] {
 			if len(cell) == 0 {
@@ -195,20 +227,28 @@ func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap
 			}
 			marks = append(marks, election.Mark{Rank: int32(rank), Choice: col.choice})
 		}
-		cvrread.SortMarks(marks)
+		cvrread.SortMarksRCTab(marks, src.RCTab)
 
 		rec = election.CVR{ID: string(id), Source: path}
 		// Like RCTab, keep these cells as they are, spaces included.
 		if src.IDColumn > 0 {
 			rec.SuppliedID = string(f[src.IDColumn-1])
 		}
-		// A blank precinct or batch stays empty; RCTab reports such
-		// ballots in a slice named "no precinct id" ("no batch id").
+		// A blank precinct or batch stays empty; in RCTab mode a blank or
+		// whitespace-only cell becomes "no precinct id" ("no batch id"),
+		// an ordinary slice, as RCTab's reader names it (source notes G,
+		// R9).
 		if src.PrecinctColumn > 0 {
 			rec.Precinct = strs.Intern(f[src.PrecinctColumn-1])
+			if src.RCTab && len(cvrread.JavaTrim(f[src.PrecinctColumn-1])) == 0 {
+				rec.Precinct = NoPrecinctID
+			}
 		}
 		if src.BatchColumn > 0 {
 			rec.Batch = strs.Intern(f[src.BatchColumn-1])
+			if src.RCTab && len(cvrread.JavaTrim(f[src.BatchColumn-1])) == 0 {
+				rec.Batch = NoBatchID
+			}
 		}
 		cms[0] = election.ContestMarks{Contest: ci, Marks: marks}
 		rec.Contests = cms[:]

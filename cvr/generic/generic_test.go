@@ -287,8 +287,10 @@ func FuzzGenericCSV(f *testing.F) {
 	}
 	f.Add([]byte("A,B\n1,1\n\"x\",2\n"), uint8(1), false)
 	f.Add([]byte("id,A\n1,-1\n"), uint8(2), true)
+	f.Add([]byte("id,p,Lettuce,A\n1, ,1,2\n,,,\n2,,2,1\n"), uint8(0x80|3), true)
 	f.Fuzz(func(t *testing.T, data []byte, firstCol uint8, declare bool) {
-		src := cvr.Source{Path: "fuzz.csv", FirstVoteColumn: int(firstCol % 6), IDColumn: 1, PrecinctColumn: 2, UndeclaredWriteInLabel: "Write-In"}
+		// The high bit of firstCol selects RCTab mode.
+		src := cvr.Source{Path: "fuzz.csv", FirstVoteColumn: int(firstCol % 6), IDColumn: 1, PrecinctColumn: 2, UndeclaredWriteInLabel: "Write-In", RCTab: firstCol&0x80 != 0}
 		if declare {
 			src.Candidates = []election.Candidate{{Name: "Lettuce"}, {Name: "Broccoli"}, {Name: "A"}}
 		}

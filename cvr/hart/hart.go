@@ -81,6 +81,8 @@ type xOption struct {
 // Read reads the Hart CVR folder src.Path. It is the reader registered as
 // "hart".
 func Read(src cvr.Source, e *election.Election, h cvr.Handler) error {
+	// A CvrGuid given twice is an error naming both files (issue 11).
+	h, done := cvrread.UniqueIDs(h, "CvrGuid", func(r *election.CVR) string { return r.ID })
 	files, err := cvrFiles(src, src.Path)
 	if err != nil {
 		return err
@@ -125,10 +127,13 @@ func Read(src cvr.Source, e *election.Election, h cvr.Handler) error {
 			*res = parseResult{}
 		}
 	}
-	if src.ContestID != "" && !r.found {
+	if src.ContestID != "" && !r.found && !src.RCTab {
+		// In RCTab mode a source without the contest is not an error by
+		// itself; the run fails only if no source yields a CVR (source
+		// notes R26).
 		return &cvr.Error{Path: src.Path, Err: fmt.Errorf("no CVR file in the folder holds contest %q; check the contest ID (a Hart contest GUID such as those in each file's Contests/Contest/Id)", src.ContestID)}
 	}
-	return nil
+	return done()
 }
 
 // cvrFiles lists the CVR files of a folder in name order.
@@ -317,8 +322,11 @@ func (r *reader) build(path string, x *xCvr) (bool, error) {
 				}
 			}
 		}
-		cvrread.SortMarks(cm.Marks)
-		cm.Marks = cvrread.DedupeMarks(cm.Marks)
+		cvrread.SortMarksRCTab(cm.Marks, r.src.RCTab)
+		if !r.src.RCTab {
+			// RCTab keeps a repeated mark (source notes T16).
+			cm.Marks = cvrread.DedupeMarks(cm.Marks)
+		}
 	}
 	if r.src.ContestID != "" && !has {
 		return false, nil
@@ -367,6 +375,18 @@ func (r *reader) target(id, name string) (*target, error) {
 func (r *reader) choice(t *target, o *xOption) (election.Choice, error) {
 	c := t.contest
 	id, name := strings.TrimSpace(o.ID), strings.TrimSpace(o.Name)
+	if r.src.RCTab && r.declared != nil {
+		// RCTab identifies an option by its Id alone: the write-in if it
+		// equals the label, else a declared name or alias; Name and
+		// WriteInData play no part (source notes R19).
+		if uwi := r.src.UndeclaredWriteInLabel; uwi != "" && id == uwi {
+			return c.WriteIn(), nil
+		}
+		if ch, ok := c.Lookup(id); ok && id != "" {
+			return ch, nil
+		}
+		return 0, fmt.Errorf("option Id %q (%s) matches no declared candidate's name or alias: %w; add the option Id as an alias of the right candidate (RCTab matches Hart options by Id only)", id, name, cvr.ErrUnknownCandidate)
+	}
 	if uwi := r.src.UndeclaredWriteInLabel; uwi != "" && (id == uwi || name == uwi) {
 		return c.WriteIn(), nil
 	}

@@ -293,3 +293,55 @@ func BenchmarkHartLarge(b *testing.B) {
 		}
 	}
 }
+
+// TestR19OptionsByIDOnly: in RCTab mode an option is identified by its Id
+// alone: the write-in only when the Id equals the label, a declared
+// candidate only through the Id; Name and WriteInData play no part (source
+// notes R19). Outside RCTab mode the Name and WriteInData still count.
+func TestR19OptionsByIDOnly(t *testing.T) {
+	byName := `<Option><Name>Ann</Name><Id>zz</Id><Value>1</Value></Option>`
+	writeIn := `<Option><Name>Write-in</Name><Id>w</Id><WriteInData><Text>X</Text></WriteInData><Value>01</Value></Option>`
+	declared := []election.Candidate{{Name: "Ann", Aliases: []string{"a"}}, {Name: "Bob", Aliases: []string{"b"}}}
+	for _, tt := range []struct {
+		name, options string
+		rctab         bool
+		label, want   string
+	}{
+		{"name does not match in RCTab mode", byName, true, "", `option Id "zz" (Ann) matches no declared candidate`},
+		{"name matches outside RCTab mode", byName, false, "", ""},
+		{"WriteInData is no write-in in RCTab mode", optAnn + writeIn, true, "", `option Id "w" (Write-in) matches no declared candidate`},
+		{"Id equal to the label is the write-in", optAnn + writeIn, true, "w", ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := writeFolder(t, map[string]string{"a.xml": cvrXML("g1", tt.options)})
+			src := cvr.Source{Path: dir, ContestID: "k1", Candidates: declared, RCTab: tt.rctab, UndeclaredWriteInLabel: tt.label}
+			e := &election.Election{}
+			err := Read(src, e, func(*election.CVR) error { return nil })
+			if tt.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestR26NoCVRForContest: in RCTab mode a Hart folder none of whose CVRs
+// holds the contest yields no records without an error; the run fails only
+// if no source yields any (source notes R26). Outside RCTab mode it is an
+// error naming the contest.
+func TestR26NoCVRForContest(t *testing.T) {
+	dir := writeFolder(t, map[string]string{"a.xml": cvrXML("g1", optAnn)})
+	n := 0
+	h := func(*election.CVR) error { n++; return nil }
+	if err := Read(cvr.Source{Path: dir, ContestID: "k9", RCTab: true}, &election.Election{}, h); err != nil || n != 0 {
+		t.Errorf("RCTab mode: %d records, error %v; want none and no error", n, err)
+	}
+	if err := Read(cvr.Source{Path: dir, ContestID: "k9"}, &election.Election{}, h); err == nil || !strings.Contains(err.Error(), `holds contest "k9"`) {
+		t.Errorf("canvass mode: error %v, want the missing contest named", err)
+	}
+}

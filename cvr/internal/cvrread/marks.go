@@ -54,3 +54,15 @@ func DedupeMarks(ms []election.Mark) []election.Mark {
 	}
 	return out
 }
+
+// SortMarksRCTab puts marks in rank order for a reader in RCTab mode
+// (cvr.Source.RCTab): stable by rank only, so that several marks at one
+// rank stay in the order the CVR lists them, the order RCTab prints in
+// rctab_cvr.csv (source notes P8). Otherwise it is SortMarks.
+func SortMarksRCTab(ms []election.Mark, rctab bool) {
+	if !rctab {
+		SortMarks(ms)
+		return
+	}
+	slices.SortStableFunc(ms, func(a, b election.Mark) int { return cmp.Compare(a.Rank, b.Rank) })
+}
