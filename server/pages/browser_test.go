@@ -166,6 +166,11 @@ func (b *browser) signIn(p *person) {
 func (b *browser) signInByKeyboard(p *person) {
 	b.t.Helper()
 	b.open("/signin")
+	// autofocus puts the cursor in the user field, but only once the page
+	// has settled; on a loaded machine the first keys could land before it
+	// and the tabs after them in the wrong fields. Wait for the focus the
+	// page itself gives, as a person would.
+	b.run(chromedp.WaitReady(chromedp.CSS("#user:focus")))
 	b.e.clock.Advance(30 * time.Second)
 	if _, err := chromedp.RunResponse(b.ctx, chromedp.KeyEvent(p.name+"\t"+p.pw+"\t"+auth.TOTPCode(p.seed, b.e.clock.Now())+"\r")); err != nil {
 		b.t.Fatal(err)
