@@ -1,0 +1,162 @@
+package verify_test
+
+// The insider replay (issue 10, docs/insider.md): the Mesa County breach
+// played against canvass. The insider is olga, a county official with a
+// root shell on the server: she holds the database, the file store, the
+// log's signing key (DIR/keys/log.key) and her own personal key, but not
+// the other people's personal keys nor the witnesses. Every step is either
+// refused by the office or reported by the verifier on the evidence
+// package exported afterwards.
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/canvass/canvass/office"
+	"github.com/canvass/canvass/verify"
+	"github.com/canvass/canvass/verify/verifytest"
+	_ "modernc.org/sqlite"
+)
+
+// insiderDB opens the office's SQLite file directly, as a root shell can.
+func insiderDB(t *testing.T, x *verifytest.Office) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("sqlite", filepath.Join(x.Dir, office.DefaultDBName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// bumpTallies adds n to every numeric tally of candidate in a decoded JSON
+// value and returns how many it changed.
+func bumpTallies(v any, candidate string, n float64) int {
+	changed := 0
+	switch v := v.(type) {
+	case map[string]any:
+		for k, e := range v {
+			if k == candidate {
+				switch x := e.(type) {
+				case string:
+					if f, err := strconv.ParseFloat(x, 64); err == nil {
+						v[k] = strconv.FormatFloat(f+n, 'f', -1, 64)
+						changed++
+						continue
+					}
+				case float64:
+					v[k] = x + n
+					changed++
+					continue
+				}
+			}
+			changed += bumpTallies(e, candidate, n)
+		}
+	case []any:
+		for _, e := range v {
+			changed += bumpTallies(e, candidate, n)
+		}
+	}
+	return changed
+}
+
+func TestInsiderReplay(t *testing.T) {
+	ctx := context.Background()
+	x := verifytest.New(t)
+	x.PublishMinneapolis()
+	orig := x.Export()
+	if rep := run(t, orig, verify.Options{}); !rep.OK() {
+		t.Fatal("the untouched package does not verify")
+	}
+	ev := readEvidence(t, orig)
+	tab := ev.Tabulations[0]
+	olga := x.User("olga")
+
+	t.Run("1 edit a tally in the database and republish", func(t *testing.T) {
+		// The tally the office publishes is the tabulation's summary,
+		// which the tabulation record in the database points to. The
+		// insider writes a forged summary (10,000 more votes for MARK
+		// ANDREW in every round, and him as winner) into the file store
+		// and points the database record at it.
+		db := insiderDB(t, x)
+		var data []byte
+		if err := db.QueryRow(`SELECT data FROM records WHERE kind = 'tabulation' AND id = ?`, tab.ID).Scan(&data); err != nil {
+			t.Fatal(err)
+		}
+		var rec map[string]any
+		if err := json.Unmarshal(data, &rec); err != nil {
+			t.Fatal(err)
+		}
+		summarySHA := rec["summary"].(map[string]any)["sha256"].(string)
+		raw, err := os.ReadFile(filepath.Join(x.Dir, "files", "sha256", summarySHA))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var summary map[string]any
+		if err := json.Unmarshal(raw, &summary); err != nil {
+			t.Fatal(err)
+		}
+		if n := bumpTallies(summary, "MARK ANDREW", 10000); n == 0 {
+			t.Fatal("no tally of MARK ANDREW in the summary")
+		}
+		summary["contests"].([]any)[0].(map[string]any)["winners"] = []any{"MARK ANDREW"}
+		forged, _ := json.Marshal(summary)
+		sum := sha256.Sum256(forged)
+		forgedSHA := hex.EncodeToString(sum[:])
+		if err := os.WriteFile(filepath.Join(x.Dir, "files", "sha256", forgedSHA), forged, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		rec["summary"] = map[string]any{"sha256": forgedSHA, "size": len(forged), "name": rec["summary"].(map[string]any)["name"]}
+		data, _ = json.Marshal(rec)
+		if r, err := db.Exec(`UPDATE records SET data = ? WHERE kind = 'tabulation' AND id = ?`, data, tab.ID); err != nil {
+			t.Fatal(err)
+		} else if n, _ := r.RowsAffected(); n != 1 {
+			t.Fatalf("%d rows updated", n)
+		}
+
+		// Republishing is a two-person request: the insider's own
+		// signature leaves it pending, and signing again is refused.
+		q, err := x.O.RequestPublication(ctx, olga, x.Election, tab.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q, err = x.O.Sign(ctx, olga, q.ID, x.SignAs("olga", q.SignText))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if q.Status != "pending" {
+			t.Fatalf("after one signature the republication is %s", q.Status)
+		}
+		if _, err := x.O.Sign(ctx, olga, q.ID, x.SignAs("olga", q.SignText)); err == nil || !strings.Contains(err.Error(), "second person") {
+			t.Fatalf("the insider's second signature: %v", err)
+		}
+
+		// Even if pat is fooled into approving what the screen shows, the
+		// published result no longer follows from the committed CVRs.
+		q, err = x.O.Sign(ctx, x.User("pat"), q.ID, x.SignAs("pat", q.SignText))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if q.Status != "done" {
+			t.Fatalf("after two signatures the republication is %s", q.Status)
+		}
+		rep := run(t, x.Export(), verify.Options{})
+		for _, n := range []int{verify.ClaimLog, verify.ClaimFiles, verify.ClaimTwoPerson} {
+			if c := rep.Claim(n); c.Status != verify.OK {
+				t.Errorf("claim %d: %+v", n, c)
+			}
+		}
+		claimOf(t, rep, verify.ClaimTabulation)
+	})
+}
+
+var _ = bytes.Equal
