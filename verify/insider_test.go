@@ -15,6 +15,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -22,6 +23,7 @@ import (
 	"testing"
 
 	"github.com/canvass/canvass/office"
+	"github.com/canvass/canvass/store/sqlite"
 	"github.com/canvass/canvass/verify"
 	"github.com/canvass/canvass/verify/verifytest"
 	_ "modernc.org/sqlite"
@@ -157,6 +159,162 @@ func TestInsiderReplay(t *testing.T) {
 		}
 		claimOf(t, rep, verify.ClaimTabulation)
 	})
+
+	cvr := tab.Inputs[1]
+	if !strings.HasSuffix(cvr.Name, ".xlsx") {
+		t.Fatalf("second input is %s", cvr.Name)
+	}
+	t.Run("2 replace a CVR file in the file store", func(t *testing.T) {
+		p := filepath.Join(x.Dir, "files", "sha256", cvr.SHA256)
+		old, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, _ := os.Stat(p)
+		defer func() { // undo, for the steps that follow
+			os.WriteFile(p, old, 0o644)
+			os.Chmod(p, st.Mode().Perm())
+		}()
+		b := bytes.Clone(old)
+		b[len(b)/2] ^= 1
+		os.Chmod(p, 0o644) // root can
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		c := claimOf(t, run(t, x.Export(), verify.Options{}), verify.ClaimFiles)
+		if !strings.Contains(c.Detail, cvr.SHA256) || !strings.Contains(c.Detail, "altered") {
+			t.Errorf("detail %q", c.Detail)
+		}
+	})
+
+	// pending has olga request a republication and sign it: the one
+	// approval the insider can give herself.
+	pending := func(t *testing.T) *office.RequestView {
+		t.Helper()
+		q, err := x.O.RequestPublication(ctx, olga, x.Election, tab.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if q, err = x.O.Sign(ctx, olga, q.ID, x.SignAs("olga", q.SignText)); err != nil {
+			t.Fatal(err)
+		}
+		if q.Status != "pending" {
+			t.Fatalf("after one signature the request is %s", q.Status)
+		}
+		return q
+	}
+	publications := func(pkg string) int { return len(readEvidence(t, pkg).Publications) }
+	before := publications(x.Export())
+
+	t.Run("3 insert a second approval into the database", func(t *testing.T) {
+		q := pending(t)
+		db := insiderDB(t, x)
+		var data []byte
+		if err := db.QueryRow(`SELECT data FROM records WHERE kind = 'request' AND id = ?`, q.ID).Scan(&data); err != nil {
+			t.Fatal(err)
+		}
+		var rec map[string]any
+		if err := json.Unmarshal(data, &rec); err != nil {
+			t.Fatal(err)
+		}
+		// The insider has no key of pat's: she signs with her own and
+		// writes pat's name beside it, and marks the request done.
+		rec["signatures"] = append(rec["signatures"].([]any), map[string]any{"signer": "pat", "signature": x.SignAs("olga", q.SignText)})
+		rec["status"] = "done"
+		data, _ = json.Marshal(rec)
+		if _, err := db.Exec(`UPDATE records SET data = ? WHERE kind = 'request' AND id = ?`, data, q.ID); err != nil {
+			t.Fatal(err)
+		}
+		if v, err := x.O.Request(ctx, olga, q.ID); err != nil || v.Status != "done" {
+			t.Fatalf("the edit did not reach the database: %+v, %v", v, err)
+		}
+
+		// The evidence comes from the log, which never saw the approval.
+		pkg := x.Export()
+		rep := run(t, pkg, verify.Options{})
+		if c := rep.Claim(verify.ClaimTwoPerson); c.Status != verify.OK {
+			t.Errorf("two-person claim: %+v", c)
+		}
+		if n := publications(pkg); n != before {
+			t.Errorf("%d publications, want %d", n, before)
+		}
+		for _, r := range readEvidence(t, pkg).Requests {
+			if r.ID == q.ID && (len(r.Signatures) != 1 || r.Executed != nil) {
+				t.Errorf("the package shows request %s with %d signatures, executed %v", q.ID, len(r.Signatures), r.Executed)
+			}
+		}
+
+		// The database is a projection of the log: rebuilt from the log, it
+		// drops the inserted approval.
+		reb := filepath.Join(t.TempDir(), "data")
+		copyTree(t, x.Dir, reb, func(rel string) bool {
+			return !strings.HasPrefix(rel, office.DefaultDBName) && !strings.HasSuffix(rel, ".lock")
+		})
+		st, err := sqlite.Open(ctx, filepath.Join(reb, office.DefaultDBName))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		if err := office.Rebuild(ctx, reb, st); err != nil {
+			t.Fatal(err)
+		}
+		r, err := st.Get(ctx, "request", q.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got struct {
+			Status     string             `json:"status"`
+			Signatures []office.Signature `json:"signatures"`
+		}
+		if err := json.Unmarshal(r.Data, &got); err != nil {
+			t.Fatal(err)
+		}
+		if got.Status != "pending" || len(got.Signatures) != 1 || got.Signatures[0].Signer != "olga" {
+			t.Errorf("rebuilt request: %+v", got)
+		}
+	})
+
+	t.Run("6 publish without a second signature", func(t *testing.T) {
+		q := pending(t)
+		// Her own second signature is refused, and so is a signature by a
+		// key that is not hers.
+		if _, err := x.O.Sign(ctx, olga, q.ID, x.SignAs("olga", q.SignText)); err == nil || !strings.Contains(err.Error(), "second person") {
+			t.Errorf("second signature by the same person: %v", err)
+		}
+		if _, err := x.O.Sign(ctx, olga, q.ID, x.SignAs("bob", q.SignText)); err == nil {
+			t.Error("a signature by someone else's key on olga's account was accepted")
+		}
+		if v, err := x.O.Request(ctx, olga, q.ID); err != nil || v.Status != "pending" {
+			t.Errorf("request after the refusals: %+v, %v", v, err)
+		}
+		if n := publications(x.Export()); n != before {
+			t.Errorf("%d publications, want %d", n, before)
+		}
+	})
 }
 
-var _ = bytes.Equal
+// copyTree copies the files under from whose relative paths keep accepts.
+func copyTree(t *testing.T, from, to string, keep func(rel string) bool) {
+	t.Helper()
+	err := filepath.WalkDir(from, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(from, p)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(to, rel), 0o700)
+		}
+		if !keep(rel) {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		fi, _ := d.Info()
+		return os.WriteFile(filepath.Join(to, rel), b, fi.Mode().Perm())
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
