@@ -11,6 +11,7 @@ package verify_test
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
@@ -22,10 +23,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/canvass/canvass/ledger"
 	"github.com/canvass/canvass/office"
 	"github.com/canvass/canvass/store/sqlite"
 	"github.com/canvass/canvass/verify"
 	"github.com/canvass/canvass/verify/verifytest"
+	"golang.org/x/mod/sumdb/note"
 	_ "modernc.org/sqlite"
 )
 
@@ -274,6 +277,96 @@ func TestInsiderReplay(t *testing.T) {
 		}
 	})
 
+	t.Run("4 append a forged approval to the log with the log key", func(t *testing.T) {
+		q := pending(t)
+		var olgaSig string
+		if v, err := x.O.Request(ctx, olga, q.ID); err != nil {
+			t.Fatal(err)
+		} else {
+			olgaSig = v.Signatures[0].Signature
+		}
+		// The genuine publication's request-executed entry, as a model.
+		lg, _ := packageEntries(t, orig)
+		var model map[string]any
+		for _, e := range lg.Entries {
+			var m map[string]any
+			if err := json.Unmarshal(e, &m); err != nil {
+				t.Fatal(err)
+			}
+			if p, ok := m["Payload"].(map[string]any); ok && m["Type"] == "request-executed" && p["request"] == ev.Publications[0].Request {
+				model = p
+			}
+		}
+		if model == nil {
+			t.Fatal("no request-executed entry for the publication")
+		}
+		// pat's signature, forged with a new key that carries pat's name.
+		skey, _, err := note.GenerateKey(rand.Reader, "pat")
+		if err != nil {
+			t.Fatal(err)
+		}
+		signer, _ := note.NewSigner(skey)
+		forged, _ := note.Sign(&note.Note{Text: q.SignText}, signer)
+		model = ints(model).(map[string]any)
+		model["request"] = q.ID
+		model["signers"] = []any{"olga", "pat"}
+		model["signatures"] = []any{olgaSig, string(forged)}
+
+		// The insider appends it to the office's log (here a copy of the
+		// data directory, so the live office keeps its lock) and re-signs
+		// the checkpoint with the log key.
+		dir := filepath.Join(t.TempDir(), "data")
+		copyTree(t, x.Dir, dir, func(rel string) bool {
+			return !strings.HasPrefix(rel, office.DefaultDBName) && !strings.HasSuffix(rel, ".lock")
+		})
+		logDir := filepath.Join(dir, "log")
+		key, err := ledger.ReadKeyFile(filepath.Join(dir, "keys", "log.key"), logDir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, err := ledger.OpenDir(ctx, logDir, key, ledger.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := l.Append(ctx, []ledger.Event{{Type: "request-executed", Disposition: "success", UserID: "pat", Payload: model}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := l.Publish(ctx); err != nil {
+			t.Fatal(err)
+		}
+		l.Close()
+		pkg := filepath.Join(t.TempDir(), "evidence")
+		if err := office.ExportEvidence(ctx, dir, x.Election, pkg); err != nil {
+			t.Fatal(err)
+		}
+		rep := run(t, pkg, verify.Options{})
+		if c := rep.Claim(verify.ClaimLog); c.Status != verify.OK {
+			t.Errorf("log: %+v (the forgery is validly signed by the log key)", c)
+		}
+		c := claimOf(t, rep, verify.ClaimTwoPerson)
+		if !strings.Contains(c.Detail, q.ID) || !strings.Contains(c.Detail, "pat") {
+			t.Errorf("detail %q", c.Detail)
+		}
+	})
+
+	t.Run("5 truncate the log and re-sign it", func(t *testing.T) {
+		// As TestTamper's "truncated log re-signed with the log key" and
+		// "truncated log re-signed, checked against a witness policy": a
+		// verifier that remembers a checkpoint (--state) sees the rollback.
+		cur := x.Export()
+		state, err := os.ReadFile(filepath.Join(cur, "log", "checkpoint"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pkg := copyDir(t, cur)
+		lg, _ := packageEntries(t, pkg)
+		relog(t, x, pkg, lg.Entries[:len(lg.Entries)-3])
+		c := claimOf(t, run(t, pkg, verify.Options{State: state}), verify.ClaimLog)
+		if !strings.Contains(c.Detail, "rollback") {
+			t.Errorf("detail %q", c.Detail)
+		}
+	})
+
 	t.Run("6 publish without a second signature", func(t *testing.T) {
 		q := pending(t)
 		// Her own second signature is refused, and so is a signature by a
@@ -291,6 +384,37 @@ func TestInsiderReplay(t *testing.T) {
 			t.Errorf("%d publications, want %d", n, before)
 		}
 	})
+
+	t.Run("9 run a modified canvass binary", func(t *testing.T) {
+		// The modified binary starts and logs its own hash, as every
+		// canvass process does; no software-install request approved it.
+		modified := strings.Repeat("cd", 32)
+		if err := x.O.ServiceStart(ctx, "canvass modified", modified, ""); err != nil {
+			t.Fatal(err)
+		}
+		c := claimOf(t, run(t, x.Export(), verify.Options{}), verify.ClaimSoftware)
+		if !strings.Contains(c.Detail, modified) {
+			t.Errorf("detail %q", c.Detail)
+		}
+	})
+}
+
+// ints turns the whole float64 numbers of a decoded JSON value into int64,
+// as the log's canonical encoding wants them.
+func ints(v any) any {
+	switch v := v.(type) {
+	case float64:
+		return int64(v)
+	case []any:
+		for i, e := range v {
+			v[i] = ints(e)
+		}
+	case map[string]any:
+		for k, e := range v {
+			v[k] = ints(e)
+		}
+	}
+	return v
 }
 
 // copyTree copies the files under from whose relative paths keep accepts.
