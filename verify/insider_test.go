@@ -14,6 +14,8 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"database/sql"
+	"encoding/base32"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"io/fs"
@@ -23,6 +25,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/canvass/canvass/auth"
 	"github.com/canvass/canvass/ledger"
 	"github.com/canvass/canvass/office"
 	"github.com/canvass/canvass/store/sqlite"
@@ -395,6 +398,110 @@ func TestInsiderReplay(t *testing.T) {
 		c := claimOf(t, run(t, x.Export(), verify.Options{}), verify.ClaimSoftware)
 		if !strings.Contains(c.Detail, modified) {
 			t.Errorf("detail %q", c.Detail)
+		}
+	})
+
+	t.Run("11 copy the database and file store", func(t *testing.T) {
+		// The insider copies everything but the keys directory: the
+		// database (with its WAL), the file store and the log.
+		cp := filepath.Join(t.TempDir(), "copy")
+		copyTree(t, x.Dir, cp, func(rel string) bool {
+			return !strings.HasPrefix(rel, "keys"+string(filepath.Separator)) && !strings.HasSuffix(rel, ".lock")
+		})
+		db, err := sql.Open("sqlite", filepath.Join(cp, office.DefaultDBName))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		wrong := make([]byte, auth.SealKeySize)
+		rand.Read(wrong)
+		guess, err := auth.NewSealer(wrong)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := db.Query(`SELECT user_name, data FROM secrets`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		type secret struct {
+			PasswordHash string `json:"password_hash"`
+			TOTPSealed   []byte `json:"totp_sealed"`
+		}
+		secrets := map[string]secret{}
+		for rows.Next() {
+			var name string
+			var data []byte
+			if err := rows.Scan(&name, &data); err != nil {
+				t.Fatal(err)
+			}
+			if strings.HasPrefix(name, "request-result/") {
+				// A new user's enrollment code, sealed whole.
+				if _, err := guess.Open(data, []byte(name)); err == nil {
+					t.Errorf("%s opens without the seal key", name)
+				}
+				continue
+			}
+			var s secret
+			if err := json.Unmarshal(data, &s); err != nil {
+				t.Fatal(err)
+			}
+			secrets[name] = s
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		keyHex, err := os.ReadFile(filepath.Join(x.Dir, "keys", "seal.key"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		key, err := hex.DecodeString(strings.TrimSpace(string(keyHex)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		server, err := auth.NewSealer(key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var all [][]byte // every file of the copy
+		copyTree(t, cp, t.TempDir(), func(rel string) bool {
+			b, err := os.ReadFile(filepath.Join(cp, rel))
+			if err != nil {
+				t.Fatal(err)
+			}
+			all = append(all, b)
+			return false
+		})
+		found := func(needle []byte) string {
+			for _, b := range all {
+				if bytes.Contains(b, needle) {
+					return string(needle)
+				}
+			}
+			return ""
+		}
+		for _, name := range []string{"ada", "bob", "olga", "pat"} {
+			s, ok := secrets[name]
+			if !ok {
+				t.Errorf("no secret for %s", name)
+				continue
+			}
+			if !strings.HasPrefix(s.PasswordHash, "$argon2id$v=19$") {
+				t.Errorf("%s: password stored as %.12q…, not an argon2id PHC string", name, s.PasswordHash)
+			}
+			if _, err := guess.Open(s.TOTPSealed, []byte(name)); err == nil {
+				t.Errorf("%s: the sealed TOTP seed opens without the seal key", name)
+			}
+			seed := x.TOTPSeed(name)
+			if got, err := server.Open(s.TOTPSealed, []byte(name)); err != nil || !bytes.Equal(got, seed) {
+				t.Errorf("%s: the sealed seed does not open to the seed with the seal key: %v", name, err)
+			}
+			b32 := base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(seed)
+			for _, needle := range [][]byte{seed, []byte(b32), []byte(strings.ToLower(b32)), []byte(hex.EncodeToString(seed)),
+				[]byte(base64.StdEncoding.EncodeToString(seed)), []byte(x.Password(name))} {
+				if f := found(needle); f != "" {
+					t.Errorf("%s: %q appears in the copy", name, f)
+				}
+			}
 		}
 	})
 }
