@@ -2,8 +2,8 @@ package ledger
 
 import (
 	"encoding/json"
-	"time"
 	"testing"
+	"time"
 )
 
 // Sample payloads of the facility event types, for the catalogue-wide tests.
