@@ -43,7 +43,7 @@ func (FacilityImport) EventType() string { return "facility-import" }
 var facilityEvents = []EventType{
 	{
 		ID: "facility-site", Severity: "notice",
-		Description: "The description of the site (rooms, which hold election equipment, badge-controlled doors, the rooms each camera covers) was loaded; it is in force from this event on (docs/facility.md). UserId is who loaded it.",
+		Description: "The description of the site (rooms, which hold election equipment, badge-controlled doors, the rooms each camera covers) was loaded; it is in force from this event on (docs/facility.md). UserId is the operator who ran canvass facility import (Details mark it as an operator action).",
 		Payload: []Field{
 			{Name: "file", Kind: KindFile, Required: true, Doc: "the site description (JSON), stored by SHA-256"},
 			{Name: "rooms", Kind: KindCount, Required: true, Doc: "rooms described"},
@@ -54,7 +54,7 @@ var facilityEvents = []EventType{
 	},
 	{
 		ID: "facility-import", Severity: "notice",
-		Description: "An export of the access-control system (badge swipes), the video system (camera on/off status) or the tamper-seal register was imported, one event per file; the rows are the committed file's content (docs/facility.md). UserId is who imported it.",
+		Description: "An export of the access-control system (badge swipes), the video system (camera on/off status) or the tamper-seal register was imported, one event per file; the rows are the committed file's content (docs/facility.md). UserId is the operator who ran canvass facility import (Details mark it as an operator action).",
 		Payload: []Field{
 			{Name: "kind", Kind: KindEnum, Required: true, Enum: []string{"badge", "camera", "seal"}, Doc: "which export"},
 			{Name: "file", Kind: KindFile, Required: true, Doc: "the CSV file as imported, stored by SHA-256"},
