@@ -2,6 +2,7 @@ package office
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"unicode/utf8"
@@ -26,7 +27,8 @@ const FacilityOperatorAction = "operator action: run with shell access to the of
 // video system or the tamper-seal register (a facility-import event). The
 // file is validated with package facility first: a bad file returns the
 // *facility.Error (file, row, column, what was found and expected) and
-// nothing is stored or logged. Otherwise the file is stored by SHA-256 and
+// nothing is stored or logged; so is an export repeating a row of an
+// earlier import of the same kind (see checkFacilityOverlap). Otherwise the file is stored by SHA-256 and
 // one event, by user and marked as an operator action, commits to it
 // under name. It returns the event's log index.
 func (o *Office) ImportFacility(ctx context.Context, user string, kind, name string, data []byte) (uint64, error) {
@@ -49,8 +51,11 @@ func (o *Office) ImportFacility(ctx context.Context, user string, kind, name str
 		ev = ledger.Event{Type: facility.EventSite, Payload: p.Payload(),
 			Description: fmt.Sprintf("site description %s loaded by %s", name, user)}
 	case facility.ImportBadges, facility.ImportCameras, facility.ImportSeals:
-		p, _, err := facility.NewImportPayload(kind, data, name)
+		p, recs, err := facility.NewImportPayload(kind, data, name)
 		if err != nil {
+			return 0, err
+		}
+		if err := o.checkFacilityOverlap(ctx, kind, recs); err != nil {
 			return 0, err
 		}
 		ev = ledger.Event{Type: facility.EventImport, Payload: p.Payload(),
@@ -71,6 +76,52 @@ func (o *Office) ImportFacility(ctx context.Context, user string, kind, name str
 	ctx, unlock := o.lock(ctx)
 	defer unlock()
 	return o.commit(ctx, ev)
+}
+
+// checkFacilityOverlap refuses records that repeat a row of an earlier
+// import of the same kind (the same export imported twice, or overlapping
+// exports): the verifier merges the imports of a kind (facility.Merge*),
+// which refuses such a repeat, so logging it would make the record
+// unverifiable. The error is the *facility.Error naming both rows.
+func (o *Office) checkFacilityOverlap(ctx context.Context, kind string, recs facility.Records) error {
+	var prev facility.Records
+	err := o.Events(ctx, func(e ledger.Event) error {
+		if e.Type != facility.EventImport || e.Payload["kind"] != kind {
+			return nil
+		}
+		raw, err := json.Marshal(e.Payload)
+		if err != nil {
+			return err
+		}
+		var p facility.ImportPayload
+		if err := json.Unmarshal(raw, &p); err != nil {
+			return err
+		}
+		data, err := o.blobs.ReadAll(p.File.SHA256)
+		if err != nil {
+			return fmt.Errorf("reading %s, imported at log index %d, from the file store: %w", p.File.Name, e.Sequence, err)
+		}
+		r, err := facility.ReadImport(p, data)
+		if err != nil {
+			return fmt.Errorf("%s, imported at log index %d: %w", p.File.Name, e.Sequence, err)
+		}
+		prev.Badges = append(prev.Badges, r.Badges...)
+		prev.Cameras = append(prev.Cameras, r.Cameras...)
+		prev.Seals = append(prev.Seals, r.Seals...)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	switch kind {
+	case facility.ImportBadges:
+		_, err = facility.MergeBadges(prev.Badges, recs.Badges)
+	case facility.ImportCameras:
+		_, err = facility.MergeCameras(prev.Cameras, recs.Cameras)
+	case facility.ImportSeals:
+		_, err = facility.MergeSeals(prev.Seals, recs.Seals)
+	}
+	return err
 }
 
 func validOperatorName(s string) bool {

@@ -205,3 +205,35 @@ func TestImportFacilityRefuses(t *testing.T) {
 		}
 	}
 }
+
+// TestImportFacilityOverlap: an export imported twice, or one repeating a
+// row of an earlier import, is refused naming both files, because the
+// verifier's merge would refuse it.
+func TestImportFacilityOverlap(t *testing.T) {
+	ctx := context.Background()
+	o, _ := newFacilityOffice(t)
+	cams := readMesa(t, "cameras.csv")
+	if _, err := o.ImportFacility(ctx, "pat", "camera", "cameras.csv", cams); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(cams), "\n")
+	later := "time,camera,status\n" + lines[len(lines)-2] + "2021-05-25T06:00:00-06:00,CAM-SRV-1,off\n"
+	for _, c := range []struct{ name, data string }{{"cameras.csv", string(cams)}, {"cameras-2.csv", later}} {
+		before := o.LogSize()
+		_, err := o.ImportFacility(ctx, "pat", "camera", c.name, []byte(c.data))
+		var fe *facility.Error
+		if !errors.As(err, &fe) || !strings.Contains(err.Error(), "cameras.csv") || !strings.Contains(err.Error(), c.name) {
+			t.Errorf("%s: %v, want a *facility.Error naming both files", c.name, err)
+		}
+		if o.LogSize() != before {
+			t.Errorf("%s: the log grew", c.name)
+		}
+	}
+	// Other kinds and new rows are not affected.
+	if _, err := o.ImportFacility(ctx, "pat", "camera", "cameras-3.csv", []byte("time,camera,status\n2021-05-25T06:00:00-06:00,CAM-SRV-1,off\n")); err != nil {
+		t.Errorf("a new row: %v", err)
+	}
+	if _, err := o.ImportFacility(ctx, "pat", "badge", "badges.csv", readMesa(t, "badges.csv")); err != nil {
+		t.Errorf("badges: %v", err)
+	}
+}
