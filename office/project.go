@@ -89,7 +89,7 @@ func project(ctx context.Context, r reader, e ledger.Event) ([]store.Record, err
 		}
 		q.Status = "refused"
 		return []store.Record{rec(kindRequest, q.ID, q.Jurisdiction, q)}, p.err
-	case "login", "logout", "login-failure", "service-start":
+	case "login", "logout", "login-failure", "service-start", "facility-site", "facility-import":
 		// Logged for the record; they change no projected state.
 		return nil, nil
 	}
