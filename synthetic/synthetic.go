@@ -381,7 +381,7 @@ func RCTabConfig(s Spec, contestName, cvrPath, provider string) ([]byte, error) 
 		cands = append(cands, map[string]any{"name": n, "excluded": false})
 	}
 	cfg := map[string]any{
-		"tabulatorVersion": "1.3.999",
+		"tabulatorVersion": "TEST", // RCTab runs only its own version or TEST (source notes V1)
 		"outputSettings": map[string]any{
 			"contestName": contestName, "contestDate": "2026-11-03",
 			"contestJurisdiction": "Synthetic County", "contestOffice": "Mayor",
