@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/canvass/canvass/internal/flatfs"
 	"io"
 	"io/fs"
 	"net/http"
@@ -219,7 +220,7 @@ type evidenceFS struct {
 
 func (e *evidenceFS) Open(name string) (fs.File, error) {
 	if b, ok := e.mem[name]; ok {
-		return &memFile{Reader: bytes.NewReader(b), info: fileInfo{name: path.Base(name), size: int64(len(b))}}, nil
+		return &memFile{Reader: bytes.NewReader(b), info: flatfs.File(path.Base(name), int64(len(b)))}, nil
 	}
 	if sum, ok := strings.CutPrefix(name, verify.FilesDir+"/"); ok && e.files[sum] {
 		return e.blobs.Open(sum)

@@ -2,12 +2,10 @@ package office
 
 import (
 	"bytes"
+	"github.com/canvass/canvass/internal/flatfs"
 	"io"
 	"io/fs"
 	"path"
-	"sort"
-	"strings"
-	"time"
 
 	"github.com/canvass/canvass/office/blobs"
 )
@@ -37,81 +35,44 @@ func (u *uploadFS) Open(name string) (fs.File, error) {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
 	}
 	if b, ok := u.extra[name]; ok {
-		return &memFile{Reader: bytes.NewReader(b), info: fileInfo{name: path.Base(name), size: int64(len(b))}}, nil
+		return &memFile{Reader: bytes.NewReader(b), info: flatfs.File(path.Base(name), int64(len(b)))}, nil
 	}
 	if f, ok := u.files[name]; ok {
 		file, err := u.blobs.Open(f.SHA256)
 		if err != nil {
 			return nil, &fs.PathError{Op: "open", Path: name, Err: err}
 		}
-		return &blobFile{File: file, info: fileInfo{name: path.Base(name), size: f.Size}}, nil
+		return &blobFile{File: file, info: flatfs.File(path.Base(name), f.Size)}, nil
 	}
 	entries := u.readDir(name)
 	if entries == nil && name != "." {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
 	}
-	return &dirFile{info: fileInfo{name: path.Base(name), dir: true}, entries: entries}, nil
+	return &dirFile{info: flatfs.Dir(path.Base(name)), entries: entries}, nil
 }
 
 // readDir lists the direct children of dir, or nil if there are none.
 func (u *uploadFS) readDir(dir string) []fs.DirEntry {
-	prefix := dir + "/"
-	if dir == "." {
-		prefix = ""
-	}
-	seen := map[string]fs.DirEntry{}
-	add := func(name string, size int64) {
-		rest, ok := strings.CutPrefix(name, prefix)
-		if !ok || rest == "" {
-			return
+	return flatfs.Children(dir, func(yield func(string, int64) bool) {
+		for n, f := range u.files {
+			if !yield(n, f.Size) {
+				return
+			}
 		}
-		if child, _, isDir := strings.Cut(rest, "/"); isDir {
-			seen[child] = fs.FileInfoToDirEntry(fileInfo{name: child, dir: true})
-		} else {
-			seen[rest] = fs.FileInfoToDirEntry(fileInfo{name: rest, size: size})
+		for n, b := range u.extra {
+			if !yield(n, int64(len(b))) {
+				return
+			}
 		}
-	}
-	for n, f := range u.files {
-		add(n, f.Size)
-	}
-	for n, b := range u.extra {
-		add(n, int64(len(b)))
-	}
-	if len(seen) == 0 {
-		return nil
-	}
-	out := make([]fs.DirEntry, 0, len(seen))
-	for _, e := range seen {
-		out = append(out, e)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name() < out[j].Name() })
-	return out
+	})
 }
-
-type fileInfo struct {
-	name string
-	size int64
-	dir  bool
-}
-
-func (i fileInfo) Name() string { return i.name }
-func (i fileInfo) Size() int64  { return i.size }
-func (i fileInfo) Mode() fs.FileMode {
-	if i.dir {
-		return fs.ModeDir | 0o555
-	}
-	return 0o444
-}
-func (i fileInfo) ModTime() time.Time { return time.Time{} }
-func (i fileInfo) IsDir() bool        { return i.dir }
-func (i fileInfo) Sys() any           { return nil }
 
 type blobFile struct {
 	File interface {
 		io.ReadSeekCloser
 		io.ReaderAt
 	}
-	info fileInfo
+	info fs.FileInfo
 }
 
 func (f *blobFile) Stat() (fs.FileInfo, error)                { return f.info, nil }
@@ -122,21 +83,21 @@ func (f *blobFile) Close() error                              { return f.File.Cl
 
 type memFile struct {
 	*bytes.Reader
-	info fileInfo
+	info fs.FileInfo
 }
 
 func (f *memFile) Stat() (fs.FileInfo, error) { return f.info, nil }
 func (f *memFile) Close() error               { return nil }
 
 type dirFile struct {
-	info    fileInfo
+	info    fs.FileInfo
 	entries []fs.DirEntry
 	off     int
 }
 
 func (d *dirFile) Stat() (fs.FileInfo, error) { return d.info, nil }
 func (d *dirFile) Read([]byte) (int, error) {
-	return 0, &fs.PathError{Op: "read", Path: d.info.name, Err: fs.ErrInvalid}
+	return 0, &fs.PathError{Op: "read", Path: d.info.Name(), Err: fs.ErrInvalid}
 }
 func (d *dirFile) Close() error { return nil }
 

@@ -4,13 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/canvass/canvass/internal/flatfs"
 	"io"
 	"io/fs"
 	"path"
-	"sort"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/canvass/canvass/ledger"
 	"github.com/canvass/canvass/ledger/witness"
@@ -137,37 +136,23 @@ func (n *namedFS) Open(name string) (fs.File, error) {
 	if p, ok := n.files[name]; ok {
 		return n.pkg.Open(p)
 	}
-	// A directory: every name below it.
-	prefix := name + "/"
-	if name == "." {
-		prefix = ""
-	}
-	seen := map[string]fs.DirEntry{}
-	add := func(full string, size int64) {
-		if !strings.HasPrefix(full, prefix) {
-			return
+	// A directory: every name below it. Package files' sizes are not
+	// known without opening them, hence -1.
+	ents := flatfs.Children(name, func(yield func(string, int64) bool) {
+		for f := range n.files {
+			if !yield(f, -1) {
+				return
+			}
 		}
-		rest := full[len(prefix):]
-		if i := strings.IndexByte(rest, '/'); i >= 0 {
-			seen[rest[:i]] = dirEntry{name: rest[:i], dir: true}
-		} else {
-			seen[rest] = dirEntry{name: rest, size: size}
+		for f, b := range n.extra {
+			if !yield(f, int64(len(b))) {
+				return
+			}
 		}
-	}
-	for f := range n.files {
-		add(f, -1)
-	}
-	for f, b := range n.extra {
-		add(f, int64(len(b)))
-	}
-	if len(seen) == 0 {
+	})
+	if ents == nil {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
 	}
-	ents := make([]fs.DirEntry, 0, len(seen))
-	for _, e := range seen {
-		ents = append(ents, e)
-	}
-	sort.Slice(ents, func(i, j int) bool { return ents[i].Name() < ents[j].Name() })
 	return &dirFile{name: path.Base(name), ents: ents}, nil
 }
 
@@ -178,46 +163,10 @@ type memFile struct {
 }
 
 func (m *memFile) Stat() (fs.FileInfo, error) {
-	return fileInfo{name: path.Base(m.name), size: m.size}, nil
+	return flatfs.File(path.Base(m.name), m.size), nil
 }
 func (m *memFile) Read(p []byte) (int, error) { return m.r.Read(p) }
 func (m *memFile) Close() error               { return nil }
-
-type fileInfo struct {
-	name string
-	size int64
-	dir  bool
-}
-
-func (fi fileInfo) Name() string { return fi.name }
-func (fi fileInfo) Size() int64  { return fi.size }
-func (fi fileInfo) Mode() fs.FileMode {
-	if fi.dir {
-		return fs.ModeDir | 0o555
-	}
-	return 0o444
-}
-func (fi fileInfo) ModTime() time.Time { return time.Time{} }
-func (fi fileInfo) IsDir() bool        { return fi.dir }
-func (fi fileInfo) Sys() any           { return nil }
-
-type dirEntry struct {
-	name string
-	dir  bool
-	size int64
-}
-
-func (d dirEntry) Name() string { return d.name }
-func (d dirEntry) IsDir() bool  { return d.dir }
-func (d dirEntry) Type() fs.FileMode {
-	if d.dir {
-		return fs.ModeDir
-	}
-	return 0
-}
-func (d dirEntry) Info() (fs.FileInfo, error) {
-	return fileInfo{name: d.name, size: d.size, dir: d.dir}, nil
-}
 
 type dirFile struct {
 	name string
@@ -225,7 +174,7 @@ type dirFile struct {
 	pos  int
 }
 
-func (d *dirFile) Stat() (fs.FileInfo, error) { return fileInfo{name: d.name, dir: true}, nil }
+func (d *dirFile) Stat() (fs.FileInfo, error) { return flatfs.Dir(d.name), nil }
 func (d *dirFile) Read([]byte) (int, error) {
 	return 0, &fs.PathError{Op: "read", Path: d.name, Err: errors.New("is a directory")}
 }

@@ -25,6 +25,7 @@ var pure = []string{
 	"facility",
 	"audit",
 	"rla/draw",
+	"internal/flatfs",
 }
 
 // forbidden are standard-library packages that reach outside the process.
