@@ -268,8 +268,9 @@ func runRebuild(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 }
 
 // serveDemo starts an office in a temporary directory holding the 2013
-// Minneapolis election, uploaded, counted and published through the
-// two-person rule, and serves it.
+// Minneapolis election, uploaded, counted, published through the
+// two-person rule and audited, its log cosigned by two in-process
+// witnesses, and serves it.
 func serveDemo(addr string, stdout io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -278,12 +279,21 @@ func serveDemo(addr string, stdout io.Writer) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
+	sum, err := executableSHA256()
+	if err != nil {
+		return fmt.Errorf("hashing the running binary: %w", err)
+	}
+	w, err := office.StartDemoWitnesses(dir)
+	if err != nil {
+		return err
+	}
+	defer w.Close()
 	st, err := sqlite.Open(ctx, filepath.Join(dir, office.DefaultDBName))
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	info, err := office.Demo(ctx, dir, st)
+	info, err := office.NewDemo(ctx, dir, st, office.DemoOptions{Version: versionString(), BinarySHA256: sum, Policy: w.Policy, Audit: true})
 	if err != nil {
 		return err
 	}
@@ -292,9 +302,12 @@ func serveDemo(addr string, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "  public results:  %s/public/elections/%s/\n", url, info.Election)
 		fmt.Fprintf(stdout, "  NIST results:    %s/public/elections/%s/results.json\n", url, info.Election)
 		fmt.Fprintf(stdout, "  election log:    %s/log/checkpoint (verify: canvass log verify --url %s/log --vkey %s)\n", url, url, info.VKey)
+		if info.Audit != nil {
+			fmt.Fprintf(stdout, "  audit:           %s (%s, risk %.4f)\n", info.Audit.ID, info.Audit.Decision, info.Audit.Risk)
+		}
 		fmt.Fprintf(stdout, "\nDemo sign-in (POST %s/api/v1/login {\"user\",\"password\",\"totp\"}):\n", url)
 		for _, p := range info.People {
-			fmt.Fprintf(stdout, "  %-5s %-9s password %q\n        TOTP %s\n", p.User, strings.Join(p.Roles, ","), p.Password, p.TOTPURI)
+			fmt.Fprintf(stdout, "  %-5s %-11s password %q\n        TOTP %s\n", p.User, strings.Join(p.Roles, ","), p.Password, p.TOTPURI)
 		}
 	})
 }

@@ -234,25 +234,6 @@ func TestTabulateDirectPlurality(t *testing.T) {
 	}
 }
 
-func TestDemo(t *testing.T) {
-	if testing.Short() {
-		t.Skip("the demo counts 80,101 ballots")
-	}
-	out := filepath.Join(t.TempDir(), "demo")
-	code, stdout, stderr := runCLI(t, "demo", "--out", out)
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, stderr)
-	}
-	for _, want := range []string{"Winner(s): BETSY HODGES", "80,101 ballots", "Identical to RCTab's published report"} {
-		if !strings.Contains(stdout, want) {
-			t.Errorf("demo output lacks %q", want)
-		}
-	}
-	if err := evidence.Check(os.DirFS(out)); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // TestTabulateRecordsInLog: with --log, the tabulation is appended to the
 // election log with the hashes of every input and output, the log still
 // verifies, and the recorded manifest hash is the one on disk.
