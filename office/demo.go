@@ -195,7 +195,7 @@ func NewDemo(ctx context.Context, dir string, st store.Store, opts DemoOptions) 
 	if opts.BinarySHA256 != "" {
 		// First, as canvass serve does: every later entry is then
 		// written by a process whose binary the log names.
-		if err := o.ServiceStart(ctx, opts.Version, opts.BinarySHA256, "demo"); err != nil {
+		if err := o.ServiceStart(ctx, opts.Version, opts.BinarySHA256, ""); err != nil {
 			return nil, err
 		}
 	}
