@@ -92,6 +92,8 @@ type demoRun struct {
 	info    *DemoInfo
 	signers map[string]note.Signer
 	last    time.Time
+	// witnessed is set when the log has a witness policy.
+	witnessed bool
 }
 
 // step records the step that ends now.
@@ -179,7 +181,7 @@ func (d *demoRun) newUser(a, b *User, name, role string) (*User, error) {
 // is recorded and approved, with opts.Policy the log is witnessed, and
 // with opts.Audit the published contest is then audited (demo_audit.go).
 func NewDemo(ctx context.Context, dir string, st store.Store, opts DemoOptions) (*DemoInfo, error) {
-	d := &demoRun{ctx: ctx, signers: map[string]note.Signer{}, last: time.Now(), info: &DemoInfo{}}
+	d := &demoRun{ctx: ctx, signers: map[string]note.Signer{}, last: time.Now(), info: &DemoInfo{}, witnessed: opts.Policy != nil}
 	created, err := Create(ctx, dir, st, CreateOptions{Origin: "demo.canvass.example/minneapolis", Admins: []string{"ada", "bob"}, Policy: opts.Policy})
 	if err != nil {
 		return nil, err

@@ -313,7 +313,11 @@ func (d *demoRun) runAudit(aria, pat *User) (*DemoAudit, error) {
 		return nil, err
 	}
 	out.Draws = rv.Count
-	d.step(fmt.Sprintf("seed entered (aria requested, pat co-signed); round 1 drawn: %d draws", rv.Count))
+	how := "after the witness quorum cosigned a checkpoint covering the uploads"
+	if !d.witnessed {
+		how = "after a published checkpoint covered the uploads (no witness policy)"
+	}
+	d.step(fmt.Sprintf("seed entered %s (aria requested, pat co-signed); round 1 drawn: %d draws", how, rv.Count))
 
 	bv, err := o.CreateBoard(ctx, aria, av.ID, demoJurisdiction, []string{"Rosa (board member)", "Sam (board member)"})
 	if err != nil {
