@@ -82,6 +82,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		return nil, err
 	}
 	r := &Report{Dir: opts.Dir, Data: filepath.Join(opts.Dir, DataDir), Evidence: filepath.Join(opts.Dir, EvidenceDir)}
+	defer func() { r.Total = time.Since(start) }()
 	c := demo.Minneapolis2013
 	fsys, err := c.FS()
 	if err != nil {
@@ -171,18 +172,17 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 
 	// Verified as anyone would: from the package's files alone, with the
 	// log's key obtained out of band (here, from the office's creation).
-	rep, err := verify.Package(ctx, os.DirFS(r.Evidence), verify.Options{VKey: info.VKey})
+	vr, err := verify.Package(ctx, os.DirFS(r.Evidence), verify.Options{VKey: info.VKey})
 	if err != nil {
 		return r, fmt.Errorf("verifying the evidence package: %w", err)
 	}
-	r.Verify = rep
-	if rep.OK() {
+	r.Verify = vr
+	if vr.OK() {
 		step("evidence package verified (canvass verify): every claim checked holds")
 	} else {
 		step("evidence package verified (canvass verify): a claim FAILED")
 		r.Problems = append(r.Problems, "canvass verify reports a FAIL claim")
 	}
-	r.Total = time.Since(start)
 	return r, nil
 }
 
