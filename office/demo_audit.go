@@ -261,7 +261,7 @@ func (d *demoRun) runAudit(aria, pat *User) (*DemoAudit, error) {
 	}
 	manifest, cvrs := ballots.manifest(), ballots.dominionCSV()
 	contest := ballots.contest.Name
-	d.step(fmt.Sprintf("manifest (%d batches) and CVRs (%d MB, Dominion CSV) derived from the ES&S export", len(ballots.precincts), len(cvrs)>>20))
+	d.step(fmt.Sprintf("manifest (%d batches) and CVRs (%.1f MB, Dominion CSV) derived from the ES&S export", len(ballots.precincts), float64(len(cvrs))/1e6))
 	out := &DemoAudit{Contest: contest, RiskLimit: 0.05, Batches: len(ballots.precincts)}
 	av, err := o.CreateAudit(ctx, aria, &AuditSetup{Name: "2013 Minneapolis Mayor: ballot comparison", Election: d.info.Election,
 		Type: audit.BallotComparison, Math: "supersimple", RiskLimit: out.RiskLimit, Sampler: audit.SamplerArlo,
