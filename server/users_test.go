@@ -327,3 +327,136 @@ func freshKey(t *testing.T, name string) string {
 	}
 	return vkey
 }
+
+// TestRulesChange tabulates the Minneapolis contest, then again under
+// other rules: that is a rules-change request, which counts when two
+// officials have signed it.
+func TestRulesChange(t *testing.T) {
+	w := newWorld(t)
+	e := w.env
+	const fixture = "2013_minneapolis_mayor"
+	xlsx := readFixture(t, fixture+"_cvr.xlsx")
+	if c := e.upload(w.olga.client, w.election, map[string][]byte{"mpls_cvr.xlsx": xlsx}, nil, nil); c != 200 {
+		t.Fatalf("upload: %d", c)
+	}
+	config := func(edit func(cfg map[string]any)) map[string]any {
+		var cfg map[string]any
+		if err := json.Unmarshal(readFixture(t, fixture+"_config.json"), &cfg); err != nil {
+			t.Fatal(err)
+		}
+		cfg["cvrFileSources"].([]any)[0].(map[string]any)["filePath"] = "mpls_cvr.xlsx"
+		if edit != nil {
+			edit(cfg)
+		}
+		return map[string]any{"rctab_config": cfg}
+	}
+	path := "/api/v1/elections/" + w.election + "/tabulations"
+	var first struct{ ID string }
+	e.must(w.olga.client, 201, "POST", path, config(nil), &first)
+	// Output settings are not rules: this counts at once.
+	e.must(w.olga.client, 201, "POST", path, config(func(cfg map[string]any) {
+		cfg["outputSettings"].(map[string]any)["tabulateByPrecinct"] = false
+		cfg["outputSettings"].(map[string]any)["outputDirectory"] = "elsewhere"
+	}), nil)
+	exclude := func(cfg map[string]any) {
+		cfg["candidates"].([]any)[0].(map[string]any)["excluded"] = true
+	}
+	// Bad input is refused before any rules check, and changes nothing.
+	w.unchanged("bad config", func() {
+		e.must(w.olga.client, 400, "POST", path, config(func(cfg map[string]any) {
+			exclude(cfg)
+			cfg["cvrFileSources"].([]any)[0].(map[string]any)["filePath"] = "missing.xlsx"
+		}), nil)
+	})
+	var q requestView
+	w.unchanged("observer", func() { e.must(w.otto.client, 403, "POST", path, config(exclude), nil) })
+	e.must(w.olga.client, 202, "POST", path, config(exclude), &q)
+	if q.Kind != "rules-change" || q.Status != "pending" {
+		t.Fatalf("request %+v", q)
+	}
+	// An administrator may not approve it; an official of the county may.
+	if c, _ := e.approve(w.ada, q.ID, q.SignText); c != 403 {
+		t.Fatalf("an admin approves a rules change: %d", c)
+	}
+	e.cosign(w.olga, w.pat, q)
+	e.must(w.olga.client, 200, "GET", "/api/v1/requests/"+q.ID, nil, &q)
+	tid := q.Result["tabulation"]
+	var tab struct {
+		ID      string          `json:"id"`
+		Summary json.RawMessage `json:"summary"`
+	}
+	e.must(w.pat.client, 200, "GET", path+"/"+tid, nil, &tab)
+	// The excluded candidate is out of the count.
+	if tab.ID != tid || !strings.Contains(string(tab.Summary), "BETSY HODGES") || strings.Contains(string(tab.Summary), "TROY BENJEGERDES") {
+		t.Fatalf("tabulation %+v", tab)
+	}
+	// The new rules are in force: counting under them needs nothing more,
+	// going back to the old ones is another rules change.
+	e.must(w.olga.client, 201, "POST", path, config(exclude), nil)
+	e.must(w.olga.client, 202, "POST", path, config(nil), &q)
+	if q.Kind != "rules-change" {
+		t.Fatalf("going back: %+v", q)
+	}
+	// The log holds the rules hash of every count and the request of the
+	// approved one.
+	var rules []string
+	var approved int
+	e.o.Events(context.Background(), func(ev ledger.Event) error {
+		if ev.Type == "election-tabulation" {
+			rules = append(rules, ev.Payload["rules_sha256"].(string))
+			if ev.Payload["request"] != nil {
+				approved++
+			}
+		}
+		return nil
+	})
+	if len(rules) != 4 || rules[0] != rules[1] || rules[1] == rules[2] || rules[2] != rules[3] || approved != 1 {
+		t.Fatalf("rules hashes %v, %d approved", rules, approved)
+	}
+	rebuildEquals(t, e, openSQLite)
+}
+
+// TestBoardParties: an audit board whose members' accounts all record the
+// same party is refused; different parties, or a member without a party
+// recorded, pass.
+func TestBoardParties(t *testing.T) {
+	e := newEnv(t)
+	p := newAuditPeople(e)
+	var el office.Election
+	e.must(p.official.client, 201, "POST", "/api/v1/elections", map[string]string{"name": "State General", "date": "2026-11-03"}, &el)
+	js := counties[:1]
+	setup := map[string]any{"election": el.ID, "name": "Polling RLA", "type": "ballot-polling", "math": "bravo", "risk_limit": 0.1, "sampler": "arlo",
+		"contests": []map[string]any{{"name": "Governor", "targeted": true, "jurisdictions": js, "reported": json.RawMessage(`{"Alice":200,"Bob":100}`)}}}
+	var created struct{ ID string }
+	e.must(p.aa1.client, 201, "POST", "/api/v1/audits", setup, &created)
+	base := "/api/v1/audits/" + created.ID
+	if c := e.auditUpload(p.aa1.client, created.ID, js[0], "manifest", "arlo", "manifest.csv", countyManifest(js[0]), nil); c != 200 {
+		t.Fatalf("manifest: %d", c)
+	}
+	var q requestView
+	e.must(p.aa1.client, 202, "POST", base+"/seed", map[string]any{"seed": testSeed, "rolled_by": []string{"Ann"}}, &q)
+	e.cosign(p.aa1, p.aa2, q)
+	e.must(p.aa1.client, 201, "POST", base+"/rounds", map[string]any{"sample_size": map[string]any{"key": "0.9"}}, nil)
+
+	for name, party := range map[string]string{"dee": "Democratic", "dan": " democratic"[1:], "ron": "Republican"} {
+		e.must(p.ada.client, 202, "POST", "/api/v1/users", map[string]any{"name": name, "roles": []string{"observer"}, "jurisdiction": "state", "party": party}, &q)
+		e.cosign(p.ada, p.bob, q)
+	}
+	boards := base + "/jurisdictions/" + js[0] + "/boards"
+	var out map[string]string
+	e.unchanged("same party", func() {
+		if c := e.do(p.aa1.client, "POST", boards, map[string]any{"members": []string{"dee", "dan"}}, &out); c != 400 || out["field"] != "members" || !strings.Contains(out["error"], "different parties") {
+			t.Errorf("a board of one party: %d %v", c, out)
+		}
+	})
+	e.must(p.aa1.client, 201, "POST", boards, map[string]any{"members": []string{"dee", "ron"}}, nil)
+	e.must(p.aa1.client, 201, "POST", boards, map[string]any{"members": []string{"dan", "Someone Else"}}, nil)
+	// A party changed by request counts from then on.
+	e.must(p.ada.client, 202, "PATCH", "/api/v1/users/ron", map[string]any{"party": "Democratic"}, &q)
+	e.cosign(p.ada, p.bob, q)
+	e.unchanged("same party after a change", func() {
+		if c := e.do(p.aa1.client, "POST", boards, map[string]any{"members": []string{"ron", "dee"}}, nil); c != 400 {
+			t.Errorf("a board of one party after a change: %d", c)
+		}
+	})
+}
