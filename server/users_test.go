@@ -51,9 +51,16 @@ func (e *env) userList(p *person) map[string]userView {
 }
 
 // TestUserChanges changes roles, disables and re-enables, resets an
-// enrollment, and keeps two administrators; then rebuilds.
+// enrollment, and keeps two administrators; then rebuilds; on SQLite and
+// on PostgreSQL.
 func TestUserChanges(t *testing.T) {
-	w := newWorld(t)
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) { userChanges(t, open) })
+	}
+}
+
+func userChanges(t *testing.T, open opener) {
+	w := newWorldOn(t, open)
 	e := w.env
 	var q requestView
 
@@ -168,7 +175,7 @@ func TestUserChanges(t *testing.T) {
 	if kinds["user-change"] != 4 || kinds["user-reset"] != 1 {
 		t.Fatalf("executed requests by kind: %v", kinds)
 	}
-	rebuildEquals(t, e, openSQLite)
+	rebuildEquals(t, e, open)
 }
 
 // rebuildEquals closes e's office and checks that a rebuild into a new
@@ -191,9 +198,15 @@ func rebuildEquals(t *testing.T, e *env, open opener) {
 }
 
 // TestEmergencyAccess creates a time-boxed account by a two-person request
-// and checks that sign-in and sessions end with it.
+// and checks that sign-in and sessions end with it, on both backends.
 func TestEmergencyAccess(t *testing.T) {
-	w := newWorld(t)
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) { emergencyAccess(t, open) })
+	}
+}
+
+func emergencyAccess(t *testing.T, open opener) {
+	w := newWorldOn(t, open)
 	e := w.env
 	var q requestView
 	e.must(w.ada.client, 202, "POST", "/api/v1/users", map[string]any{"name": "vendor-tech", "roles": []string{"official"}, "jurisdiction": "state/hennepin", "expires_in": "20m"}, &q)
@@ -262,7 +275,7 @@ func TestEmergencyAccess(t *testing.T) {
 	if c := e.do(e.client(), "POST", "/api/v1/enroll", map[string]string{"user": "brief", "code": q.Result["enrollment_code"], "password": "correct horse battery staple x", "signing_key": freshKey(t, "brief")}, nil); c != 403 {
 		t.Fatalf("enrolling an expired account: %d, want 403", c)
 	}
-	rebuildEquals(t, e, openSQLite)
+	rebuildEquals(t, e, open)
 }
 
 // TestUserBadInputChangesNothing: each malformed or refused account
