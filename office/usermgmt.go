@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -423,7 +424,11 @@ func (o *Office) executeUserRequest(ctx context.Context, u *User, q *Request) (m
 		changed := *x
 		changed.Roles, changed.Jurisdiction, changed.Disabled, changed.Party = a.After.Roles, a.After.Jurisdiction, a.After.Disabled, a.After.Party
 		if err := o.checkAdmins(ctx, &changed); err != nil {
-			return nil, o.cannotExecute(ctx, u, q, err.(*Error).Msg)
+			var oe *Error
+			if !errors.As(err, &oe) {
+				return nil, err
+			}
+			return nil, o.cannotExecute(ctx, u, q, oe.Msg)
 		}
 		return nil, nil
 	case KindUserReset:
