@@ -76,6 +76,8 @@ var officeEvents = []EventType{
 			{Name: "results", Kind: KindFile, Required: true, Doc: "the NIST SP 1500-100 results report (JSON)"},
 			{Name: "software_version", Kind: KindString, Required: true, Doc: "version of canvass that counted"},
 			{Name: "contests", Kind: KindStrings, Doc: "the contests tabulated"},
+			{Name: "rules_sha256", Kind: KindSHA256, Doc: "for a count with an RCTab configuration, SHA-256 of the canonical JSON of its rules part (the configuration without cvrFileSources[].filePath, outputSettings and tabulatorVersion); a contest's first such count puts its rules in force, and a count under other rules needs an executed rules-change request"},
+			{Name: "request", Kind: KindString, Doc: "the rules-change request this count carries out, if any"},
 		},
 	},
 	{
@@ -216,6 +218,10 @@ type ElectionTabulation struct {
 	SoftwareVersion string `json:"software_version"`
 	// Contests is the contests tabulated.
 	Contests []string `json:"contests,omitempty"`
+	// RulesSHA256 is, for a count with an RCTab configuration, SHA-256 of the canonical JSON of its rules part.
+	RulesSHA256 string `json:"rules_sha256,omitempty"`
+	// Request is the rules-change request this count carries out, if any.
+	Request string `json:"request,omitempty"`
 }
 
 // EventType implements Payload.

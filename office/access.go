@@ -16,6 +16,8 @@ const (
 	ActReadUsers          Action = "users.read"
 	ActRequestUser        Action = "users.request"
 	ActApproveUser        Action = "users.approve"
+	ActChangeUser         Action = "users.change.request"
+	ActApproveUserChange  Action = "users.change.approve"
 	ActReadElections      Action = "elections.read"
 	ActCreateElection     Action = "elections.create"
 	ActRequestMode        Action = "elections.mode.request"
@@ -26,6 +28,7 @@ const (
 	ActApproveWithdrawal  Action = "files.withdraw.approve"
 	ActReadTabulations    Action = "tabulations.read"
 	ActTabulate           Action = "tabulations.run"
+	ActApproveRules       Action = "tabulations.rules.approve"
 	ActRequestPublication Action = "publications.request"
 	ActApprovePublication Action = "publications.approve"
 	ActReadRequests       Action = "requests.read"
@@ -50,6 +53,8 @@ var permissions = map[Action][]string{
 	ActReadUsers:          {RoleAdmin, RoleObserver},
 	ActRequestUser:        {RoleAdmin},
 	ActApproveUser:        {RoleAdmin},
+	ActChangeUser:         {RoleAdmin},
+	ActApproveUserChange:  {RoleAdmin},
 	ActReadElections:      {RoleAdmin, RoleOfficial, RoleObserver, RoleAuditAdmin, RoleAuditBoard},
 	ActCreateElection:     {RoleOfficial},
 	ActRequestMode:        {RoleOfficial},
@@ -60,6 +65,7 @@ var permissions = map[Action][]string{
 	ActApproveWithdrawal:  {RoleOfficial},
 	ActReadTabulations:    {RoleAdmin, RoleOfficial, RoleObserver, RoleAuditAdmin},
 	ActTabulate:           {RoleOfficial},
+	ActApproveRules:       {RoleOfficial},
 	ActRequestPublication: {RoleOfficial},
 	ActApprovePublication: {RoleOfficial},
 	ActReadRequests:       {RoleAdmin, RoleOfficial, RoleObserver, RoleAuditAdmin},
@@ -98,7 +104,7 @@ func Covers(user, obj string) bool {
 // Allowed reports whether u may do a on something in jurisdiction. It is
 // the office's one authorization decision.
 func Allowed(u *User, a Action, jurisdiction string) bool {
-	if u == nil || u.Status != "active" || !Covers(u.Jurisdiction, jurisdiction) {
+	if u == nil || u.Status != "active" || u.Disabled || !Covers(u.Jurisdiction, jurisdiction) {
 		return false
 	}
 	for _, r := range permissions[a] {
@@ -117,6 +123,9 @@ var requestKinds = map[string]Action{
 	KindElectionMode:   ActApproveMode,
 	KindFileWithdrawal: ActApproveWithdrawal,
 	KindSoftware:       ActApproveInstall,
+	KindUserChange:     ActApproveUserChange,
+	KindUserReset:      ActApproveUserChange,
+	KindRulesChange:    ActApproveRules,
 	KindAuditSeed:      ActApproveSeed,
 	KindAuditReopen:    ActApproveReopen,
 }

@@ -930,6 +930,9 @@ func (o *Office) CreateBoard(ctx context.Context, u *User, id, j string, members
 	}
 	ctx, unlock := o.lock(ctx)
 	defer unlock()
+	if err := o.checkBoardParties(ctx, members); err != nil {
+		return nil, err
+	}
 	if a.Rounds == 0 || a.Closed == a.Rounds {
 		return nil, conflict("round", "no open round: draw a round first")
 	}

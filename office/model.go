@@ -48,6 +48,20 @@ type User struct {
 	// Request is the two-person request that created the account; empty
 	// for the administrators created by "canvass init".
 	Request string `json:"request,omitempty"`
+	// Party is the person's party, where the jurisdiction records parties
+	// (audit boards need members of different parties); "" if none.
+	Party string `json:"party,omitempty"`
+	// Disabled is set (and cleared) by user-change requests: a disabled
+	// account can neither sign in nor act, and its sessions end.
+	Disabled bool `json:"disabled,omitempty"`
+	// Expires, for a time-boxed emergency account, is when it stops
+	// working (RFC 3339, UTC); "" for an ordinary account.
+	Expires string `json:"expires,omitempty"`
+	// Reset is the last user-reset request executed on the account.
+	Reset string `json:"reset,omitempty"`
+	// RevokedKeys are the signing keys resets revoked (verifier keys, or
+	// "webauthn:" and a credential id): never registered again.
+	RevokedKeys []string `json:"revoked_keys,omitempty"`
 }
 
 // WebAuthnKey is the public part of a WebAuthn credential registered as a
@@ -116,6 +130,11 @@ type Tabulation struct {
 	Contests        []string `json:"contests,omitempty"`
 	CreatedBy       string   `json:"created_by"`
 	CreatedAt       string   `json:"created_at"`
+	// RulesSHA256 is the SHA-256 of the rules part of its RCTab
+	// configuration (rules.go); "" for a direct count.
+	RulesSHA256 string `json:"rules_sha256,omitempty"`
+	// Request is the rules-change request it carried out, if any.
+	Request string `json:"request,omitempty"`
 }
 
 // Signature is one approval of a request.

@@ -63,8 +63,16 @@ func project(ctx context.Context, r reader, e ledger.Event) ([]store.Record, err
 		t := Tabulation{ID: p.str("tabulation"), Election: p.str("election"), Mode: p.str("mode"),
 			Inputs: p.files("inputs"), Reports: p.files("reports"), Summary: p.file("summary"),
 			Results: p.file("results"), SoftwareVersion: p.str("software_version"),
-			Contests: p.optStrs("contests"), CreatedBy: e.UserID, CreatedAt: at, ReportIndex: p.optFile("report_index")}
-		return []store.Record{rec(kindTabulation, t.ID, t.Election, t)}, p.err
+			Contests: p.optStrs("contests"), CreatedBy: e.UserID, CreatedAt: at, ReportIndex: p.optFile("report_index"),
+			RulesSHA256: p.optStr("rules_sha256"), Request: p.optStr("request")}
+		if p.err != nil {
+			return nil, p.err
+		}
+		rules, err := projectTabulationRules(ctx, r, &t)
+		if err != nil {
+			return nil, err
+		}
+		return append([]store.Record{rec(kindTabulation, t.ID, t.Election, t)}, rules...), nil
 	case "request-created":
 		q := Request{ID: p.str("request"), Kind: p.str("kind"), RequestedBy: e.UserID,
 			Jurisdiction: p.str("jurisdiction"), Action: p.str("action"), ActionSHA256: p.str("action_sha256"),
@@ -125,8 +133,19 @@ func projectExecuted(ctx context.Context, r reader, e ledger.Event, p *payloadRe
 		if err := json.Unmarshal([]byte(q.Action), &a); err != nil {
 			return nil, err
 		}
-		recs = append(recs, rec(kindUser, a.Name, "", User{Name: a.Name, Roles: a.Roles,
-			Jurisdiction: a.Jurisdiction, Status: "pending", Request: q.ID}))
+		u := User{Name: a.Name, Roles: a.Roles, Jurisdiction: a.Jurisdiction, Status: "pending", Request: q.ID, Party: a.Party}
+		if a.Expires != "" {
+			u.Expires = a.Expires
+		} else if a.ExpiresIn != "" {
+			// Counted from the execution, so approving late does not
+			// shorten the emergency window nor lengthen it.
+			d, err := time.ParseDuration(a.ExpiresIn)
+			if err != nil {
+				return nil, fmt.Errorf("request %s: expires_in: %w", q.ID, err)
+			}
+			u.Expires = e.TimeStamp.UTC().Add(d).Truncate(time.Second).Format(time.RFC3339)
+		}
+		recs = append(recs, rec(kindUser, a.Name, "", u))
 	case KindPublication:
 		var a publicationAction
 		if err := json.Unmarshal([]byte(q.Action), &a); err != nil {
@@ -166,6 +185,18 @@ func projectExecuted(ctx context.Context, r reader, e ledger.Event, p *payloadRe
 		}
 		f.Withdrawn = true
 		recs = append(recs, rec(kindFile, a.Election+"/"+a.File, a.Election, f))
+	case KindUserChange, KindUserReset:
+		more, err := projectUserRequest(ctx, r, &q)
+		if err != nil {
+			return nil, err
+		}
+		recs = append(recs, more...)
+	case KindRulesChange:
+		more, err := projectRulesChange(&q)
+		if err != nil {
+			return nil, err
+		}
+		recs = append(recs, more...)
 	case KindSoftware:
 		var a installAction
 		if err := json.Unmarshal([]byte(q.Action), &a); err != nil {

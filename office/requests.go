@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/canvass/canvass/auth"
 	"github.com/canvass/canvass/ledger"
@@ -24,6 +25,11 @@ type userAction struct {
 	Name         string   `json:"name"`
 	Roles        []string `json:"roles"`
 	Jurisdiction string   `json:"jurisdiction"`
+	Party        string   `json:"party,omitempty"`
+	// ExpiresIn (a Go duration, counted from the execution) or Expires
+	// (RFC 3339, UTC) make the account a time-boxed emergency account.
+	ExpiresIn string `json:"expires_in,omitempty"`
+	Expires   string `json:"expires,omitempty"`
 }
 
 type publicationAction struct {
@@ -229,6 +235,12 @@ func (o *Office) sign(ctx context.Context, u *User, id string, verify func(q *Re
 	if first == nil {
 		return nil, fmt.Errorf("request %s: first signer %q has no account", id, q.Signatures[0].Signer)
 	}
+	// The first approval counts only if its signer may still approve:
+	// an account disabled, reset, expired or stripped of the approving
+	// role since it signed no longer vouches for anything.
+	if !Allowed(first, requestKinds[q.Kind], q.Jurisdiction) || first.expired(o.now()) {
+		return nil, o.cannotExecute(ctx, u, q, "the first signer "+first.Name+" may no longer approve it")
+	}
 	if err := auth.CheckTwoPerson([]auth.Approval{
 		approvalOf(first, q.Signatures[0].Signature), approvalOf(u, signature),
 	}, q.SignText); err != nil {
@@ -260,6 +272,11 @@ func (o *Office) execute(ctx context.Context, u *User, q *Request, signature str
 		} else if x != nil {
 			return o.cannotExecute(ctx, u, q, "user "+a.Name+" exists now")
 		}
+		if a.Expires != "" {
+			if t, err := time.Parse(time.RFC3339, a.Expires); err != nil || !o.now().Before(t) {
+				return o.cannotExecute(ctx, u, q, "the emergency account's end "+a.Expires+" has passed")
+			}
+		}
 		code, hash, err := auth.NewEnrollmentCode()
 		if err != nil {
 			return err
@@ -283,6 +300,14 @@ func (o *Office) execute(ctx context.Context, u *User, q *Request, signature str
 		}
 	case KindElectionMode, KindFileWithdrawal, KindSoftware:
 		// Validated when requested; the projection applies them.
+	case KindUserChange, KindUserReset:
+		r, err := o.executeUserRequest(ctx, u, q)
+		if err != nil {
+			return err
+		}
+		result = r
+	case KindRulesChange:
+		return o.executeRulesChange(ctx, u, q, p)
 	case KindAuditSeed, KindAuditReopen:
 		if err := o.checkAuditRequest(ctx, q); err != nil {
 			if oe, ok := err.(*Error); ok && oe.Status == http.StatusConflict {
@@ -302,6 +327,9 @@ func (o *Office) execute(ctx context.Context, u *User, q *Request, signature str
 		}
 	}
 	_, err := o.commit(ctx, ledger.Event{Type: "request-executed", UserID: u.Name, Payload: p})
+	if err == nil && (q.Kind == KindUserChange || q.Kind == KindUserReset) {
+		o.afterUserRequest(ctx, q)
+	}
 	if q.Kind == KindPublication {
 		var a publicationAction
 		json.Unmarshal([]byte(q.Action), &a)
@@ -323,45 +351,50 @@ func (o *Office) cannotExecute(ctx context.Context, u *User, q *Request, why str
 // RequestUser asks for a new account; it executes when two
 // administrators have signed. jurisdiction "" means the requester's.
 func (o *Office) RequestUser(ctx context.Context, u *User, name string, roles []string, jurisdiction string) (*RequestView, error) {
+	return o.RequestNewUser(ctx, u, NewUser{Name: name, Roles: roles, Jurisdiction: jurisdiction})
+}
+
+// RequestNewUser asks for a new account, optionally with a party and,
+// for emergency access, an expiry; it executes when two administrators
+// have signed.
+func (o *Office) RequestNewUser(ctx context.Context, u *User, n NewUser) (*RequestView, error) {
 	// Authorize before validating, so that who may not act learns nothing.
 	if !Allowed(u, ActRequestUser, u.Jurisdiction) {
 		return nil, forbidden("your roles do not allow creating users")
 	}
+	jurisdiction := n.Jurisdiction
 	if jurisdiction == "" {
 		jurisdiction = u.Jurisdiction
 	}
-	if !validUserName(name) {
+	if !validUserName(n.Name) {
 		return nil, badRequest("name", "use 1 to 64 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit")
 	}
-	if len(roles) == 0 {
-		return nil, badRequest("roles", "give at least one of %s", strings.Join(Roles, ", "))
-	}
-	seen := map[string]bool{}
-	for _, r := range roles {
-		if !slices.Contains(Roles, r) {
-			return nil, badRequest("roles", "unknown role %q; roles are %s", r, strings.Join(Roles, ", "))
-		}
-		if seen[r] {
-			return nil, badRequest("roles", "role %q is listed twice", r)
-		}
-		seen[r] = true
+	sorted, err := checkRoles(n.Roles)
+	if err != nil {
+		return nil, err
 	}
 	if !validJurisdiction(jurisdiction) {
 		return nil, badRequest("jurisdiction", "%q is not a jurisdiction: \"state\" or \"state/<county>\"", jurisdiction)
 	}
+	if err := checkParty(n.Party); err != nil {
+		return nil, err
+	}
+	expiresIn, expires, err := o.checkExpiry(n.ExpiresIn, n.Expires)
+	if err != nil {
+		return nil, err
+	}
 	if !Allowed(u, ActRequestUser, jurisdiction) {
 		return nil, forbidden("your roles or jurisdiction do not allow creating users in %s", jurisdiction)
 	}
-	sorted := slices.Clone(roles)
-	slices.Sort(sorted)
 	ctx, unlock := o.lock(ctx)
 	defer unlock()
-	if x, err := o.user(ctx, name); err != nil {
+	if x, err := o.user(ctx, n.Name); err != nil {
 		return nil, err
 	} else if x != nil {
-		return nil, conflict("name", "user %q already exists", name)
+		return nil, conflict("name", "user %q already exists", n.Name)
 	}
-	return o.newRequest(ctx, u, KindUsers, jurisdiction, userAction{Name: name, Roles: sorted, Jurisdiction: jurisdiction})
+	return o.newRequest(ctx, u, KindUsers, jurisdiction, userAction{Name: n.Name, Roles: sorted, Jurisdiction: jurisdiction,
+		Party: n.Party, ExpiresIn: expiresIn, Expires: expires})
 }
 
 // RequestInstall asks to record a software install (a trusted build).

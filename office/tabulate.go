@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"slices"
 	"sort"
@@ -48,24 +49,52 @@ type TabulationView struct {
 const rctabConfigName = "rctab_config.json"
 
 // Tabulate counts an election's contest from uploaded files and logs the
-// inputs and every report.
+// inputs and every report. A count with an RCTab configuration whose rules
+// differ from the rules in force for its contest is not run: it becomes a
+// rules-change request (rules.go), reported here as an *Error with status
+// 202 naming the request; TabulateOrRequest returns the request itself.
 func (o *Office) Tabulate(ctx context.Context, u *User, id string, req *TabulationRequest) (*TabulationView, error) {
-	e, err := o.electionFor(ctx, u, id, ActTabulate)
+	t, q, err := o.TabulateOrRequest(ctx, u, id, req)
 	if err != nil {
 		return nil, err
 	}
+	if q != nil {
+		return nil, errf(http.StatusAccepted, "rctab_config", "the contest's rules differ from the rules it was tabulated with; rules-change request %s needs two officials' signatures, and the count runs when it executes", q.ID)
+	}
+	return t, nil
+}
+
+// TabulateOrRequest is Tabulate returning the rules-change request it
+// made instead of counting, if any.
+func (o *Office) TabulateOrRequest(ctx context.Context, u *User, id string, req *TabulationRequest) (*TabulationView, *RequestView, error) {
+	e, err := o.electionFor(ctx, u, id, ActTabulate)
+	if err != nil {
+		return nil, nil, err
+	}
 	switch {
 	case len(req.RCTabConfig) > 0 && (req.Format != "" || len(req.Files) > 0):
-		return nil, badRequest("rctab_config", "give either rctab_config or format and files, not both")
+		return nil, nil, badRequest("rctab_config", "give either rctab_config or format and files, not both")
 	case len(req.RCTabConfig) > 0:
 		return o.tabulateRCTab(ctx, u, e, req.RCTabConfig)
 	case req.Format != "" || len(req.Files) > 0:
-		return o.tabulateDirect(ctx, u, e, req.Format, req.Files)
+		t, err := o.tabulateDirect(ctx, u, e, req.Format, req.Files)
+		return t, nil, err
 	}
-	return nil, badRequest("rctab_config", "give rctab_config, or format and files")
+	return nil, nil, badRequest("rctab_config", "give rctab_config, or format and files")
 }
 
-func (o *Office) tabulateRCTab(ctx context.Context, u *User, e *Election, raw json.RawMessage) (*TabulationView, error) {
+// rctabCount is a count with an RCTab configuration, run but not yet
+// recorded.
+type rctabCount struct {
+	inputs  []FileRef // the configuration, then the CVR files
+	res     *count.Results
+	version string
+	rules   string // rulesSHA256 of the configuration
+}
+
+// countRCTab validates an RCTab configuration, resolves the uploaded files
+// it names and counts. It changes nothing but the file store.
+func (o *Office) countRCTab(ctx context.Context, e *Election, raw json.RawMessage) (*rctabCount, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	var cfg map[string]any
@@ -104,6 +133,10 @@ func (o *Office) tabulateRCTab(ctx context.Context, u *User, e *Election, raw js
 			}
 		}
 	}
+	rules, err := rulesSHA256(cfg)
+	if err != nil {
+		return nil, err
+	}
 
 	version := buildinfo.Read().String()
 	fsys := newUploadFS(o.blobs, inputs, map[string][]byte{rctabConfigName: raw})
@@ -116,7 +149,28 @@ func (o *Office) tabulateRCTab(ctx context.Context, u *User, e *Election, raw js
 		return nil, err
 	}
 	committed := append([]FileRef{{Name: rctabConfigName, SHA256: cfgRef.SHA256, Size: cfgRef.Size}}, inputs...)
-	return o.recordTabulation(ctx, u, e, committed, res, version)
+	return &rctabCount{inputs: committed, res: res, version: version, rules: rules}, nil
+}
+
+func (o *Office) tabulateRCTab(ctx context.Context, u *User, e *Election, raw json.RawMessage) (*TabulationView, *RequestView, error) {
+	c, err := o.countRCTab(ctx, e, raw)
+	if err != nil {
+		return nil, nil, err
+	}
+	p, tid, err := o.prepareTabulation(e, c.inputs, c.res, c.version)
+	if err != nil {
+		return nil, nil, err
+	}
+	p["rules_sha256"] = c.rules
+	ctx, unlock := o.lock(ctx)
+	defer unlock()
+	// Checked under the lock: the rules in force are those every earlier
+	// accepted change leaves.
+	if q, err := o.checkRules(ctx, u, e, c); q != nil || err != nil {
+		return nil, q, err
+	}
+	t, err := o.commitTabulation(ctx, u, e, p, tid)
+	return t, nil, err
 }
 
 // tabulateDirect counts every contest in uploaded CVR files of one format,
@@ -155,14 +209,21 @@ func (o *Office) tabulateDirect(ctx context.Context, u *User, e *Election, forma
 	if err != nil {
 		return nil, tabulationError(err)
 	}
-	return o.recordTabulation(ctx, u, e, inputs, res, version)
-}
-
-// recordTabulation stores a count's files and logs it.
-func (o *Office) recordTabulation(ctx context.Context, u *User, e *Election, inputs []FileRef, res *count.Results, version string) (*TabulationView, error) {
-	all, err := o.putFiles(res.Files)
+	p, tid, err := o.prepareTabulation(e, inputs, res, version)
 	if err != nil {
 		return nil, err
+	}
+	ctx, unlock := o.lock(ctx)
+	defer unlock()
+	return o.commitTabulation(ctx, u, e, p, tid)
+}
+
+// prepareTabulation stores a count's files and returns the payload of its
+// election-tabulation event and the tabulation's id.
+func (o *Office) prepareTabulation(e *Election, inputs []FileRef, res *count.Results, version string) (map[string]any, string, error) {
+	all, err := o.putFiles(res.Files)
+	if err != nil {
+		return nil, "", err
 	}
 	// Reports at the top are listed in the entry; those in subfolders (one
 	// or two per precinct) through an index file, so that the entry stays
@@ -181,24 +242,24 @@ func (o *Office) recordTabulation(ctx context.Context, u *User, e *Election, inp
 	var index *FileRef
 	if len(sub) > 0 {
 		if index, err = o.putIndex("reports.json", sub); err != nil {
-			return nil, err
+			return nil, "", err
 		}
 	}
 	summary, err := json.Marshal(res.Summary)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	summaryRef, err := o.blobs.PutBytes(summary)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	nist, err := nistReport(e, res.Summary, o.origin, "canvass "+version, o.now().UTC().Truncate(time.Second))
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	nistRef, err := o.blobs.PutBytes(nist)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	var contests []string
 	for _, c := range res.Summary.Contests {
@@ -209,8 +270,6 @@ func (o *Office) recordTabulation(ctx context.Context, u *User, e *Election, inp
 		mode = "official"
 	}
 	tid := newID("t-")
-	ctx, unlock := o.lock(ctx)
-	defer unlock()
 	p := map[string]any{
 		"election": e.ID, "tabulation": tid, "mode": mode, "inputs": filesVal(inputs), "reports": filesVal(reports),
 		"summary":          fileVal(FileRef{Name: "summary.json", SHA256: summaryRef.SHA256, Size: summaryRef.Size}),
@@ -223,6 +282,11 @@ func (o *Office) recordTabulation(ctx context.Context, u *User, e *Election, inp
 	if index != nil {
 		p["report_index"] = fileVal(*index)
 	}
+	return p, tid, nil
+}
+
+// commitTabulation logs a prepared tabulation. The caller holds the lock.
+func (o *Office) commitTabulation(ctx context.Context, u *User, e *Election, p map[string]any, tid string) (*TabulationView, error) {
 	if _, err := o.commit(ctx, ledger.Event{Type: "election-tabulation", UserID: u.Name, Payload: p}); err != nil {
 		return nil, err
 	}

@@ -85,7 +85,7 @@ func (o *Office) pendingEnrollment(ctx context.Context, name, code string) (*Use
 	if err != nil {
 		return nil, nil, err
 	}
-	if u == nil || u.Status != "pending" {
+	if u == nil || u.Status != "pending" || u.Disabled || u.expired(o.now()) {
 		return nil, nil, errEnrollment
 	}
 	s, err := o.secret(ctx, name)
@@ -214,18 +214,21 @@ func (o *Office) ConfirmEnrollment(ctx context.Context, name, code, totp string)
 // checkKeyFree refuses a signing key registered to another account: one
 // key under two accounts would let one person approve twice.
 func (o *Office) checkKeyFree(ctx context.Context, key, name string) error {
-	users, err := o.st.ListKind(ctx, kindUser)
+	recs, err := o.st.ListKind(ctx, kindUser)
 	if err != nil {
 		return err
 	}
-	for _, r := range users {
-		var x User
-		if err := json.Unmarshal(r.Data, &x); err != nil {
+	users := make([]User, len(recs))
+	for i, r := range recs {
+		if err := json.Unmarshal(r.Data, &users[i]); err != nil {
 			return err
 		}
-		if x.SigningKey == key && x.Name != name {
+		if x := users[i]; x.SigningKey == key && x.Name != name {
 			return errf(http.StatusConflict, "signing_key", "this signing key is registered to another account; every person registers their own key")
 		}
+	}
+	if keyRevoked(users, key) {
+		return errf(http.StatusConflict, "signing_key", "this signing key was revoked by an enrollment reset and cannot be registered again; generate a new key")
 	}
 	return nil
 }
@@ -299,8 +302,10 @@ func (o *Office) Login(ctx context.Context, name, password, totp, addr string) (
 	var step int64
 	if !ok {
 		reason = "bad-credentials"
-	} else if u.Status != "active" {
+	} else if u.Status != "active" || u.Disabled {
 		reason = "disabled"
+	} else if u.expired(now) {
+		reason = "expired"
 	} else {
 		seed, err := o.sealer.Open(s.TOTPSealed, []byte(name))
 		if err != nil {
@@ -369,7 +374,9 @@ func (o *Office) Authenticate(ctx context.Context, token string) (*User, error) 
 	if err != nil {
 		return nil, err
 	}
-	if u == nil || u.Status != "active" {
+	if u == nil || u.Status != "active" || u.Disabled || u.expired(now) {
+		// Disabled, reset or expired since the session began: it ends now.
+		o.st.DeleteSession(ctx, hash)
 		return nil, errUnauthenticated
 	}
 	// Refresh the idle clock at most once a minute: fewer writes, same limit.

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 
 	"github.com/canvass/canvass/auth"
 	"github.com/canvass/canvass/auth/webauthn"
@@ -135,6 +137,9 @@ func (o *Office) checkCredentialFree(ctx context.Context, id, publicKey []byte, 
 		}
 		if x.Name != name && x.WebAuthn != nil && (bytes.Equal(x.WebAuthn.CredentialID, id) || bytes.Equal(x.WebAuthn.PublicKeyCOSE, publicKey)) {
 			return errf(http.StatusConflict, "response", "this security key is registered to another account; every person registers their own key")
+		}
+		if slices.Contains(x.RevokedKeys, "webauthn:"+base64.StdEncoding.EncodeToString(id)) {
+			return errf(http.StatusConflict, "response", "this security key's credential was revoked by an enrollment reset; register a new credential")
 		}
 	}
 	return nil

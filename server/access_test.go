@@ -42,6 +42,19 @@ func TestAccessMatrix(t *testing.T) {
 		userRequests[j] = q
 	}
 
+	// A user-change request in each jurisdiction, for the signatures.
+	changeRequests := map[string]requestView{}
+	for j, pair := range map[string][2]string{own: {"admin", "h-observer"}, other: {"r-admin", "r-official"}} {
+		p := people[pair[0]]
+		if pair[0] == "r-admin" {
+			p = rAdmin
+		}
+		var q requestView
+		e.must(p.client, 202, "PATCH", "/api/v1/users/"+pair[1], map[string]any{"party": "Signed " + j}, &q)
+		changeRequests[j] = q
+	}
+	targets := map[string]string{own: "h-observer", other: "r-official"}
+
 	type route struct {
 		method, pattern string
 		action          office.Action
@@ -69,6 +82,13 @@ func TestAccessMatrix(t *testing.T) {
 		{"POST", "/api/v1/requests/{id}/signatures", office.ActApproveUser, jsonCall("POST", func(j string) string { return "/api/v1/requests/" + userRequests[j].ID + "/signatures" },
 			func(p *person, j string) any {
 				return map[string]string{"signature": p.sign(t, userRequests[j].SignText)}
+			})},
+		{"PATCH", "/api/v1/users/{name}", office.ActChangeUser, jsonCall("PATCH", func(j string) string { return "/api/v1/users/" + targets[j] },
+			func(p *person, j string) any { return map[string]any{"party": "P " + p.name} })},
+		{"POST", "/api/v1/users/{name}/reset", office.ActChangeUser, jsonCall("POST", func(j string) string { return "/api/v1/users/" + targets[j] + "/reset" }, nil)},
+		{"POST", "/api/v1/requests/{id}/signatures (user-change)", office.ActApproveUserChange, jsonCall("POST", func(j string) string { return "/api/v1/requests/" + changeRequests[j].ID + "/signatures" },
+			func(p *person, j string) any {
+				return map[string]string{"signature": p.sign(t, changeRequests[j].SignText)}
 			})},
 		{"POST", "/api/v1/elections", office.ActCreateElection, jsonCall("POST", func(string) string { return "/api/v1/elections" },
 			func(p *person, j string) any {
@@ -117,6 +137,17 @@ func TestAccessMatrix(t *testing.T) {
 	}
 
 	// Lists are filtered rather than refused.
+	for _, role := range office.Roles {
+		users := e.userList(people[role])
+		if want := slices.Contains(perms[office.ActReadUsers], role); want != (users["h-official"].Name != "") {
+			t.Errorf("%s: own jurisdiction's user listed = %v, want %v", role, !want, want)
+		}
+		for _, x := range users {
+			if x.Jurisdiction != own {
+				t.Errorf("%s lists user %s of %s", role, x.Name, x.Jurisdiction)
+			}
+		}
+	}
 	for _, role := range office.Roles {
 		var list []office.Election
 		e.must(people[role].client, 200, "GET", "/api/v1/elections", nil, &list)

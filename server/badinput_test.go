@@ -25,8 +25,11 @@ type world struct {
 	election                        string
 }
 
-func newWorld(t *testing.T) *world {
-	e := newEnv(t)
+func newWorld(t *testing.T) *world { return newWorldOn(t, openSQLite) }
+
+// newWorldOn is newWorld on a store of one backend.
+func newWorldOn(t *testing.T, open opener) *world {
+	e := newEnvOn(t, open)
 	w := &world{env: e}
 	w.ada = e.enroll("ada", e.created.Enrollment["ada"])
 	w.bob = e.enroll("bob", e.created.Enrollment["bob"])

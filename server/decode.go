@@ -36,12 +36,6 @@ type loginRequest struct {
 	TOTP     string `json:"totp"`
 }
 
-type userRequest struct {
-	Name         string   `json:"name"`
-	Roles        []string `json:"roles"`
-	Jurisdiction string   `json:"jurisdiction"`
-}
-
 type signatureRequest struct {
 	Signature string `json:"signature"`
 }

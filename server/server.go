@@ -61,6 +61,8 @@ func New(o *office.Office) *Server {
 		{"GET /api/v1/me", s.authed(s.me)},
 		{"GET /api/v1/users", s.authed(s.users)},
 		{"POST /api/v1/users", s.authed(s.createUser)},
+		{"PATCH /api/v1/users/{name}", s.authed(s.changeUser)},
+		{"POST /api/v1/users/{name}/reset", s.authed(s.resetUser)},
 		{"GET /api/v1/requests", s.authed(s.requests)},
 		{"GET /api/v1/requests/{id}", s.authed(s.request)},
 		{"POST /api/v1/requests/{id}/signatures", s.authed(s.sign)},
@@ -231,24 +233,6 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) me(w http.ResponseWriter, r *http.Request, u *office.User) {
 	writeJSON(w, http.StatusOK, u)
-}
-
-func (s *Server) users(w http.ResponseWriter, r *http.Request, u *office.User) {
-	us, err := s.o.Users(r.Context(), u)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, us)
-}
-
-func (s *Server) createUser(w http.ResponseWriter, r *http.Request, u *office.User) {
-	var q userRequest
-	if !s.decode(w, r, &q) {
-		return
-	}
-	v, err := s.o.RequestUser(r.Context(), u, q.Name, q.Roles, q.Jurisdiction)
-	answerRequest(w, v, err)
 }
 
 func answerRequest(w http.ResponseWriter, v *office.RequestView, err error) {
@@ -443,9 +427,14 @@ func (s *Server) tabulate(w http.ResponseWriter, r *http.Request, u *office.User
 	if !s.decode(w, r, &q) {
 		return
 	}
-	v, err := s.o.Tabulate(r.Context(), u, r.PathValue("e"), &q)
+	v, req, err := s.o.TabulateOrRequest(r.Context(), u, r.PathValue("e"), &q)
 	if err != nil {
 		writeError(w, err)
+		return
+	}
+	if req != nil {
+		// The rules differ from those in force: a rules-change request.
+		answerRequest(w, req, nil)
 		return
 	}
 	writeJSON(w, http.StatusCreated, v)

@@ -209,14 +209,17 @@ func executableSHA256() (string, error) {
 func runRebuild(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("rebuild", "--data DIR [--db URL]", stderr)
 	data := fs.String("data", "", "the office's data directory")
-	db := fs.String("db", "", "database to recreate: default SQLite at DIR/office.db; sqlite:PATH")
+	db := fs.String("db", "", "database to recreate: default SQLite at DIR/office.db; sqlite:PATH or postgres://...")
 	if err := parseRequired(fs, args, stderr, "data"); err != nil {
 		return err
+	}
+	if strings.HasPrefix(*db, "postgres://") || strings.HasPrefix(*db, "postgresql://") {
+		return rebuildPostgres(*data, *db, stdout)
 	}
 	path := filepath.Join(*data, office.DefaultDBName)
 	if *db != "" {
 		if strings.Contains(*db, "://") {
-			return errors.New("rebuild recreates SQLite databases; for PostgreSQL, create an empty database and run serve against it with the old database's secrets restored")
+			return fmt.Errorf("--db %q: give postgres://..., sqlite:PATH or a path", *db)
 		}
 		path = strings.TrimPrefix(*db, "sqlite:")
 	}
@@ -264,6 +267,35 @@ func runRebuild(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "rebuilt %s from the log; %d credentials carried over\n", path, kept)
+	return nil
+}
+
+// rebuildPostgres recreates a PostgreSQL projection: the log is applied to
+// a fresh staging schema, which then replaces the old records in one
+// transaction (postgres.Rebuild); credentials stay where they are.
+func rebuildPostgres(data, db string, stdout io.Writer) error {
+	ctx := context.Background()
+	if _, err := os.Stat(filepath.Join(data, "log")); err != nil {
+		return fmt.Errorf("--data %s holds no office log: %w", data, err)
+	}
+	kept := 0
+	backup, err := postgres.Rebuild(ctx, db, func(ctx context.Context, fresh store.Store) error {
+		return office.Rebuild(ctx, data, fresh)
+	})
+	if err != nil {
+		return err
+	}
+	st, err := postgres.Open(ctx, db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	users, err := st.ListSecrets(ctx)
+	if err != nil {
+		return err
+	}
+	kept = len(users)
+	fmt.Fprintf(stdout, "rebuilt the PostgreSQL database from the log; the old records are kept in schema %s; %d credentials kept in place\n", backup, kept)
 	return nil
 }
 
