@@ -545,7 +545,24 @@ func (o *Office) RequestSeed(ctx context.Context, u *User, id, seed string, roll
 	ctx, unlock := o.lock(ctx)
 	defer unlock()
 	if err := o.seedAllowed(ctx, a, def); err != nil {
-		return nil, err
+		var oe *Error
+		if !errors.As(err, &oe) || oe.Field != "seed" || a.Seed != "" {
+			return nil, err
+		}
+		// The checkpoint lags the last upload: the witnesses were
+		// unreachable when it was logged, and nothing has been committed
+		// since. Publish again (the lock is released meanwhile), then
+		// check everything again.
+		perr := o.republish(ctx)
+		if a, def, err = o.audit(ctx, id); err != nil {
+			return nil, err
+		}
+		if err := o.seedAllowed(ctx, a, def); err != nil {
+			if perr != nil && errors.As(err, &oe) && oe.Field == "seed" && a.Seed == "" {
+				return nil, conflict("seed", "%s: %v", oe.Msg, perr)
+			}
+			return nil, err
+		}
 	}
 	return o.newRequest(ctx, u, KindAuditSeed, a.Jurisdiction, seedAction{Audit: id, Seed: seed,
 		RolledBy: slices.Clone(rolledBy), Witnesses: append([]string{}, witnesses...)})
