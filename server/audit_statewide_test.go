@@ -857,7 +857,6 @@ type swExpected struct {
 	n     map[string]int
 	// assertions of Mayor: winner, loser, margin.
 	assertions []audit.AssertionReport
-	winnerOf   map[string][2]string
 }
 
 func newSWExpected(t *testing.T, el *swElection) *swExpected {
@@ -1085,4 +1084,3 @@ func (x *swExpected) checkClose(t *testing.T, k int, rounds [][][]string, plante
 		}
 	}
 }
-
