@@ -1097,7 +1097,11 @@ func (o *Office) PutReading(ctx context.Context, u *User, id string, n int, ball
 	if b.Round != n {
 		return forbidden("your board audits round %d, not round %d", b.Round, n)
 	}
-	if err := validReadings(def, b.Jurisdiction, readings); err != nil {
+	prep, err := o.prepare(ctx, a, def)
+	if err != nil {
+		return err
+	}
+	if err := validReadings(def, prep, b.Jurisdiction, readings); err != nil {
 		return err
 	}
 	if len(reason) > 1000 {
@@ -1125,7 +1129,10 @@ func (o *Office) PutReading(ctx context.Context, u *User, id string, n int, ball
 		return err
 	}
 	r, ok := asg.byID[ballot]
-	if !ok || r.board != b.ID {
+	if !ok {
+		return notFound("ballot", "round %d has no ballot with ticket number %q; use a ticket number from your board's list", n, ballot)
+	}
+	if r.board != b.ID {
 		return forbidden("ballot %q is not assigned to your board", ballot)
 	}
 	if b.SignedOff {
@@ -1142,8 +1149,20 @@ func (o *Office) PutReading(ctx context.Context, u *User, id string, n int, ball
 	return err
 }
 
-func validReadings(def *audit.Definition, j string, readings map[string]audit.Reading) error {
+// validReadings checks readings as audit.Close will, so that a board
+// cannot sign off entries that would stop the round from closing.
+func validReadings(def *audit.Definition, prep *audit.Audit, j string, readings map[string]audit.Reading) error {
 	want := contestsOf(def, j)
+	candidates := map[string][]string{}
+	for _, c := range prep.Contests() {
+		for _, v := range c.Tally {
+			candidates[c.Name] = append(candidates[c.Name], v.Name)
+		}
+	}
+	kinds := map[string]string{}
+	for _, c := range def.Contests {
+		kinds[c.Name] = c.Kind
+	}
 	statuses := def.Statuses
 	if len(statuses) == 0 {
 		statuses = audit.AllStatuses
@@ -1167,9 +1186,19 @@ func validReadings(def *audit.Definition, j string, readings map[string]audit.Re
 		case len(r.Choices) > 100:
 			return badRequest("readings", "%s: at most 100 choices", c)
 		}
-		for _, ch := range r.Choices {
+		if r.Status == audit.StatusNoConsensus && strings.TrimSpace(r.Comment) == "" {
+			return badRequest("readings."+c+".comment", "%s: %q needs a comment saying what the board disagreed on", c, r.Status)
+		}
+		for i, ch := range r.Choices {
 			if ch == "" || len(ch) > 200 || !utf8.ValidString(ch) {
 				return badRequest("readings", "%s: a choice is 1 to 200 bytes of UTF-8", c)
+			}
+			field := fmt.Sprintf("readings.%s.choices[%d]", c, i)
+			if !slices.Contains(candidates[c], ch) {
+				return badRequest(field, "%s: %q is not a candidate; the candidates are %s", c, ch, strings.Join(candidates[c], ", "))
+			}
+			if kinds[c] != audit.IRV && slices.Index(r.Choices, ch) != i {
+				return badRequest(field, "%s: %q is given twice", c, ch)
 			}
 		}
 	}
