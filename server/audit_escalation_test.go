@@ -327,4 +327,3 @@ func TestAuditComparisonNotFoundAndEscalation(t *testing.T) {
 		t.Fatalf("report.csv does not show the full hand count: %d %s", code, csv)
 	}
 }
-
