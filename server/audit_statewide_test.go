@@ -429,8 +429,9 @@ func testStatewideAuditAPI(t *testing.T, open opener) {
 	last := swCounties[len(swCounties)-1].name
 	ws[0].down.Store(true)
 	ws[1].down.Store(true)
-	if code := e.auditUpload(p.official.client, a, last, "cvrs", "dominion-csv", "cvr.csv", el.cvrs[last], nil); code < 500 {
-		t.Fatalf("an upload without the witness quorum: %d, want a 5xx saying the checkpoint was not published", code)
+	var ae apiError
+	if code := e.auditUpload(p.official.client, a, last, "cvrs", "dominion-csv", "cvr.csv", el.cvrs[last], &ae); code != 503 || !strings.Contains(ae.Error, "recorded in the log") {
+		t.Fatalf("an upload without the witness quorum: %d %+v, want 503 saying it is recorded but not published", code, ae)
 	}
 	var st office.AuditView
 	e.must(p.observer.client, 200, "GET", base, nil, &st)
@@ -485,7 +486,8 @@ func testStatewideAuditAPI(t *testing.T, open opener) {
 	bob := []string{"u2", "u1"}
 	notFound := map[string]bool{} // county/key → not found
 	read := map[string]bool{}     // county/key → read in some round
-	var rounds [][][]string       // every round's sample rows
+	entered := map[string]map[string]audit.Reading{}
+	var rounds [][][]string // every round's sample rows
 	skip := 0
 	var prev map[string]office.ContestClose
 	for round := 1; ; round++ {
@@ -599,6 +601,7 @@ func testStatewideAuditAPI(t *testing.T, open opener) {
 				m := b.members[len(b.members)-1]
 				e.must(m.client, 204, "PUT", fmt.Sprintf("%s/rounds/%d/ballots/%s", base, round, bb.Ballot), map[string]any{"readings": rd}, nil)
 				read[b.county+"/"+k] = true
+				entered[bb.Ballot] = rd
 			}
 			// Review before sign-off: the list shows the board its own
 			// entries and still nothing of the CVRs.
@@ -609,7 +612,9 @@ func testStatewideAuditAPI(t *testing.T, open opener) {
 					t.Fatalf("ballot %s not shown as read", bb.Ballot)
 				}
 				var mine map[string]audit.Reading
-				json.Unmarshal(bb.Readings, &mine)
+				if err := json.Unmarshal(bb.Readings, &mine); err != nil || !bytes.Equal(mustJSON(t, mine), mustJSON(t, entered[bb.Ballot])) {
+					t.Fatalf("ballot %s: the review shows %s, the board entered %s", bb.Ballot, bb.Readings, mustJSON(t, entered[bb.Ballot]))
+				}
 				bb.Readings = nil
 				assertBlind(t, "board review list", mustJSON(t, bb), nil)
 			}
