@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/canvass/canvass/office"
+	"github.com/canvass/canvass/server"
 )
 
 // rawUpload posts a hand-made multipart (or other) body to an audit
@@ -265,5 +268,54 @@ func TestAuditBadInput(t *testing.T) {
 	for _, x := range list {
 		v := countyCVRs("county-a")[fmt.Sprintf("%s/%s/%d", x.Tabulator, x.Batch, x.Position)]
 		e.must(b.members[1].client, 204, "PUT", fmt.Sprintf("%s/rounds/1/ballots/%s", base, x.Ballot), map[string]any{"readings": readingsOf(v, []string{"Governor", "Measure"})}, nil)
+	}
+}
+
+// TestAuditUploadTooLarge: an audit upload over the office's upload limit
+// is refused (413, field file) and changes nothing.
+func TestAuditUploadTooLarge(t *testing.T) {
+	ctx := t.Context()
+	dir := t.TempDir()
+	st := openSQLite(t)
+	created, err := office.Create(ctx, dir, st, office.CreateOptions{Origin: "clerk.example/office", Admins: []string{"ada", "bob"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	limits := office.DefaultLimits
+	limits.Upload = 4 << 10
+	c := &clock{t: time.Now().UTC().Truncate(time.Second)}
+	o, err := office.Open(ctx, dir, st, office.Options{Now: c.Now, Limits: &limits})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(server.New(o))
+	e := &env{t: t, dir: dir, st: st, o: o, srv: srv, created: created, clock: c}
+	t.Cleanup(func() {
+		srv.Close()
+		o.Close()
+		st.Close()
+	})
+	p := newAuditPeople(e)
+	a := setUpAudit(e, p)
+	var m strings.Builder
+	m.WriteString("Container,Tabulator,Batch Name,Number of Ballots\n")
+	for i := 1; m.Len() <= 8<<10; i++ {
+		fmt.Fprintf(&m, "Box 1,1,%d,100\n", i)
+	}
+	for _, size := range []int{m.Len(), 2 << 20} {
+		data := []byte(m.String())
+		if size > len(data) {
+			data = append(data, bytes.Repeat([]byte("Box 1,1,x,1\n"), size/12)...)
+		}
+		e.unchanged(fmt.Sprintf("a %d-byte manifest", len(data)), func() {
+			var ae apiError
+			if code := e.auditUpload(p.aa1.client, a, "county-a", "manifest", "arlo", "manifest.csv", data, &ae); code != 413 || ae.Field != "file" {
+				t.Errorf("a %d-byte manifest over a 4 KiB limit: %d %+v, want 413 file", len(data), code, ae)
+			}
+		})
+	}
+	// Within the limit it is taken.
+	if code := e.auditUpload(p.aa1.client, a, "county-a", "manifest", "arlo", "manifest.csv", countyManifest("county-a"), nil); code != 200 {
+		t.Fatalf("a small manifest: %d", code)
 	}
 }
