@@ -545,7 +545,24 @@ func (o *Office) RequestSeed(ctx context.Context, u *User, id, seed string, roll
 	ctx, unlock := o.lock(ctx)
 	defer unlock()
 	if err := o.seedAllowed(ctx, a, def); err != nil {
-		return nil, err
+		var oe *Error
+		if !errors.As(err, &oe) || oe.Field != "seed" || a.Seed != "" {
+			return nil, err
+		}
+		// The checkpoint lags the last upload: the witnesses were
+		// unreachable when it was logged, and nothing has been committed
+		// since. Publish again (the lock is released meanwhile), then
+		// check everything again.
+		perr := o.republish(ctx)
+		if a, def, err = o.audit(ctx, id); err != nil {
+			return nil, err
+		}
+		if err := o.seedAllowed(ctx, a, def); err != nil {
+			if perr != nil && errors.As(err, &oe) && oe.Field == "seed" && a.Seed == "" {
+				return nil, conflict("seed", "%s: %v", oe.Msg, perr)
+			}
+			return nil, err
+		}
 	}
 	return o.newRequest(ctx, u, KindAuditSeed, a.Jurisdiction, seedAction{Audit: id, Seed: seed,
 		RolledBy: slices.Clone(rolledBy), Witnesses: append([]string{}, witnesses...)})
@@ -1083,7 +1100,11 @@ func (o *Office) PutReading(ctx context.Context, u *User, id string, n int, ball
 	if b.Round != n {
 		return forbidden("your board audits round %d, not round %d", b.Round, n)
 	}
-	if err := validReadings(def, b.Jurisdiction, readings); err != nil {
+	prep, err := o.prepare(ctx, a, def)
+	if err != nil {
+		return err
+	}
+	if err := validReadings(def, prep, b.Jurisdiction, readings); err != nil {
 		return err
 	}
 	if len(reason) > 1000 {
@@ -1111,7 +1132,10 @@ func (o *Office) PutReading(ctx context.Context, u *User, id string, n int, ball
 		return err
 	}
 	r, ok := asg.byID[ballot]
-	if !ok || r.board != b.ID {
+	if !ok {
+		return notFound("ballot", "round %d has no ballot with ticket number %q; use a ticket number from your board's list", n, ballot)
+	}
+	if r.board != b.ID {
 		return forbidden("ballot %q is not assigned to your board", ballot)
 	}
 	if b.SignedOff {
@@ -1128,8 +1152,20 @@ func (o *Office) PutReading(ctx context.Context, u *User, id string, n int, ball
 	return err
 }
 
-func validReadings(def *audit.Definition, j string, readings map[string]audit.Reading) error {
+// validReadings checks readings as audit.Close will, so that a board
+// cannot sign off entries that would stop the round from closing.
+func validReadings(def *audit.Definition, prep *audit.Audit, j string, readings map[string]audit.Reading) error {
 	want := contestsOf(def, j)
+	candidates := map[string][]string{}
+	for _, c := range prep.Contests() {
+		for _, v := range c.Tally {
+			candidates[c.Name] = append(candidates[c.Name], v.Name)
+		}
+	}
+	kinds := map[string]string{}
+	for _, c := range def.Contests {
+		kinds[c.Name] = c.Kind
+	}
 	statuses := def.Statuses
 	if len(statuses) == 0 {
 		statuses = audit.AllStatuses
@@ -1153,9 +1189,19 @@ func validReadings(def *audit.Definition, j string, readings map[string]audit.Re
 		case len(r.Choices) > 100:
 			return badRequest("readings", "%s: at most 100 choices", c)
 		}
-		for _, ch := range r.Choices {
+		if r.Status == audit.StatusNoConsensus && strings.TrimSpace(r.Comment) == "" {
+			return badRequest("readings."+c+".comment", "%s: %q needs a comment saying what the board disagreed on", c, r.Status)
+		}
+		for i, ch := range r.Choices {
 			if ch == "" || len(ch) > 200 || !utf8.ValidString(ch) {
 				return badRequest("readings", "%s: a choice is 1 to 200 bytes of UTF-8", c)
+			}
+			field := fmt.Sprintf("readings.%s.choices[%d]", c, i)
+			if !slices.Contains(candidates[c], ch) {
+				return badRequest(field, "%s: %q is not a candidate; the candidates are %s", c, ch, strings.Join(candidates[c], ", "))
+			}
+			if kinds[c] != audit.IRV && slices.Index(r.Choices, ch) != i {
+				return badRequest(field, "%s: %q is given twice", c, ch)
 			}
 		}
 	}

@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"net/http"
 	"slices"
 	"sync"
 	"time"
@@ -139,19 +141,58 @@ func (o *Office) writeLoop() {
 			return
 		}
 		n := min(len(o.queue), maxBatch)
-		batch := slices.Clone(o.queue[:n])
+		var batch, marks []*pendingEntry
+		for _, p := range o.queue[:n] {
+			if p.entry == nil {
+				marks = append(marks, p) // republish's request
+			} else {
+				batch = append(batch, p)
+			}
+		}
 		o.queue = slices.Delete(o.queue, 0, n)
 		o.qmu.Unlock()
 
-		if err := o.writeBatch(batch); err != nil {
-			o.fail(batch, err)
-			continue
+		var err error
+		switch {
+		case len(batch) == 0:
+			_, err = o.log.Publish(context.Background())
+		default:
+			if err = o.writeBatch(batch); err != nil {
+				o.fail(batch, err)
+				break
+			}
+			o.st.ov.forget(batch[len(batch)-1].index + 1)
+			for _, p := range batch {
+				p.done <- nil
+			}
 		}
-		o.st.ov.forget(batch[len(batch)-1].index + 1)
-		for _, p := range batch {
-			p.done <- nil
+		for _, p := range marks {
+			p.done <- err
 		}
 	}
+}
+
+// republish has the writer publish a checkpoint covering every durable
+// entry, when an earlier publication failed (the witness quorum was
+// unreachable) and no change has been committed since: otherwise only the
+// next change would publish it. The caller holds the write lock, released
+// while it waits, as in commit.
+func (o *Office) republish(ctx context.Context) error {
+	if !locked(ctx) {
+		return errors.New("office: republish called without Office.lock")
+	}
+	if o.closed {
+		return errors.New("office: closed")
+	}
+	p := &pendingEntry{done: make(chan error, 1)}
+	o.qmu.Lock()
+	o.queue = append(o.queue, p)
+	o.qcond.Signal()
+	o.qmu.Unlock()
+	o.writeMu.Unlock()
+	err := <-p.done
+	o.writeMu.Lock()
+	return err
 }
 
 // writeBatch appends a group to the log in one durable write, publishes
@@ -170,7 +211,11 @@ func (o *Office) writeBatch(batch []*pendingEntry) error {
 	o.size.Store(o.log.Size())
 	last := first + uint64(len(batch)) - 1
 	if _, err := o.log.Publish(ctx); err != nil {
-		return fmt.Errorf("log entries %d-%d are durable but no checkpoint was published: %w", first, last, err)
+		// The change is in the log and fail's catch-up applies it: say
+		// so, rather than an internal error that suggests it was lost.
+		slog.Error("checkpoint not published", "first", first, "last", last, "err", err)
+		return &Error{Status: http.StatusServiceUnavailable, Msg: fmt.Sprintf(
+			"the change is recorded in the log (entries %d-%d), but the witnesses did not cosign a checkpoint covering it, so it is not published yet; it will be with the next change: %v", first, last, err)}
 	}
 	if err := o.st.Store.ApplyBatch(ctx, first, recs); err != nil {
 		return fmt.Errorf("applying log entries %d-%d: %w (they are in the log; the next start applies them)", first, last, err)
