@@ -280,6 +280,17 @@ type dashboardData struct {
 	UploadKind string
 }
 
+// EstimateBases are the distinct bases of the counties' estimates.
+func (d *dashboardData) EstimateBases() []string {
+	var out []string
+	for _, c := range d.P.Jurisdictions {
+		if !slices.Contains(out, c.EstimateBasis) {
+			out = append(out, c.EstimateBasis)
+		}
+	}
+	return out
+}
+
 // NextNumber is the number of the round a draw would make.
 func (d *dashboardData) NextNumber() int { return d.P.Round + 1 }
 

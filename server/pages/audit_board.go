@@ -85,6 +85,17 @@ type entryRow struct {
 	Readings []string
 }
 
+// savedNotice confirms the save of ballot id by its number on the
+// board's list (ticket numbers are long).
+func (d *boardData) savedNotice(id string) string {
+	for i, b := range d.S.Ballots {
+		if b.Ballot == id {
+			return fmt.Sprintf("Saved ballot %d (batch %s, position %d).", i+1, b.Batch, b.Position)
+		}
+	}
+	return "Saved."
+}
+
 // Rows are the board's ballots, numbered from 1.
 func (d *boardData) Rows() []entryRow {
 	out := make([]entryRow, len(d.S.Ballots))
@@ -197,7 +208,7 @@ func (p *Pages) ballotForm(w http.ResponseWriter, r *http.Request, u *office.Use
 		return
 	}
 	if r.URL.Query().Has("saved") {
-		v.Notice = "Saved ballot " + r.URL.Query().Get("saved") + "."
+		v.Notice = d.savedNotice(r.URL.Query().Get("saved"))
 	}
 	p.render(w, http.StatusOK, "audit_ballot", v)
 }
@@ -349,7 +360,7 @@ func (p *Pages) reviewView(r *http.Request, u *office.User) (*view, *boardData, 
 }
 
 func (p *Pages) review(w http.ResponseWriter, r *http.Request, u *office.User) {
-	v, _, err := p.reviewView(r, u)
+	v, d, err := p.reviewView(r, u)
 	if err != nil {
 		p.fail(w, "audit_review", v, err)
 		return
@@ -357,7 +368,7 @@ func (p *Pages) review(w http.ResponseWriter, r *http.Request, u *office.User) {
 	q := r.URL.Query()
 	switch {
 	case q.Has("saved"):
-		v.Notice = "Saved ballot " + q.Get("saved") + ". Check every entry below, then sign off."
+		v.Notice = d.savedNotice(q.Get("saved")) + " Check every entry below, then sign off."
 	case q.Has("signed"):
 		v.Notice = "You have signed off."
 	}

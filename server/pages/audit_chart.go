@@ -12,8 +12,8 @@ import (
 // it; the chart only makes the laggards easy to spot.
 
 type progressBar struct {
-	Y, TextY, W, DoneW float64
-	Label, Title       string
+	Y, TextY, W, DoneW  float64
+	Label, Title, Count string
 }
 
 type progressChart struct {
@@ -41,7 +41,7 @@ func newProgressChart(p *office.AuditProgress) *progressChart {
 	for i, j := range p.Jurisdictions {
 		y := 4 + float64(i)*progressRow
 		c.Rows = append(c.Rows, progressBar{Y: y, TextY: y + chartBar - 4, W: float64(j.Sampled) * scale, DoneW: float64(j.Entered) * scale,
-			Label: j.Jurisdiction, Title: fmt.Sprintf("%s: %d of %d ballots entered, %d remaining", j.Jurisdiction, j.Entered, j.Sampled, j.Remaining)})
+			Label: j.Jurisdiction, Count: fmt.Sprintf("%d of %d", j.Entered, j.Sampled), Title: fmt.Sprintf("%s: %d of %d ballots entered, %d remaining", j.Jurisdiction, j.Entered, j.Sampled, j.Remaining)})
 	}
 	c.Height = 8 + float64(len(p.Jurisdictions))*progressRow
 	return c
