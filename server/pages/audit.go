@@ -340,7 +340,7 @@ func (p *Pages) countyView(r *http.Request, u *office.User) (*view, *dashboardDa
 	}
 	oj := d.County.OfficeJurisdiction
 	d.CanUpload = office.Allowed(u, office.ActAuditUpload, oj) && !d.P.SeedEntered
-	d.CanBoard = office.Allowed(u, office.ActCreateBoard, oj) && d.P.RoundOpen
+	d.CanBoard = office.Allowed(u, office.ActCreateBoard, oj) && d.P.RoundOpen && d.County.Entered == 0
 	d.Formats = cvr.Formats()
 	d.ManifestFormat = "arlo"
 	if d.P.Sampler == audit.SamplerCorla {
