@@ -255,6 +255,11 @@ func readingsOf(f url.Values, d *boardData) (map[string]audit.Reading, error) {
 				}
 			}
 		}
+		for _, x := range f[pre] {
+			if !slices.ContainsFunc(c.Candidates, func(cand candidateField) bool { return cand.Name == x }) {
+				bad(pre, "%s: %q is not a candidate of the contest", c.Name, x)
+			}
+		}
 		if c.IRV {
 			sort.Slice(rs, func(i, j int) bool { return rs[i].rank < rs[j].rank })
 			for i, x := range rs {
