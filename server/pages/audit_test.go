@@ -119,9 +119,9 @@ func TestAuditPagesAccess(t *testing.T) {
 	}
 	a1 := client()
 	e.signIn(t, a1, mA1[0].person, "/audits")
-	if code, body, h := e.get(t, a1, "/"); code != 303 || h.Get("Location") != "/audits" {
+	if code, _, h := e.get(t, a1, "/"); code != 303 || h.Get("Location") != "/audits" {
 		t.Errorf("a board member's home: %d to %q", code, h.Get("Location"))
-	} else if _, body, _ = e.get(t, a1, "/audits"); !strings.Contains(body, `id="board-link"`) {
+	} else if _, body, _ := e.get(t, a1, "/audits"); !strings.Contains(body, `id="board-link"`) {
 		t.Error("a board member's /audits has no link to the board")
 	}
 	boardA2 := fmt.Sprintf("%s/rounds/1/boards/%s", a, bA2)
