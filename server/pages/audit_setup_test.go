@@ -2,6 +2,7 @@ package pages_test
 
 import (
 	"bytes"
+	"context"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -115,6 +116,38 @@ func TestAuditSetupPages(t *testing.T) {
 	_, body, _ = e.get(t, admin, "/requests/"+q)
 	if !strings.Contains(body, `<dd id="kind">audit-seed</dd>`) || !strings.Contains(body, "12345678901234567890123") || !strings.Contains(body, "Roy Roller") {
 		t.Error("the seed request page")
+	}
+
+	// Co-signed (as the requests page does), the seed opens the draw.
+	rq, err := e.o.Request(context.Background(), e.aa1.u, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rq = e.cosign(t, rq, e.aa1, e.aa2); rq.Status != "done" {
+		t.Fatalf("seed request %s", rq.Status)
+	}
+	dash := "/audits/" + id
+	_, body, _ = e.get(t, admin, dash)
+	if f := postForms(body); len(f) != 1 || f[0] != dash+"/rounds" || !strings.Contains(body, `<option value="size" selected>`) {
+		t.Fatalf("the dashboard after the seed: forms %v", f)
+	}
+	if _, body, _ := e.get(t, obs, dash); len(postForms(body)) != 0 {
+		t.Error("the observer gets the draw form")
+	}
+	e.unchangedLog(t, "a bad draw", func() {
+		if code, body, _ := e.post(t, admin, dash+"/rounds", url.Values{"key": {"size"}, "draws": {"many"}}); code != 400 || !strings.Contains(body, "(field: draws)") {
+			t.Errorf("draws=many: %d", code)
+		}
+		if code, _, _ := e.post(t, obs, dash+"/rounds", url.Values{"key": {"size"}}); code != 403 {
+			t.Errorf("an observer drawing: %d", code)
+		}
+	})
+	if code, _, h := e.post(t, admin, dash+"/rounds", url.Values{"key": {"size"}}); code != 303 || h.Get("Location") != dash+"?drawn=1" {
+		t.Fatalf("drawing round 1: %d to %q", code, h.Get("Location"))
+	}
+	_, body, _ = e.get(t, admin, dash+"?drawn=1")
+	if !strings.Contains(body, "round 1 open") || !strings.Contains(body, `id="notice"`) || !strings.Contains(body, "<svg") {
+		t.Error("the dashboard after the draw")
 	}
 }
 

@@ -273,4 +273,38 @@ func TestAuditPagesAccess(t *testing.T) {
 	if !strings.Contains(body, `<dd id="county-counts">`+want+`</dd>`) {
 		t.Errorf("county-b's counts after its board finished: want %s", want)
 	}
+
+	// County a's boards finish through the office; the round closes from
+	// the dashboard, which then shows the decision.
+	cvrA := pageCVRs("county-a")
+	for _, x := range []struct {
+		s  *office.BoardSheet
+		ms []*member
+	}{{sA1, mA1}, {sA2, mA2}} {
+		for _, bb := range x.s.Ballots {
+			v := cvrA[fmt.Sprintf("%s/%s/%d", bb.Tabulator, bb.Batch, bb.Position)]
+			rd := map[string]audit.Reading{"Governor": {Choices: v["Governor"]}}
+			if len(v["Governor"]) == 0 {
+				rd["Governor"] = audit.Reading{Status: audit.StatusBlank}
+			}
+			if err := e.o.PutReading(ctx, x.ms[0].u, e.audit, 1, bb.Ballot, rd, ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, m := range x.ms {
+			if _, err := e.o.SignOff(ctx, m.u, e.audit, 1, x.s.Board.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if code, _, _ := e.post(t, obs, a+"/rounds/1/close", nil); code != 403 {
+		t.Errorf("observer closing: %d", code)
+	}
+	if code, _, h := e.post(t, admin, a+"/rounds/1/close", nil); code != 303 || h.Get("Location") != a+"?closed=1" {
+		t.Fatalf("closing round 1: %d to %q", code, h.Get("Location"))
+	}
+	_, body, _ = e.get(t, obs, a)
+	if !strings.Contains(body, `<td class="decision">confirmed</td>`) || !strings.Contains(body, "the audit is done") || !strings.Contains(body, "0/0/0/0/") {
+		t.Error("the dashboard after the close lacks the decision or the counties' discrepancies")
+	}
 }
