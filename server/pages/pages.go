@@ -1,7 +1,8 @@
 // Package pages is the staff web application of the election office:
 // server-rendered pages (html/template, embedded) for sign-in and
 // enrollment, elections, uploads, tabulations, requests awaiting a
-// signature, users and the activity view.
+// signature, users, the activity view, and the audits (audit*.go: setup,
+// dashboards, seed ceremony, the audit boards' screens, reports).
 //
 // Handlers are thin, as the JSON API's are: decode the form, call one
 // office method (which authorizes), render. The pages use the API's
