@@ -291,6 +291,20 @@ func (d *dashboardData) EstimateBases() []string {
 	return out
 }
 
+// SignedNames names the members of b who have signed off.
+func (d *dashboardData) SignedNames(b office.AuditBoard) string {
+	var out []string
+	for i, acct := range b.Accounts {
+		if slices.Contains(b.SignedBy, acct) && i < len(b.Members) {
+			out = append(out, b.Members[i])
+		}
+	}
+	if len(out) == 0 {
+		return "nobody yet"
+	}
+	return strings.Join(out, ", ")
+}
+
 // NextNumber is the number of the round a draw would make.
 func (d *dashboardData) NextNumber() int { return d.P.Round + 1 }
 

@@ -274,6 +274,10 @@ func TestAuditPagesAccess(t *testing.T) {
 		t.Errorf("county-b's counts after its board finished: want %s", want)
 	}
 
+	if _, body, _ := e.get(t, admin, a+"/jurisdictions/county-b"); strings.Count(body, "<td>Gia Green, Con Constitution</td>") != 2 { // members, and signed off by
+		t.Error("the county page does not name the members who signed off")
+	}
+
 	// County a's boards finish through the office; the round closes from
 	// the dashboard, which then shows the decision.
 	cvrA := pageCVRs("county-a")
