@@ -60,6 +60,7 @@ func TestAuditAccessMatrix(t *testing.T) {
 			return e.do(p.client, "POST", "/api/v1/audits", setup, nil)
 		}},
 		{"GET /api/v1/audits/{a}", office.ActReadAudits, call("GET", "", nil)},
+		{"GET /api/v1/audits/{a}/progress", office.ActReadAudits, call("GET", "/progress", nil)},
 		{"POST /api/v1/audits/{a}/jurisdictions/{j}/manifest", office.ActAuditUpload, func(p *person, j string) int {
 			return e.auditUpload(p.client, audits[j], "county-a", "manifest", "arlo", "m.csv", countyManifest(""), nil)
 		}},

@@ -1,7 +1,8 @@
 // Package pages is the staff web application of the election office:
 // server-rendered pages (html/template, embedded) for sign-in and
 // enrollment, elections, uploads, tabulations, requests awaiting a
-// signature, users and the activity view.
+// signature, users, the activity view, and the audits (audit*.go: setup,
+// dashboards, seed ceremony, the audit boards' screens, reports).
 //
 // Handlers are thin, as the JSON API's are: decode the form, call one
 // office method (which authorizes), render. The pages use the API's
@@ -93,6 +94,7 @@ func Mount(mux *http.ServeMux, o *office.Office, cookie string) *Pages {
 	for _, r := range Routes {
 		mux.HandleFunc(r, handlers[r])
 	}
+	p.mountAudits(mux)
 	return p
 }
 
@@ -109,10 +111,11 @@ func parseTemplates() map[string]*template.Template {
 	m := map[string]*template.Template{}
 	for _, n := range names {
 		base := strings.TrimSuffix(strings.TrimPrefix(n, "tmpl/"), ".html")
-		if base == "layout" {
+		// Files named _*.html are partials every page may use.
+		if base == "layout" || strings.HasPrefix(base, "_") {
 			continue
 		}
-		m[base] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(tmplFS, "tmpl/layout.html", n))
+		m[base] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(tmplFS, "tmpl/layout.html", "tmpl/_*.html", n))
 	}
 	return m
 }
@@ -190,6 +193,10 @@ func (p *Pages) authed(h authedHandler) http.HandlerFunc {
 }
 
 func (p *Pages) home(w http.ResponseWriter, r *http.Request, u *office.User) {
+	if u.HasRole(office.RoleAuditBoard) {
+		http.Redirect(w, r, "/audits", http.StatusSeeOther)
+		return
+	}
 	http.Redirect(w, r, "/elections", http.StatusSeeOther)
 }
 
