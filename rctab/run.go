@@ -383,6 +383,9 @@ func readSources(cfg *Config, rec *evidence.Recorder, export, wantCDF bool) (*in
 	in.ballots = tabulate.NewBallots(len(declared) + 1)
 	// RCTab keeps repeated marks at one rank (source notes T16).
 	in.ballots.KeepRepeatedMarks()
+	// RCTab compares the CVR's own tokens in its duplicate and overvote
+	// checks (source notes T14, T15).
+	in.ballots.KeepTokens()
 	// "max" sets no rank limit; the export's column count is separate
 	// (source notes A).
 	maxRank := cfg.MaxRankings()

@@ -83,6 +83,7 @@ type choiceColumn struct {
 	name   string
 	choice election.Choice
 	ok     bool
+	token  int32 // election.Mark.Token of the candidate field, in RCTab mode
 }
 
 // header is a parsed "Choice_..." column header.
@@ -207,11 +208,16 @@ func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap
 		if src.UndeclaredWriteInLabel != "" && p.candidate == src.UndeclaredWriteInLabel {
 			col.choice, col.ok = ch.WriteIn(), true
 		} else {
-			c, ok, err := ch.Lookup(p.candidate)
+			c, t, ok, err := ch.LookupToken(p.candidate)
 			if err != nil {
 				return fail(hdrLine, cvrread.ColumnName(i, name), "%v", err)
 			}
 			col.choice, col.ok = c, ok
+			if src.RCTab {
+				// The header's candidate field is the CVR's token
+				// (source notes T14, T15).
+				col.token = t
+			}
 		}
 		cols = append(cols, col)
 	}
@@ -246,7 +252,7 @@ func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap
 			if !col.ok {
 				return fail(row, cvrread.ColumnName(col.index, col.header), "%w: %s is not a declared candidate; add it (or an alias) to the candidates, or set it as the undeclared write-in label", cvr.ErrUnknownCandidate, cvrread.Quote(col.name))
 			}
-			marks = append(marks, election.Mark{Rank: col.rank, Choice: col.choice})
+			marks = append(marks, election.Mark{Rank: col.rank, Choice: col.choice, Token: col.token})
 		}
 		cvrread.SortMarksRCTab(marks, src.RCTab)
 
