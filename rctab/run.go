@@ -451,6 +451,10 @@ func readSources(cfg *Config, rec *evidence.Recorder, export, wantCDF bool) (*in
 				cand := contest.Candidates[len(choiceMap)]
 				x, known := index[cand.Name]
 				switch {
+				case cand.WriteIn && !writeInsEnabled(cfg):
+					// A write-in is a candidate only when some source
+					// enables write-ins (source notes P3, R22).
+					return fmt.Errorf("%w: the CVR holds an undeclared write-in, but no source enables write-ins; set the source's undeclaredWriteInLabel (or treatBlankAsUndeclaredWriteIn)", cvr.ErrUnknownCandidate)
 				case cand.WriteIn:
 					x = uwi
 					usesWriteIn = true
