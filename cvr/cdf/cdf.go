@@ -244,10 +244,10 @@ func (d *defs) find(id string) (*defContest, error) {
 
 // target is one contest being read.
 type target struct {
-	def      *defContest
-	contest  *election.Contest
-	index    int32
-	choices  map[string]election.Choice // selection id -> choice
+	def     *defContest
+	contest *election.Contest
+	index   int32
+	choices map[string]election.Choice // selection id -> choice
 	// tokens holds, in RCTab mode, which identifier of its candidate each
 	// selection's token is (election.Mark.Token), when not the name.
 	tokens   map[string]int32
@@ -467,17 +467,17 @@ type contestEntry struct {
 }
 
 type selection struct {
-	id      string
-	rank    int64 // 0 = not given
-	noMark  bool  // HasIndication "no"
+	id     string
+	rank   int64 // 0 = not given
+	noMark bool  // HasIndication "no"
 	// Read for RCTab mode (source notes R23, R22): IsAllocable "no",
 	// IsAllocable present, a CVRWriteIn element, and pos < 0 for a
 	// selection without positions (an entry only its Rank can use).
 	notAllocable, hasAllocable, cvrWriteIn bool
-	pos     int   // position index, for errors
-	sel     int   // selection index
-	offset  int64 // where it was read
-	selRank int64 // the CVRContestSelection's Rank, 0 = not given
+	pos                                    int   // position index, for errors
+	sel                                    int   // selection index
+	offset                                 int64 // where it was read
+	selRank                                int64 // the CVRContestSelection's Rank, 0 = not given
 	// needsAdjudication: the XML selection's Status is needs-adjudication.
 	needsAdjudication bool
 }
