@@ -596,3 +596,42 @@ func TestKeepTokensGrouping(t *testing.T) {
 		}
 	}
 }
+
+// TestP7TiedRowsFollowTheSetOfAllCandidates checks source notes P7. Q and A
+// (Java hashes 81 and 65) share bucket 1 of a 16-slot HashMap but not of a
+// 32-slot one. With 13 candidates (one excluded) the set of all candidates
+// has grown to 32 slots and iterates A (bucket 1) before Q (bucket 17); the
+// 12-candidate tally map is filled in that order, so in bucket 1 A comes
+// before Q although the configuration lists Q first. Q and A tie at 1 vote,
+// so the rows show that order: B (5), then A, then Q. With one candidate
+// fewer (no excluded one), both tables have 16 slots and configuration
+// order decides: Q before A.
+func TestP7TiedRowsFollowTheSetOfAllCandidates(t *testing.T) {
+	names := []string{"Q", "A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K"}
+	for _, tc := range []struct {
+		excluded bool
+		first    string
+	}{{true, "A"}, {false, "Q"}} {
+		cands := candidates(names...)
+		if tc.excluded {
+			cands = append(cands, election.Candidate{Name: "Z", Excluded: true})
+		}
+		b := parseInto(t, NewBallots(len(cands)), cands, "5:B", "1:Q", "1:A")
+		res, err := RankedChoice(RankedInput{Candidates: cands, Ballots: b, Rules: irv()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if err := WriteDetailedCSV(&buf, res.Tabulations[0], ReportInfo{Contest: "P7"}); err != nil {
+			t.Fatal(err)
+		}
+		out := buf.String()
+		a, q := strings.Index(out, "\nA,1,"), strings.Index(out, "\nQ,1,")
+		if a < 0 || q < 0 {
+			t.Fatalf("rows missing:\n%s", out)
+		}
+		if got := map[bool]string{true: "A", false: "Q"}[a < q]; got != tc.first {
+			t.Errorf("excluded=%v: %s's row comes first, want %s:\n%s", tc.excluded, got, tc.first, out)
+		}
+	}
+}
