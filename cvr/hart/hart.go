@@ -257,12 +257,15 @@ type target struct {
 }
 
 type reader struct {
-	src      cvr.Source
-	e        *election.Election
-	declared *target            // the selected contest when candidates are declared
-	contests map[string]*target // by Hart contest Id, when discovering
-	found    bool
-	rec      election.CVR
+	// warnedValue: a Value with characters other than 0 and 1 was
+	// reported (once) in RCTab mode.
+	warnedValue bool
+	src         cvr.Source
+	e           *election.Election
+	declared    *target            // the selected contest when candidates are declared
+	contests    map[string]*target // by Hart contest Id, when discovering
+	found       bool
+	rec         election.CVR
 }
 
 func field(ci, oi int, leaf string) string {
@@ -303,8 +306,14 @@ func (r *reader) build(path string, x *xCvr) (bool, error) {
 		for oi := range xc.Options {
 			o := &xc.Options[oi]
 			value := strings.TrimSpace(o.Value)
-			if len(value) > maxRanks || strings.Trim(value, "01") != "" || value == "" {
+			if bad := strings.Trim(value, "01") != "" || value == ""; len(value) > maxRanks || bad && !r.src.RCTab {
 				return false, &cvr.Error{Path: path, Field: field(ci, oi, "Value"), Err: fmt.Errorf("expected Hart's mark string, one 0 or 1 per rank (\"1\", \"0100\"), found %q", clip(value))}
+			} else if bad && !r.warnedValue {
+				r.warnedValue = true
+				// RCTab reads only the 1s and ignores other characters
+				// (source notes R18): the count stays RCTab's, with a
+				// warning naming the place.
+				r.src.Warnf("%s: %s: Value %q holds characters other than 0 and 1; RCTab ignores them, and so does this count", path, field(ci, oi, "Value"), clip(value))
 			}
 			if len(value) > t.contest.Ranks {
 				t.contest.Ranks = len(value)
