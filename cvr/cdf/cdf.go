@@ -25,6 +25,11 @@
 //     declared candidates (cvr.Source.Candidates) the token must match a
 //     declared name or alias; without, candidates are the contest's
 //     selections, with the selection @id as Candidate.ID.
+//   - In RCTab mode (cvr.Source.RCTab) ranks, IsAllocable and write-ins
+//     are read as RCTab's readers read them instead (source notes R21-R25):
+//     a selection's Rank makes it one mark; IsAllocable "no" is no mark;
+//     the write-in is IsWriteIn "true" or a CVRWriteIn position, never the
+//     label; see docs/cvr-formats-dominion-hart-cdf.md.
 //
 // The Election section usually follows the CVRs, so a file is read twice:
 // once for the definitions and once streaming the CVRs, one at a time.

@@ -24,7 +24,9 @@
 //     cvr.Source.Warn. Outside RCTab mode such records are counted and
 //     their number reported the same way.
 //   - A multi-card ballot is one session; marks are gathered from every
-//     card. A partial session (some of the ballot's cards) still counts for
+//     card. In RCTab mode each contest object of each card is its own CVR
+//     instead, with the session's ID, as RCTab reads them (source notes
+//     R16). A partial session (some of the ballot's cards) still counts for
 //     the contests on the cards it has. When a contest is selected, a
 //     session with no card holding it is not emitted (RCTab's ballot
 //     counts); a card that holds it with no marks is an undervote.
