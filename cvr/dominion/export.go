@@ -368,6 +368,10 @@ func (p *exportParser) session(i int) (bool, error) {
 			// Marks are taken as listed, a repeat included (source
 			// notes R16, T16); the Id is the CVR's token (T14, T15).
 			j := v.object(mk)
+			if j < 0 {
+				// contestBody records the object of every mark it keeps.
+				return false, p.markErr(name, mk, "CandidateId", errors.New("internal error: a mark on no recorded contest object; please report it with the file"))
+			}
 			p.objMarks[j] = append(p.objMarks[j], election.Mark{Rank: int32(mk.rank), Choice: ch, Token: tok})
 			continue
 		}
@@ -413,15 +417,15 @@ func (p *exportParser) deliver(h, more cvr.Handler) error {
 	return nil
 }
 
-// object returns the index in v.contests of the contest object mk is on.
+// object returns the index in v.contests of the contest object mk is on,
+// or -1.
 func (v *version) object(mk *rawMark) int {
 	for j, c := range v.contests {
 		if c.card == mk.card && c.contest == mk.contest {
 			return j
 		}
 	}
-	// contestBody records the object of every mark it keeps.
-	panic("dominion: a mark on no recorded contest object")
+	return -1
 }
 
 func (p *exportParser) markErr(ver string, mk *rawMark, key string, err error) error {
