@@ -48,6 +48,22 @@ type Candidate struct {
 	WriteIn bool
 }
 
+// Token returns the number Mark.Token gives the identifier s of the
+// candidate: 0 for its Name, 1 for its ID, 2+i for Aliases[i], and -1 if s
+// identifies another candidate or none.
+func (cand *Candidate) Token(s string) int32 {
+	switch {
+	case s == cand.Name:
+		return 0
+	case s == cand.ID && s != "":
+		return 1
+	}
+	if i := slices.Index(cand.Aliases, s); i >= 0 {
+		return 2 + int32(i)
+	}
+	return -1
+}
+
 // Contest is one question on the ballot.
 type Contest struct {
 	// ID is the identifier the voting system uses for the contest; Name is
@@ -108,6 +124,22 @@ func (c *Contest) Lookup(token string) (Choice, bool) {
 		}
 	}
 	return ch, ok
+}
+
+// LookupToken is Lookup that also says which of the candidate's
+// identifiers token is, as Mark.Token records it.
+func (c *Contest) LookupToken(token string) (Choice, int32, bool) {
+	ch, ok := c.find(token)
+	if !ok {
+		if t := strings.TrimSpace(token); t != token {
+			token = t
+			ch, ok = c.find(t)
+		}
+	}
+	if !ok {
+		return 0, 0, false
+	}
+	return ch, max(c.Candidates[ch].Token(token), 0), true
 }
 
 func (c *Contest) find(token string) (Choice, bool) {
@@ -200,6 +232,13 @@ func (e *Election) Contest(key string) (*Contest, int, bool) {
 type Mark struct {
 	Rank   int32
 	Choice Choice
+	// Token says which of the candidate's identifiers the CVR used for
+	// this mark (see Candidate.Token): 0 its Name, which is also the value
+	// when a reader does not record it. Readers record it in RCTab mode
+	// only, because RCTab's duplicate and overvote checks compare the
+	// CVR's own text, so that a name and an alias of one candidate are
+	// different (source notes T14, T15); everything else uses Choice.
+	Token int32
 }
 
 // ContestMarks are the marks of one CVR in one contest. A CVR that lists a
@@ -207,7 +246,9 @@ type Mark struct {
 type ContestMarks struct {
 	// Contest is an index into Election.Contests.
 	Contest int32
-	// Marks are sorted by rank, then by choice.
+	// Marks are sorted by rank, then by choice; readers in RCTab mode
+	// keep several marks at one rank in the CVR's order instead (source
+	// notes P8).
 	Marks []Mark
 }
 

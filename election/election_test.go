@@ -131,3 +131,22 @@ func TestContestLookupConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+func TestLookupToken(t *testing.T) {
+	c := &Contest{Candidates: []Candidate{
+		{Name: "Alice", ID: "7", Aliases: []string{"A. Smith", "AS"}},
+		{Name: "Bob"},
+	}}
+	for token, want := range map[string][2]int32{"Alice": {0, 0}, "7": {0, 1}, "A. Smith": {0, 2}, "AS": {0, 3}, " AS ": {0, 3}, "Bob": {1, 0}} {
+		ch, tok, ok := c.LookupToken(token)
+		if !ok || int32(ch) != want[0] || tok != want[1] {
+			t.Errorf("LookupToken(%q) = %d, %d, %v; want %v", token, ch, tok, ok, want)
+		}
+	}
+	if _, _, ok := c.LookupToken("Eve"); ok {
+		t.Error("unknown name found")
+	}
+	if got := c.Candidates[1].Token("Alice"); got != -1 {
+		t.Errorf("Bob.Token(Alice) = %d, want -1", got)
+	}
+}

@@ -86,3 +86,43 @@ func TestESSRulesEndToEnd(t *testing.T) {
 		}
 	}
 }
+
+// TestP8ESSDelimitedCellKeepsOrder checks source notes P8 for ES&S: the
+// cell "B|A" names B, then A, and rctab_cvr.csv prints them in that order
+// (candidates are declared A, B; canvass used to sort by candidate). The
+// count is unchanged: rank 1 is an overvote, exhausted at once, so A wins
+// with the second ballot.
+func TestP8ESSDelimitedCellKeepsOrder(t *testing.T) {
+	dir := t.TempDir()
+	f := excelize.NewFile()
+	for cell, v := range map[string]string{"A1": "Choice 1", "B1": "Choice 2", "A2": "B|A", "A3": "A"} {
+		if err := f.SetCellValue("Sheet1", cell, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.SaveAs(filepath.Join(dir, "cvr.xlsx")); err != nil {
+		t.Fatal(err)
+	}
+	cfg := `{"tabulatorVersion": "TEST", "outputSettings": {"contestName": "P8"},
+	 "cvrFileSources": [{"provider": "ess", "filePath": "cvr.xlsx", "firstVoteColumnIndex": 1, "firstVoteRowIndex": 2, "overvoteDelimiter": "|"}],
+	 "candidates": [{"name": "A"}, {"name": "B"}],
+	 "rules": {"tiebreakMode": "useCandidateOrder", "overvoteRule": "exhaustImmediately", "winnerElectionMode": "singleWinnerMajority",
+	           "numberOfWinners": 1, "decimalPlacesForVoteArithmetic": 4, "maxSkippedRanksAllowed": 1, "maxRankingsAllowed": "max"}}`
+	path := filepath.Join(dir, "config.json")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := Run(nil, path, Options{Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	export := string(out.Files[CVRExportCSV])
+	if want := ",cvr.xlsx-1,,,,,,\"B\nA\",undervote\n"; !strings.Contains(export, want) {
+		t.Errorf("rctab_cvr.csv lacks %q:\n%s", want, export)
+	}
+	if !slicesEqual(out.Winners, []string{"A"}) {
+		t.Errorf("winners %v, want [A]", out.Winners)
+	}
+}
+
+func slicesEqual(a, b []string) bool { return strings.Join(a, "\x00") == strings.Join(b, "\x00") }

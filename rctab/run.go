@@ -34,9 +34,12 @@ type Options struct {
 	// NoCVRExport leaves out rctab_cvr.csv, which for a million ballots is
 	// the largest output by far.
 	NoCVRExport bool
-	// ConvertToCDF writes cdf_cvr.json as RCTab's --convert-to-cdf does:
-	// the CVRs as a NIST CDF report without round-by-round snapshots, even
-	// when the configuration's generateCdfJson asks for them.
+	// ConvertToCDF converts instead of counting, as RCTab's
+	// --convert-to-cdf does (source notes P9, P5): the run reads the CVRs
+	// and writes only cdf_cvr.json (1_cdf_cvr.json for multi-pass IRV), the
+	// CVRs as a NIST CDF report without round-by-round snapshots. Nothing
+	// is counted, so a tie or another count error cannot make it fail;
+	// Output.Result and Output.Winners stay empty.
 	ConvertToCDF bool
 	// Generated is the time written into cdf_cvr.json; zero means now.
 	Generated time.Time
@@ -95,7 +98,7 @@ func RunConfig(cfg *Config, opts Options) (*Output, error) {
 
 func runConfig(cfg *Config, rec *evidence.Recorder, opts Options) (*Output, error) {
 	wantCDF := cfg.Output.GenerateCdfJSON || opts.ConvertToCDF
-	in, err := readSources(cfg, rec, !opts.NoCVRExport, wantCDF)
+	in, err := readSources(cfg, rec, !opts.NoCVRExport && !opts.ConvertToCDF, wantCDF)
 	if err != nil {
 		return nil, err
 	}
@@ -108,6 +111,9 @@ func runConfig(cfg *Config, rec *evidence.Recorder, opts Options) (*Output, erro
 		}
 	}
 	sort.Slice(in.inputs, func(i, j int) bool { return in.inputs[i].Path < in.inputs[j].Path })
+	if opts.ConvertToCDF {
+		return convert(cfg, in, opts)
+	}
 	r := &cfg.Rules
 	rules := tabulate.Rules{
 		NumberOfWinners:                  r.NumberOfWinners,
@@ -177,14 +183,10 @@ func runConfig(cfg *Config, rec *evidence.Recorder, opts Options) (*Output, erro
 			if !opts.NoCVRExport {
 				out.Files[prefix+CVRExportCSV] = in.export
 			}
-			if !wantCDF || opts.ConvertToCDF && t.Pass > 1 {
+			if !wantCDF {
 				continue
 			}
-			var rounds *tabulate.Tabulation
-			if cfg.Output.GenerateCdfJSON && !opts.ConvertToCDF {
-				rounds = t
-			}
-			b, err := writeCDF(cfg, in, rounds, opts.Generated)
+			b, err := writeCDF(cfg, in, t, opts.Generated)
 			if err != nil {
 				return nil, fmt.Errorf("writing %s: %w", prefix+CDFJSON, err)
 			}
@@ -196,19 +198,33 @@ func runConfig(cfg *Config, rec *evidence.Recorder, opts Options) (*Output, erro
 		out.Files[CVRExportCSV] = in.export
 	}
 	if wantCDF {
-		// A conversion shows the CVRs as read; generateCdfJson adds where
-		// each counted in each round (of the first pass, for multi-pass).
-		var t *tabulate.Tabulation
-		if cfg.Output.GenerateCdfJSON && !opts.ConvertToCDF {
-			t = res.Tabulations[0]
-		}
-		b, err := writeCDF(cfg, in, t, opts.Generated)
+		// generateCdfJson adds where each CVR counted in each round.
+		b, err := writeCDF(cfg, in, res.Tabulations[0], opts.Generated)
 		if err != nil {
 			return nil, fmt.Errorf("writing %s: %w", CDFJSON, err)
 		}
 		out.Files[CDFJSON] = b
 	}
 	return out, nil
+}
+
+// convert writes the CDF file of a conversion: the CVRs as read, no count
+// (source notes P9; RCTab TabulatorSession.convertToCdf), named with the
+// 1_ prefix in multi-pass IRV mode (P5).
+func convert(cfg *Config, in *input, opts Options) (*Output, error) {
+	if in.ballots.Total() == 0 {
+		// As a count, a conversion needs some CVR (source notes R26).
+		return nil, tabulate.ErrNoBallots
+	}
+	name := CDFJSON
+	if cfg.Rules.WinnerElectionMode == "multiPassIrv" {
+		name = "1_" + CDFJSON
+	}
+	b, err := writeCDF(cfg, in, nil, opts.Generated)
+	if err != nil {
+		return nil, fmt.Errorf("writing %s: %w", name, err)
+	}
+	return &Output{Files: map[string][]byte{name: b}, Inputs: in.inputs, Config: cfg}, nil
 }
 
 // writeCDF renders the CVRs as RCTab's cdf_cvr.json; with a tabulation t it
@@ -383,6 +399,9 @@ func readSources(cfg *Config, rec *evidence.Recorder, export, wantCDF bool) (*in
 	in.ballots = tabulate.NewBallots(len(declared) + 1)
 	// RCTab keeps repeated marks at one rank (source notes T16).
 	in.ballots.KeepRepeatedMarks()
+	// RCTab compares the CVR's own tokens in its duplicate and overvote
+	// checks (source notes T14, T15).
+	in.ballots.KeepTokens()
 	// "max" sets no rank limit; the export's column count is separate
 	// (source notes A).
 	maxRank := cfg.MaxRankings()
@@ -448,6 +467,10 @@ func readSources(cfg *Config, rec *evidence.Recorder, export, wantCDF bool) (*in
 				cand := contest.Candidates[len(choiceMap)]
 				x, known := index[cand.Name]
 				switch {
+				case cand.WriteIn && !writeInsEnabled(cfg):
+					// A write-in is a candidate only when some source
+					// enables write-ins (source notes P3, R22).
+					return fmt.Errorf("%w: the CVR holds an undeclared write-in, but no source enables write-ins; set the source's undeclaredWriteInLabel (or treatBlankAsUndeclaredWriteIn)", cvr.ErrUnknownCandidate)
 				case cand.WriteIn:
 					x = uwi
 					usesWriteIn = true

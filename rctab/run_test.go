@@ -215,3 +215,32 @@ func TestExportP4WriteInWithoutLabel(t *testing.T) {
 		t.Errorf("rank cells %q, want null, A", got)
 	}
 }
+
+// TestP9ConversionOnlyReads checks source notes P9: a conversion to CDF
+// reads the CVRs and writes only the CDF file, so a count that would stop
+// at a tie (stopCountingAndAsk with no decisions) does not make it fail;
+// in multi-pass mode the file is 1_cdf_cvr.json (P5).
+func TestP9ConversionOnlyReads(t *testing.T) {
+	path := writeContest(t, tiedCSV, "stopCountingAndAsk", "", "")
+	if _, err := Run(nil, path, Options{}); err == nil {
+		t.Fatal("the count did not stop at the tie; the test needs a count that fails")
+	}
+	out, err := Run(nil, path, Options{ConvertToCDF: true})
+	if err != nil {
+		t.Fatalf("conversion failed: %v", err)
+	}
+	if len(out.Files) != 1 || !strings.Contains(string(out.Files[CDFJSON]), `"CVR"`) {
+		t.Errorf("conversion wrote %v, want only %s holding the CVRs", keys(out.Files), CDFJSON)
+	}
+	if out.Result != nil || len(out.Winners) > 0 {
+		t.Error("a conversion counted")
+	}
+	path = writeContest(t, tiedCSV, "stopCountingAndAsk", `, "winnerElectionMode": "multiPassIrv", "numberOfWinners": 2`, "")
+	out, err = Run(nil, path, Options{ConvertToCDF: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Files) != 1 || out.Files["1_"+CDFJSON] == nil {
+		t.Errorf("multi-pass conversion wrote %v, want only 1_%s", keys(out.Files), CDFJSON)
+	}
+}

@@ -47,6 +47,13 @@ type Ballots struct {
 	total int64
 	// keepRepeats keeps a candidate marked twice at one rank as two marks.
 	keepRepeats bool
+	// keepTokens keeps election.Mark.Token: a mark whose Token is not 0
+	// is stored as a negative entry, -1-i, where tokens[i] is its
+	// (choice, token) pair, so that patterns stay exact and the common
+	// mark (a candidate's name, entry = choice) costs nothing extra.
+	keepTokens bool
+	tokens     [][2]int32
+	tokenIndex map[[2]int32]int32
 
 	scratch []int32
 	marks   []election.Mark
@@ -80,6 +87,43 @@ func NewBallots(numCandidates int) *Ballots {
 // T16). By default the repeat counts once, canvass's choice outside RCTab
 // mode. Call it before adding ballots.
 func (b *Ballots) KeepRepeatedMarks() { b.keepRepeats = true }
+
+// KeepTokens makes later Adds keep which of a candidate's identifiers each
+// mark used (election.Mark.Token), for RCTab's checks that compare the CVR's
+// own text rather than the candidate (source notes T14, T15): with
+// ExhaustOnDuplicateCandidate a name and an alias of one candidate are not a
+// repeat, and with ExhaustIfMultipleContinuing a mark by alias always counts
+// as continuing. By default tokens are ignored. Call it before adding
+// ballots.
+func (b *Ballots) KeepTokens() {
+	b.keepTokens = true
+	if b.tokenIndex == nil {
+		b.tokenIndex = make(map[[2]int32]int32)
+	}
+}
+
+// choiceOf returns the candidate of a pattern entry.
+func (b *Ballots) choiceOf(e int32) int32 {
+	if e >= 0 {
+		return e
+	}
+	return b.tokens[-1-e][0]
+}
+
+// entry returns the pattern entry of mark m (see keepTokens).
+func (b *Ballots) entry(m election.Mark) int32 {
+	if !b.keepTokens || m.Token == 0 {
+		return int32(m.Choice)
+	}
+	k := [2]int32{int32(m.Choice), m.Token}
+	i, ok := b.tokenIndex[k]
+	if !ok {
+		i = int32(len(b.tokens))
+		b.tokens = append(b.tokens, k)
+		b.tokenIndex[k] = i
+	}
+	return -1 - i
+}
 
 // Grow raises the number of candidates the collection accepts to
 // numCandidates, for ballots read from files that define candidates (such
@@ -135,12 +179,16 @@ func (b *Ballots) AddCount(marks []election.Mark, precinct, batch string, count 
 		b.maxChoice = max(b.maxChoice, int32(m.Choice))
 		if i > 0 {
 			prev := marks[i-1]
-			if prev.Rank > m.Rank || prev.Rank == m.Rank && prev.Choice > m.Choice {
+			if prev.Rank > m.Rank || prev.Rank == m.Rank && (prev.Choice > m.Choice || prev.Choice == m.Choice && prev.Token > m.Token) {
 				sorted = false
 			}
 			if prev.Rank == m.Rank {
 				small = false
 			}
+		}
+		if m.Token != 0 && b.keepTokens {
+			// An alias mark takes the general path, which keeps its token.
+			small = false
 		}
 		if small {
 			if m.Rank > 255 || m.Choice < 0 || m.Choice > 254 {
@@ -156,16 +204,21 @@ func (b *Ballots) AddCount(marks []election.Mark, precinct, batch string, count 
 			if x.Rank != y.Rank {
 				return int(x.Rank - y.Rank)
 			}
-			return int(x.Choice - y.Choice)
+			if x.Choice != y.Choice {
+				return int(x.Choice - y.Choice)
+			}
+			return int(x.Token - y.Token)
 		})
 		marks = b.marks
-		key, small = smallKey(marks)
+		if small {
+			key, small = smallKey(marks)
+		}
 	}
 	var p int32
 	if small {
 		p = b.small.intern(b, key, marks)
 	} else {
-		b.scratch = encodeMarks(b.scratch[:0], marks, b.keepRepeats)
+		b.scratch = b.encodeMarks(b.scratch[:0], marks)
 		p = b.table.intern(b, b.scratch)
 	}
 
@@ -211,8 +264,9 @@ func (b *Ballots) sliceIndex(names *[]string, index map[string]int32, name strin
 
 // Each calls f for each group, in the order the groups were first seen,
 // with the group's marks in canonical order (by rank, then candidate; a
-// candidate repeated at one rank once; an overvote whose candidates are
-// unknown as one election.Overvote mark at its rank) and its ballot count.
+// candidate repeated at one rank once unless KeepRepeatedMarks; Token set
+// only with KeepTokens; an overvote whose candidates are unknown as one
+// election.Overvote mark at its rank) and its ballot count.
 // The marks are reused after f returns.
 func (b *Ballots) Each(f func(marks []election.Mark, precinct, batch string, count int64) error) error {
 	var marks []election.Mark
@@ -222,8 +276,13 @@ func (b *Ballots) Each(f func(marks []election.Mark, precinct, batch string, cou
 		for i := 0; i < len(enc); {
 			rank, n := enc[i], enc[i+1]
 			i += 2
-			for _, c := range enc[i : i+int(n&^explicitOvervoteFlag)] {
-				marks = append(marks, election.Mark{Rank: rank, Choice: election.Choice(c)})
+			for _, e := range enc[i : i+int(n&^explicitOvervoteFlag)] {
+				m := election.Mark{Rank: rank, Choice: election.Choice(e)}
+				if e < 0 {
+					t := b.tokens[-1-e]
+					m.Choice, m.Token = election.Choice(t[0]), t[1]
+				}
+				marks = append(marks, m)
 			}
 			if n&explicitOvervoteFlag != 0 {
 				marks = append(marks, election.Mark{Rank: rank, Choice: election.Overvote})
@@ -246,25 +305,25 @@ func (b *Ballots) Batches() []string { return slices.Clone(b.batches) }
 
 // encodeMarks appends the rank entries of sorted marks to dst. Repeated
 // marks for one candidate at one rank count once unless keepRepeats.
-func encodeMarks(dst []int32, marks []election.Mark, keepRepeats bool) []int32 {
+func (b *Ballots) encodeMarks(dst []int32, marks []election.Mark) []int32 {
 	for i := 0; i < len(marks); {
 		rank := marks[i].Rank
 		head := len(dst)
 		dst = append(dst, rank, 0)
 		var n int32
 		flag := int32(0)
-		last := election.Choice(-2)
-		for ; i < len(marks) && marks[i].Rank == rank; i++ {
-			c := marks[i].Choice
-			if c == election.Overvote {
+		var last int32
+		for first := true; i < len(marks) && marks[i].Rank == rank; i++ {
+			if marks[i].Choice == election.Overvote {
 				flag = explicitOvervoteFlag
 				continue
 			}
-			if c == last && !keepRepeats {
+			e := b.entry(marks[i])
+			if e == last && !first && !b.keepRepeats {
 				continue
 			}
-			last = c
-			dst = append(dst, int32(c))
+			last, first = e, false
+			dst = append(dst, e)
 			n++
 		}
 		dst[head+1] = n | flag
@@ -360,7 +419,7 @@ func (t *smallTable) intern(b *Ballots, k [2]uint64, marks []election.Mark) int3
 	for i := hashSmall(k) & mask; ; i = (i + 1) & mask {
 		s := &t.slots[i]
 		if s.pattern == 0 {
-			b.scratch = encodeMarks(b.scratch[:0], marks, b.keepRepeats)
+			b.scratch = b.encodeMarks(b.scratch[:0], marks)
 			p := b.newPattern(b.scratch)
 			*s = smallSlot{key: k, pattern: p + 1}
 			t.used++

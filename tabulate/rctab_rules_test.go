@@ -3,6 +3,7 @@ package tabulate
 import (
 	"bytes"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -22,6 +23,7 @@ func TestRCTabCountingRules(t *testing.T) {
 		cands   []election.Candidate
 		rules   func(*Rules)
 		keep    bool // Ballots.KeepRepeatedMarks
+		tokens  bool // Ballots.KeepTokens
 		ballots []string
 		want    string
 	}{{
@@ -143,6 +145,69 @@ func TestRCTabCountingRules(t *testing.T) {
 		keep:    true,
 		ballots: []string{"3:A", "2:B", "1:C=C>B"},
 		want:    "R1 A=3 B=2 C=0 | ov=0 sk=0 ex=0 rep=1 +A\n",
+	}, {
+		// T14 with tokens: C at rank 1, then C by its alias (token 2) at
+		// rank 2: different tokens, not a repeat. 10 ballots, threshold
+		// 6. Round 1 A=4 B=4 C=2: C goes; the ballot passes over the
+		// alias (its candidate C is out) to B, as does C>B: B=6, elected.
+		name:    "T14 a name and an alias of one candidate are not a repeat",
+		cands:   candidates("A", "B", "C"),
+		rules:   func(r *Rules) { r.ExhaustOnDuplicateCandidate = true },
+		keep:    true,
+		tokens:  true,
+		ballots: []string{"4:A", "4:B", "1:C>C~2>B", "1:C>B"},
+		want: "R1 A=4 B=4 C=2 | ov=0 sk=0 ex=0 rep=0 -C\n" +
+			"R2 A=4 B=6 | ov=0 sk=0 ex=0 rep=0 +B\n",
+	}, {
+		// T14 control: the same token twice is a repeat: the first
+		// ballot is inactive by repeated rankings in round 2, B has 5 of
+		// 9 active, threshold 5, elected.
+		name:    "T14 the same token twice is a repeat",
+		cands:   candidates("A", "B", "C"),
+		rules:   func(r *Rules) { r.ExhaustOnDuplicateCandidate = true },
+		keep:    true,
+		tokens:  true,
+		ballots: []string{"4:A", "4:B", "1:C~2>C~2>B", "1:C>B"},
+		want: "R1 A=4 B=4 C=2 | ov=0 sk=0 ex=0 rep=0 -C\n" +
+			"R2 A=4 B=5 | ov=0 sk=0 ex=0 rep=1 +B\n",
+	}, {
+		// T15: 12 ballots, threshold 7. Round 1 A=2 B=1 C=4 D=5: B goes
+		// (its ballot exhausts). Round 2: A goes; its ballots reach rank
+		// 2 = {B by alias, C}. The alias counts as continuing although B
+		// is out, so two continuing: overvote, both exhaust. Round 3: 9
+		// active, threshold 5, D elected with 5.
+		name:    "T15 exhaustIfMultipleContinuing counts an alias as continuing",
+		cands:   candidates("A", "B", "C", "D"),
+		rules:   func(r *Rules) { r.Overvote = ExhaustIfMultipleContinuing },
+		keep:    true,
+		tokens:  true,
+		ballots: []string{"5:D", "4:C", "1:B", "2:A>B~2=C"},
+		want: "R1 A=2 B=1 C=4 D=5 | ov=0 sk=0 ex=0 rep=0 -B\n" +
+			"R2 A=2 C=4 D=5 | ov=0 sk=0 ex=1 rep=0 -A\n" +
+			"R3 C=4 D=5 | ov=2 sk=0 ex=1 rep=0 +D\n",
+	}, {
+		// T15 control: B by name is tested by candidate: B is out, only C
+		// continues, so the ballots go to C: C=6 of 11, threshold 6.
+		name:    "T15 a name of an eliminated candidate is not continuing",
+		cands:   candidates("A", "B", "C", "D"),
+		rules:   func(r *Rules) { r.Overvote = ExhaustIfMultipleContinuing },
+		keep:    true,
+		tokens:  true,
+		ballots: []string{"5:D", "4:C", "1:B", "2:A>B=C"},
+		want: "R1 A=2 B=1 C=4 D=5 | ov=0 sk=0 ex=0 rep=0 -B\n" +
+			"R2 A=2 C=4 D=5 | ov=0 sk=0 ex=1 rep=0 -A\n" +
+			"R3 C=6 D=5 | ov=0 sk=0 ex=1 rep=0 +C\n",
+	}, {
+		// T15 outside RCTab mode (no KeepTokens): the alias is the
+		// candidate, as in the control case.
+		name:    "T15 tokens are ignored without KeepTokens",
+		cands:   candidates("A", "B", "C", "D"),
+		rules:   func(r *Rules) { r.Overvote = ExhaustIfMultipleContinuing },
+		keep:    true,
+		ballots: []string{"5:D", "4:C", "1:B", "2:A>B~2=C"},
+		want: "R1 A=2 B=1 C=4 D=5 | ov=0 sk=0 ex=0 rep=0 -B\n" +
+			"R2 A=2 C=4 D=5 | ov=0 sk=0 ex=1 rep=0 -A\n" +
+			"R3 C=6 D=5 | ov=0 sk=0 ex=1 rep=0 +C\n",
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -153,6 +218,9 @@ func TestRCTabCountingRules(t *testing.T) {
 			b := NewBallots(len(tt.cands))
 			if tt.keep {
 				b.KeepRepeatedMarks()
+			}
+			if tt.tokens {
+				b.KeepTokens()
 			}
 			res, err := RankedChoice(RankedInput{Candidates: tt.cands, Ballots: parseInto(t, b, tt.cands, tt.ballots...), Rules: rules})
 			if err != nil {
@@ -491,5 +559,79 @@ func TestRCTabHFootnoteOrder(t *testing.T) {
 		"\n*Tie resolved in accordance with election law\n"
 	if !strings.HasSuffix(out.String(), want) {
 		t.Errorf("slice report does not end with %q:\n%s", want, out.String())
+	}
+}
+
+// TestKeepTokensGrouping checks that with KeepTokens ballots differing only
+// in a mark's token are kept apart, identical ones share a group, and Each
+// gives the tokens back; without it tokens play no part.
+func TestKeepTokensGrouping(t *testing.T) {
+	alias := []election.Mark{{Rank: 1, Choice: 1, Token: 2}, {Rank: 2, Choice: 0}}
+	name := []election.Mark{{Rank: 1, Choice: 1}, {Rank: 2, Choice: 0}}
+	for _, keep := range []bool{false, true} {
+		b := NewBallots(2)
+		if keep {
+			b.KeepTokens()
+		}
+		ga, _ := b.Add(alias, "", "")
+		gn, _ := b.Add(name, "", "")
+		ga2, _ := b.Add(slices.Clone(alias), "", "")
+		if ga != ga2 {
+			t.Errorf("keep=%v: identical ballots in groups %d and %d", keep, ga, ga2)
+		}
+		if (ga != gn) != keep {
+			t.Errorf("keep=%v: alias group %d, name group %d", keep, ga, gn)
+		}
+		var got [][]election.Mark
+		b.Each(func(m []election.Mark, _, _ string, _ int64) error {
+			got = append(got, slices.Clone(m))
+			return nil
+		})
+		want := [][]election.Mark{alias, name}
+		if !keep {
+			want = [][]election.Mark{name}
+		}
+		if !slices.EqualFunc(got, want, slices.Equal) {
+			t.Errorf("keep=%v: Each gave %v, want %v", keep, got, want)
+		}
+	}
+}
+
+// TestP7TiedRowsFollowTheSetOfAllCandidates checks source notes P7. Q and A
+// (Java hashes 81 and 65) share bucket 1 of a 16-slot HashMap but not of a
+// 32-slot one. With 13 candidates (one excluded) the set of all candidates
+// has grown to 32 slots and iterates A (bucket 1) before Q (bucket 17); the
+// 12-candidate tally map is filled in that order, so in bucket 1 A comes
+// before Q although the configuration lists Q first. Q and A tie at 1 vote,
+// so the rows show that order: B (5), then A, then Q. With one candidate
+// fewer (no excluded one), both tables have 16 slots and configuration
+// order decides: Q before A.
+func TestP7TiedRowsFollowTheSetOfAllCandidates(t *testing.T) {
+	names := []string{"Q", "A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K"}
+	for _, tc := range []struct {
+		excluded bool
+		first    string
+	}{{true, "A"}, {false, "Q"}} {
+		cands := candidates(names...)
+		if tc.excluded {
+			cands = append(cands, election.Candidate{Name: "Z", Excluded: true})
+		}
+		b := parseInto(t, NewBallots(len(cands)), cands, "5:B", "1:Q", "1:A")
+		res, err := RankedChoice(RankedInput{Candidates: cands, Ballots: b, Rules: irv()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if err := WriteDetailedCSV(&buf, res.Tabulations[0], ReportInfo{Contest: "P7"}); err != nil {
+			t.Fatal(err)
+		}
+		out := buf.String()
+		a, q := strings.Index(out, "\nA,1,"), strings.Index(out, "\nQ,1,")
+		if a < 0 || q < 0 {
+			t.Fatalf("rows missing:\n%s", out)
+		}
+		if got := map[bool]string{true: "A", false: "Q"}[a < q]; got != tc.first {
+			t.Errorf("excluded=%v: %s's row comes first, want %s:\n%s", tc.excluded, got, tc.first, out)
+		}
 	}
 }

@@ -454,7 +454,11 @@ func (c *counter) scan(enc []int32) (int32, uint8) {
 				}
 				k := 0
 				for _, x := range choices {
-					if c.continuing(int(x)) {
+					// RCTab asks whether the CVR's token is a continuing
+					// candidate; a token that is not a candidate's name
+					// (an alias) always counts as continuing (source notes
+					// T15; Tabulator.getCandidateStatus).
+					if x < 0 || c.continuing(int(x)) {
 						k++
 					}
 				}
@@ -472,7 +476,8 @@ func (c *counter) scan(enc []int32) (int32, uint8) {
 			continue
 		}
 		for _, x := range choices {
-			if c.continuing(int(x)) {
+			// The recipient is the token's candidate.
+			if x := c.b.choiceOf(x); c.continuing(int(x)) {
 				return x, statusActive
 			}
 		}
@@ -485,9 +490,9 @@ func (c *counter) scan(enc []int32) (int32, uint8) {
 // repeated reports whether a rank's marks repeat a mark reached before on
 // this ballot: a candidate marked at an earlier rank (an overvoted one
 // too), twice at this rank, or a second explicit overvote (RCTab remembers
-// the "overvote" token like any other). Marks are compared by candidate;
-// RCTab compares the CVR's own text, so a candidate's name and its alias
-// differ there, which canvass cannot tell once readers have resolved aliases.
+// the "overvote" token like any other). Entries are compared as they are
+// stored: with Ballots.KeepTokens a name and an alias of one candidate are
+// different entries, as RCTab compares the CVR's own text (source notes T14).
 func (c *counter) repeated(before []int32, choices []int32, explicit bool) bool {
 	for k, x := range choices {
 		if slices.Contains(choices[:k], x) {

@@ -50,11 +50,22 @@ func parseInto(t testing.TB, b *Ballots, cands []election.Candidate, specs ...st
 					case "!":
 						marks = append(marks, election.Mark{Rank: int32(r + 1), Choice: election.Overvote})
 					default:
+						// "B~2": candidate B named by its identifier 2
+						// (election.Mark.Token), an alias.
+						name, tok, _ := strings.Cut(name, "~")
 						c, ok := index[name]
 						if !ok {
 							t.Fatalf("unknown candidate %q in %q", name, spec)
 						}
-						marks = append(marks, election.Mark{Rank: int32(r + 1), Choice: election.Choice(c)})
+						m := election.Mark{Rank: int32(r + 1), Choice: election.Choice(c)}
+						if tok != "" {
+							k, err := strconv.Atoi(tok)
+							if err != nil {
+								t.Fatalf("bad token in %q", spec)
+							}
+							m.Token = int32(k)
+						}
+						marks = append(marks, m)
 					}
 				}
 			}

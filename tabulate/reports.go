@@ -386,14 +386,23 @@ func (v *reportView) csv(w io.Writer, summary bool) error {
 // tally map by votes, descending, with undeclared write-ins last; the sort
 // is stable and the map is a java.util.HashMap, so candidates with equal
 // votes appear in that map's iteration order, which canvass reproduces.
+// The map is filled in the iteration order of a HashSet of all candidates,
+// excluded ones and the write-in included, grown one by one (source notes
+// P7; RCTab RoundTally constructor, Tabulator.getNewTally): that order
+// decides between names of one map bucket when the set, but not the map,
+// has grown past 12 (24, ...) names.
 func (v *reportView) displayOrder() []int {
 	t := v.t
-	var keys []string
+	all := make([]string, len(t.Candidates))
 	byName := map[string]int{}
 	for x := range t.Candidates {
-		if len(t.Rounds) > 0 && t.Rounds[0].InTally[x] {
-			keys = append(keys, v.name(x))
-			byName[v.name(x)] = x
+		all[x] = v.name(x)
+		byName[all[x]] = x
+	}
+	var keys []string
+	for _, k := range java.HashOrder(all, java.HashMapCapacity(len(all))) {
+		if x := byName[k]; len(t.Rounds) > 0 && t.Rounds[0].InTally[x] {
+			keys = append(keys, k)
 		}
 	}
 	ordered := java.HashOrder(keys, java.HashMapCapacity(len(keys)))

@@ -41,6 +41,8 @@ func runFacilityImport(args []string, _ io.Reader, stdout, stderr io.Writer) err
 		missing = "missing required flag --data"
 	case *kind == "":
 		missing = "missing required flag --kind"
+	case *kind != "site" && *kind != "badge" && *kind != "camera" && *kind != "seal":
+		missing = fmt.Sprintf("--kind %q: want site, badge, camera or seal", *kind)
 	case *who == "":
 		missing = "missing --user (the OS user is unknown): give the name of the person running the import"
 	case fs.NArg() == 0:

@@ -100,7 +100,7 @@ func TestFacilityImport(t *testing.T) {
 			t.Errorf("facility import %v: exit %d, want 2", args, code)
 		}
 	}
-	if code, _, errOut := runCLI(t, "facility", "import", "--data", dir, "--kind", "door", "--user", "pat", filepath.Join(mesaDir, "cameras.csv")); code != 1 || !strings.Contains(errOut, "site, badge, camera, seal") {
+	if code, _, errOut := runCLI(t, "facility", "import", "--data", dir, "--kind", "door", "--user", "pat", filepath.Join(mesaDir, "cameras.csv")); code != 2 || !strings.Contains(errOut, "site, badge, camera or seal") {
 		t.Errorf("--kind door: exit %d, %s", code, errOut)
 	}
 

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -76,5 +78,79 @@ func TestFlagsAfterArguments(t *testing.T) {
 	code, _, stderr = runCLI(t, "tabulate", "--format", "genericCsv", cvrFile, "--first-vote-column", "9")
 	if code != 1 || !strings.Contains(stderr, "--first-vote-column is 9") || strings.Contains(stderr, "firstVoteColumnIndex") {
 		t.Errorf("direct-mode error: exit %d, stderr %q; want it to name the flag, not the RCTab key", code, stderr)
+	}
+}
+
+// TestUsageErrorsExit2 runs every command with a usage error of its own
+// (a missing required flag, a bad flag value, a wrong number of arguments,
+// conflicting flags) and checks the CLI convention (issue 11): exit status
+// 2, the reason on stderr, nothing on stdout, and nothing done (every case
+// is refused before any file is opened). Every registered command must have
+// a case here.
+func TestUsageErrorsExit2(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out")
+	cases := []struct {
+		args []string
+		want string // text stderr must contain ("" for demo: its usage)
+	}{
+		{[]string{"demo", "extra"}, "Usage: canvass demo"},
+		{[]string{"evidence", "export", "--election", "e", "--out", out}, "missing required flag --data"},
+		{[]string{"facility", "import", "--data", dir, "--kind", "nosuch", "f.json"}, `--kind "nosuch"`},
+		{[]string{"facility", "import", "--data", dir, "--kind", "site", "a.json", "b.json"}, `unexpected argument "b.json"`},
+		{[]string{"log", "init", "--dir", out, "--origin", "o", "--key-file", "k", "extra"}, `unexpected argument "extra"`},
+		{[]string{"log", "append", "--dir", dir, "--key-file", "k", "--batch", "-1"}, "--batch must be at least 1"},
+		{[]string{"log", "verify", "--dir", dir, "--url", "http://127.0.0.1:1", "--vkey", "v"}, "not both"},
+		{[]string{"log", "prove", "--dir", dir, "--index", "abc"}, `--index "abc"`},
+		{[]string{"log", "check-proof"}, "--vkey"},
+		{[]string{"log", "serve", "--dir", dir, "extra"}, `unexpected argument "extra"`},
+		{[]string{"log", "export", "--dir", dir, "--format", "nosuch"}, `--format "nosuch"`},
+		{[]string{"init", "--data", out, "--origin", "o", "--admin", "a", "extra"}, `unexpected argument "extra"`},
+		{[]string{"serve", "--addr", "127.0.0.1:1"}, "missing required flag --data"},
+		{[]string{"rebuild", "--data", dir, "extra"}, `unexpected argument "extra"`},
+		{[]string{"rla", "size", "extra"}, `unexpected argument "extra"`},
+		{[]string{"rla", "risk", "extra"}, `unexpected argument "extra"`},
+		{[]string{"rla", "raire", "--format", "nosuch"}, `--format "nosuch"`},
+		{[]string{"rla", "sample", "--sampler", "nosuch", "--seed", "1", "--count", "1"}, `unknown sampler "nosuch"`},
+		{[]string{"rla", "sample", "--sampler", "corla", "--seed", "1"}, "--count is required"},
+		{[]string{"rla", "manifest", "--format", "nosuch", "m.csv"}, `--format must be arlo or colorado`},
+		{[]string{"rla", "manifest", "--format", "arlo"}, "expected one manifest"},
+		{[]string{"synth"}, "--out DIR is required"},
+		{[]string{"synth", "--out", out, "--ballots", "0"}, "ballots"},
+		{[]string{"tabulate"}, "give --rctab-config FILE --out DIR, or --format FORMAT"},
+		{[]string{"tabulate", "--rctab-config", "c.json", "--format", "genericCsv", "x.csv"}, "not both"},
+		{[]string{"tabulate", "--rctab-config", "c.json"}, "needs --out DIR"},
+		{[]string{"tabulate", "--format", "genericCsv"}, "at least one CVR file"},
+		{[]string{"tabulate", "--format", "nosuch", "x.csv"}, `unknown CVR format "nosuch"`},
+		{[]string{"tabulate", "--format", "genericCsv", "x.csv", "--seats", "-1"}, "--seats -1"},
+		{[]string{"tabulate", "--format", "genericCsv", "x.csv", "--overvote-rule", "nosuch"}, "--overvote-rule"},
+		{[]string{"tabulate", "--format", "genericCsv", "x.csv", "--max-skipped-ranks", "-2"}, "--max-skipped-ranks"},
+		{[]string{"tabulate", "--format", "genericCsv", "x.csv", "--first-vote-column", "-1"}, "--first-vote-column -1"},
+		{[]string{"verify", "a", "b"}, "give one package"},
+		{[]string{"witness", "init", "--key-file", filepath.Join(dir, "k")}, "--name are required"},
+		{[]string{"witness", "serve", "--db", filepath.Join(dir, "w.db")}, "are required"},
+		{[]string{"witness", "evidence", "--db", filepath.Join(dir, "w.db"), "extra"}, "no other arguments"},
+		{[]string{"witness", "vkey", "--key-file", filepath.Join(dir, "k"), "extra"}, "no other arguments"},
+	}
+	covered := map[string]bool{}
+	for _, c := range cases {
+		name := c.args[0]
+		if _, ok := commands[name]; !ok {
+			name += " " + c.args[1]
+		}
+		covered[name] = true
+		code, stdout, stderr := runCLI(t, c.args...)
+		if code != 2 || stdout != "" || !strings.Contains(stderr, c.want) {
+			t.Errorf("canvass %s: exit %d, stdout %q, stderr %q; want exit 2, nothing on stdout, stderr containing %q",
+				strings.Join(c.args, " "), code, stdout, stderr, c.want)
+		}
+	}
+	for name := range commands {
+		if !covered[name] {
+			t.Errorf("no usage-error case for canvass %s", name)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("a refused command wrote %d entries into %s", len(entries), dir)
 	}
 }

@@ -34,11 +34,14 @@ func runSynth(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		return err
 	}
 	if *out == "" || fs.NArg() > 0 {
+		fmt.Fprintln(stderr, "canvass synth: --out DIR is required, and no other arguments")
 		fs.Usage()
 		return errUsage
 	}
 	if err := s.Validate(); err != nil {
-		return err
+		// Every setting comes from a flag: a usage error.
+		fmt.Fprintf(stderr, "canvass synth: %v\n", err)
+		return errUsage
 	}
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return err

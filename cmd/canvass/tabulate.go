@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -115,11 +116,49 @@ func runTabulate(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 			fmt.Fprintln(stderr, "canvass tabulate: --format needs at least one CVR file or folder")
 			return errUsage
 		}
+		// Flag values are checked before any file is read: a wrong one
+		// is a usage error, not a failed count.
+		if err := checkDirectFlags(*format, &d); err != nil {
+			fmt.Fprintln(stderr, "canvass tabulate:", err)
+			return errUsage
+		}
 		src.ContestID = *contest
 		return tabulateDirect(*format, fs.Args(), d, *output, *out, &lt, stdout, stderr)
 	}
+	fmt.Fprintln(stderr, "canvass tabulate: give --rctab-config FILE --out DIR, or --format FORMAT and CVR files")
 	fs.Usage()
 	return errUsage
+}
+
+// checkDirectFlags checks the flags of a direct count (--format) that can be
+// checked without reading a file.
+func checkDirectFlags(format string, d *count.Options) error {
+	if _, err := cvr.Lookup(format); err != nil {
+		return fmt.Errorf("--format: %w", err)
+	}
+	if _, err := tabulate.ParseOvervoteRule(d.Overvote); err != nil {
+		return fmt.Errorf("--overvote-rule: %w", err)
+	}
+	if _, err := tabulate.ParseTiebreakMode(d.Tiebreak); err != nil {
+		return fmt.Errorf("--tiebreak: %w", err)
+	}
+	if m := d.MaxSkippedRanks; m != "unlimited" {
+		if n, err := strconv.Atoi(m); err != nil || n < 0 {
+			return fmt.Errorf("--max-skipped-ranks %q: want a whole number or \"unlimited\"", m)
+		}
+	}
+	if d.Seats < 0 {
+		return fmt.Errorf("--seats %d: want 1 or more (0: the contest's vote-for)", d.Seats)
+	}
+	for _, f := range []struct {
+		name string
+		v    int
+	}{{"--first-vote-column", d.Source.FirstVoteColumn}, {"--first-vote-row", d.Source.FirstVoteRow}, {"--id-column", d.Source.IDColumn}, {"--precinct-column", d.Source.PrecinctColumn}, {"--batch-column", d.Source.BatchColumn}} {
+		if f.v < 0 {
+			return fmt.Errorf("%s %d: want a 1-based position (0: none or the format's default)", f.name, f.v)
+		}
+	}
+	return nil
 }
 
 // tabulateConfig runs an RCTab configuration and writes its reports.

@@ -109,7 +109,8 @@ func TestTabulateUsage(t *testing.T) {
 			t.Errorf("%v: exit %d, want 2", args, code)
 		}
 	}
-	if code, _, stderr := runCLI(t, "tabulate", "--format", "nosuch", "x"); code != 1 || !strings.Contains(stderr, "known:") {
+	// A bad flag value is a usage error, refused before reading (issue 11).
+	if code, _, stderr := runCLI(t, "tabulate", "--format", "nosuch", "x"); code != 2 || !strings.Contains(stderr, "known:") {
 		t.Errorf("unknown format: exit %d, %s", code, stderr)
 	}
 	// Help goes to stdout (issue 11; it was stderr).

@@ -66,7 +66,7 @@ func runWitnessVkey(args []string, stdin io.Reader, stdout, stderr io.Writer) er
 		return err
 	}
 	if *keyFile == "" || fs.NArg() != 0 {
-		fmt.Fprintln(stderr, "canvass witness vkey: --key-file is required")
+		fmt.Fprintln(stderr, "canvass witness vkey: --key-file is required, and no other arguments")
 		fs.Usage()
 		return errUsage
 	}
@@ -85,7 +85,7 @@ func runWitnessEvidence(args []string, stdin io.Reader, stdout, stderr io.Writer
 		return err
 	}
 	if *db == "" || fs.NArg() != 0 {
-		fmt.Fprintln(stderr, "canvass witness evidence: --db is required")
+		fmt.Fprintln(stderr, "canvass witness evidence: --db is required, and no other arguments")
 		fs.Usage()
 		return errUsage
 	}

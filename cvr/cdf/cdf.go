@@ -25,6 +25,11 @@
 //     declared candidates (cvr.Source.Candidates) the token must match a
 //     declared name or alias; without, candidates are the contest's
 //     selections, with the selection @id as Candidate.ID.
+//   - In RCTab mode (cvr.Source.RCTab) ranks, IsAllocable and write-ins
+//     are read as RCTab's readers read them instead (source notes R21-R25):
+//     a selection's Rank makes it one mark; IsAllocable "no" is no mark;
+//     the write-in is IsWriteIn "true" or a CVRWriteIn position, never the
+//     label; see docs/cvr-formats-dominion-hart-cdf.md.
 //
 // The Election section usually follows the CVRs, so a file is read twice:
 // once for the definitions and once streaming the CVRs, one at a time.
@@ -187,6 +192,9 @@ type defSelection struct {
 	candidateIDs []string
 	text         string // ballot measure Selection
 	writeIn      bool
+	// writeInText: IsWriteIn is the text "true", the only form RCTab's
+	// readers take (source notes R22; a JSON boolean does not count).
+	writeInText bool
 }
 
 func newDefs() *defs {
@@ -241,10 +249,13 @@ func (d *defs) find(id string) (*defContest, error) {
 
 // target is one contest being read.
 type target struct {
-	def      *defContest
-	contest  *election.Contest
-	index    int32
-	choices  map[string]election.Choice // selection id -> choice
+	def     *defContest
+	contest *election.Contest
+	index   int32
+	choices map[string]election.Choice // selection id -> choice
+	// tokens holds, in RCTab mode, which identifier of its candidate each
+	// selection's token is (election.Mark.Token), when not the name.
+	tokens   map[string]int32
 	declared bool
 }
 
@@ -268,7 +279,7 @@ func prepare(src cvr.Source, e *election.Election, d *defs) (map[string]*target,
 	}
 	out := map[string]*target{}
 	for _, dc := range chosen {
-		t := &target{def: dc, choices: map[string]election.Choice{}, declared: src.Candidates != nil}
+		t := &target{def: dc, choices: map[string]election.Choice{}, tokens: map[string]int32{}, declared: src.Candidates != nil}
 		c, idx, err := cvrread.ContestFor(src, e, dc.id, dc.name)
 		if err != nil { // only declared candidates can clash
 			return nil, fmt.Errorf("declared candidates: %w", err)
@@ -281,11 +292,50 @@ func prepare(src cvr.Source, e *election.Election, d *defs) (map[string]*target,
 			t.contest.VoteFor = dc.voteFor
 		}
 		for _, s := range dc.order {
+			if src.RCTab {
+				ch, err := t.choiceRCTab(src, d, s)
+				if err != nil {
+					return nil, err
+				}
+				t.choices[s.id] = ch
+				continue
+			}
 			t.choices[s.id] = t.choiceFor(src, d, s)
 		}
 		out[dc.id] = t
 	}
 	return out, nil
+}
+
+// choiceRCTab is choiceFor as RCTab's CDF readers map a selection (source
+// notes R22): the write-in only when IsWriteIn is the text "true" (the
+// undeclared write-in label is never consulted), an explicit overvote when
+// the candidate's Name equals the overvote label (ids are not compared),
+// and a selection with no CandidateIds that is not a write-in fails the
+// source.
+func (t *target) choiceRCTab(src cvr.Source, d *defs, s *defSelection) (election.Choice, error) {
+	c := t.contest
+	if s.writeInText {
+		return c.WriteIn(), nil
+	}
+	if len(s.candidateIDs) == 0 {
+		return 0, fmt.Errorf("contest %q (%s): selection %q has no CandidateIds and is not a write-in (IsWriteIn \"true\"); RCTab fails such a file: name the selection's candidate", t.def.id, t.def.name, s.id)
+	}
+	tok := d.candidates[s.candidateIDs[0]]
+	if src.OvervoteLabel != "" && tok == src.OvervoteLabel {
+		return election.Overvote, nil
+	}
+	if !t.declared {
+		return t.choiceFor(src, d, s), nil
+	}
+	ch, which, ok := c.LookupToken(tok)
+	if !ok {
+		return unknownChoice, nil
+	}
+	if which != 0 {
+		t.tokens[s.id] = which
+	}
+	return ch, nil
 }
 
 func (t *target) choiceFor(src cvr.Source, d *defs, s *defSelection) election.Choice {
@@ -329,6 +379,65 @@ func (t *target) choiceFor(src cvr.Source, d *defs, s *defSelection) election.Ch
 	return ch
 }
 
+// rctabMarks appends the marks of one CVRContest as RCTab's CDF readers
+// read them (source notes R22, R23, R24):
+//   - XML: a selection whose Status is needs-adjudication is skipped;
+//     then a selection without ContestSelectionId fails.
+//   - A selection with a Rank is one mark at that rank; its positions,
+//     HasIndication included, are ignored.
+//   - Otherwise each position is a mark at its own Rank unless
+//     HasIndication or IsAllocable is "no"; a missing position Rank fails
+//     (and in XML a missing IsAllocable). From a position with a CVRWriteIn
+//     element on, the selection's marks are the undeclared write-in.
+func (em *emitter) rctabMarks(cm *election.ContestMarks, t *target, ce *contestEntry, si, ci int, pathOf func(snap, contest, sel, pos int, key string) string) error {
+	lastSel, writeIn := -1, false
+	for k := range ce.sels {
+		s := &ce.sels[k]
+		if s.needsAdjudication {
+			continue
+		}
+		if s.id == "" {
+			return &recErr{field: pathOf(si, ci, s.sel, -1, "ContestSelectionId"), offset: s.offset, err: errors.New("selection has no ContestSelectionId; RCTab fails such a CVR: name the contest selection")}
+		}
+		first := s.sel != lastSel
+		lastSel = s.sel
+		if first {
+			writeIn = false
+		}
+		rank := s.selRank
+		if rank != 0 {
+			if !first {
+				continue // one mark per ranked selection
+			}
+		} else {
+			if s.pos < 0 {
+				continue // neither Rank nor positions: no mark
+			}
+			if em.xml && !s.hasAllocable {
+				return &recErr{field: pathOf(si, ci, s.sel, s.pos, "IsAllocable"), offset: s.offset, err: errors.New("selection position has no IsAllocable; RCTab's CDF XML reader fails such a CVR: give every SelectionPosition IsAllocable")}
+			}
+			if s.rank == 0 {
+				return &recErr{field: pathOf(si, ci, s.sel, s.pos, "Rank"), offset: s.offset, err: errors.New("selection position has no Rank; RCTab fails such a CVR: give every SelectionPosition a Rank, or the CVRContestSelection one")}
+			}
+			writeIn = writeIn || s.cvrWriteIn
+			if s.noMark || s.notAllocable {
+				continue
+			}
+			rank = s.rank
+		}
+		if writeIn {
+			cm.Marks = append(cm.Marks, election.Mark{Rank: int32(rank), Choice: t.contest.WriteIn()})
+			continue
+		}
+		ch, err := t.resolve(em.d, s.id)
+		if err != nil {
+			return &recErr{field: pathOf(si, ci, s.sel, -1, "ContestSelectionId"), offset: s.offset, err: err}
+		}
+		cm.Marks = append(cm.Marks, election.Mark{Rank: int32(rank), Choice: ch, Token: t.tokens[s.id]})
+	}
+	return nil
+}
+
 // resolve maps a selection id of a CVR to a choice.
 func (t *target) resolve(d *defs, selID string) (election.Choice, error) {
 	ch, ok := t.choices[selID]
@@ -363,13 +472,17 @@ type contestEntry struct {
 }
 
 type selection struct {
-	id      string
-	rank    int64 // 0 = not given
-	noMark  bool  // HasIndication "no"
-	pos     int   // position index, for errors
-	sel     int   // selection index
-	offset  int64 // where it was read
-	selRank int64 // the CVRContestSelection's Rank, 0 = not given
+	id     string
+	rank   int64 // 0 = not given
+	noMark bool  // HasIndication "no"
+	// Read for RCTab mode (source notes R23, R22): IsAllocable "no",
+	// IsAllocable present, a CVRWriteIn element, and pos < 0 for a
+	// selection without positions (an entry only its Rank can use).
+	notAllocable, hasAllocable, cvrWriteIn bool
+	pos                                    int   // position index, for errors
+	sel                                    int   // selection index
+	offset                                 int64 // where it was read
+	selRank                                int64 // the CVRContestSelection's Rank, 0 = not given
 	// needsAdjudication: the XML selection's Status is needs-adjudication.
 	needsAdjudication bool
 }
@@ -499,20 +612,15 @@ func (em *emitter) build(n int, r *record, pathOf func(snap, contest, sel, pos i
 		}
 		found = true
 		cm := rec.MarksFor(t.index)
+		if em.src.RCTab {
+			if err := em.rctabMarks(cm, t, ce, si, ci, pathOf); err != nil {
+				return false, err
+			}
+			continue
+		}
 		for k := range ce.sels {
 			s := &ce.sels[k]
-			if em.src.RCTab {
-				// RCTab's XML reader skips a selection that needs
-				// adjudication; then a selection without
-				// ContestSelectionId fails the source (source notes R24).
-				if s.needsAdjudication {
-					continue
-				}
-				if s.id == "" {
-					return false, &recErr{field: pathOf(si, ci, s.sel, -1, "ContestSelectionId"), offset: s.offset, err: errors.New("selection has no ContestSelectionId; RCTab fails such a CVR: name the contest selection")}
-				}
-			}
-			if s.noMark || s.id == "" {
+			if s.noMark || s.id == "" || s.pos < 0 {
 				continue
 			}
 			ch, err := t.resolve(em.d, s.id)

@@ -251,8 +251,18 @@ func (p *jsonParser) contestDef(d *defs, prefix string) error {
 							return err
 						})
 					case "IsWriteIn":
+						// A boolean, or text; RCTab counts only the text
+						// "true" (source notes R22).
 						p.at(sp + ".IsWriteIn")
-						sel.writeIn, err = s.Bool()
+						var c byte
+						if c, err = s.Peek(); err == nil && c == '"' {
+							var b []byte
+							b, err = s.String()
+							sel.writeInText = string(b) == "true"
+							sel.writeIn = sel.writeInText
+						} else if err == nil {
+							sel.writeIn, err = s.Bool()
+						}
 					case "Selection":
 						p.at(sp + ".Selection")
 						sel.text, err = p.str()
@@ -512,6 +522,13 @@ func (p *jsonParser) contestBody(r *record, ce *contestEntry) error {
 									b, err := s.String()
 									sel.noMark = string(b) == "no"
 									return err
+								case "IsAllocable":
+									l.set("IsAllocable")
+									b, err := s.String()
+									sel.hasAllocable, sel.notAllocable = true, string(b) == "no"
+									return err
+								case "CVRWriteIn":
+									sel.cvrWriteIn = true
 								}
 								return p.skip(key)
 							})
@@ -524,6 +541,11 @@ func (p *jsonParser) contestBody(r *record, ce *contestEntry) error {
 					}
 					return p.skip(key)
 				})
+				if err == nil && len(ce.sels) == first {
+					// A selection without positions: RCTab reads it as one
+					// mark when it has a Rank (source notes R23).
+					ce.sels = append(ce.sels, selection{pos: -1, sel: k, offset: s.Offset()})
+				}
 				for j := first; j < len(ce.sels); j++ {
 					ce.sels[j].id, ce.sels[j].selRank = selID, selRank
 				}

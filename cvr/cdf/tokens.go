@@ -38,7 +38,12 @@ func CandidateTokens(src cvr.Source, c *election.Contest) (map[election.Choice]s
 	out := map[election.Choice]string{}
 	for _, s := range dc.order {
 		tok := d.token(s)
-		if s.writeIn || (src.UndeclaredWriteInLabel != "" && (tok == src.UndeclaredWriteInLabel || s.id == src.UndeclaredWriteInLabel)) {
+		writeIn := s.writeIn || (src.UndeclaredWriteInLabel != "" && (tok == src.UndeclaredWriteInLabel || s.id == src.UndeclaredWriteInLabel))
+		if src.RCTab {
+			// The reader's write-ins in RCTab mode (source notes R22).
+			writeIn = s.writeInText
+		}
+		if writeIn {
 			continue
 		}
 		ch, ok := c.Lookup(tok)

@@ -47,8 +47,10 @@ type xSelection struct {
 }
 
 type xPosition struct {
-	HasIndication string `xml:"HasIndication"`
-	Rank          string `xml:"Rank"`
+	HasIndication string    `xml:"HasIndication"`
+	Rank          string    `xml:"Rank"`
+	IsAllocable   *string   `xml:"IsAllocable"`
+	CVRWriteIn    *struct{} `xml:"CVRWriteIn"`
 }
 
 type xElection struct {
@@ -216,6 +218,8 @@ func xmlDefs(r io.Reader, path string) (*defs, error) {
 					case "", "false", "0":
 					case "true", "1":
 						sel.writeIn = true
+						// RCTab takes only the text "true" (source notes R22).
+						sel.writeInText = v == "true"
 					default:
 						return x.fail(0, cf+"/ContestSelection["+strconv.Itoa(k)+"]/IsWriteIn", off, fmt.Errorf("expected true or false, found %q", v))
 					}
@@ -324,7 +328,16 @@ func xmlCVRs(src cvr.Source, e *election.Election, h cvr.Handler, d *defs, r io.
 							id: strings.TrimSpace(xsel.ContestSelectionID), rank: rank, selRank: selRank,
 							noMark: strings.TrimSpace(xp.HasIndication) == "no", sel: k, pos: m, offset: off,
 							needsAdjudication: adjudicate,
+							hasAllocable:      xp.IsAllocable != nil,
+							notAllocable:      xp.IsAllocable != nil && strings.TrimSpace(*xp.IsAllocable) == "no",
+							cvrWriteIn:        xp.CVRWriteIn != nil,
 						})
+					}
+					if len(xsel.Positions) == 0 {
+						// Only a Rank can make this selection a mark
+						// (source notes R23).
+						ce.sels = append(ce.sels, selection{id: strings.TrimSpace(xsel.ContestSelectionID), selRank: selRank,
+							sel: k, pos: -1, offset: off, needsAdjudication: adjudicate})
 					}
 				}
 				snap.contests = append(snap.contests, ce)

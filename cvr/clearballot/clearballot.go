@@ -83,6 +83,7 @@ type choiceColumn struct {
 	name   string
 	choice election.Choice
 	ok     bool
+	token  int32 // election.Mark.Token of the candidate field, in RCTab mode
 }
 
 // header is a parsed "Choice_..." column header.
@@ -149,6 +150,19 @@ func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap
 		if !slices.Contains(contests, f[1]) {
 			contests = append(contests, f[1])
 		}
+		if src.RCTab {
+			// RCTab splits every choice header, of every contest, into
+			// exactly six colon-separated fields (trailing empty ones
+			// dropped, as Java's split does), and fails the source
+			// otherwise (source notes R13).
+			parts := strings.Split(name, ":")
+			for len(parts) > 0 && parts[len(parts)-1] == "" {
+				parts = parts[:len(parts)-1]
+			}
+			if len(parts) != 6 {
+				return fail(hdrLine, cvrread.ColumnName(i, name), "choice column header has %d colon-separated fields (an empty party or a colon in a name counts); RCTab needs exactly six, Choice_<n>_<x>:<contest>:<rank>:Vote For <n>:<candidate>:<party>, and fails the file otherwise", len(parts))
+			}
+		}
 		heads = append(heads, i)
 		parsed = append(parsed, header{contest: f[1]})
 	}
@@ -207,11 +221,16 @@ func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap
 		if src.UndeclaredWriteInLabel != "" && p.candidate == src.UndeclaredWriteInLabel {
 			col.choice, col.ok = ch.WriteIn(), true
 		} else {
-			c, ok, err := ch.Lookup(p.candidate)
+			c, t, ok, err := ch.LookupToken(p.candidate)
 			if err != nil {
 				return fail(hdrLine, cvrread.ColumnName(i, name), "%v", err)
 			}
 			col.choice, col.ok = c, ok
+			if src.RCTab {
+				// The header's candidate field is the CVR's token
+				// (source notes T14, T15).
+				col.token = t
+			}
 		}
 		cols = append(cols, col)
 	}
@@ -236,7 +255,18 @@ func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap
 		for k := range cols {
 			col := &cols[k]
 			cell := f[col.index]
-			if len(cell) != 1 || cell[0] != '1' {
+			if src.RCTab && (len(cell) != 1 || cell[0] != '1') {
+				// RCTab parses each choice cell as an integer: 1 is a
+				// mark, any other integer none; an empty or non-numeric
+				// cell fails the source (source notes R13).
+				n, err := strconv.ParseInt(string(cell), 10, 32)
+				if err != nil {
+					return fail(row, cvrread.ColumnName(col.index, col.header), "cell is %s; RCTab reads a choice cell as a whole number (1 marked, any other number not) and fails the file on anything else", cvrread.Quote(string(cell)))
+				}
+				if n != 1 { // Java's parseInt reads "+1" as 1 too
+					continue
+				}
+			} else if len(cell) != 1 || cell[0] != '1' {
 				if t := cvrread.JavaTrim(cell); len(t) == 0 || len(t) == 1 && t[0] == '0' {
 					continue
 				} else if len(t) != 1 || t[0] != '1' {
@@ -246,7 +276,7 @@ func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap
 			if !col.ok {
 				return fail(row, cvrread.ColumnName(col.index, col.header), "%w: %s is not a declared candidate; add it (or an alias) to the candidates, or set it as the undeclared write-in label", cvr.ErrUnknownCandidate, cvrread.Quote(col.name))
 			}
-			marks = append(marks, election.Mark{Rank: col.rank, Choice: col.choice})
+			marks = append(marks, election.Mark{Rank: col.rank, Choice: col.choice, Token: col.token})
 		}
 		cvrread.SortMarksRCTab(marks, src.RCTab)
 

@@ -118,6 +118,21 @@ func TestCases(t *testing.T) {
 		{name: "no choice columns", in: "RowNumber,BallotID,PrecinctID\n1,2,3\n", errMsg: "no Choice_ columns", errRow: 1},
 		{name: "not clear ballot", in: "Cast Vote Record,Choice 1\n1,A\n", errMsg: "no BallotID column", errRow: 1},
 		{name: "empty", in: "", errMsg: "it is empty"},
+
+		// Source notes R13, RCTab mode: every choice header of every
+		// contest has exactly six fields, so Write-in's empty party fails;
+		// a choice cell is a whole number, 1 a mark (Java's parseInt
+		// reads "+1" as 1), any other number none, anything else fails.
+		{name: "R13 empty party fails in RCTab mode", src: cvr.Source{ContestID: "Council", RCTab: true},
+			in: hdr + row(1, "0,0,0,0,0,0,1,0"), errMsg: "RCTab needs exactly six", errRow: 1,
+			field: `column 13 "Choice_3_1:Mayor:1:Vote For 1:Write-in:"`},
+		{name: "R13 choice cells are whole numbers", src: cvr.Source{ContestID: "Mayor", Candidates: declared, RCTab: true},
+			in:   strings.ReplaceAll(hdr, "Write-in:,", "Write-in:IND,") + row(1, "1,2,-1,0,+1,0,x,") + row(2, "0,0,0,7,0,0,,"),
+			want: []string{"1:Ann 2:Bo", ""}},
+		{name: "R13 empty choice cell fails in RCTab mode", src: cvr.Source{ContestID: "Mayor", Candidates: declared, RCTab: true},
+			in:     strings.ReplaceAll(hdr, "Write-in:,", "Write-in:IND,") + row(1, "1,,0,0,0,0,0,0"),
+			errMsg: `cell is ""; RCTab reads a choice cell as a whole number`, errRow: 2,
+			field: `column 12 "Choice_2_1:Mayor:1:Vote For 1:Bo:NP"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

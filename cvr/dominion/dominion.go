@@ -24,7 +24,9 @@
 //     cvr.Source.Warn. Outside RCTab mode such records are counted and
 //     their number reported the same way.
 //   - A multi-card ballot is one session; marks are gathered from every
-//     card. A partial session (some of the ballot's cards) still counts for
+//     card. In RCTab mode each contest object of each card is its own CVR
+//     instead, with the session's ID, as RCTab reads them (source notes
+//     R16). A partial session (some of the ballot's cards) still counts for
 //     the contests on the cards it has. When a contest is selected, a
 //     session with no card holding it is not emitted (RCTab's ballot
 //     counts); a card that holds it with no marks is an undervote.
@@ -69,6 +71,7 @@ func init() {
 // Read reads the Dominion JSON export folder src.Path. It is the reader
 // registered as "dominion".
 func Read(src cvr.Source, e *election.Election, h cvr.Handler) error {
+	raw := h
 	// A ballot (TabulatorId-BatchId-RecordId) given twice, in one file or
 	// two, is an error naming both (issue 11).
 	h, done := cvrread.UniqueIDs(h, "TabulatorId-BatchId-RecordId", func(r *election.CVR) string { return r.ID })
@@ -85,6 +88,7 @@ func Read(src cvr.Source, e *election.Election, h cvr.Handler) error {
 		return err
 	}
 	p := newExportParser(src, m, slots)
+	p.more = raw
 	for _, f := range files {
 		if err := p.readFile(f, h); err != nil {
 			return err
@@ -172,10 +176,13 @@ func exportFiles(src cvr.Source, dir string) ([]string, error) {
 // slot is one contest being read: its place in the election and how the
 // export's candidate Ids map onto its choices.
 type slot struct {
-	mc       *mContest
-	contest  *election.Contest
-	index    int32
-	byID     map[int64]election.Choice
+	mc      *mContest
+	contest *election.Contest
+	index   int32
+	byID    map[int64]election.Choice
+	// tokens holds the election.Mark.Token of the declared candidates'
+	// Ids that are not their names (see resolve).
+	tokens   map[int64]int32
 	declared bool // candidates come from a configuration
 	uwi      int64
 	hasUWI   bool
@@ -228,7 +235,7 @@ func prepareContests(src cvr.Source, e *election.Election, m *manifests) ([]*slo
 	hasUWI := src.UndeclaredWriteInLabel != "" && uwiErr == nil
 	var slots []*slot
 	for _, mc := range chosen {
-		sl := &slot{mc: mc, byID: map[int64]election.Choice{}, declared: src.Candidates != nil, uwi: uwi, hasUWI: hasUWI}
+		sl := &slot{mc: mc, byID: map[int64]election.Choice{}, tokens: map[int64]int32{}, declared: src.Candidates != nil, uwi: uwi, hasUWI: hasUWI}
 		c, idx, err := cvrread.ContestFor(src, e, mc.idText, mc.name)
 		if err != nil { // only declared candidates can clash
 			return nil, &cvr.Error{Path: manifestPath, Err: fmt.Errorf("declared candidates: %w", err)}
@@ -251,6 +258,11 @@ func prepareContests(src cvr.Source, e *election.Election, m *manifests) ([]*slo
 				continue
 			}
 			sl.byID[mcand.id] = sl.choiceFor(mcand)
+			if sl.declared && !(sl.hasUWI && mcand.id == sl.uwi) {
+				if _, tok, ok := sl.contest.LookupToken(mcand.idText); ok && tok != 0 {
+					sl.tokens[mcand.id] = tok
+				}
+			}
 		}
 		slots = append(slots, sl)
 	}
@@ -318,22 +330,26 @@ func addCandidate(c *election.Contest, cand election.Candidate) election.Choice 
 }
 
 // resolve maps a mark's CandidateId to a choice.
-func (sl *slot) resolve(id int64) (election.Choice, error) {
+//
+// It also returns which of the candidate's identifiers the Id is
+// (election.Mark.Token): RCTab's token for a Dominion mark is the Id, which
+// a configuration usually declares as an alias (source notes T14, T15).
+func (sl *slot) resolve(id int64) (election.Choice, int32, error) {
 	ch, ok := sl.byID[id]
 	if ok && ch != unknownChoice {
-		return ch, nil
+		return ch, sl.tokens[id], nil
 	}
 	text := strconv.FormatInt(id, 10)
 	if sl.hasUWI && id == sl.uwi {
-		return writeInChoice(sl.contest, text), nil
+		return writeInChoice(sl.contest, text), 0, nil
 	}
 	if sl.declared {
-		if ch, ok := sl.contest.Lookup(text); ok {
-			return ch, nil
+		if ch, tok, ok := sl.contest.LookupToken(text); ok {
+			return ch, tok, nil
 		}
-		return 0, fmt.Errorf("candidate Id %s in contest %s (%s) matches no declared candidate's name or alias: %w; add the Id as an alias of the right candidate", text, sl.mc.idText, sl.mc.name, cvr.ErrUnknownCandidate)
+		return 0, 0, fmt.Errorf("candidate Id %s in contest %s (%s) matches no declared candidate's name or alias: %w; add the Id as an alias of the right candidate", text, sl.mc.idText, sl.mc.name, cvr.ErrUnknownCandidate)
 	}
-	return 0, fmt.Errorf("candidate Id %s is not listed for contest %s in %s: %w", text, sl.mc.idText, candidateManifest, cvr.ErrUnknownCandidate)
+	return 0, 0, fmt.Errorf("candidate Id %s is not listed for contest %s in %s: %w", text, sl.mc.idText, candidateManifest, cvr.ErrUnknownCandidate)
 }
 
 // CandidateTokens returns, for each choice of contest c that a candidate of

@@ -70,6 +70,12 @@ type exportParser struct {
 	orig version
 	mod  version
 	rec  election.CVR
+	// objMarks holds, in RCTab mode, the marks of each contest object of
+	// the current version (source notes R16).
+	objMarks [][]election.Mark
+	// more receives the records after a session's first in RCTab mode
+	// (see deliver).
+	more cvr.Handler
 
 	// Location within the session, for error messages.
 	verName              string
@@ -139,7 +145,7 @@ func (p *exportParser) read(path string, r io.Reader, h cvr.Handler) error {
 				return p.wrap(err)
 			}
 			if emit {
-				if err := h(&p.rec); err != nil {
+				if err := p.deliver(h, p.more); err != nil {
 					return err
 				}
 			}
@@ -329,8 +335,21 @@ func (p *exportParser) session(i int) (bool, error) {
 			rec.BallotStyle = strconv.FormatInt(v.ballotType, 10)
 		}
 	}
-	for _, c := range v.contests {
-		rec.MarksFor(p.slots[c.slot].index)
+	if p.src.RCTab {
+		// RCTab makes each contest object its own CVR (source notes
+		// R16): a contest repeated on several cards of one session gives
+		// several CVRs, with the session's ID each.
+		for len(p.objMarks) < len(v.contests) {
+			p.objMarks = append(p.objMarks, nil)
+		}
+		p.objMarks = p.objMarks[:len(v.contests)]
+		for j := range p.objMarks {
+			p.objMarks[j] = p.objMarks[j][:0]
+		}
+	} else {
+		for _, c := range v.contests {
+			rec.MarksFor(p.slots[c.slot].index)
+		}
 	}
 	for k := range v.marks {
 		mk := &v.marks[k]
@@ -338,26 +357,75 @@ func (p *exportParser) session(i int) (bool, error) {
 			continue
 		}
 		sl := p.slots[mk.slot]
-		ch, err := sl.resolve(mk.cand)
+		ch, tok, err := sl.resolve(mk.cand)
 		if err != nil {
 			return false, p.markErr(name, mk, "CandidateId", err)
 		}
 		if mk.rank < 1 || mk.rank > 1<<20 {
 			return false, p.markErr(name, mk, "Rank", fmt.Errorf("expected a rank from 1 to %d, found %d", 1<<20, mk.rank))
 		}
+		if p.src.RCTab {
+			// Marks are taken as listed, a repeat included (source
+			// notes R16, T16); the Id is the CVR's token (T14, T15).
+			j := v.object(mk)
+			if j < 0 {
+				// contestBody records the object of every mark it keeps.
+				return false, p.markErr(name, mk, "CandidateId", errors.New("internal error: a mark on no recorded contest object; please report it with the file"))
+			}
+			p.objMarks[j] = append(p.objMarks[j], election.Mark{Rank: int32(mk.rank), Choice: ch, Token: tok})
+			continue
+		}
 		cm := rec.MarksFor(sl.index)
 		cm.Marks = append(cm.Marks, election.Mark{Rank: int32(mk.rank), Choice: ch})
 	}
+	if p.src.RCTab {
+		for j := range p.objMarks {
+			cvrread.SortMarksRCTab(p.objMarks[j], true)
+		}
+		return true, nil
+	}
 	for k := range rec.Contests {
 		cm := &rec.Contests[k]
-		cvrread.SortMarksRCTab(cm.Marks, p.src.RCTab)
-		if !p.src.RCTab {
-			// RCTab keeps a repeated mark: two at one rank are an
-			// overvote or a repeat (source notes T16, R16).
-			cm.Marks = cvrread.DedupeMarks(cm.Marks)
-		}
+		cvrread.SortMarks(cm.Marks)
+		cm.Marks = cvrread.DedupeMarks(cm.Marks)
 	}
 	return true, nil
+}
+
+// deliver hands the session's record to h: once, or in RCTab mode once per
+// contest object, each record holding that object's contest and marks
+// (source notes R16). Records after the first go to more, a handler that
+// does not check IDs: they repeat the session's.
+func (p *exportParser) deliver(h, more cvr.Handler) error {
+	if !p.src.RCTab {
+		return h(&p.rec)
+	}
+	v := &p.orig
+	if p.orig.hasCurrent && !p.orig.isCurrent {
+		v = &p.mod
+	}
+	for j, c := range v.contests {
+		p.rec.Contests = append(p.rec.Contests[:0], election.ContestMarks{Contest: p.slots[c.slot].index, Marks: p.objMarks[j]})
+		next := h
+		if j > 0 {
+			next = more
+		}
+		if err := next(&p.rec); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// object returns the index in v.contests of the contest object mk is on,
+// or -1.
+func (v *version) object(mk *rawMark) int {
+	for j, c := range v.contests {
+		if c.card == mk.card && c.contest == mk.contest {
+			return j
+		}
+	}
+	return -1
 }
 
 func (p *exportParser) markErr(ver string, mk *rawMark, key string, err error) error {

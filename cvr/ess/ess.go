@@ -238,7 +238,10 @@ func read(wb *workbook, src cvr.Source, e *election.Election, h cvr.Handler, sna
 		if marks, err = r.votes(marks[:0], row); err != nil {
 			return err
 		}
-		cvrread.SortMarks(marks)
+		// In RCTab mode the marks are already in rank order (one column
+		// per rank) and the parts of a delimited cell stay in the cell's
+		// order, as RCTab prints them (source notes P8).
+		cvrread.SortMarksRCTab(marks, src.RCTab)
 
 		idBuf = strconv.AppendInt(idBuf[:prefix], int64(k), 10)
 		rec = election.CVR{ID: string(idBuf), Source: r.path}
@@ -495,6 +498,7 @@ func (r *reader) cell(marks []election.Mark, cell string, rank, row, col int) ([
 // token appends the mark one candidate name or label stands for.
 func (r *reader) token(marks []election.Mark, tok string, rank, row, col int) ([]election.Mark, error) {
 	var ch election.Choice
+	var which int32
 	switch {
 	case r.under != "" && tok == r.under:
 		return marks, nil
@@ -503,7 +507,7 @@ func (r *reader) token(marks []election.Mark, tok string, rank, row, col int) ([
 	case r.uwi != "" && tok == r.uwi:
 		ch = r.choices.WriteIn()
 	default:
-		c, ok, err := r.choices.Lookup(tok)
+		c, t, ok, err := r.choices.LookupToken(tok)
 		if err != nil {
 			return nil, r.fail(row, r.colName(col), "%v", err)
 		}
@@ -511,8 +515,13 @@ func (r *reader) token(marks []election.Mark, tok string, rank, row, col int) ([
 			return nil, r.fail(row, r.colName(col), "%w: %s is not a declared candidate, alias or label; add it to the candidates (or as an alias), or set the overvote, undervote or undeclared write-in label", cvr.ErrUnknownCandidate, cvrread.Quote(tok))
 		}
 		ch = c
+		if r.src.RCTab {
+			// RCTab's duplicate and overvote checks compare the cell's
+			// text (source notes T14, T15).
+			which = t
+		}
 	}
-	return append(marks, election.Mark{Rank: int32(rank), Choice: ch}), nil
+	return append(marks, election.Mark{Rank: int32(rank), Choice: ch, Token: which}), nil
 }
 
 func (r *reader) fail(row int, field, format string, args ...any) error {

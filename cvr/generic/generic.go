@@ -78,7 +78,8 @@ func ReadFrom(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler) 
 type column struct {
 	header string
 	choice election.Choice
-	ok     bool // choice is valid; otherwise ranking here is an error
+	ok     bool  // choice is valid; otherwise ranking here is an error
+	token  int32 // election.Mark.Token of the header, in RCTab mode
 }
 
 func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap *cvrread.Snapshot) error {
@@ -179,11 +180,15 @@ func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap
 			if src.UndeclaredWriteInLabel != "" && hname == src.UndeclaredWriteInLabel {
 				col.choice, col.ok = ch.WriteIn(), true
 			} else {
-				c, ok, err := ch.Lookup(hname)
+				c, t, ok, err := ch.LookupToken(hname)
 				if err != nil {
 					return fail(hdrLine, cvrread.ColumnName(i, hname), "%v", err)
 				}
 				col.choice, col.ok = c, ok
+				if src.RCTab {
+					// The header is the CVR's token (source notes T14, T15).
+					col.token = t
+				}
 			}
 		}
 		cols = append(cols, col)
@@ -225,7 +230,7 @@ func read(r io.Reader, src cvr.Source, e *election.Election, h cvr.Handler, snap
 				}
 				return fail(row, cvrread.ColumnName(firstCol-1+j, col.header), "%w: %s is not a declared candidate; add it (or an alias) to the candidates, or set it as the undeclared write-in label", cvr.ErrUnknownCandidate, cvrread.Quote(col.header))
 			}
-			marks = append(marks, election.Mark{Rank: int32(rank), Choice: col.choice})
+			marks = append(marks, election.Mark{Rank: int32(rank), Choice: col.choice, Token: col.token})
 		}
 		cvrread.SortMarksRCTab(marks, src.RCTab)
 

@@ -257,12 +257,15 @@ type target struct {
 }
 
 type reader struct {
-	src      cvr.Source
-	e        *election.Election
-	declared *target            // the selected contest when candidates are declared
-	contests map[string]*target // by Hart contest Id, when discovering
-	found    bool
-	rec      election.CVR
+	// warnedValue: a Value with characters other than 0 and 1 was
+	// reported (once) in RCTab mode.
+	warnedValue bool
+	src         cvr.Source
+	e           *election.Election
+	declared    *target            // the selected contest when candidates are declared
+	contests    map[string]*target // by Hart contest Id, when discovering
+	found       bool
+	rec         election.CVR
 }
 
 func field(ci, oi int, leaf string) string {
@@ -303,8 +306,14 @@ func (r *reader) build(path string, x *xCvr) (bool, error) {
 		for oi := range xc.Options {
 			o := &xc.Options[oi]
 			value := strings.TrimSpace(o.Value)
-			if len(value) > maxRanks || strings.Trim(value, "01") != "" || value == "" {
+			if bad := strings.Trim(value, "01") != "" || value == ""; len(value) > maxRanks || bad && !r.src.RCTab {
 				return false, &cvr.Error{Path: path, Field: field(ci, oi, "Value"), Err: fmt.Errorf("expected Hart's mark string, one 0 or 1 per rank (\"1\", \"0100\"), found %q", clip(value))}
+			} else if bad && !r.warnedValue {
+				r.warnedValue = true
+				// RCTab reads only the 1s and ignores other characters
+				// (source notes R18): the count stays RCTab's, with a
+				// warning naming the place.
+				r.src.Warnf("%s: %s: Value %q holds characters other than 0 and 1; RCTab ignores them, and so does this count", path, field(ci, oi, "Value"), clip(value))
 			}
 			if len(value) > t.contest.Ranks {
 				t.contest.Ranks = len(value)
@@ -312,13 +321,13 @@ func (r *reader) build(path string, x *xCvr) (bool, error) {
 			if strings.IndexByte(value, '1') < 0 {
 				continue
 			}
-			ch, err := r.choice(t, o)
+			ch, tok, err := r.choice(t, o)
 			if err != nil {
 				return false, &cvr.Error{Path: path, Field: field(ci, oi, "Id"), Err: err}
 			}
 			for k := 0; k < len(value); k++ {
 				if value[k] == '1' {
-					cm.Marks = append(cm.Marks, election.Mark{Rank: int32(k + 1), Choice: ch})
+					cm.Marks = append(cm.Marks, election.Mark{Rank: int32(k + 1), Choice: ch, Token: tok})
 				}
 			}
 		}
@@ -371,8 +380,10 @@ func (r *reader) target(id, name string) (*target, error) {
 	return t, nil
 }
 
-// choice resolves an option to a choice of t's contest.
-func (r *reader) choice(t *target, o *xOption) (election.Choice, error) {
+// choice resolves an option to a choice of t's contest. In RCTab mode it
+// also returns which of the candidate's identifiers the option Id is
+// (election.Mark.Token), RCTab's token for the mark (source notes T14, T15).
+func (r *reader) choice(t *target, o *xOption) (election.Choice, int32, error) {
 	c := t.contest
 	id, name := strings.TrimSpace(o.ID), strings.TrimSpace(o.Name)
 	if r.src.RCTab && r.declared != nil {
@@ -380,13 +391,20 @@ func (r *reader) choice(t *target, o *xOption) (election.Choice, error) {
 		// equals the label, else a declared name or alias; Name and
 		// WriteInData play no part (source notes R19).
 		if uwi := r.src.UndeclaredWriteInLabel; uwi != "" && id == uwi {
-			return c.WriteIn(), nil
+			return c.WriteIn(), 0, nil
 		}
-		if ch, ok := c.Lookup(id); ok && id != "" {
-			return ch, nil
+		if ch, tok, ok := c.LookupToken(id); ok && id != "" {
+			return ch, tok, nil
 		}
-		return 0, fmt.Errorf("option Id %q (%s) matches no declared candidate's name or alias: %w; add the option Id as an alias of the right candidate (RCTab matches Hart options by Id only)", id, name, cvr.ErrUnknownCandidate)
+		return 0, 0, fmt.Errorf("option Id %q (%s) matches no declared candidate's name or alias: %w; add the option Id as an alias of the right candidate (RCTab matches Hart options by Id only)", id, name, cvr.ErrUnknownCandidate)
 	}
+	ch, err := r.choiceOutsideRCTab(c, o, id, name)
+	return ch, 0, err
+}
+
+// choiceOutsideRCTab is choice for canvass's own reading (R19 deviations
+// documented in docs/cvr-formats-dominion-hart-cdf.md).
+func (r *reader) choiceOutsideRCTab(c *election.Contest, o *xOption, id, name string) (election.Choice, error) {
 	if uwi := r.src.UndeclaredWriteInLabel; uwi != "" && (id == uwi || name == uwi) {
 		return c.WriteIn(), nil
 	}

@@ -345,3 +345,31 @@ func TestR26NoCVRForContest(t *testing.T) {
 		t.Errorf("canvass mode: error %v, want the missing contest named", err)
 	}
 }
+
+// TestR18ValueOtherCharacters: RCTab reads only the 1s of a Value and
+// ignores other characters (source notes R18), so in RCTab mode "1x1"
+// marks ranks 1 and 3, with one warning; outside RCTab mode it is an error.
+// Tokens: the option Id "a" is Ann's alias (election.Mark.Token 2).
+func TestR18ValueOtherCharacters(t *testing.T) {
+	opt := `<Option><Name>Ann</Name><Id>a</Id><Value>1x1</Value></Option>`
+	dir := writeFolder(t, map[string]string{"a.xml": cvrXML("g1", opt)})
+	declared := []election.Candidate{{Name: "Ann", Aliases: []string{"a"}}}
+	var warns []string
+	var got []election.Mark
+	src := cvr.Source{Path: dir, ContestID: "k1", Candidates: declared, RCTab: true, Warn: func(m string) { warns = append(warns, m) }}
+	err := Read(src, &election.Election{}, func(r *election.CVR) error {
+		got = append(got, r.Contests[0].Marks...)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []election.Mark{{Rank: 1, Choice: 0, Token: 2}, {Rank: 3, Choice: 0, Token: 2}}
+	if !slices.Equal(got, want) || len(warns) != 1 {
+		t.Errorf("marks %v, warnings %q; want %v and one warning", got, warns, want)
+	}
+	src.RCTab = false
+	if err := Read(src, &election.Election{}, func(*election.CVR) error { return nil }); err == nil || !strings.Contains(err.Error(), "Value") {
+		t.Errorf("outside RCTab mode: error %v, want one about Value", err)
+	}
+}

@@ -15,7 +15,14 @@ import (
 type Choices struct {
 	c        *election.Contest
 	declared bool // the source declares the candidates: an unknown token is an error
-	byToken  map[string]election.Choice
+	byToken  map[string]choiceToken
+}
+
+// choiceToken is the candidate a token names and which of its identifiers
+// the token is (election.Mark.Token).
+type choiceToken struct {
+	ch  election.Choice
+	tok int32
 }
 
 // NewChoices indexes the candidates c already has. declared says whether the
@@ -26,7 +33,7 @@ func NewChoices(c *election.Contest, declared bool) *Choices {
 	// would start an empty one that misses the literal's candidates;
 	// Lookup builds the full index first.
 	c.Lookup("")
-	ch := &Choices{c: c, declared: declared, byToken: make(map[string]election.Choice)}
+	ch := &Choices{c: c, declared: declared, byToken: make(map[string]choiceToken)}
 	for i := range c.Candidates {
 		ch.index(election.Choice(i))
 	}
@@ -39,7 +46,7 @@ func (ch *Choices) index(i election.Choice) {
 	cand := &ch.c.Candidates[i]
 	for _, k := range append([]string{cand.Name, cand.ID}, cand.Aliases...) {
 		if _, dup := ch.byToken[k]; k != "" && !dup {
-			ch.byToken[k] = i
+			ch.byToken[k] = choiceToken{i, cand.Token(k)}
 		}
 	}
 }
@@ -48,18 +55,25 @@ func (ch *Choices) index(i election.Choice) {
 // is one. When the source declares no candidates, an unseen token becomes a
 // new candidate of that name; the error is the contest's refusal to add it.
 func (ch *Choices) Lookup(token string) (election.Choice, bool, error) {
-	if i, ok := ch.byToken[token]; ok {
-		return i, true, nil
+	i, _, ok, err := ch.LookupToken(token)
+	return i, ok, err
+}
+
+// LookupToken is Lookup that also returns which of the candidate's
+// identifiers token is (election.Mark.Token), for readers in RCTab mode.
+func (ch *Choices) LookupToken(token string) (election.Choice, int32, bool, error) {
+	if ct, ok := ch.byToken[token]; ok {
+		return ct.ch, ct.tok, true, nil
 	}
 	if ch.declared {
-		return 0, false, nil
+		return 0, 0, false, nil
 	}
 	i, err := ch.c.AddCandidate(election.Candidate{Name: token})
 	if err != nil {
-		return 0, false, err
+		return 0, 0, false, err
 	}
 	ch.index(i)
-	return i, true, nil
+	return i, 0, true, nil
 }
 
 // WriteIn returns the undeclared write-in pseudo-candidate, adding it to the
