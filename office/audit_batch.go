@@ -285,27 +285,31 @@ func (o *Office) mayEnterBatches(ctx context.Context, u *User, a *Audit, j strin
 	return nil
 }
 
-// batchAudit loads audit id for a batch route, after an authorization
-// that does not depend on the audit's type: who may not act learns
-// nothing about it.
-func (o *Office) batchAudit(ctx context.Context, u *User, id string) (*Audit, *audit.Definition, error) {
+// batchAudit loads audit id for a batch route and checks, before
+// anything that depends on the audit's type or rounds (who may not act
+// learns nothing about it), that u may do act in one of its
+// jurisdictions (for tally entry by an audit-board account: is a member
+// of one of its boards); read also lets through who may read the audit.
+func (o *Office) batchAudit(ctx context.Context, u *User, id string, act Action, read bool) (*Audit, *audit.Definition, error) {
 	a, def, err := o.audit(ctx, id)
 	if err != nil {
 		return nil, nil, err
 	}
-	if !Allowed(u, ActReadAudits, a.Jurisdiction) && !anyJurisdictionAllowed(u, a, def) {
-		return nil, nil, forbidden("your roles or jurisdiction (%s) do not allow reading audit %s", u.Jurisdiction, id)
+	if read && Allowed(u, ActReadAudits, a.Jurisdiction) {
+		return a, def, nil
+	}
+	some := false
+	for _, j := range def.Jurisdictions {
+		some = some || Allowed(u, act, countyOf(a, j.Name))
+	}
+	if some && !u.HasRole(RoleAuditAdmin) {
+		_, err := o.boardOf(ctx, u, id)
+		some = err == nil
+	}
+	if !some {
+		return nil, nil, forbidden("your roles or jurisdiction (%s) do not allow %s on audit %s", u.Jurisdiction, act, id)
 	}
 	return a, def, nil
-}
-
-func anyJurisdictionAllowed(u *User, a *Audit, def *audit.Definition) bool {
-	for _, j := range def.Jurisdictions {
-		if Allowed(u, ActEnterBatchTallies, countyOf(a, j.Name)) {
-			return true
-		}
-	}
-	return false
 }
 
 func needBatchAudit(def *audit.Definition) error {
@@ -319,7 +323,7 @@ func needBatchAudit(def *audit.Definition) error {
 // their hand counts: all of them for who may read the audit, those of
 // the jurisdictions u may count otherwise.
 func (o *Office) RoundBatches(ctx context.Context, u *User, id string, n int) ([]BatchView, error) {
-	a, def, err := o.batchAudit(ctx, u, id)
+	a, def, err := o.batchAudit(ctx, u, id, ActEnterBatchTallies, true)
 	if err != nil {
 		return nil, err
 	}
@@ -454,7 +458,7 @@ func canonJSON(v any) (string, error) {
 // number ticket, drawn first in round n. Refused once the batch is
 // finalized; after an unfinalizing a changed sheet needs a reason.
 func (o *Office) PutSheet(ctx context.Context, u *User, id string, n int, ticket, sheet string, contests map[string]ChoiceCounts, reason string) (*BatchView, error) {
-	_, def, err := o.batchAudit(ctx, u, id)
+	_, def, err := o.batchAudit(ctx, u, id, ActEnterBatchTallies, false)
 	if err != nil {
 		return nil, err
 	}
@@ -538,7 +542,7 @@ func votesAllowed(c audit.ContestDefinition) int {
 // no longer change. It needs at least one sheet and no more votes than
 // the batch's ballots allow.
 func (o *Office) FinalizeBatch(ctx context.Context, u *User, id string, n int, ticket string) (*BatchView, error) {
-	_, def, err := o.batchAudit(ctx, u, id)
+	_, def, err := o.batchAudit(ctx, u, id, ActFinalizeBatch, false)
 	if err != nil {
 		return nil, err
 	}

@@ -399,9 +399,9 @@ func testAuditBatch(t *testing.T, e *env) {
 			body any
 			code int
 		}{
-			{boardB.members[0], r.sheetPath(1, other, "X"), map[string]any{"contests": hcA}, 403},   // another county's board
-			{p.observer, r.sheetPath(1, other, "X"), map[string]any{"contests": hcA}, 403},          // observers only read
-			{r.aaA, r.sheetPath(1, first, "X"), map[string]any{"contests": handCount(first, "")}, 403}, // county-a's admin, county-b's batch
+			{boardB.members[0], r.sheetPath(1, other, "X"), map[string]any{"contests": hcA}, 403},                                                // another county's board
+			{p.observer, r.sheetPath(1, other, "X"), map[string]any{"contests": hcA}, 403},                                                       // observers only read
+			{r.aaA, r.sheetPath(1, first, "X"), map[string]any{"contests": handCount(first, "")}, 403},                                           // county-a's admin, county-b's batch
 			{r.aaA, r.sheetPath(1, other, "X"), map[string]any{"contests": map[string]any{"Council": map[string]int{"Cho": 1, "Diaz": 1}}}, 400}, // Levy missing
 			{r.aaA, r.sheetPath(1, other, "X"), map[string]any{"contests": map[string]any{"Council": map[string]int{"Cho": 1}, "Levy": map[string]int{"Yes": 1, "No": 1}}}, 400},
 			{r.aaA, r.sheetPath(1, other, "X"), map[string]any{"contests": map[string]any{"Council": map[string]int{"Cho": 1, "Diaz": 1, "Zed": 1}, "Levy": map[string]int{"Yes": 1, "No": 1}}}, 400},
