@@ -18,7 +18,10 @@ type Decision struct {
 	Reason      string   `json:"reason"`
 	Request     string   `json:"request"`
 	RequestedBy string   `json:"requested_by"`
-	ApprovedBy  string   `json:"approved_by"`
+	// ApprovedBy is the first signer other than the requester; Signers
+	// are both signers in the order they signed.
+	ApprovedBy string   `json:"approved_by"`
+	Signers    []string `json:"signers"`
 }
 
 // Decision kinds.
@@ -28,9 +31,9 @@ const (
 )
 
 func decisionRows(ds []Decision) [][]string {
-	rows := [][]string{{"kind", "round", "closed", "contests", "reason", "request", "requested_by", "approved_by"}}
+	rows := [][]string{{"kind", "round", "closed", "contests", "reason", "request", "requested_by", "approved_by", "signers"}}
 	for _, d := range ds {
-		rows = append(rows, []string{d.Kind, itoa(d.Round), btoa(d.Closed), strings.Join(d.Contests, "; "), d.Reason, d.Request, d.RequestedBy, d.ApprovedBy})
+		rows = append(rows, []string{d.Kind, itoa(d.Round), btoa(d.Closed), strings.Join(d.Contests, "; "), d.Reason, d.Request, d.RequestedBy, d.ApprovedBy, strings.Join(d.Signers, "; ")})
 	}
 	return rows
 }

@@ -262,13 +262,12 @@ func projectAuditDecision(ctx context.Context, r reader, q *Request) (recs []sto
 
 func decisionOf(q *Request, kind string, round int, closed bool, contests []string, reason string) audit.Decision {
 	d := audit.Decision{Kind: kind, Round: round, Closed: closed, Contests: contests, Reason: reason, Request: q.ID, RequestedBy: q.RequestedBy}
+	d.Signers = []string{}
 	for _, s := range q.Signatures {
+		d.Signers = append(d.Signers, s.Signer)
 		if s.Signer != q.RequestedBy && d.ApprovedBy == "" {
 			d.ApprovedBy = s.Signer
 		}
-	}
-	if d.ApprovedBy == "" && len(q.Signatures) > 1 {
-		d.ApprovedBy = q.Signatures[1].Signer
 	}
 	return d
 }

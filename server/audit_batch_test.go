@@ -668,10 +668,10 @@ func TestAuditBatchFullHandCount(t *testing.T) {
 	if json.Unmarshal(js, &rep) != nil || len(rep.Decisions) != 1 {
 		t.Fatalf("report decisions %s", js)
 	}
-	if d := rep.Decisions[0]; d.Kind != audit.DecisionFullHandCount || !slices.Equal(d.Contests, []string{"Council"}) || d.Round != 1 || d.RequestedBy != "aa1" || d.ApprovedBy != "off" {
+	if d := rep.Decisions[0]; d.Kind != audit.DecisionFullHandCount || !slices.Equal(d.Contests, []string{"Council"}) || d.Round != 1 || d.RequestedBy != "aa1" || d.ApprovedBy != "off" || !slices.Equal(d.Signers, []string{"aa1", "off"}) {
 		t.Fatalf("decision %+v", d)
 	}
-	if code, _, csv := e.get(http.DefaultClient, "/public/audits/"+r.a+"/decisions.csv"); code != 200 || !bytes.Contains(csv, []byte("full-hand-count,1,false,Council,the county prefers to count")) {
+	if code, _, csv := e.get(http.DefaultClient, "/public/audits/"+r.a+"/decisions.csv"); code != 200 || !bytes.Contains(csv, []byte("full-hand-count,1,false,Council,the county prefers to count,")) {
 		t.Fatalf("decisions.csv: %d %s", code, csv)
 	}
 	r.rebuilt()
