@@ -35,6 +35,8 @@ type AuditBatchFinalized struct {
 	Batch        string `json:"batch"`
 	Sheets       int64  `json:"sheets"`
 	Tallies      string `json:"tallies"`
+	Status       string `json:"status,omitempty"`
+	Comment      string `json:"comment,omitempty"`
 }
 
 // EventType implements Payload.
@@ -63,7 +65,9 @@ var auditBatchEvents = []EventType{
 			{Name: "jurisdiction", Kind: KindString, Required: true, Doc: "the audit jurisdiction's name"},
 			{Name: "batch", Kind: KindString, Required: true, Doc: "the batch's name in the jurisdiction's manifest"},
 			{Name: "sheets", Kind: KindCount, Required: true, Doc: "how many tally sheets were summed"},
-			{Name: "tallies", Kind: KindString, Required: true, Doc: "the finalized hand tally: contest name to choice name to votes (the sum of the sheets), canonical JSON"},
+			{Name: "tallies", Kind: KindString, Required: true, Doc: "the finalized hand tally: contest name to choice name to votes (the sum of the sheets), canonical JSON; {} for a batch not found"},
+			{Name: "status", Kind: KindEnum, Enum: []string{"not-found"}, Doc: "the batch could not be found: counted the worst way (MACRO risk 1 while it stays lost)"},
+			{Name: "comment", Kind: KindString, Doc: "what the jurisdiction says about a batch not found"},
 		},
 	},
 }

@@ -111,6 +111,10 @@ type AuditBatch struct {
 	FinalizedAt  string       `json:"finalized_at,omitempty"`
 	// Tallies is the finalized sum of the sheets.
 	Tallies map[string]ChoiceCounts `json:"tallies,omitempty"`
+	// NotFound marks a batch finalized as not found, with the
+	// jurisdiction's comment.
+	NotFound bool   `json:"not_found,omitempty"`
+	Comment  string `json:"comment,omitempty"`
 	// Unfinalized counts executed unfinalizing requests.
 	Unfinalized int `json:"unfinalized,omitempty"`
 }
@@ -179,6 +183,11 @@ func checkBatchUpload(sub *audit.Definition, in *audit.Inputs) error {
 			}
 		}
 		d.Contests[i].Reported = sum
+	}
+	// A jurisdiction with only opportunistic contests is still checked:
+	// the definition needs its one targeted contest.
+	if len(d.Contests) > 0 && !slices.ContainsFunc(d.Contests, func(c audit.ContestDefinition) bool { return c.Targeted }) {
+		d.Contests[0].Targeted = true
 	}
 	_, err := audit.Prepare(&d, in)
 	var ie audit.InputErrors
@@ -262,7 +271,9 @@ type BatchView struct {
 	FinalizedBy  string       `json:"finalized_by,omitempty"`
 	FinalizedAt  string       `json:"finalized_at,omitempty"`
 	// Tallies is the finalized hand count.
-	Tallies map[string]ChoiceCounts `json:"tallies,omitempty"`
+	Tallies  map[string]ChoiceCounts `json:"tallies,omitempty"`
+	NotFound bool                    `json:"not_found,omitempty"`
+	Comment  string                  `json:"comment,omitempty"`
 }
 
 // mayEnterBatches checks that u may enter or read hand tallies of
@@ -344,15 +355,11 @@ func (o *Office) RoundBatches(ctx context.Context, u *User, id string, n int) ([
 		if !all && o.mayEnterBatches(ctx, u, a, j, n) != nil {
 			continue
 		}
-		v := BatchView{Batch: d.tickets[0], Tickets: d.tickets, Jurisdiction: j, Name: d.sb.Batch, Container: d.sb.Container,
-			Ballots: d.sb.Ballots, Contests: contestsOf(def, j), Sheets: []TallySheet{}}
-		var b AuditBatch
-		if err := getJSON(ctx, o.st, kindAuditBatch, batchRecID(id, j, d.sb.Batch), &b); err == nil {
-			v.Sheets, v.Finalized, v.FinalizedBy, v.FinalizedAt, v.Tallies = b.Sheets, b.Finalized, b.FinalizedBy, b.FinalizedAt, b.Tallies
-		} else if !errors.Is(err, store.ErrNotFound) {
+		v, err := o.batchView(ctx, a, def, d)
+		if err != nil {
 			return nil, err
 		}
-		out = append(out, v)
+		out = append(out, *v)
 	}
 	return out, nil
 }
@@ -520,6 +527,7 @@ func (o *Office) batchView(ctx context.Context, a *Audit, def *audit.Definition,
 		return nil, err
 	}
 	v.Sheets, v.Finalized, v.FinalizedBy, v.FinalizedAt, v.Tallies = b.Sheets, b.Finalized, b.FinalizedBy, b.FinalizedAt, b.Tallies
+	v.NotFound, v.Comment = b.NotFound, b.Comment
 	return v, nil
 }
 
@@ -540,14 +548,25 @@ func votesAllowed(c audit.ContestDefinition) int {
 // FinalizeBatch finalizes the hand count of the batch with ticket number
 // ticket: the sum of its sheets becomes its reading, and the sheets can
 // no longer change. It needs at least one sheet and no more votes than
-// the batch's ballots allow.
-func (o *Office) FinalizeBatch(ctx context.Context, u *User, id string, n int, ticket string) (*BatchView, error) {
+// the batch's ballots allow. With notFound the batch could not be found
+// (a comment says what was done to look for it): it is counted the worst
+// way, whatever sheets it has.
+func (o *Office) FinalizeBatch(ctx context.Context, u *User, id string, n int, ticket string, notFound bool, comment string) (*BatchView, error) {
 	_, def, err := o.batchAudit(ctx, u, id, ActFinalizeBatch, false)
 	if err != nil {
 		return nil, err
 	}
 	if err := needBatchAudit(def); err != nil {
 		return nil, err
+	}
+	if len(comment) > 1000 || !utf8.ValidString(comment) {
+		return nil, badRequest("comment", "at most 1000 bytes of UTF-8")
+	}
+	if notFound && strings.TrimSpace(comment) == "" {
+		return nil, badRequest("comment", "say what was done to find the batch")
+	}
+	if !notFound && comment != "" {
+		return nil, badRequest("comment", "a comment goes with not_found; a counted batch's sheets carry its counts")
 	}
 	ctx, unlock := o.lock(ctx)
 	defer unlock()
@@ -570,6 +589,14 @@ func (o *Office) FinalizeBatch(ctx context.Context, u *User, id string, n int, t
 	if b.Finalized {
 		return nil, conflict("batch", "%s batch %q is already finalized (by %s)", j, d.sb.Batch, b.FinalizedBy)
 	}
+	p := map[string]any{"audit": id, "round": int64(n), "jurisdiction": j, "batch": d.sb.Batch, "sheets": int64(len(b.Sheets)), "tallies": "{}"}
+	if notFound {
+		p["status"], p["comment"] = "not-found", comment
+		if _, err := o.commit(ctx, ledger.Event{Type: "audit-batch-finalized", UserID: u.Name, Payload: p}); err != nil {
+			return nil, err
+		}
+		return o.batchView(ctx, a, def, d)
+	}
 	if len(b.Sheets) == 0 {
 		return nil, conflict("batch", "%s batch %q has no tally sheet; enter one before finalizing", j, d.sb.Batch)
 	}
@@ -587,8 +614,8 @@ func (o *Office) FinalizeBatch(ctx context.Context, u *User, id string, n int, t
 	if err != nil {
 		return nil, err
 	}
-	if _, err := o.commit(ctx, ledger.Event{Type: "audit-batch-finalized", UserID: u.Name, Payload: map[string]any{
-		"audit": id, "round": int64(n), "jurisdiction": j, "batch": d.sb.Batch, "sheets": int64(len(b.Sheets)), "tallies": canon}}); err != nil {
+	p["tallies"] = canon
+	if _, err := o.commit(ctx, ledger.Event{Type: "audit-batch-finalized", UserID: u.Name, Payload: p}); err != nil {
 		return nil, err
 	}
 	return o.batchView(ctx, a, def, d)
@@ -697,6 +724,10 @@ func (o *Office) closeBatchRound(ctx context.Context, u *User, id string, n int)
 			if !b.Finalized {
 				return nil, conflict("round", "%s batch %q (ticket %s) has no finalized hand tally; enter its tally sheets and finalize it", sb.Jurisdiction, sb.Batch, sb.Ticket)
 			}
+			if b.NotFound {
+				readings.Batches = append(readings.Batches, audit.BatchReading{Jurisdiction: sb.Jurisdiction, Batch: sb.Batch, NotFound: true, Comment: b.Comment})
+				continue
+			}
 			br := audit.BatchReading{Jurisdiction: sb.Jurisdiction, Batch: sb.Batch, Tallies: map[string]rla.Counts{}}
 			for _, c := range jurisdictionContests(def, sb.Jurisdiction) {
 				for _, ch := range choiceNames(c) {
@@ -773,6 +804,10 @@ func projectAuditBatch(ctx context.Context, r reader, e ledger.Event, p *payload
 			return nil, fmt.Errorf("audit-batch-finalized tallies: %w", err)
 		}
 		b.Finalized, b.FinalizedBy, b.FinalizedAt, b.Tallies = true, e.UserID, at, sum
+		b.NotFound, b.Comment = p.optStr("status") == "not-found", p.optStr("comment")
+		if b.NotFound {
+			b.Tallies = nil
+		}
 	}
 	return []store.Record{rec(kindAuditBatch, rid, roundID(id, b.Round), b)}, p.err
 }
@@ -795,6 +830,7 @@ func projectUnfinalize(ctx context.Context, r reader, q *Request) ([]store.Recor
 		return nil, err
 	}
 	b.Finalized, b.FinalizedBy, b.FinalizedAt, b.Tallies = false, "", "", nil
+	b.NotFound, b.Comment = false, ""
 	b.Unfinalized++
 	return []store.Record{rec(kindAuditBatch, rid, roundID(b.Audit, b.Round), b)}, nil
 }

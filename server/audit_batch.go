@@ -21,6 +21,13 @@ type reasonRequest struct {
 	Reason string `json:"reason"`
 }
 
+type finalizeRequest struct {
+	// NotFound finalizes a batch that could not be found; Comment says
+	// what was done to find it.
+	NotFound bool   `json:"not_found,omitempty"`
+	Comment  string `json:"comment,omitempty"`
+}
+
 type handCountRequest struct {
 	Contests []string `json:"contests"`
 	Reason   string   `json:"reason"`
@@ -79,7 +86,12 @@ func (s *Server) finalizeBatch(w http.ResponseWriter, r *http.Request, u *office
 	if !ok {
 		return
 	}
-	v, err := s.o.FinalizeBatch(r.Context(), u, r.PathValue("a"), n, r.PathValue("batch"))
+	// The body is optional: none finalizes a counted batch.
+	var q finalizeRequest
+	if r.ContentLength != 0 && !s.decode(w, r, &q) {
+		return
+	}
+	v, err := s.o.FinalizeBatch(r.Context(), u, r.PathValue("a"), n, r.PathValue("batch"), q.NotFound, q.Comment)
 	if err != nil {
 		writeError(w, err)
 		return

@@ -11,6 +11,10 @@ func FuzzSheetRequest(f *testing.F) {
 		`{"contests":{"C":{"A":1e30}}}`, `{"contests":{"C":null}}`)
 }
 
+func FuzzFinalizeRequest(f *testing.F) {
+	fuzzDecoder[finalizeRequest](f, `{"not_found":true,"comment":"box 3 missing from the vault"}`, `{}`, `{"not_found":"yes"}`)
+}
+
 func FuzzReasonRequest(f *testing.F) {
 	fuzzDecoder[reasonRequest](f, `{"reason":"sheet 1 recount"}`, `{"reason":""}`, `{"reason":1}`)
 }

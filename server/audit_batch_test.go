@@ -270,6 +270,10 @@ func (r *batchRun) close(n int, counted map[string]map[string]office.ChoiceCount
 	slices.Sort(keys)
 	for _, k := range keys {
 		j, b, _ := strings.Cut(k, "/")
+		if counted[k] == nil {
+			readings.Batches = append(readings.Batches, audit.BatchReading{Jurisdiction: j, Batch: b, NotFound: true, Comment: "lost"})
+			continue
+		}
 		br := audit.BatchReading{Jurisdiction: j, Batch: b, Tallies: map[string]rla.Counts{}}
 		for c, counts := range counted[k] {
 			for _, ch := range []string{"Cho", "Diaz", "Yes", "No"} {
@@ -289,8 +293,11 @@ func (r *batchRun) close(n int, counted map[string]map[string]office.ChoiceCount
 	var draws []rla.BatchDraw
 	for _, rd := range r.rounds {
 		for _, b := range rd.Batches {
-			hc := counted[b.Jurisdiction+"/"+b.Batch]["Council"]
-			draws = append(draws, rla.BatchDraw{Batch: r.index[b.Jurisdiction+"/"+b.Batch], Audited: []int{hc["Cho"], hc["Diaz"]}})
+			d := rla.BatchDraw{Batch: r.index[b.Jurisdiction+"/"+b.Batch]}
+			if hc, ok := counted[b.Jurisdiction+"/"+b.Batch]["Council"]; ok {
+				d.Audited = []int{hc["Cho"], hc["Diaz"]}
+			}
+			draws = append(draws, d)
 		}
 	}
 	want, err := rla.MACRORisk(0.1, r.m, draws)
@@ -673,6 +680,55 @@ func TestAuditBatchFullHandCount(t *testing.T) {
 	}
 	if code, _, csv := e.get(http.DefaultClient, "/public/audits/"+r.a+"/decisions.csv"); code != 200 || !bytes.Contains(csv, []byte("full-hand-count,1,false,Council,the county prefers to count,")) {
 		t.Fatalf("decisions.csv: %d %s", code, csv)
+	}
+	r.rebuilt()
+}
+
+// TestAuditBatchNotFound finalizes a batch that cannot be found: counted
+// the worst way, MACRO's risk is 1 and Council goes to a full hand count.
+func TestAuditBatchNotFound(t *testing.T) {
+	e := newEnv(t)
+	r := newBatchRun(t, e)
+	p := r.p
+	list := r.draw(map[string]any{})
+	counted := map[string]map[string]office.ChoiceCounts{}
+	lost := office.BatchView{}
+	for _, v := range list {
+		if v.Jurisdiction == "county-a" && lost.Batch == "" {
+			lost = v
+			counted[v.Jurisdiction+"/"+v.Name] = nil
+			continue
+		}
+		hc := handCount(v, "")
+		e.must(p.aa1.client, 200, "PUT", r.sheetPath(1, v, "S"), map[string]any{"contests": hc}, nil)
+		e.must(p.aa1.client, 200, "POST", fmt.Sprintf("%s/rounds/1/batches/%s/finalize", r.base, v.Batch), nil, nil)
+		counted[v.Jurisdiction+"/"+v.Name] = hc
+	}
+	if lost.Batch == "" {
+		t.Fatal("round 1 drew no county-a batch")
+	}
+	path := fmt.Sprintf("%s/rounds/1/batches/%s/finalize", r.base, lost.Batch)
+	e.unchanged("bad not-found finalizations", func() {
+		for _, body := range []map[string]any{{"not_found": true}, {"comment": "x"}, {"not_found": "yes", "comment": "x"}} {
+			if code := e.do(r.aaA.client, "POST", path, body, nil); code != 400 {
+				t.Errorf("finalize %v: %d, want 400", body, code)
+			}
+		}
+		if code := e.do(r.aaA.client, "POST", path, nil, nil); code != 409 {
+			t.Errorf("finalize without sheets: %d, want 409", code)
+		}
+	})
+	var bv office.BatchView
+	e.must(r.aaA.client, 200, "POST", path, map[string]any{"not_found": true, "comment": "box 2 is not in the vault"}, &bv)
+	if !bv.Finalized || !bv.NotFound || bv.Comment != "box 2 is not in the vault" || bv.Tallies != nil {
+		t.Fatalf("lost batch %+v", bv)
+	}
+	cv := r.close(1, counted)
+	if c := cv.Contests["Council"]; c.Risk != 1 || c.Confirmed || c.Decision != audit.FullHandCount || c.Discrepancies.NotFound == 0 || !cv.Done {
+		t.Fatalf("round with a lost batch: %+v", cv)
+	}
+	if code := e.do(p.aa1.client, "POST", r.base+"/rounds", map[string]any{"sample_size": map[string]any{}}, nil); code != 409 {
+		t.Errorf("a round after the full hand count: %d, want 409", code)
 	}
 	r.rebuilt()
 }
