@@ -353,6 +353,20 @@ func testAuditBatch(t *testing.T, e *env) {
 	}
 	boardA := e.newBoard(p.aa1, r.a, "county-a", "Dee", "Rex")
 	boardB := e.newBoard(p.aa1, r.a, "county-b", "Kim", "Lou")
+	// A county sees its own batches only.
+	for who, county := range map[*person]string{r.aaA: "county-a", boardB.members[1]: "county-b"} {
+		var mine []office.BatchView
+		e.must(who.client, 200, "GET", r.base+"/rounds/1/batches", nil, &mine)
+		n := 0
+		for _, v := range list {
+			if v.Jurisdiction == county {
+				n++
+			}
+		}
+		if len(mine) != n || n == 0 || slices.ContainsFunc(mine, func(v office.BatchView) bool { return v.Jurisdiction != county }) {
+			t.Fatalf("%s sees %d batches, %s has %d", who.name, len(mine), county, n)
+		}
+	}
 
 	counted := map[string]map[string]office.ChoiceCounts{}
 	var first office.BatchView // county-b's planted batch
