@@ -29,6 +29,10 @@ import (
 
 const kindAuditBatch = "audit-batch"
 
+// maxSheets bounds a batch's tally sheets (one per stack or counting
+// team; the bound keeps a batch's record small).
+const maxSheets = 100
+
 // Actions of batch audits, undoing rounds and declaring full hand counts.
 const (
 	ActEnterBatchTallies    Action = "audits.batches.enter"
@@ -498,7 +502,11 @@ func (o *Office) PutSheet(ctx context.Context, u *User, id string, n int, ticket
 	if b.Finalized {
 		return nil, conflict("batch", "%s batch %q is finalized (by %s); a change needs it unfinalized by a two-person request", d.sb.Jurisdiction, d.sb.Batch, b.FinalizedBy)
 	}
-	if b.Unfinalized > 0 && slices.ContainsFunc(b.Sheets, func(s TallySheet) bool { return s.Name == sheet }) && strings.TrimSpace(reason) == "" {
+	exists := slices.ContainsFunc(b.Sheets, func(s TallySheet) bool { return s.Name == sheet })
+	if !exists && len(b.Sheets) >= maxSheets {
+		return nil, conflict("sheet", "%s batch %q has %d tally sheets, the most a batch can have; change one of them", d.sb.Jurisdiction, d.sb.Batch, maxSheets)
+	}
+	if b.Unfinalized > 0 && exists && strings.TrimSpace(reason) == "" {
 		return nil, badRequest("reason", "the batch was unfinalized: say why this sheet changes (a new revision; the old one stays in the log)")
 	}
 	canon, err := canonJSON(contests)
