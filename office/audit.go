@@ -103,6 +103,8 @@ type AuditView struct {
 	Boards  []AuditBoard  `json:"boards"`
 	// Progress per jurisdiction of the current round.
 	Progress []JurisdictionProgress `json:"progress,omitempty"`
+	// Decisions are the two-person decisions taken (audit_undo.go).
+	Decisions []audit.Decision `json:"decisions,omitempty"`
 }
 
 // JurisdictionProgress is a jurisdiction's state in the current round.
@@ -223,6 +225,9 @@ func (o *Office) auditView(ctx context.Context, id string) (*AuditView, error) {
 		return nil, err
 	}
 	if err := listJSON(ctx, o.st, kindAuditBoard, id, &v.Boards); err != nil {
+		return nil, err
+	}
+	if err := o.viewDecisions(ctx, v, def); err != nil {
 		return nil, err
 	}
 	if a.Rounds > 0 && def.Type != audit.BatchComparison {

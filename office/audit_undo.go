@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -213,6 +214,26 @@ func undecidedDeclared(def *audit.Definition, res *audit.RoundResult, declared [
 		}
 	}
 	return true
+}
+
+// viewDecisions adds the decisions to an audit's view; an audit whose
+// targeted contests are all decided or declared shows as done.
+func (o *Office) viewDecisions(ctx context.Context, v *AuditView, def *audit.Definition) error {
+	d, err := o.auditDecisions(ctx, v.ID)
+	if err != nil {
+		return err
+	}
+	v.Decisions = d.Decisions
+	if !v.Done && v.Rounds == v.Closed && len(d.FullHandCount) > 0 {
+		var oe *Error
+		err := o.handCountEnds(ctx, &v.Audit, def)
+		if errors.As(err, &oe) && oe.Status == http.StatusConflict {
+			v.Done = true
+		} else if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // handCountEnds refuses a new round when declarations have left no

@@ -684,6 +684,11 @@ func TestAuditBatchFullHandCount(t *testing.T) {
 			t.Errorf("declaring twice: %d, want 409", code)
 		}
 	})
+	var st office.AuditView
+	e.must(p.observer.client, 200, "GET", r.base, nil, &st)
+	if !st.Done || len(st.Decisions) != 1 || st.Decisions[0].Kind != audit.DecisionFullHandCount {
+		t.Fatalf("audit status after the declaration: done %v, decisions %+v", st.Done, st.Decisions)
+	}
 	_, _, js = e.get(http.DefaultClient, "/public/audits/"+r.a+"/report.json")
 	rep = audit.Report{}
 	if json.Unmarshal(js, &rep) != nil || len(rep.Decisions) != 1 {
