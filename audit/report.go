@@ -23,6 +23,9 @@ type Report struct {
 	// round.
 	Ballots []AuditedBallot `json:"sampled_ballots,omitempty"`
 	Batches []AuditedBatch  `json:"sampled_batches,omitempty"`
+	// Decisions are the office's two-person decisions outside the math
+	// (rounds undone, full hand counts declared), in the order taken.
+	Decisions []Decision `json:"decisions,omitempty"`
 }
 
 // Settings are the audit's settings and its jurisdictions' uploads.
@@ -105,7 +108,7 @@ func (r *Report) WriteJSON(w io.Writer) error {
 }
 
 // CSVTables names the tables WriteCSV writes, one CSV file each.
-var CSVTables = []string{"settings", "jurisdictions", "contests", "rounds", "assertions", "sampled-ballots", "discrepancies", "sampled-batches"}
+var CSVTables = []string{"settings", "jurisdictions", "contests", "rounds", "assertions", "sampled-ballots", "discrepancies", "sampled-batches", "decisions"}
 
 func ftoa(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
 func itoa(x int) string     { return strconv.Itoa(x) }
@@ -195,6 +198,8 @@ func (r *Report) WriteCSV(table string, w io.Writer) error {
 					c.Contest, countsCell(c.Reported), countsCell(c.Audited), b.Comment})
 			}
 		}
+	case "decisions":
+		rows = decisionRows(r.Decisions)
 	default:
 		return fmt.Errorf("no report table %q; the tables are %s", table, strings.Join(CSVTables, ", "))
 	}

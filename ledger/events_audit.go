@@ -113,7 +113,7 @@ var auditEvents = []EventType{
 		Payload: []Field{
 			{Name: "audit", Kind: KindString, Required: true, Doc: "the audit's id"},
 			{Name: "jurisdiction", Kind: KindString, Required: true, Doc: "the audit jurisdiction's name"},
-			{Name: "kind", Kind: KindEnum, Required: true, Enum: []string{"manifest", "cvrs"}, Doc: "what was uploaded"},
+			{Name: "kind", Kind: KindEnum, Required: true, Enum: []string{"manifest", "cvrs", "batch-tallies"}, Doc: "what was uploaded (batch-tallies: the reported votes per batch of a batch-comparison audit)"},
 			{Name: "format", Kind: KindString, Required: true, Doc: "the file format: arlo or colorado for manifests, a canvass tabulate format for CVRs"},
 			{Name: "file", Kind: KindFile, Required: true, Doc: "the file, stored by SHA-256"},
 		},

@@ -103,6 +103,8 @@ type AuditView struct {
 	Boards  []AuditBoard  `json:"boards"`
 	// Progress per jurisdiction of the current round.
 	Progress []JurisdictionProgress `json:"progress,omitempty"`
+	// Decisions are the two-person decisions taken (audit_undo.go).
+	Decisions []audit.Decision `json:"decisions,omitempty"`
 }
 
 // JurisdictionProgress is a jurisdiction's state in the current round.
@@ -225,6 +227,9 @@ func (o *Office) auditView(ctx context.Context, id string) (*AuditView, error) {
 	if err := listJSON(ctx, o.st, kindAuditBoard, id, &v.Boards); err != nil {
 		return nil, err
 	}
+	if err := o.viewDecisions(ctx, v, def); err != nil {
+		return nil, err
+	}
 	if a.Rounds > 0 && def.Type != audit.BatchComparison {
 		rd, err := o.loadRound(ctx, a, a.Rounds)
 		if err != nil {
@@ -308,6 +313,10 @@ func (o *Office) UploadAuditFile(ctx context.Context, u *User, id, j, kind, form
 		if format != want {
 			return nil, badRequest("format", "this audit's sampler (%s) reads manifests in format %q", def.Sampler, want)
 		}
+	case "batch-tallies":
+		if err := batchTalliesKind(def, format); err != nil {
+			return nil, err
+		}
 	case "cvrs":
 		if def.Type != audit.BallotComparison {
 			return nil, badRequest("kind", "a %s audit takes no CVRs", def.Type)
@@ -316,7 +325,7 @@ func (o *Office) UploadAuditFile(ctx context.Context, u *User, id, j, kind, form
 			return nil, badRequest("format", "unknown CVR format %q; formats are %s", format, strings.Join(cvr.Formats(), ", "))
 		}
 	default:
-		return nil, notFound("kind", "upload a manifest or cvrs")
+		return nil, notFound("kind", "upload a manifest, cvrs or batch-tallies")
 	}
 	if !validFileName(name) || strings.Contains(name, "/") {
 		name = kind + ".csv"
@@ -353,7 +362,9 @@ func (o *Office) UploadAuditFile(ctx context.Context, u *User, id, j, kind, form
 	for _, c := range def.Contests {
 		if slices.Contains(c.Jurisdictions, j) {
 			c.Jurisdictions = []string{j}
-			c.Reported = nil
+			if def.Type != audit.BatchComparison {
+				c.Reported = nil
+			}
 			sub.Contests = append(sub.Contests, c)
 		}
 	}
@@ -372,6 +383,10 @@ func (o *Office) UploadAuditFile(ctx context.Context, u *User, id, j, kind, form
 		}
 		if rep, err := prep.Report(nil, nil); err == nil && len(rep.Settings.Jurisdictions) == 1 {
 			v.Summary = rep.Settings.Jurisdictions[0]
+		}
+	} else if complete && def.Type == audit.BatchComparison {
+		if err := checkBatchUpload(&sub, in); err != nil {
+			return nil, err
 		}
 	} else if kind == "cvrs" {
 		v.Summary.CVRs = len(in.Jurisdictions[0].CVRs)
@@ -444,6 +459,13 @@ func (o *Office) auditInputs(def *audit.Definition, uploads map[string]AuditUplo
 				}
 			}
 		}
+		if def.Type == audit.BatchComparison {
+			ok, err := o.readTallies(def, &ji, uploads)
+			if err != nil {
+				return nil, false, err
+			}
+			complete = complete && ok
+		}
 		in.Jurisdictions = append(in.Jurisdictions, ji)
 	}
 	return in, complete, nil
@@ -491,6 +513,9 @@ func (o *Office) prepare(ctx context.Context, a *Audit, def *audit.Definition) (
 			}
 			if _, ok := uploads[j.Name+"/cvrs"]; !ok && def.Type == audit.BallotComparison {
 				missing = append(missing, j.Name+" CVRs")
+			}
+			if _, ok := uploads[j.Name+"/batch-tallies"]; !ok && def.Type == audit.BatchComparison {
+				missing = append(missing, j.Name+" batch tallies")
 			}
 		}
 		return nil, conflict("uploads", "not every record of the audit is uploaded and committed: missing %s", strings.Join(missing, ", "))
@@ -616,6 +641,8 @@ func (o *Office) checkAuditRequest(ctx context.Context, q *Request) error {
 		if a.Closed >= x.Round {
 			return conflict("round", "round %d is closed", x.Round)
 		}
+	case KindAuditUnfinalize, KindAuditUndoRound, KindAuditFullHandCount:
+		return o.checkAuditDecisionRequest(ctx, q)
 	}
 	return nil
 }
@@ -653,6 +680,9 @@ func (o *Office) DrawRound(ctx context.Context, u *User, id string, size SampleS
 	}
 	if a.Done {
 		return nil, conflict("round", "every targeted contest is decided; the audit is done")
+	}
+	if err := o.handCountEnds(ctx, a, def); err != nil {
+		return nil, err
 	}
 	if a.Rounds > a.Closed {
 		return nil, conflict("round", "round %d is still open; close it first", a.Rounds)
@@ -1310,7 +1340,7 @@ func (o *Office) CloseRound(ctx context.Context, u *User, id string, n int) (*Cl
 		return nil, err
 	}
 	if def.Type == audit.BatchComparison {
-		return nil, errf(http.StatusNotImplemented, "", "batch tallies are not entered through the office yet")
+		return o.closeBatchRound(ctx, u, id, n)
 	}
 	ctx, unlock := o.lock(ctx)
 	defer unlock()
@@ -1368,21 +1398,7 @@ func (o *Office) CloseRound(ctx context.Context, u *User, id string, n int) (*Cl
 	if err != nil {
 		return nil, auditError(err)
 	}
-	raw, err := json.Marshal(res)
-	if err != nil {
-		return nil, err
-	}
-	ref, err := o.blobs.PutBytes(raw)
-	if err != nil {
-		return nil, err
-	}
-	outcome := "another-round"
-	if res.Done {
-		outcome = "done"
-	}
-	f := FileRef{Name: fmt.Sprintf("round-%d-result.json", n), SHA256: ref.SHA256, Size: ref.Size}
-	if _, err := o.commit(ctx, ledger.Event{Type: "audit-round-closed", UserID: u.Name, Payload: map[string]any{
-		"audit": id, "round": int64(n), "result": fileVal(f), "outcome": outcome}}); err != nil {
+	if err := o.commitClose(ctx, u, a, def, n, res); err != nil {
 		return nil, err
 	}
 	return closeView(res), nil
@@ -1428,5 +1444,10 @@ func (o *Office) AuditReport(ctx context.Context, id string) (*audit.Report, err
 		return nil, auditError(err)
 	}
 	rep.Settings.Seed = a.Seed
+	d, err := o.auditDecisions(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	rep.Decisions = d.Decisions
 	return rep, nil
 }

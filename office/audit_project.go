@@ -46,6 +46,8 @@ func projectAudit(ctx context.Context, r reader, e ledger.Event, p *payloadReade
 		}
 	}
 	switch e.Type {
+	case "audit-batch-sheet", "audit-batch-finalized":
+		return projectAuditBatch(ctx, r, e, p, at)
 	case "audit-created":
 		a = Audit{ID: id, Election: p.str("election"), Jurisdiction: p.str("jurisdiction"),
 			Definition: p.str("definition"), CreatedBy: e.UserID, CreatedAt: at}
@@ -132,6 +134,9 @@ func projectAuditRequest(ctx context.Context, r reader, q *Request) ([]store.Rec
 		b.SignedBy, b.SignedOff = []string{}, false
 		b.Reopened++
 		return []store.Record{rec(kindAuditBoard, b.ID, b.Audit, b)}, nil
+	}
+	if recs, ok, err := projectAuditDecision(ctx, r, q); ok {
+		return recs, err
 	}
 	return nil, fmt.Errorf("unknown request kind %q", q.Kind)
 }

@@ -308,7 +308,7 @@ func (o *Office) execute(ctx context.Context, u *User, q *Request, signature str
 		result = r
 	case KindRulesChange:
 		return o.executeRulesChange(ctx, u, q, p)
-	case KindAuditSeed, KindAuditReopen:
+	case KindAuditSeed, KindAuditReopen, KindAuditUnfinalize, KindAuditUndoRound, KindAuditFullHandCount:
 		if err := o.checkAuditRequest(ctx, q); err != nil {
 			if oe, ok := err.(*Error); ok && oe.Status == http.StatusConflict {
 				return o.cannotExecute(ctx, u, q, oe.Msg)
