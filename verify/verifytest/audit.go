@@ -229,7 +229,7 @@ func (x *Office) ImportFacility() (off, entry time.Time) {
 	x.clock.advance()
 	site := `{"rooms":[{"id":"server-room","name":"Election server room","election_equipment":true},{"id":"lobby","name":"Lobby","election_equipment":false}],` +
 		`"doors":[{"id":"D-SRV","room":"server-room"},{"id":"D-MAIN","room":"lobby"}],"cameras":[{"id":"CAM-SRV","rooms":["server-room"]}]}`
-	on := now.Add(-3 * time.Hour)
+	on := now.Add(-5 * time.Hour) // before the election was created
 	off = now.Add(-2 * time.Hour)
 	entry = off.Add(20 * time.Minute)
 	back := off.Add(time.Hour)
