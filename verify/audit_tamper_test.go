@@ -205,3 +205,17 @@ func TestAuditTamper(t *testing.T) {
 		}
 	})
 }
+
+// renumber gives entries their positions' sequence numbers and ids.
+func renumber(t *testing.T, entries [][]byte, origin string) [][]byte {
+	t.Helper()
+	var out [][]byte
+	for _, e := range entries {
+		var m map[string]any
+		if err := json.Unmarshal(e, &m); err != nil {
+			t.Fatal(err)
+		}
+		out = appendEntry(t, out, origin, m)
+	}
+	return out
+}

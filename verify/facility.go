@@ -79,8 +79,9 @@ const Finding = "FINDING"
 // FacilityReport is the verifier's facility report: the analysis of the
 // facility record over the election's window (docs/evidence.md).
 type FacilityReport struct {
-	// Status is OK (no finding), Finding, Fail (the record cannot be read
-	// as the log commits to it) or NotChecked (no facility record).
+	// Status is OK (no finding), Finding or Fail (the record cannot be
+	// read as the log commits to it). A log without facility events has
+	// no report.
 	Status string `json:"status"`
 	Detail string `json:"detail"`
 	// Since and Until bound the analysis: the election's creation and the
@@ -94,13 +95,13 @@ type FacilityReport struct {
 // election equipment, every interval in which no camera covering it was
 // on and every badge presented at its doors during one, and the seals.
 func checkFacility(rep *Report, pkg fs.FS, ev *Evidence, events []ledger.Event) {
-	fr := &FacilityReport{Findings: []facility.Finding{}}
-	rep.Facility = fr
 	f := ev.Facility
 	if f == nil {
-		fr.Status, fr.Detail = NotChecked, "the log has no facility record (no badge, camera or seal import)"
+		// Nothing to report: no line, no "facility" in --json.
 		return
 	}
+	fr := &FacilityReport{Findings: []facility.Finding{}}
+	rep.Facility = fr
 	read := func(sum string) ([]byte, error) { return fs.ReadFile(pkg, FilePath(sum)) }
 	fail := func(format string, args ...any) {
 		fr.Status, fr.Detail = Fail, fmt.Sprintf(format, args...)
