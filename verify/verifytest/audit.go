@@ -12,7 +12,7 @@ import (
 
 // The small ballot-comparison audit of the verifier's tests, run through
 // the office library: two counties, each on tabulator 1 with two batches
-// of 500 ballots, contest Governor (targeted, Alice 60% against Bob) in
+// of 500 ballots (DefaultAuditSize), contest Governor (targeted, Alice 60% against Bob) in
 // both. The boards read what the CVRs say, except for planted two-vote
 // overstatements in round 1 that force a second round.
 
@@ -24,7 +24,7 @@ const AuditSeed = "31415926535897932384626"
 
 // auditVote is the Governor vote the CVR of a ballot records.
 func auditVote(county string, batch, pos int) string {
-	i := (batch-1)*auditBatch + pos - 1
+	i := (batch-1)*1_000_003 + pos - 1
 	if county == "county-b" {
 		i += 7
 	}
@@ -34,23 +34,33 @@ func auditVote(county string, batch, pos int) string {
 	return "Bob"
 }
 
-// auditBatch is the number of ballots in each batch.
-const auditBatch = 500
+// AuditSize is the size of each county of the test audit.
+type AuditSize struct {
+	Batches, PerBatch int
+}
 
-func auditManifest() []byte {
-	return []byte(fmt.Sprintf("Container,Tabulator,Batch Name,Number of Ballots\nBox 1,1,1,%d\nBox 2,1,2,%d\n", auditBatch, auditBatch))
+// DefaultAuditSize is two batches of 500 ballots per county.
+var DefaultAuditSize = AuditSize{Batches: 2, PerBatch: 500}
+
+func auditManifest(z AuditSize) []byte {
+	var b bytes.Buffer
+	b.WriteString("Container,Tabulator,Batch Name,Number of Ballots\n")
+	for batch := 1; batch <= z.Batches; batch++ {
+		fmt.Fprintf(&b, "Box %d,1,%d,%d\n", batch, batch, z.PerBatch)
+	}
+	return b.Bytes()
 }
 
 // auditCVRs writes a county's CVRs as Dominion's CSV export.
-func auditCVRs(county string) []byte {
+func auditCVRs(county string, z AuditSize) []byte {
 	var b bytes.Buffer
 	b.WriteString("\"State General\",\"5.2.16.1\"\n")
 	b.WriteString(",,,,,,,,\"Governor (Vote For=1)\",\"Governor (Vote For=1)\"\n")
 	b.WriteString(",,,,,,,,\"Alice\",\"Bob\"\n")
 	b.WriteString("CvrNumber,TabulatorNum,BatchId,RecordId,ImprintedId,CountingGroup,PrecinctPortion,BallotType,,\n")
 	n := 0
-	for batch := 1; batch <= 2; batch++ {
-		for pos := 1; pos <= auditBatch; pos++ {
+	for batch := 1; batch <= z.Batches; batch++ {
+		for pos := 1; pos <= z.PerBatch; pos++ {
 			n++
 			a, bob := "1", "0"
 			if auditVote(county, batch, pos) == "Bob" {
@@ -104,7 +114,10 @@ func (x *Office) auditAdmins() {
 // CreateAudit sets up the test audit of the election, uploads every
 // county's manifest and CVRs and enters the seed (requested by aa1,
 // approved by pat).
-func (x *Office) CreateAudit() *AuditRun {
+func (x *Office) CreateAudit() *AuditRun { return x.CreateAuditOf(DefaultAuditSize) }
+
+// CreateAuditOf is CreateAudit with counties of size z.
+func (x *Office) CreateAuditOf(z AuditSize) *AuditRun {
 	t := x.t
 	t.Helper()
 	x.auditAdmins()
@@ -117,10 +130,10 @@ func (x *Office) CreateAudit() *AuditRun {
 	}
 	a := &AuditRun{ID: v.ID}
 	for _, c := range AuditCounties {
-		if _, err := x.O.UploadAuditFile(x.ctx, aa1, a.ID, c, "manifest", "arlo", "manifest.csv", bytes.NewReader(auditManifest())); err != nil {
+		if _, err := x.O.UploadAuditFile(x.ctx, aa1, a.ID, c, "manifest", "arlo", "manifest.csv", bytes.NewReader(auditManifest(z))); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := x.O.UploadAuditFile(x.ctx, x.people["olga"].user, a.ID, c, "cvrs", "dominion-csv", "cvr.csv", bytes.NewReader(auditCVRs(c))); err != nil {
+		if _, err := x.O.UploadAuditFile(x.ctx, x.people["olga"].user, a.ID, c, "cvrs", "dominion-csv", "cvr.csv", bytes.NewReader(auditCVRs(c, z))); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -136,6 +149,13 @@ func (x *Office) CreateAudit() *AuditRun {
 // office: draw, boards, readings, sign-off, close.
 func (x *Office) RunAudit(opts AuditOptions) *AuditRun {
 	a := x.CreateAudit()
+	x.ContinueAudit(a, opts)
+	return a
+}
+
+// RunAuditOf is RunAudit with counties of size z.
+func (x *Office) RunAuditOf(z AuditSize, opts AuditOptions) *AuditRun {
+	a := x.CreateAuditOf(z)
 	x.ContinueAudit(a, opts)
 	return a
 }
