@@ -70,6 +70,22 @@ func TestAuditExportVerifies(t *testing.T) {
 		t.Error("the package's report.json is not the office's public report")
 	}
 
+	// The package the office serves at /public/elections/{e}/evidence/
+	// carries the same report and verifies the same.
+	served, err := x.O.Evidence(t.Context(), x.Election)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srep, err := verify.Package(t.Context(), served, verify.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// (The served package cannot list files/sha256, as over HTTP; only
+	// the audit claim is asked for here.)
+	if c := srep.Claim(verify.ClaimAudit); c.Status != verify.OK {
+		t.Errorf("the served package: audit claim %+v", c)
+	}
+
 	sch, err := jsonschema.NewCompiler().Compile("../docs/evidence.schema.json")
 	if err != nil {
 		t.Fatal(err)
