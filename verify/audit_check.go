@@ -313,6 +313,10 @@ func checkAudit(a *Audit, read ReadFile) *auditCheck {
 			return c
 		}
 		rounds = append(rounds, again)
+		if p := checkAssignments(a, rounds); p != "" {
+			c.bad("%s", p)
+			return c
+		}
 		if r.Closed == nil {
 			continue
 		}
@@ -399,6 +403,79 @@ func checkAudit(a *Audit, read ReadFile) *auditCheck {
 	c.summary = fmt.Sprintf("%d manifests and CVR files committed before the seed %s (entry %d, rolled by %s, approved by %s); %d rounds drawn again identically, %d closed results recomputed from %d board readings identically; %s. The audit is %s",
 		len(current), seed.Seed, seed.Executed, strings.Join(seed.RolledBy, ", "), strings.Join(seed.Signers, " and "), len(rounds), len(results), len(a.Readings), strings.Join(decisions, "; "), state)
 	return c
+}
+
+// checkAssignments checks that every reading of the last of rounds is
+// of a ballot the round gave to its board, as the office assigns them:
+// the round's distinct ballots that no earlier round drew, per
+// jurisdiction in retrieval order (container, tabulator, batch,
+// position), each batch to the jurisdiction's boards of the round in
+// turn, in order of creation (the office refuses a new board once a
+// reading exists, so the boards the log shows are the ones it used).
+func checkAssignments(a *Audit, rounds []*audit.Round) string {
+	n := len(rounds)
+	earlier := map[audit.BallotKey]bool{}
+	for _, r := range rounds[:n-1] {
+		for _, b := range r.Ballots {
+			earlier[b.Key()] = true
+		}
+	}
+	byJur := map[string][]audit.SampledBallot{}
+	seen := map[audit.BallotKey]bool{}
+	for _, b := range rounds[n-1].Ballots {
+		k := b.Key()
+		if earlier[k] || seen[k] {
+			continue
+		}
+		seen[k] = true
+		byJur[b.Jurisdiction] = append(byJur[b.Jurisdiction], b)
+	}
+	assigned := map[audit.BallotKey]string{}
+	for j, list := range byJur {
+		sort.SliceStable(list, func(x, y int) bool {
+			p, q := list[x], list[y]
+			if p.Container != q.Container {
+				return p.Container < q.Container
+			}
+			if p.Tabulator != q.Tabulator {
+				return p.Tabulator < q.Tabulator
+			}
+			if p.Batch != q.Batch {
+				return p.Batch < q.Batch
+			}
+			return p.Position < q.Position
+		})
+		var ids []string
+		for _, b := range a.Boards {
+			if b.Jurisdiction == j && b.Round == n {
+				ids = append(ids, b.ID)
+			}
+		}
+		if len(ids) == 0 {
+			continue
+		}
+		batch, bi := "", -1
+		for _, b := range list {
+			if id := b.Container + "\x00" + b.Tabulator + "\x00" + b.Batch; id != batch {
+				batch, bi = id, bi+1
+			}
+			assigned[b.Key()] = ids[bi%len(ids)]
+		}
+	}
+	for _, r := range a.Readings {
+		if r.Round != n {
+			continue
+		}
+		var k audit.BallotKey
+		json.Unmarshal(r.Ballot, &k)
+		switch board, ok := assigned[k]; {
+		case !ok:
+			return fmt.Sprintf("the reading of %v at entry %d is of a ballot round %d did not give to any board", k, r.Entry, n)
+		case board != r.Board:
+			return fmt.Sprintf("the reading of %v at entry %d is by board %s; round %d gave that ballot to board %s", k, r.Entry, r.Board, n, board)
+		}
+	}
+	return ""
 }
 
 // sampleDiff names the first draw where a published sample differs from

@@ -58,7 +58,7 @@ func claimOK(t *testing.T, rep *verify.Report, ns ...int) {
 func TestAuditTamper(t *testing.T) {
 	x := verifytest.New(t)
 	x.Setup()
-	a := x.RunAudit(verifytest.AuditOptions{Plant: 1})
+	a := x.RunAudit(verifytest.AuditOptions{Plant: 1, Boards: 2})
 	orig := x.Export()
 	if rep := run(t, orig, verify.Options{}); !rep.OK() || rep.Claim(verify.ClaimAudit).Status != verify.OK {
 		t.Fatal("the untouched package does not verify")
@@ -96,6 +96,33 @@ func TestAuditTamper(t *testing.T) {
 		claimOK(t, rep, verify.ClaimLog, verify.ClaimEvidence)
 		c := claimOf(t, rep, verify.ClaimAudit)
 		if !strings.Contains(c.Detail, "after it was signed off") {
+			t.Errorf("detail %q", c.Detail)
+		}
+	})
+
+	t.Run("a reading moved to another board with the log key", func(t *testing.T) {
+		// county-a's two boards of round 1: a reading of the first board's
+		// ballot, rewritten as the second board's (by its member).
+		b1, b2 := a.Boards[0][0], a.Boards[0][1]
+		if b1.Jurisdiction != b2.Jurisdiction {
+			t.Fatalf("boards %+v", a.Boards[0])
+		}
+		pkg := copyDir(t, orig)
+		lg, _ := packageEntries(t, pkg)
+		done := false
+		entries := editEntries(t, lg.Entries, "audit-reading", func(ev map[string]any) {
+			p := ev["Payload"].(map[string]any)
+			if !done && p["board"] == b1.ID {
+				p["board"], ev["UserId"] = b2.ID, b2.Members[0]
+				done = true
+			}
+		})
+		if !done {
+			t.Fatalf("board %s has no reading", b1.ID)
+		}
+		relog(t, x, pkg, entries)
+		c := claimOf(t, run(t, pkg, verify.Options{}), verify.ClaimAudit)
+		if !strings.Contains(c.Detail, "gave that ballot to board "+b1.ID) {
 			t.Errorf("detail %q", c.Detail)
 		}
 	})

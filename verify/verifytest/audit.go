@@ -83,6 +83,8 @@ type AuditOptions struct {
 	// Rounds stops the audit after this many closed rounds (0: until
 	// done).
 	Rounds int
+	// Boards is the number of boards per county and round (default 1).
+	Boards int
 }
 
 // AuditRun is an audit run through the office.
@@ -175,16 +177,18 @@ func (x *Office) ContinueAudit(a *AuditRun, opts AuditOptions) {
 		n := rv.Round
 		var boards []Board
 		for _, c := range AuditCounties {
-			bv, err := x.O.CreateBoard(x.ctx, aa1, a.ID, c, []string{"Dee Democrat", "Rex Republican"})
-			if err != nil {
-				t.Fatal(err)
+			for range max(opts.Boards, 1) {
+				bv, err := x.O.CreateBoard(x.ctx, aa1, a.ID, c, []string{"Dee Democrat", "Rex Republican"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				b := Board{ID: bv.Board, Jurisdiction: c}
+				for _, m := range bv.Members {
+					x.enroll(m.User, m.EnrollmentCode)
+					b.Members = append(b.Members, m.User)
+				}
+				boards = append(boards, b)
 			}
-			b := Board{ID: bv.Board, Jurisdiction: c}
-			for _, m := range bv.Members {
-				x.enroll(m.User, m.EnrollmentCode)
-				b.Members = append(b.Members, m.User)
-			}
-			boards = append(boards, b)
 		}
 		a.Boards = append(a.Boards, boards)
 		for _, b := range boards {
