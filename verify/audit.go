@@ -91,8 +91,8 @@ type AuditClose struct {
 	Result   FileRef `json:"result"`
 	Outcome  string  `json:"outcome"`
 	NextSize int     `json:"next_size"`
-	// Contests are read from the committed result (absent when the
-	// package's files cannot be read).
+	// Contests are read from the committed result (empty when it cannot
+	// be read as committed).
 	Contests []AuditContest `json:"contests"`
 }
 
@@ -273,11 +273,10 @@ func deriveAudits(events []ledger.Event, election string, read ReadFile, commit 
 			n := num(p["round"])
 			c := &AuditClose{Entry: idx, By: e.UserID, Result: ref(p["result"]), Outcome: str(p["outcome"]), Contests: []AuditContest{}}
 			commit(idx, c.Result)
-			if read != nil {
-				res, err := readResult(read, c.Result)
-				if err != nil {
-					return nil, fmt.Errorf("audit %s round %d (entry %d): result: %v", id, n, idx, err)
-				}
+			// A result that cannot be read as committed leaves the
+			// contests empty: claim 2 names the altered file and claim 4
+			// fails on it, and the package can still be exported.
+			if res, err := readResult(read, c.Result); err == nil {
 				c.NextSize = res.NextSize
 				for _, x := range res.Contests {
 					c.Contests = append(c.Contests, AuditContest{Contest: x.Contest, Targeted: x.Targeted, Risk: x.Risk, RiskLimitMet: x.RiskLimitMet,
@@ -335,6 +334,9 @@ func readCommitted(read ReadFile, r FileRef) ([]byte, error) {
 }
 
 func readResult(read ReadFile, r FileRef) (*audit.RoundResult, error) {
+	if read == nil {
+		return nil, fmt.Errorf("no files to read")
+	}
 	b, err := readCommitted(read, r)
 	if err != nil {
 		return nil, err

@@ -112,7 +112,9 @@ func TestInsiderReplayAudit(t *testing.T) {
 		rf := filepath.Join(p3, verify.FilePath(res.SHA256))
 		rb, _ := os.ReadFile(rf)
 		os.WriteFile(rf, []byte(strings.Replace(string(rb), `"o2":2`, `"o2":1`, 1)), 0o644)
-		c = claimOf(t, run(t, p3, verify.Options{}), verify.ClaimFiles)
+		rep3 := run(t, p3, verify.Options{})
+		claimOf(t, rep3, verify.ClaimAudit)
+		c = claimOf(t, rep3, verify.ClaimFiles)
 		if !strings.Contains(c.Detail, "altered") {
 			t.Errorf("detail %q", c.Detail)
 		}
