@@ -62,6 +62,10 @@ func ExportEvidence(ctx context.Context, dir, election, out string) error {
 	if err != nil {
 		return err
 	}
+	reports, err := auditReportFiles(ev, read)
+	if err != nil {
+		return err
+	}
 	claims, err := json.MarshalIndent(ev, "", "  ")
 	if err != nil {
 		return err
@@ -106,6 +110,11 @@ func ExportEvidence(ctx context.Context, dir, election, out string) error {
 	}
 	if policyText != nil {
 		if err := write(verify.PolicyName, policyText); err != nil {
+			return err
+		}
+	}
+	for _, p := range sortedKeys(reports) {
+		if err := write(p, reports[p]); err != nil {
 			return err
 		}
 	}
@@ -184,11 +193,14 @@ func (o *Office) Evidence(ctx context.Context, election string) (fs.FS, error) {
 		return nil, fmt.Errorf("the office's log does not verify: %w", err)
 	}
 	blobDir := filepath.Join(o.dir, filesDir, "sha256")
-	ev, _, err := verify.Derive(lg.Checkpoint.Origin, lg.Entries, election, func(sum string) ([]byte, error) {
-		return os.ReadFile(filepath.Join(blobDir, sum))
-	})
+	readBlob := func(sum string) ([]byte, error) { return os.ReadFile(filepath.Join(blobDir, sum)) }
+	ev, _, err := verify.Derive(lg.Checkpoint.Origin, lg.Entries, election, readBlob)
 	if err != nil {
 		return nil, &Error{Status: http.StatusNotFound, Field: "election", Msg: err.Error()}
+	}
+	reports, err := auditReportFiles(ev, readBlob)
+	if err != nil {
+		return nil, err
 	}
 	claims, err := json.MarshalIndent(ev, "", "  ")
 	if err != nil {
@@ -201,6 +213,9 @@ func (o *Office) Evidence(ctx context.Context, election string) (fs.FS, error) {
 	}
 	for path, b := range lg.Resources {
 		p.mem[verify.LogDir+"/"+path] = b
+	}
+	for path, b := range reports {
+		p.mem[path] = b
 	}
 	for _, f := range ev.Files {
 		p.files[f.SHA256] = true

@@ -15,7 +15,10 @@ import (
 // BenchmarkVerifyCounty verifies a county-sized package: 1,000,000
 // ballots in 10 ranked-choice contests (one synthetic 1,000,000-ballot CVR
 // file per contest, each tabulated in the office with its RCTab
-// configuration and all published), and a log padded to 100,000 entries.
+// configuration and all published), a two-round ballot-comparison audit
+// over 1,000,000 ballots (two counties of 500 batches of 1,000, Dominion
+// CSV CVRs; the verifier reads them all, draws both rounds again and
+// closes both again), and a log padded to 100,000 entries.
 // Building the package takes a minute; the timed part is verify.Package.
 //
 //	go test ./verify -run XXX -bench VerifyCounty -benchtime 3x
@@ -37,6 +40,10 @@ func BenchmarkVerifyCounty(b *testing.B) {
 		}
 		x.Publish(x.Tabulate(name, csv.Bytes(), cfg))
 	}
+	au := x.RunAuditOf(verifytest.AuditSize{Batches: 500, PerBatch: 1000}, verifytest.AuditOptions{Plant: 1})
+	if len(au.Results) != 2 {
+		b.Fatalf("the audit took %d rounds, not 2", len(au.Results))
+	}
 	x.PadLog(entries - int(x.O.LogSize()))
 	pkg := x.Export()
 	b.ResetTimer()
@@ -51,8 +58,38 @@ func BenchmarkVerifyCounty(b *testing.B) {
 			rep.WriteText(&s)
 			b.Fatalf("the package does not verify:\n%s", s.String())
 		}
+		if c := rep.Claim(verify.ClaimAudit); c.Status != verify.OK {
+			b.Fatalf("audit claim %+v", c)
+		}
 		if rep.LogSize < entries {
 			b.Fatalf("log of %d entries", rep.LogSize)
+		}
+	}
+	b.ReportMetric((cpuTime()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
+}
+
+// BenchmarkVerifyAudit verifies a package whose only heavy part is a
+// two-round ballot-comparison audit over 1,000,000 ballots: claim 4's
+// share of BenchmarkVerifyCounty.
+//
+//	go test ./verify -run XXX -bench VerifyAudit -benchtime 3x
+func BenchmarkVerifyAudit(b *testing.B) {
+	x := verifytest.New(b)
+	x.Setup()
+	au := x.RunAuditOf(verifytest.AuditSize{Batches: 500, PerBatch: 1000}, verifytest.AuditOptions{Plant: 1})
+	if len(au.Results) != 2 {
+		b.Fatalf("the audit took %d rounds, not 2", len(au.Results))
+	}
+	pkg := x.Export()
+	b.ResetTimer()
+	cpu0 := cpuTime()
+	for b.Loop() {
+		rep, err := verify.Package(context.Background(), os.DirFS(pkg), verify.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if c := rep.Claim(verify.ClaimAudit); c.Status != verify.OK {
+			b.Fatalf("audit claim %+v", c)
 		}
 	}
 	b.ReportMetric((cpuTime()-cpu0).Seconds()/float64(b.N), "cpu-s/op")

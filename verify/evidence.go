@@ -5,14 +5,20 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/canvass/canvass/ledger"
 	"github.com/canvass/canvass/results"
 )
 
-// Format is the version of evidence.json this package writes and reads.
-const Format = "canvass-evidence/v1"
+// Format is the version of evidence.json this package writes. v2 adds
+// the audit record and the facility record (docs/evidence.md).
+const Format = "canvass-evidence/v2"
+
+// FormatV1 is the earlier format, which this package still reads: a v1
+// package has no audit and no facility record, and verifies as before.
+const FormatV1 = "canvass-evidence/v1"
 
 // Evidence is evidence.json: what an evidence package claims, each claim
 // naming the log entry it comes from. It is derived from the log (and the
@@ -30,6 +36,9 @@ type Evidence struct {
 	Requests     []Request     `json:"requests"`
 	Software     []Process     `json:"software"`
 	Audits       []Audit       `json:"audits"`
+	// Facility is the physical-security record (badge, camera and seal
+	// imports), absent when the log has none.
+	Facility *Facility `json:"facility,omitempty"`
 }
 
 // Election is the election the package is about.
@@ -148,13 +157,6 @@ type Process struct {
 	// Approved names the executed software-install request whose
 	// new_sha256 is this binary's, or is empty.
 	Approved string `json:"approved,omitempty"`
-}
-
-// Audit is an audit record. The office does not record audits yet; the
-// list is always empty in format v1.
-type Audit struct {
-	ID    string `json:"id"`
-	Entry uint64 `json:"entry"`
 }
 
 // ReadFile returns a committed file's bytes by SHA-256.
@@ -309,6 +311,12 @@ func Derive(origin string, entries [][]byte, election string, read ReadFile) (*E
 	if !found {
 		return nil, nil, fmt.Errorf("the log has no election %q (no election-created event)", election)
 	}
+	audits, err := deriveAudits(events, election, read, commit)
+	if err != nil {
+		return nil, nil, err
+	}
+	ev.Audits = audits
+	ev.Facility = deriveFacility(events, commit)
 	// Requests about another election are not part of this package.
 	for _, id := range order {
 		q := requests[id]
@@ -334,6 +342,8 @@ func Derive(origin string, entries [][]byte, election string, read ReadFile) (*E
 	}
 	for _, f := range files {
 		sort.Strings(f.Names)
+		slices.Sort(f.Entries)
+		f.Entries = slices.Compact(f.Entries)
 		ev.Files = append(ev.Files, *f)
 	}
 	sort.Slice(ev.Files, func(i, j int) bool { return ev.Files[i].SHA256 < ev.Files[j].SHA256 })

@@ -86,19 +86,25 @@ type Report struct {
 	LogSize   uint64  `json:"log_size"`
 	Verifier  string  `json:"verifier_software"`
 	Claims    []Claim `json:"claims"`
+	// Facility is the facility report: camera gaps in rooms with election
+	// equipment and badge entries during them. Findings are reported, not
+	// failed claims; a facility record that cannot be read as the log
+	// commits to it is a failure.
+	Facility *FacilityReport `json:"facility,omitempty"`
 	// Checkpoint is the verified checkpoint (a signed note), to remember
 	// as the next state; nil if the log did not verify.
 	Checkpoint []byte `json:"-"`
 }
 
-// OK reports whether every claim holds (audit "not checked" lines aside).
+// OK reports whether every claim holds ("not checked" lines and facility
+// findings aside) and the facility record, if any, could be read.
 func (r *Report) OK() bool {
 	for _, c := range r.Claims {
 		if c.Status == Fail {
 			return false
 		}
 	}
-	return true
+	return r.Facility == nil || r.Facility.Status != Fail
 }
 
 // Claim returns the first claim numbered n.
@@ -121,6 +127,12 @@ func (r *Report) WriteText(w io.Writer) {
 	for _, c := range r.Claims {
 		fmt.Fprintf(w, "%-11s %d %s: %s\n", c.Status, c.N, c.Name, c.Detail)
 	}
+	if f := r.Facility; f != nil {
+		fmt.Fprintf(w, "%-11s facility: %s\n", f.Status, f.Detail)
+		for _, x := range f.Findings {
+			fmt.Fprintf(w, "%-11s   %s\n", Finding, x.Text)
+		}
+	}
 }
 
 // Package verifies the evidence package pkg. An error means the package
@@ -137,8 +149,8 @@ func Package(ctx context.Context, pkg fs.FS, opts Options) (*Report, error) {
 	if err := dec.Decode(&claimed); err != nil {
 		return nil, fmt.Errorf("%s: %v", EvidenceName, err)
 	}
-	if claimed.Format != Format {
-		return nil, fmt.Errorf("%s has format %q; this verifier reads %q", EvidenceName, claimed.Format, Format)
+	if claimed.Format != Format && claimed.Format != FormatV1 {
+		return nil, fmt.Errorf("%s has format %q; this verifier reads %q and %q", EvidenceName, claimed.Format, Format, FormatV1)
 	}
 	rep.Election = claimed.Election.ID
 
@@ -213,6 +225,9 @@ func Package(ctx context.Context, pkg fs.FS, opts Options) (*Report, error) {
 			return rep, nil
 		}
 	} else {
+		// A v1 package claims what v2 claims when the log has no audit
+		// and no facility record; otherwise its claims are incomplete.
+		derived.Format = claimed.Format
 		a, _ := json.Marshal(&claimed)
 		b, _ := json.Marshal(derived)
 		if !bytes.Equal(a, b) {
@@ -221,7 +236,7 @@ func Package(ctx context.Context, pkg fs.FS, opts Options) (*Report, error) {
 			json.Unmarshal(b, &y)
 			rep.add(ClaimEvidence, Fail, "does not match the log: %s", diffPath("", x, y))
 		} else {
-			rep.add(ClaimEvidence, OK, "every claim (%d tabulations, %d publications, %d people, %d requests, %d processes) matches the log", len(derived.Tabulations), len(derived.Publications), len(derived.People), len(derived.Requests), len(derived.Software))
+			rep.add(ClaimEvidence, OK, "every claim (%d tabulations, %d publications, %d audits, %d people, %d requests, %d processes) matches the log", len(derived.Tabulations), len(derived.Publications), len(derived.Audits), len(derived.People), len(derived.Requests), len(derived.Software))
 		}
 	}
 
@@ -232,13 +247,18 @@ func Package(ctx context.Context, pkg fs.FS, opts Options) (*Report, error) {
 	// 2. Files.
 	checkFiles(ctx, rep, pkg, derived, workers)
 
-	// 3. Tabulation.
+	// 3. Tabulation, and 4. the audit beside it: re-reading an audit's
+	// CVRs is one long job, which the tabulations' workers would
+	// otherwise wait for.
+	audits := &Report{}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		checkAudits(audits, pkg, derived)
+	}()
 	checkTabulations(rep, pkg, derived, workers)
-
-	// 4. Audit.
-	if len(derived.Audits) == 0 {
-		rep.add(ClaimAudit, NotChecked, "no audit in this package (the office does not record audits yet)")
-	}
+	<-done
+	rep.Claims = append(rep.Claims, audits.Claims...)
 
 	// 5. Two-person control.
 	checkTwoPerson(rep, cp.Origin, derived)
@@ -246,6 +266,9 @@ func Package(ctx context.Context, pkg fs.FS, opts Options) (*Report, error) {
 	// 6. Software.
 	checkSoftware(rep, derived, events)
 	sortClaims(rep)
+
+	// The facility report.
+	checkFacility(rep, pkg, derived, events)
 	return rep, nil
 }
 
