@@ -628,7 +628,21 @@ func (o *Office) checkAuditRequest(ctx context.Context, q *Request) error {
 		if err != nil {
 			return err
 		}
-		return o.seedAllowed(ctx, a, def)
+		if err := o.seedAllowed(ctx, a, def); err != nil {
+			return err
+		}
+		// The seed was public from the moment it was requested: a record
+		// uploaded since could have been tailored to it.
+		uploads, err := o.auditUploads(ctx, s.Audit)
+		if err != nil {
+			return err
+		}
+		for _, up := range uploads {
+			if up.Index > q.Sequence {
+				return conflict("seed", "%s's %s of audit %s was uploaded after this seed was requested, when the seed was already public; roll the dice again and request the new seed", up.Jurisdiction, up.Kind, s.Audit)
+			}
+		}
+		return nil
 	case KindAuditReopen:
 		var x reopenAction
 		if err := json.Unmarshal([]byte(q.Action), &x); err != nil {

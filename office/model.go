@@ -155,6 +155,9 @@ type Request struct {
 	Status       string      `json:"status"`
 	Signatures   []Signature `json:"signatures"`
 	CreatedAt    string      `json:"created_at"`
+	// Sequence is the log index of the request-created event: what was
+	// logged after it was logged after the request's action was public.
+	Sequence int64 `json:"sequence,omitempty"`
 }
 
 // Publication is one published snapshot of an election's results.

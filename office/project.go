@@ -76,7 +76,8 @@ func project(ctx context.Context, r reader, e ledger.Event) ([]store.Record, err
 	case "request-created":
 		q := Request{ID: p.str("request"), Kind: p.str("kind"), RequestedBy: e.UserID,
 			Jurisdiction: p.str("jurisdiction"), Action: p.str("action"), ActionSHA256: p.str("action_sha256"),
-			SignText: p.str("sign_text"), Status: "pending", Signatures: []Signature{}, CreatedAt: at}
+			SignText: p.str("sign_text"), Status: "pending", Signatures: []Signature{}, CreatedAt: at,
+			Sequence: int64(e.Sequence)}
 		return []store.Record{rec(kindRequest, q.ID, q.Jurisdiction, q)}, p.err
 	case "request-signed":
 		var q Request

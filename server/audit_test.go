@@ -375,6 +375,24 @@ func TestAuditComparison(t *testing.T) {
 		}
 	})
 
+	// A seed is public from its request on: a record uploaded after the
+	// request makes it impossible to execute; a new roll is needed.
+	var q0 requestView
+	e.must(p.aa1.client, 202, "POST", base+"/seed", map[string]any{"seed": "11111111112222222222", "rolled_by": []string{"Ann Roller"}}, &q0)
+	if c, _ := e.approve(p.aa1, q0.ID, q0.SignText); c != 200 {
+		t.Fatalf("first signature of the early seed: %d", c)
+	}
+	if code := e.auditUpload(p.aa1.client, a, "county-a", "manifest", "arlo", "manifest.csv", countyManifest("county-a"), nil); code != 200 {
+		t.Fatalf("re-upload while a seed is requested: %d", code)
+	}
+	if c, _ := e.approve(p.aa2, q0.ID, q0.SignText); c != 409 {
+		t.Fatalf("a seed requested before the last upload executed: %d, want 409", c)
+	}
+	e.must(p.aa1.client, 200, "GET", "/api/v1/requests/"+q0.ID, nil, &q0)
+	if q0.Status != "refused" {
+		t.Fatalf("the early seed request: %+v, want refused", q0)
+	}
+
 	// The seed: a request; one signature is not enough.
 	var q requestView
 	e.must(p.aa1.client, 202, "POST", base+"/seed", seedBody, &q)
