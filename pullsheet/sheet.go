@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
 )
 
 // Sheet is one jurisdiction's pull sheet for one round.
@@ -68,10 +67,10 @@ const (
 var (
 	colBox       = margin
 	colContainer = margin + 22
-	colTabulator = margin + 150
-	colBatch     = margin + 235
-	colPosition  = margin + 330
-	colTickets   = margin + 385
+	colTabulator = margin + 120
+	colBatch     = margin + 180
+	colPosition  = margin + 250
+	colTickets   = margin + 296 // two of Arlo's 20-character tickets a line
 	colRight     = pageWidth - margin
 )
 
@@ -126,7 +125,11 @@ func Write(w io.Writer, s *Sheet) error {
 	}
 	gs := groups(s.Ballots)
 	for gi, g := range gs {
-		need := lineHeight + groupGap + float64(len(g.ballots))*lineHeight
+		lines := 0
+		for _, b := range g.ballots {
+			lines += len(ticketLines(b.Tickets))
+		}
+		need := lineHeight + groupGap + float64(lines)*lineHeight
 		switch {
 		case gi > 0 && g.container != gs[gi-1].container && y < contentTop-lineHeight*3:
 			newPage()
@@ -136,13 +139,13 @@ func Write(w io.Writer, s *Sheet) error {
 		groupHead(cur, y, g, false)
 		y -= lineHeight + 2
 		for _, b := range g.ballots {
-			if y-lineHeight < contentBase {
+			tl := ticketLines(b.Tickets)
+			if y-float64(len(tl))*lineHeight < contentBase {
 				newPage()
 				groupHead(cur, y, g, true)
 				y -= lineHeight + 2
 			}
-			ballotLine(cur, y, b)
-			y -= lineHeight
+			y = ballotLine(cur, y, b, tl)
 		}
 		y -= groupGap
 	}
@@ -220,13 +223,40 @@ func groupHead(p *page, y float64, g group, continued bool) {
 		h += ", tabulator " + g.tabulator
 	}
 	h += ", batch " + g.batch + " (" + plural(len(g.ballots), "ballot") + ")"
+	for _, b := range g.ballots {
+		if b.Board != "" {
+			h += ", board " + b.Board
+			break
+		}
+	}
 	if continued {
 		h += ", continued"
 	}
 	p.text(margin+4, y, fontBold, bodySize, fit(h, fontBold, bodySize, colRight-margin-8))
 }
 
-func ballotLine(p *page, y float64, b Ballot) {
+// ticketLines splits a ballot's ticket numbers into lines that fit the
+// column: a ticket is never cut, since the board may need to match it.
+func ticketLines(tickets []string) []string {
+	var out []string
+	cur := ""
+	for _, t := range tickets {
+		switch {
+		case cur == "":
+			cur = t
+		case width(cur+" "+t, fontRegular, bodySize) <= colRight-colTickets:
+			cur += " " + t
+		default:
+			out = append(out, cur)
+			cur = t
+		}
+	}
+	return append(out, cur)
+}
+
+// ballotLine prints a ballot's line (and its further ticket lines) at y
+// and returns the y of the next line.
+func ballotLine(p *page, y float64, b Ballot, tickets []string) float64 {
 	if b.AlreadyAudited {
 		p.text(colBox, y, fontRegular, footerSize, "audited")
 	} else {
@@ -236,12 +266,14 @@ func ballotLine(p *page, y float64, b Ballot) {
 	p.text(colTabulator, y, fontRegular, bodySize, fit(orDash(b.Tabulator), fontRegular, bodySize, colBatch-colTabulator-6))
 	p.text(colBatch, y, fontRegular, bodySize, fit(b.Batch, fontRegular, bodySize, colPosition-colBatch-6))
 	p.text(colPosition, y, fontRegular, bodySize, strconv.Itoa(b.Position))
-	t := strings.Join(b.Tickets, " ")
-	if b.Board != "" {
-		t += "  (" + b.Board + ")"
+	for i, t := range tickets {
+		if i > 0 {
+			y -= lineHeight
+		}
+		p.text(colTickets, y, fontRegular, bodySize, t)
 	}
-	p.text(colTickets, y, fontRegular, bodySize, fit(t, fontRegular, bodySize, colRight-colTickets))
 	p.line(colContainer+18, y-4, colRight, y-4, 0.2)
+	return y - lineHeight
 }
 
 func orDash(s string) string {

@@ -32,6 +32,11 @@ func testSheet() *Sheet {
 	add("", "", "loose", 2)
 	s.Ballots[1].AlreadyAudited = true
 	s.Ballots[2].Tickets = append(s.Ballots[2].Tickets, "0.999999")
+	// Arlo's tickets are 20 characters: five do not fit on one line.
+	s.Ballots[5].Tickets = nil
+	for i := range 5 {
+		s.Ballots[5].Tickets = append(s.Ballots[5].Tickets, fmt.Sprintf("0.%018d", 123456789012345678+i))
+	}
 	return s
 }
 
@@ -231,18 +236,27 @@ func TestSheetStructure(t *testing.T) {
 	if boxes != len(s.Ballots)-1 {
 		t.Errorf("%d boxes for %d ballots to pull", boxes, len(s.Ballots)-1)
 	}
-	for _, bl := range s.Ballots {
-		found := false
-		for _, x := range all {
-			found = found || strings.HasPrefix(x, strings.Join(bl.Tickets, " "))
-		}
-		if !found {
-			t.Errorf("ballot %s %s %d: tickets %v not shown", bl.Container, bl.Batch, bl.Position, bl.Tickets)
+	// Every ticket is shown whole, on the ballot's line or the lines
+	// below it; none is cut.
+	shown := map[string]bool{}
+	for _, x := range all {
+		for _, f := range strings.Fields(x) {
+			shown[f] = true
 		}
 	}
+	for _, bl := range s.Ballots {
+		for _, tk := range bl.Tickets {
+			if !shown[tk] {
+				t.Errorf("ballot %s %s %d: ticket %s not shown", bl.Container, bl.Batch, bl.Position, tk)
+			}
+		}
+	}
+	if !contains(all, "0.123456789012345678 0.123456789012345679") || !contains(all, "0.123456789012345680 0.123456789012345681") || !contains(all, "0.123456789012345682") {
+		t.Errorf("five long tickets not wrapped two to a line")
+	}
 	// Escaped and re-encoded names round-trip; 日本 is not in WinAnsi.
-	for _, want := range []string{"Box (1)", "Box \\2 \xe9 \x80 ??", "Container Box \\2 \xe9 \x80 ??, tabulator T1, batch B10 (70 ballots)",
-		"Container Box \\2 \xe9 \x80 ??, tabulator T1, batch B10 (70 ballots), continued", "Container -, batch loose (2 ballots)",
+	for _, want := range []string{"Box (1)", "Box \\2 \xe9 \x80 ??", "Container Box \\2 \xe9 \x80 ??, tabulator T1, batch B10 (70 ballots), board bd-1",
+		"Container Box \\2 \xe9 \x80 ??, tabulator T1, batch B10 (70 ballots), board bd-1, continued", "Container -, batch loose (2 ballots), board bd-1",
 		"Audit board sign-off", "Dee Democrat", "Rex Republican", "Name (printed)", "Signature", "Date", "audited"} {
 		if !contains(all, want) {
 			t.Errorf("no text %q", want)

@@ -86,6 +86,7 @@ func New(o *office.Office) *Server {
 		s.patterns = append(s.patterns, r.pattern)
 	}
 	s.mountAudits()
+	s.mountAuditSheets()
 	pages.Mount(m, o, CookieName)
 	m.Handle("GET /log/", http.StripPrefix("/log", ledger.Handler(o.LogFetcher())))
 	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
