@@ -830,15 +830,16 @@ func (o *Office) computeAssignments(ctx context.Context, a *Audit, n int, rd *au
 			return nil, err
 		}
 		for _, p := range prior {
-			for _, b := range p.Ballots {
-				earlier[ballotKeyJSON(b.Key())] = true
+			for _, k := range roundKeys(p) {
+				earlier[k] = true
 			}
 		}
 	}
 	asg := &roundAssignment{ballots: map[string][]*ballotRef{}, byID: map[string]*ballotRef{}}
 	seen := map[string]*ballotRef{}
-	for _, b := range rd.Ballots {
-		k := ballotKeyJSON(b.Key())
+	keys := roundKeys(rd)
+	for i, b := range rd.Ballots {
+		k := keys[i]
 		if earlier[k] {
 			continue
 		}

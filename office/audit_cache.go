@@ -79,3 +79,19 @@ func (o *Office) hasReading(ctx context.Context, id, key string) (bool, error) {
 	}
 	return err == nil, err
 }
+
+// keyCache holds each parsed round's ballot keys (ballotKeyJSON of every
+// draw, in draw order): encoding them is most of computing an assignment.
+var keyCache sync.Map // *audit.Round → []string
+
+func roundKeys(rd *audit.Round) []string {
+	if v, ok := keyCache.Load(rd); ok {
+		return v.([]string)
+	}
+	keys := make([]string, len(rd.Ballots))
+	for i := range rd.Ballots {
+		keys[i] = ballotKeyJSON(rd.Ballots[i].Key())
+	}
+	keyCache.Store(rd, keys)
+	return keys
+}

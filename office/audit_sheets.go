@@ -90,7 +90,7 @@ func (o *Office) Retrieval(ctx context.Context, u *User, id string, n int, j str
 	if err != nil {
 		return nil, err
 	}
-	asg, err := o.assignments(ctx, a, n, rd)
+	asg, err := o.assignStatic(ctx, a, n, rd)
 	if err != nil {
 		return nil, err
 	}
@@ -100,28 +100,15 @@ func (o *Office) Retrieval(ctx context.Context, u *User, id string, n int, j str
 // retrievalList builds j's list from a loaded round and its assignment.
 func (o *Office) retrievalList(ctx context.Context, a *Audit, def *audit.Definition, rd *audit.Round, asg *roundAssignment, j string) (*RetrievalList, error) {
 	out := &RetrievalList{Audit: a.ID, AuditName: def.Name, Round: rd.Number, Jurisdiction: j, Ballots: []RetrievalBallot{}, Signers: []string{}}
-	times := map[audit.BallotKey]int{}
-	for i := range rd.Ballots {
-		b := &rd.Ballots[i]
-		if b.Jurisdiction == j {
-			times[b.Key()] = max(times[b.Key()], b.TimesSampled)
+	for _, b := range retrievalOf(rd)[j] {
+		rb := b
+		if r, ok := asg.byID[b.Tickets[0]]; ok {
+			rb.Board = r.board
+		} else {
+			// assignments leaves out exactly the ballots of earlier rounds.
+			rb.AlreadyAudited = true
 		}
-	}
-	for _, l := range rd.Retrieval() {
-		if l.Jurisdiction != j {
-			continue
-		}
-		for _, b := range l.Ballots {
-			rb := RetrievalBallot{Container: b.Container, Tabulator: b.Tabulator, Batch: b.Batch, Position: b.Position, Tickets: b.Tickets,
-				TimesSampled: times[audit.BallotKey{Jurisdiction: j, Tabulator: b.Tabulator, Batch: b.Batch, Position: b.Position}]}
-			if r, ok := asg.byID[b.Tickets[0]]; ok {
-				rb.Board = r.board
-			} else {
-				// assignments leaves out exactly the ballots of earlier rounds.
-				rb.AlreadyAudited = true
-			}
-			out.Ballots = append(out.Ballots, rb)
-		}
+		out.Ballots = append(out.Ballots, rb)
 	}
 	var boards []AuditBoard
 	if err := listJSON(ctx, o.st, kindAuditBoard, a.ID, &boards); err != nil {
@@ -133,6 +120,36 @@ func (o *Office) retrievalList(ctx context.Context, a *Audit, def *audit.Definit
 		}
 	}
 	return out, nil
+}
+
+// retrievals caches each parsed round's lists per jurisdiction, without
+// boards: every county fetching its list would otherwise sort the whole
+// round again.
+var retrievals sync.Map // *audit.Round → map[string][]RetrievalBallot
+
+// retrievalOf returns rd's ballots per jurisdiction in Round.Retrieval's
+// order, with their times sampled. The result is shared: copy before
+// changing.
+func retrievalOf(rd *audit.Round) map[string][]RetrievalBallot {
+	if v, ok := retrievals.Load(rd); ok {
+		return v.(map[string][]RetrievalBallot)
+	}
+	times := map[audit.BallotKey]int{}
+	for i := range rd.Ballots {
+		k := rd.Ballots[i].Key()
+		times[k] = max(times[k], rd.Ballots[i].TimesSampled)
+	}
+	out := map[string][]RetrievalBallot{}
+	for _, l := range rd.Retrieval() {
+		list := make([]RetrievalBallot, 0, len(l.Ballots))
+		for _, b := range l.Ballots {
+			list = append(list, RetrievalBallot{Container: b.Container, Tabulator: b.Tabulator, Batch: b.Batch, Position: b.Position, Tickets: b.Tickets,
+				TimesSampled: times[audit.BallotKey{Jurisdiction: l.Jurisdiction, Tabulator: b.Tabulator, Batch: b.Batch, Position: b.Position}]})
+		}
+		out[l.Jurisdiction] = list
+	}
+	v, _ := retrievals.LoadOrStore(rd, out)
+	return v.(map[string][]RetrievalBallot)
 }
 
 // RetrievalColumns are the columns of a retrieval list CSV.
