@@ -111,8 +111,26 @@ func TestRetrievalLists(t *testing.T) {
 	earlier := map[audit.BallotKey]bool{}
 	planted := 0
 	for round := 1; round <= 2; round++ {
+		cpPath := filepath.Join(e.o.LogDir(), "checkpoint")
+		before, err := os.ReadFile(cpPath)
+		if err != nil {
+			t.Fatal(err)
+		}
 		var rv office.RoundView
 		e.must(p.aa1.client, 201, "POST", base+"/rounds", map[string]any{"sample_size": map[string]any{}}, &rv)
+		if round == 1 {
+			// While the published checkpoint does not cover the draw (as
+			// when the witnesses have not cosigned yet), no excerpt.
+			after, err := os.ReadFile(cpPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			os.WriteFile(cpPath, before, 0o644)
+			if c := e.do(p.observer.client, "GET", base+"/rounds/1/observer-excerpt.csv", nil, nil); c != 409 {
+				t.Errorf("an excerpt before the checkpoint covers the draw: %d, want 409", c)
+			}
+			os.WriteFile(cpPath, after, 0o644)
+		}
 		xr, err := x.a.Draw(testSeed, x.rounds, rv.Count)
 		if err != nil {
 			t.Fatal(err)
