@@ -45,6 +45,9 @@ const (
 	ActCloseRound         Action = "audits.rounds.close"
 	ActRequestReopen      Action = "audits.boards.reopen.request"
 	ActApproveReopen      Action = "audits.boards.reopen.approve"
+	ActReadRetrieval      Action = "audits.retrieval.read"
+	ActReadOwnRetrieval   Action = "audits.retrieval.read-own"
+	ActReadExcerpt        Action = "audits.excerpt.read"
 )
 
 // permissions is the permission matrix: for each action, the roles that
@@ -82,6 +85,12 @@ var permissions = map[Action][]string{
 	ActCloseRound:         {RoleAuditAdmin},
 	ActRequestReopen:      {RoleAuditAdmin},
 	ActApproveReopen:      {RoleOfficial, RoleAuditAdmin},
+	// Retrieval lists and pull sheets (audit_sheets.go): read-own also
+	// needs membership of a board of that jurisdiction and round.
+	ActReadRetrieval:    {RoleObserver, RoleAuditAdmin},
+	ActReadOwnRetrieval: {RoleAuditBoard},
+	// The observer excerpt shows CVRs: never to audit boards.
+	ActReadExcerpt: {RoleObserver, RoleAuditAdmin},
 }
 
 // Permissions returns the roles allowed each action, for documentation and

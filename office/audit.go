@@ -776,6 +776,9 @@ func (o *Office) loadRound(ctx context.Context, a *Audit, n int) (*audit.Round, 
 		}
 		return nil, err
 	}
+	if v, ok := roundCache.Load(rd.Sample.SHA256); ok {
+		return v.(*audit.Round), nil
+	}
 	data, err := o.blobs.ReadAll(rd.Sample.SHA256)
 	if err != nil {
 		return nil, err
@@ -784,7 +787,8 @@ func (o *Office) loadRound(ctx context.Context, a *Audit, n int) (*audit.Round, 
 	if err := json.Unmarshal(data, &r); err != nil {
 		return nil, err
 	}
-	return &r, nil
+	v, _ := roundCache.LoadOrStore(rd.Sample.SHA256, &r)
+	return v.(*audit.Round), nil
 }
 
 func (o *Office) loadRounds(ctx context.Context, a *Audit, n int) ([]*audit.Round, error) {
@@ -862,6 +866,24 @@ func ballotKeyJSON(k audit.BallotKey) string {
 // jurisdiction's boards of the round in turn, in order of creation. It is
 // a function of the log: boards cannot be added once a reading exists.
 func (o *Office) assignments(ctx context.Context, a *Audit, n int, rd *audit.Round) (*roundAssignment, error) {
+	st, err := o.assignStatic(ctx, a, n, rd)
+	if err != nil {
+		return nil, err
+	}
+	asg := &roundAssignment{ballots: st.ballots, byID: st.byID, read: map[string]bool{}}
+	var readings []AuditReading
+	if err := listAllReadings(ctx, o.st, a.ID, &readings); err != nil {
+		return nil, err
+	}
+	for _, r := range readings {
+		asg.read[string(r.Ballot)] = true
+	}
+	return asg, nil
+}
+
+// computeAssignments is assignments without the read set (assignStatic
+// caches it).
+func (o *Office) computeAssignments(ctx context.Context, a *Audit, n int, rd *audit.Round) (*roundAssignment, error) {
 	earlier := map[string]bool{}
 	if n > 1 {
 		prior, err := o.loadRounds(ctx, a, n-1)
@@ -869,15 +891,16 @@ func (o *Office) assignments(ctx context.Context, a *Audit, n int, rd *audit.Rou
 			return nil, err
 		}
 		for _, p := range prior {
-			for _, b := range p.Ballots {
-				earlier[ballotKeyJSON(b.Key())] = true
+			for _, k := range roundKeys(p) {
+				earlier[k] = true
 			}
 		}
 	}
-	asg := &roundAssignment{ballots: map[string][]*ballotRef{}, byID: map[string]*ballotRef{}, read: map[string]bool{}}
+	asg := &roundAssignment{ballots: map[string][]*ballotRef{}, byID: map[string]*ballotRef{}}
 	seen := map[string]*ballotRef{}
-	for _, b := range rd.Ballots {
-		k := ballotKeyJSON(b.Key())
+	keys := roundKeys(rd)
+	for i, b := range rd.Ballots {
+		k := keys[i]
 		if earlier[k] {
 			continue
 		}
@@ -926,13 +949,6 @@ func (o *Office) assignments(ctx context.Context, a *Audit, n int, rd *audit.Rou
 			}
 			r.board = ids[bi%len(ids)]
 		}
-	}
-	var readings []AuditReading
-	if err := listAllReadings(ctx, o.st, a.ID, &readings); err != nil {
-		return nil, err
-	}
-	for _, r := range readings {
-		asg.read[string(r.Ballot)] = true
 	}
 	return asg, nil
 }
@@ -1026,6 +1042,7 @@ func (o *Office) CreateBoard(ctx context.Context, u *User, id, j string, members
 		accounts = append(accounts, acct)
 		out.Members = append(out.Members, BoardMember{Name: m, User: acct, EnrollmentCode: code})
 	}
+	defer o.forgetAssignments(id)
 	if _, err := o.commit(ctx, ledger.Event{Type: "audit-board-created", UserID: u.Name, Payload: map[string]any{
 		"audit": id, "board": board, "jurisdiction": j, "round": int64(a.Rounds), "members": strsVal(members),
 		"accounts": strsVal(accounts), "account_jurisdiction": countyOf(a, j)}}); err != nil {
@@ -1171,7 +1188,7 @@ func (o *Office) PutReading(ctx context.Context, u *User, id string, n int, ball
 	if err != nil {
 		return err
 	}
-	asg, err := o.assignments(ctx, a, n, rd)
+	asg, err := o.assignStatic(ctx, a, n, rd)
 	if err != nil {
 		return err
 	}
@@ -1185,8 +1202,12 @@ func (o *Office) PutReading(ctx context.Context, u *User, id string, n int, ball
 	if b.SignedOff {
 		return conflict("ballot", "board %s has signed off; a change needs the board reopened by a two-person request", b.ID)
 	}
-	if b.Reopened > 0 && asg.read[r.key] && reason == "" {
-		return badRequest("reason", "the board was reopened: say why this entry changes (a new revision; the old one stays in the log)")
+	if b.Reopened > 0 && reason == "" {
+		if read, err := o.hasReading(ctx, id, r.key); err != nil {
+			return err
+		} else if read {
+			return badRequest("reason", "the board was reopened: say why this entry changes (a new revision; the old one stays in the log)")
+		}
 	}
 	p := map[string]any{"audit": id, "round": int64(n), "board": b.ID, "ballot": r.key, "readings": string(canon)}
 	if reason != "" {
@@ -1281,13 +1302,18 @@ func (o *Office) SignOff(ctx context.Context, u *User, id string, n int, boardID
 	if err != nil {
 		return nil, err
 	}
-	asg, err := o.assignments(ctx, a, n, rd)
+	asg, err := o.assignStatic(ctx, a, n, rd)
 	if err != nil {
 		return nil, err
 	}
 	left := 0
 	for _, r := range asg.ballots[b.Jurisdiction] {
-		if r.board == b.ID && !asg.read[r.key] {
+		if r.board != b.ID {
+			continue
+		}
+		if read, err := o.hasReading(ctx, id, r.key); err != nil {
+			return nil, err
+		} else if !read {
 			left++
 		}
 	}

@@ -330,6 +330,13 @@ func (o *Office) execute(ctx context.Context, u *User, q *Request, signature str
 	if err == nil && (q.Kind == KindUserChange || q.Kind == KindUserReset) {
 		o.afterUserRequest(ctx, q)
 	}
+	if q.Kind == KindAuditUndoRound {
+		// The undone round's boards are gone; the same sample drawn again
+		// would otherwise find their cached assignment.
+		var x undoAction
+		json.Unmarshal([]byte(q.Action), &x)
+		o.forgetAssignments(x.Audit)
+	}
 	if q.Kind == KindPublication {
 		var a publicationAction
 		json.Unmarshal([]byte(q.Action), &a)

@@ -76,6 +76,9 @@ func TestAuditAccessMatrix(t *testing.T) {
 		{"GET /api/v1/audits/{a}/rounds/{r}/boards/{b}/ballots", "", call("GET", "/rounds/1/boards/bd-x/ballots", nil)},
 		{"PUT /api/v1/audits/{a}/rounds/{r}/ballots/{ballot}", "", call("PUT", "/rounds/1/ballots/1", map[string]any{"readings": map[string]any{}})},
 		{"POST /api/v1/audits/{a}/rounds/{r}/boards/{b}/sign-off", "", call("POST", "/rounds/1/boards/bd-x/sign-off", nil)},
+		{"GET /api/v1/audits/{a}/rounds/{r}/jurisdictions/{j}/retrieval.csv", office.ActReadRetrieval, call("GET", "/rounds/1/jurisdictions/county-a/retrieval.csv", nil)},
+		{"GET /api/v1/audits/{a}/rounds/{r}/jurisdictions/{j}/retrieval.pdf", office.ActReadRetrieval, call("GET", "/rounds/1/jurisdictions/county-a/retrieval.pdf", nil)},
+		{"GET /api/v1/audits/{a}/rounds/{r}/observer-excerpt.csv", office.ActReadExcerpt, call("GET", "/rounds/1/observer-excerpt.csv", nil)},
 	}
 	perms := office.Permissions()
 	for _, r := range routes {

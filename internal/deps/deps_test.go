@@ -26,6 +26,7 @@ var pure = []string{
 	"audit",
 	"rla/draw",
 	"internal/flatfs",
+	"pullsheet",
 }
 
 // forbidden are standard-library packages that reach outside the process.
