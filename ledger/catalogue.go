@@ -93,7 +93,7 @@ var Catalogue = []EventType{
 		Description: "An attempt to sign in failed. Disposition is \"failure\".",
 		Payload: []Field{
 			{Name: "username", Kind: KindString, Required: true, Doc: "the user name that was tried (never the password)"},
-			{Name: "reason", Kind: KindEnum, Required: true, Enum: []string{"bad-credentials", "bad-second-factor", "locked", "unknown-user", "disabled"}, Doc: "why the attempt was refused"},
+			{Name: "reason", Kind: KindEnum, Required: true, Enum: []string{"bad-credentials", "bad-second-factor", "locked", "unknown-user", "disabled", "cloned-authenticator"}, Doc: "why the attempt was refused (cloned-authenticator: a security key's signature counter did not increase)"},
 			{Name: "address", Kind: KindString, Doc: "network address or terminal of the attempt"},
 		},
 	},
