@@ -107,7 +107,7 @@ func (o *Office) LoginWebAuthnBegin(ctx context.Context, name, password, addr st
 	ctx, unlock := o.lock(ctx)
 	defer unlock()
 	decoy := func(reason string) (json.RawMessage, error) {
-		if err := o.loginFailure(ctx, name, reason, addr); err != nil && !errors.Is(err, errUnauthenticated) {
+		if err := o.loginFailure(ctx, name, reason, addr); !errors.Is(err, errUnauthenticated) {
 			return nil, err
 		}
 		id, err := o.decoyCredential(name)
