@@ -93,7 +93,7 @@ var Catalogue = []EventType{
 		Description: "An attempt to sign in failed. Disposition is \"failure\".",
 		Payload: []Field{
 			{Name: "username", Kind: KindString, Required: true, Doc: "the user name that was tried (never the password)"},
-			{Name: "reason", Kind: KindEnum, Required: true, Enum: []string{"bad-credentials", "bad-second-factor", "locked", "unknown-user", "disabled", "expired"}, Doc: "why the attempt was refused (\"expired\": a time-boxed emergency account past its end)"},
+			{Name: "reason", Kind: KindEnum, Required: true, Enum: []string{"bad-credentials", "bad-second-factor", "locked", "unknown-user", "disabled", "expired", "cloned-authenticator"}, Doc: "why the attempt was refused (\"expired\": a time-boxed emergency account past its end; \"cloned-authenticator\": a security key's signature counter did not increase)"},
 			{Name: "address", Kind: KindString, Doc: "network address or terminal of the attempt"},
 		},
 	},

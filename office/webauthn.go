@@ -205,7 +205,9 @@ func (o *Office) ApproveWebAuthnFinish(ctx context.Context, u *User, id string, 
 		if err != nil {
 			return "", err
 		}
-		if s.WebAuthnFor != id || len(s.WebAuthnSession) == 0 {
+		// A request id never equals a ceremony marker, but the guard keeps a
+		// sign-in or enrollment ceremony from ever standing for an approval.
+		if s.WebAuthnFor != id || id == ceremonyLogin || id == ceremonyEnroll || len(s.WebAuthnSession) == 0 {
 			return "", conflict("response", "no security key approval of request %s is under way; start with POST /api/v1/requests/%s/webauthn/begin", id, id)
 		}
 		sess := s.WebAuthnSession

@@ -57,6 +57,8 @@ func New(o *office.Office) *Server {
 		{"POST /api/v1/enroll/webauthn/begin", s.enrollWebAuthnBegin},
 		{"POST /api/v1/enroll/webauthn/finish", s.enrollWebAuthnFinish},
 		{"POST /api/v1/login", s.login},
+		{"POST /api/v1/login/webauthn/begin", s.loginWebAuthnBegin},
+		{"POST /api/v1/login/webauthn/finish", s.loginWebAuthnFinish},
 		{"POST /api/v1/logout", s.logout},
 		{"GET /api/v1/me", s.authed(s.me)},
 		{"GET /api/v1/users", s.authed(s.users)},

@@ -32,12 +32,26 @@ type Config struct {
 	RPDisplayName string        // shown by the authenticator, e.g. "Mesa County canvass"
 	Origins       []string      // e.g. ["https://office.example.gov"]
 	Timeout       time.Duration // how long a ceremony may take; 0 means 5 minutes
+	// LoginTimeout is how long a sign-in ceremony (BeginLogin) may take;
+	// 0 means 2 minutes. It is shorter than Timeout because a sign-in
+	// ceremony stands for a password already checked.
+	LoginTimeout time.Duration
 }
+
+// DefaultLoginTimeout is the lifetime of a sign-in ceremony when
+// Config.LoginTimeout is 0.
+const DefaultLoginTimeout = 2 * time.Minute
+
+// ErrCloned is the errors.Is target for an assertion whose signature
+// counter did not increase over the stored one: two copies of the
+// credential may exist (WebAuthn Level 3 §6.1.1), so it is refused.
+var ErrCloned = errors.New("webauthn: the authenticator's signature counter did not increase; the credential may have been cloned")
 
 // RP is a relying party that runs ceremonies. It is safe for concurrent use.
 type RP struct {
-	w    *gowebauthn.WebAuthn
-	rpID string
+	w            *gowebauthn.WebAuthn
+	rpID         string
+	loginTimeout time.Duration
 }
 
 // New returns an RP for c.
@@ -67,7 +81,11 @@ func New(c Config) (*RP, error) {
 	if err != nil {
 		return nil, fmt.Errorf("webauthn: %w", err)
 	}
-	return &RP{w: w, rpID: c.RPID}, nil
+	lt := c.LoginTimeout
+	if lt == 0 {
+		lt = DefaultLoginTimeout
+	}
+	return &RP{w: w, rpID: c.RPID, loginTimeout: lt}, nil
 }
 
 // RPID returns the relying party ID, which the log records beside each
@@ -199,10 +217,18 @@ func (rp *RP) FinishRegistration(u User, session, responseJSON []byte) (Credenti
 }
 
 // BeginLogin starts a sign-in with one of u's credentials over a random
-// challenge.
+// challenge. The options ask the browser to give up after the login
+// timeout, and the library refuses the session after it too.
 func (rp *RP) BeginLogin(u User) (optionsJSON, session []byte, err error) {
-	return rp.beginAssertion(u)
+	ms := int(rp.loginTimeout.Milliseconds())
+	return rp.beginAssertion(u, func(o *protocol.PublicKeyCredentialRequestOptions) error {
+		o.Timeout = ms
+		return nil
+	})
 }
+
+// LoginTimeout returns how long a sign-in ceremony may take.
+func (rp *RP) LoginTimeout() time.Duration { return rp.loginTimeout }
 
 // FinishLogin checks the browser's response to BeginLogin and returns the
 // credential used, with an updated Record to store.
@@ -289,7 +315,7 @@ func (rp *RP) finishAssertion(u User, session, responseJSON []byte) (Credential,
 		return Credential{}, nil, fmt.Errorf("webauthn: assertion refused: %w", describe(err))
 	}
 	if lc.Authenticator.CloneWarning {
-		return Credential{}, nil, errors.New("webauthn: the authenticator's signature counter went backwards; the credential may have been cloned")
+		return Credential{}, nil, ErrCloned
 	}
 	c, err := toCredential(lc)
 	return c, parsed, err

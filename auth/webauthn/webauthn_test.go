@@ -5,8 +5,10 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/canvass/canvass/auth"
 	"github.com/canvass/canvass/auth/webauthn"
@@ -234,5 +236,79 @@ func TestRegistrationWithoutUserVerificationRefused(t *testing.T) {
 	}
 	if _, err := rp.FinishRegistration(u, session, resp); err == nil {
 		t.Error("registration from another origin accepted")
+	}
+}
+
+// TestClonedAuthenticatorRefused: a copy of a credential whose counter
+// does not move past the stored one is refused with ErrCloned, and the
+// original, whose counter is ahead, still signs in.
+func TestClonedAuthenticatorRefused(t *testing.T) {
+	rp := newRP(t)
+	u := webauthn.User{ID: []byte("user-handle-0005"), Name: "carol"}
+	a := register(t, rp, &u)
+	login := func(a *webauthntest.Authenticator) error {
+		t.Helper()
+		opts, session, err := rp.BeginLogin(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := a.Assert(opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := rp.FinishLogin(u, session, resp)
+		if err == nil {
+			u.Credentials[0] = c // store the new counter
+		}
+		return err
+	}
+	clone := a.Clone()
+	if err := login(a); err != nil {
+		t.Fatalf("first sign-in: %v", err)
+	}
+	if err := login(clone); !errors.Is(err, webauthn.ErrCloned) {
+		t.Fatalf("sign-in with a clone whose counter equals the stored one: %v, want ErrCloned", err)
+	}
+	if err := login(a); err != nil {
+		t.Fatalf("the original after the clone was refused: %v", err)
+	}
+}
+
+// TestLoginTimeout: sign-in options carry the (short) login timeout,
+// approvals the general one.
+func TestLoginTimeout(t *testing.T) {
+	rp, err := webauthn.New(webauthn.Config{RPID: rpID, Origins: []string{origin}, Timeout: 4 * time.Minute, LoginTimeout: 90 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := webauthn.User{ID: []byte("user-handle-0006"), Name: "dave"}
+	register(t, rp, &u)
+	timeout := func(opts []byte) int {
+		var o struct {
+			PublicKey struct {
+				Timeout int `json:"timeout"`
+			} `json:"publicKey"`
+		}
+		if err := json.Unmarshal(opts, &o); err != nil {
+			t.Fatal(err)
+		}
+		return o.PublicKey.Timeout
+	}
+	opts, _, err := rp.BeginLogin(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := timeout(opts); got != 90000 || rp.LoginTimeout() != 90*time.Second {
+		t.Errorf("login timeout %d ms (%v), want 90000", got, rp.LoginTimeout())
+	}
+	opts, _, err = rp.BeginApproval(u, "text")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := timeout(opts); got != 240000 {
+		t.Errorf("approval timeout %d ms, want 240000", got)
+	}
+	if def := newRP(t); def.LoginTimeout() != webauthn.DefaultLoginTimeout {
+		t.Errorf("default login timeout %v", def.LoginTimeout())
 	}
 }

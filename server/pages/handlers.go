@@ -38,11 +38,14 @@ func (p *Pages) parseForm(w http.ResponseWriter, r *http.Request) error {
 type signinData struct {
 	Next, Name string
 	Enrolled   bool
+	// SecurityKey offers signing in with a security key instead of a
+	// TOTP code (static/webauthn.js), when the office has WebAuthn.
+	SecurityKey bool
 }
 
 func (p *Pages) signinForm(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	p.render(w, http.StatusOK, "signin", &view{Title: "Sign in", Data: signinData{Next: localPath(q.Get("next")), Name: q.Get("user"), Enrolled: q.Has("enrolled")}})
+	p.render(w, http.StatusOK, "signin", &view{Title: "Sign in", Data: signinData{Next: localPath(q.Get("next")), Name: q.Get("user"), Enrolled: q.Has("enrolled"), SecurityKey: p.o.WebAuthnEnabled()}})
 }
 
 func (p *Pages) signin(w http.ResponseWriter, r *http.Request) {
@@ -51,7 +54,7 @@ func (p *Pages) signin(w http.ResponseWriter, r *http.Request) {
 		p.fail(w, "signin", v, err)
 		return
 	}
-	d := signinData{Next: localPath(r.PostForm.Get("next")), Name: r.PostForm.Get("user")}
+	d := signinData{Next: localPath(r.PostForm.Get("next")), Name: r.PostForm.Get("user"), SecurityKey: p.o.WebAuthnEnabled()}
 	v.Data = d
 	sess, err := p.o.Login(r.Context(), d.Name, r.PostForm.Get("password"), strings.TrimSpace(r.PostForm.Get("totp")), clientAddr(r))
 	if err != nil {

@@ -9,7 +9,8 @@
 // session cookie and sit behind the same cross-origin protection and
 // security headers, so a form POST from another site is refused. The only
 // JavaScript is static/webauthn.js, which registers and uses a security key
-// (WebAuthn) as a signing key through the JSON API.
+// (WebAuthn) as a signing key, and signs in with it instead of a TOTP code,
+// through the JSON API.
 package pages
 
 import (

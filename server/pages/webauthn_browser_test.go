@@ -5,6 +5,7 @@ import (
 	"encoding/base32"
 	"encoding/base64"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -139,5 +140,109 @@ func TestBrowserWebAuthn(t *testing.T) {
 	}
 	if err := auth.VerifyWebAuthnSignature(ws, signText, key, rpID); err != nil {
 		t.Fatalf("bob's approval does not verify from the log: %v", err)
+	}
+}
+
+// waitPath waits until the page's path is want.
+func (b *browser) waitPath(want string) {
+	b.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		if b.path() == want {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	b.t.Fatalf("the page is %s, want %s (status: %q)", b.path(), want,
+		get(b, chromedp.Evaluate[string](`(document.getElementById("webauthn-status") || {}).textContent || ""`)))
+}
+
+// loginMethods returns the login events of name as their methods, and
+// name's login failures as "failure REASON", in log order.
+func loginMethods(t *testing.T, e *env, name string) []string {
+	t.Helper()
+	var out []string
+	if err := e.o.Events(context.Background(), func(ev ledger.Event) error {
+		switch {
+		case ev.Type == "login" && ev.UserID == name:
+			out = append(out, ev.Payload["method"].(string))
+		case ev.Type == "login-failure" && ev.Payload["username"] == name:
+			out = append(out, "failure "+ev.Payload["reason"].(string))
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestBrowserWebAuthnSignIn enrolls bob with a security key (Chrome's
+// virtual authenticator) as his signing key, then has him sign in with
+// password + security key instead of a TOTP code: first with the keyboard
+// only (Tab to the labelled button, Enter), back to the page he asked
+// for; then, signed out, with a wrong password, which is refused without
+// saying which part was wrong; then with the mouse.
+func TestBrowserWebAuthnSignIn(t *testing.T) {
+	ctx := browsertest.New(t)
+	e := newEnv(t)
+	if err := e.o.EnableWebAuthn(webauthn.Config{RPID: "localhost", RPDisplayName: "canvass test", Origins: []string{e.URL}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := browsertest.VirtualAuthenticator(ctx); err != nil {
+		t.Fatal(err)
+	}
+	b := &browser{t: t, ctx: ctx, e: e}
+	bob := b.enrollWebAuthn("bob", e.created.Enrollment["bob"])
+
+	// The sign-in page labels the button and describes it.
+	b.open("/signin?next=/requests")
+	label := get(b, chromedp.Evaluate[string](`(function () {
+		var btn = document.getElementById("webauthn-signin");
+		var hint = btn && document.getElementById(btn.getAttribute("aria-describedby"));
+		return btn && hint && btn.type === "button" ? btn.textContent + "|" + hint.textContent : "";
+	})()`))
+	if !strings.HasPrefix(label, "Sign in with a security key|") || !strings.Contains(label, "instead of the code") {
+		t.Fatalf("security-key button and its description: %q", label)
+	}
+
+	// Keyboard only: user, Tab, password, Tab past the code field and
+	// the ordinary button to the security-key button, Enter.
+	b.run(chromedp.WaitReady(chromedp.CSS("#user:focus")))
+	b.run(chromedp.KeyEvent("bob\t" + bob.pw + "\t\t\t"))
+	if f := get(b, chromedp.Evaluate[string](`document.activeElement.id`)); f != "webauthn-signin" {
+		t.Fatalf("after tabbing, the focus is on %q, want the security-key button", f)
+	}
+	b.run(chromedp.KeyEvent("\r"))
+	b.waitPath("/requests")
+	if who := b.text(".who"); !strings.HasPrefix(who, "bob ") {
+		t.Fatalf("signed in as %q, want bob", who)
+	}
+	b.signOut()
+
+	// A wrong password: refused on the page, nothing said about which
+	// part was wrong, no session.
+	b.open("/signin")
+	b.run(chromedp.SendKeys(chromedp.CSS("#user"), "bob"),
+		chromedp.SendKeys(chromedp.CSS("#password"), bob.pw+"x"),
+		chromedp.Click(chromedp.CSS("#webauthn-signin")))
+	if s := b.waitText("#webauthn-status", "did not succeed"); strings.Contains(s, "password is wrong") {
+		t.Fatalf("status %q", s)
+	}
+	b.open("/elections")
+	if p := b.path(); p != "/signin" {
+		t.Fatalf("after a refused sign-in, /elections shows %s", p)
+	}
+
+	// With the mouse, the right password.
+	b.run(chromedp.SendKeys(chromedp.CSS("#user"), "bob"),
+		chromedp.SendKeys(chromedp.CSS("#password"), bob.pw),
+		chromedp.Click(chromedp.CSS("#webauthn-signin")))
+	b.waitPath("/elections")
+	if who := b.text(".who"); !strings.HasPrefix(who, "bob ") {
+		t.Fatalf("signed in as %q, want bob", who)
+	}
+	want := []string{"password+webauthn", "failure bad-credentials", "failure bad-second-factor", "password+webauthn"}
+	if got := loginMethods(t, e, "bob"); !slices.Equal(got, want) {
+		t.Fatalf("bob's sign-ins in the log: %q, want %q", got, want)
 	}
 }

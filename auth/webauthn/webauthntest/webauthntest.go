@@ -44,6 +44,17 @@ func New(origin string) (*Authenticator, error) {
 	return &Authenticator{Origin: origin, UserVerified: true, key: key, credID: id}, nil
 }
 
+// Clone returns a copy of the authenticator with the same key, credential
+// and signature counter: a cloned security key, which a relying party
+// should detect when the two copies' counters collide.
+func (a *Authenticator) Clone() *Authenticator {
+	c := *a
+	return &c
+}
+
+// SignCount returns the signature counter of the last response made.
+func (a *Authenticator) SignCount() uint32 { return a.signCount }
+
 // CredentialID returns the credential's ID.
 func (a *Authenticator) CredentialID() []byte { return a.credID }
 

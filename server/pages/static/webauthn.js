@@ -2,7 +2,8 @@
 // signing key. The enrollment page registers one
 // (navigator.credentials.create); the request page approves with it
 // (navigator.credentials.get), the challenge being SHA-256 of the
-// request's sign text. Both talk to the JSON API (docs/api.yaml); the
+// request's sign text; the sign-in page uses it instead of a TOTP code
+// (navigator.credentials.get over a random challenge, after the password). Both talk to the JSON API (docs/api.yaml); the
 // server keeps the ceremony's state. No inline script: the page's CSP is
 // default-src 'self'.
 "use strict";
@@ -70,8 +71,9 @@
     say(status, "Security key registered as your signing key. Now choose your password and continue (leave the signed-note key empty).");
   }
 
-  async function approve(id) {
-    var opts = await post("/api/v1/requests/" + encodeURIComponent(id) + "/webauthn/begin");
+  // assert runs navigator.credentials.get for options from a begin step
+  // and returns the answer as PublicKeyCredential.toJSON() would.
+  async function assert(opts) {
     var pk = opts.publicKey || opts;
     pk.challenge = toBuf(pk.challenge);
     pk.allowCredentials = withIDs(pk.allowCredentials);
@@ -87,8 +89,41 @@
       }
     };
     if (cred.authenticatorAttachment) resp.authenticatorAttachment = cred.authenticatorAttachment;
+    return resp;
+  }
+
+  async function approve(id) {
+    var opts = await post("/api/v1/requests/" + encodeURIComponent(id) + "/webauthn/begin");
+    var resp = await assert(opts);
     await post("/api/v1/requests/" + encodeURIComponent(id) + "/webauthn/finish", { response: resp });
     location.assign("/requests/" + encodeURIComponent(id) + "?signed=1");
+  }
+
+  // signIn: password first (begin), then the security key instead of the
+  // TOTP code (finish); the API sets the session cookie. The office
+  // answers a wrong password with options too (so that the password
+  // cannot be tested without the second factor), so any failure gets one
+  // message that does not say which part was wrong.
+  async function signIn(status) {
+    var userEl = document.getElementById("user"), pwEl = document.getElementById("password");
+    var user = userEl.value.trim(), pw = pwEl.value;
+    if (!user || !pw) {
+      (user ? pwEl : userEl).focus();
+      throw new Error("type your user name and password first, then use your security key");
+    }
+    var opts = await post("/api/v1/login/webauthn/begin", { user: user, password: pw });
+    var resp;
+    try {
+      resp = await assert(opts);
+      await post("/api/v1/login/webauthn/finish", { user: user, response: resp });
+    } catch (e) {
+      if (/locked/.test(e.message)) throw e;
+      throw new Error("the sign-in did not succeed: check your user name and password, and use the security key you registered (or sign in with a code from your authenticator app)");
+    }
+    var next = document.querySelector("input[name=next]");
+    var to = next && next.value;
+    if (!to || to.charAt(0) !== "/" || to.charAt(1) === "/" || to.charAt(1) === "\\") to = "/elections";
+    location.assign(to);
   }
 
   function wire(button, run) {
@@ -116,5 +151,7 @@
     if (reg) wire(reg, register);
     var app = document.getElementById("webauthn-approve");
     if (app) wire(app, function () { return approve(app.dataset.request); });
+    var sin = document.getElementById("webauthn-signin");
+    if (sin) wire(sin, signIn);
   });
 })();
