@@ -89,6 +89,7 @@ func New(o *office.Office) *Server {
 	}
 	s.mountAudits()
 	s.mountAuditProgress()
+	s.mountRules()
 	pages.Mount(m, o, CookieName)
 	m.Handle("GET /log/", http.StripPrefix("/log", ledger.Handler(o.LogFetcher())))
 	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
