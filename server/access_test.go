@@ -114,6 +114,7 @@ func TestAccessMatrix(t *testing.T) {
 		{"POST", "/api/v1/elections/{e}/tabulations", office.ActTabulate, jsonCall("POST", el("/tabulations"), func(*person, string) any { return map[string]any{} })},
 		{"GET", "/api/v1/elections/{e}/tabulations/{t}", office.ActReadTabulations, jsonCall("GET", el("/tabulations/t-none"), nil)},
 		{"GET", "/api/v1/elections/{e}/tabulations/{t}/reports/{name...}", office.ActReadTabulations, jsonCall("GET", el("/tabulations/t-none/reports/a.json"), nil)},
+		{"GET", "/api/v1/elections/{e}/rules", office.ActReadTabulations, jsonCall("GET", el("/rules"), nil)},
 		{"POST", "/api/v1/elections/{e}/publications", office.ActRequestPublication, jsonCall("POST", el("/publications"), func(*person, string) any { return map[string]string{"tabulation": "t-none"} })},
 		{"POST", "/api/v1/software-installs", office.ActRequestInstall, func(p *person, j string) int {
 			// Installs are office-wide: the state's; no county user may.

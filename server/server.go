@@ -93,6 +93,7 @@ func New(o *office.Office) *Server {
 	s.mountAuditProgress()
 	s.mountAuditBatches()
 	s.mountAuditSheets()
+	s.mountRules()
 	pages.Mount(m, o, CookieName)
 	m.Handle("GET /log/", http.StripPrefix("/log", ledger.Handler(o.LogFetcher())))
 	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {

@@ -169,6 +169,10 @@ type electionData struct {
 	Format      string
 	Selected    []string
 	CanUpload   bool
+	// Rules are the rules in force per contest; RulesChange the request a
+	// count just became (rules.go).
+	Rules       []RulesInForce
+	RulesChange *rulesChange
 }
 
 // Selects reports whether file name was chosen for a direct count.
@@ -186,7 +190,10 @@ func (p *Pages) electionView(r *http.Request, u *office.User) (*view, error) {
 	if d.Files, err = p.o.Files(ctx, u, id); err != nil {
 		return v, err
 	}
-	d.Tabulations, err = p.o.Tabulations(ctx, u, id)
+	if d.Tabulations, err = p.o.Tabulations(ctx, u, id); err != nil {
+		return v, err
+	}
+	d.Rules, err = p.rulesList(ctx, u, id)
 	return v, err
 }
 
@@ -196,6 +203,7 @@ func (p *Pages) election(w http.ResponseWriter, r *http.Request, u *office.User)
 		p.fail(w, "election", v, err)
 		return
 	}
+	v.Data.(*electionData).RulesChange = p.rulesChangeOf(r, u, r.PathValue("e"))
 	p.render(w, http.StatusOK, "election", v)
 }
 
@@ -309,7 +317,13 @@ func (p *Pages) tabulate(w http.ResponseWriter, r *http.Request, u *office.User)
 	}
 	if err == nil {
 		var t *office.TabulationView
-		t, err = p.o.Tabulate(r.Context(), u, r.PathValue("e"), &req)
+		var q *office.RequestView
+		t, q, err = p.o.TabulateOrRequest(r.Context(), u, r.PathValue("e"), &req)
+		if err == nil && q != nil {
+			// Other rules than those in force: not an error, a request.
+			http.Redirect(w, r, "/elections/"+url.PathEscape(r.PathValue("e"))+"?rules_change="+url.QueryEscape(q.ID), http.StatusSeeOther)
+			return
+		}
 		if err == nil {
 			http.Redirect(w, r, "/elections/"+t.Election+"/tabulations/"+t.ID, http.StatusSeeOther)
 			return

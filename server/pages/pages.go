@@ -59,8 +59,6 @@ var Routes = []string{
 	"GET /requests",
 	"GET /requests/{id}",
 	"POST /requests/{id}/signatures",
-	"GET /users",
-	"POST /users",
 	"GET /activity",
 }
 
@@ -88,14 +86,13 @@ func Mount(mux *http.ServeMux, o *office.Office, cookie string) *Pages {
 		"GET /requests":                      p.authed(p.requests),
 		"GET /requests/{id}":                 p.authed(p.request),
 		"POST /requests/{id}/signatures":     p.authed(p.sign),
-		"GET /users":                         p.authed(p.users),
-		"POST /users":                        p.authed(p.requestUser),
 		"GET /activity":                      p.authed(p.activity),
 	}
 	for _, r := range Routes {
 		mux.HandleFunc(r, handlers[r])
 	}
 	p.mountAudits(mux)
+	p.mountUsers(mux)
 	return p
 }
 

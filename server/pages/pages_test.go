@@ -176,7 +176,7 @@ func TestPagesOverHTTP(t *testing.T) {
 
 	// Users page, a user request, and a co-signature pasted with CRLF.
 	code, body, _ = e.get(t, c, "/users")
-	if code != 200 || !strings.Contains(body, "<td>bob</td>") {
+	if code != 200 || !strings.Contains(body, `<td><a href="/users/bob">bob</a></td>`) {
 		t.Fatalf("GET /users: %d", code)
 	}
 	checkLabels(t, "/users", body)

@@ -30,6 +30,10 @@ type tabulationData struct {
 	RawSummary string
 	Reports    []report
 	CanPublish bool
+	// Rules are the rules in force by contest, TRules this tabulation's
+	// (rules.go); "" for a direct count.
+	Rules  map[string]*RulesInForce
+	TRules string
 }
 
 func (p *Pages) tabulation(w http.ResponseWriter, r *http.Request, u *office.User) {
@@ -69,6 +73,10 @@ func (p *Pages) tabulation(w http.ResponseWriter, r *http.Request, u *office.Use
 		d.Reports = append(d.Reports, report{name, url})
 	}
 	slices.SortFunc(d.Reports, func(a, b report) int { return strings.Compare(a.Name, b.Name) })
+	if err := p.tabulationRules(ctx, u, e.ID, t.ID, d); err != nil {
+		p.fail(w, "tabulation", v, err)
+		return
+	}
 	v.Title, v.Data = "Tabulation "+t.ID+" — "+e.Name, d
 	p.render(w, http.StatusOK, "tabulation", v)
 }
