@@ -721,6 +721,9 @@ func (o *Office) DrawRound(ctx context.Context, u *User, id string, size SampleS
 		"audit": id, "round": int64(rd.Number), "skip": int64(rd.Skip), "count": int64(rd.Count), "sample": fileVal(f)}}); err != nil {
 		return nil, err
 	}
+	if err := o.publishAudit(ctx, u, id, "round-drawn", rd.Number); err != nil {
+		return nil, err
+	}
 	return &RoundView{Round: rd.Number, Skip: rd.Skip, Count: rd.Count}, nil
 }
 
@@ -1383,6 +1386,9 @@ func (o *Office) CloseRound(ctx context.Context, u *User, id string, n int) (*Cl
 	f := FileRef{Name: fmt.Sprintf("round-%d-result.json", n), SHA256: ref.SHA256, Size: ref.Size}
 	if _, err := o.commit(ctx, ledger.Event{Type: "audit-round-closed", UserID: u.Name, Payload: map[string]any{
 		"audit": id, "round": int64(n), "result": fileVal(f), "outcome": outcome}}); err != nil {
+		return nil, err
+	}
+	if err := o.publishAudit(ctx, u, id, "round-closed", n); err != nil {
 		return nil, err
 	}
 	return closeView(res), nil

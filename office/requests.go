@@ -330,6 +330,9 @@ func (o *Office) execute(ctx context.Context, u *User, q *Request, signature str
 	if err == nil && (q.Kind == KindUserChange || q.Kind == KindUserReset) {
 		o.afterUserRequest(ctx, q)
 	}
+	if err == nil && q.Kind == KindAuditSeed {
+		err = o.afterAuditSeed(ctx, u, q)
+	}
 	if q.Kind == KindPublication {
 		var a publicationAction
 		json.Unmarshal([]byte(q.Action), &a)
