@@ -176,7 +176,7 @@ type auditRoundView struct {
 	Closed      bool
 	Result      *audit.RoundResult
 	Contests    []auditContestRow
-	Ballots     []auditReadingRow
+	Readings    []auditReadingRow
 	Batches     []auditBatchRow
 }
 
@@ -230,7 +230,7 @@ func auditView(s AuditSnapshot) *auditPageView {
 				if ab.Tabulator != "" {
 					loc = "tabulator " + ab.Tabulator + ", " + loc
 				}
-				rv.Ballots = append(rv.Ballots, auditReadingRow{Tickets: strings.Join(ab.Tickets, ", "), Jurisdiction: ab.Jurisdiction,
+				rv.Readings = append(rv.Readings, auditReadingRow{Tickets: strings.Join(ab.Tickets, ", "), Jurisdiction: ab.Jurisdiction,
 					Location: loc, Board: s.Boards[ab.BallotKey], Container: ab.Container, Phantom: ab.Phantom, Contests: ab.Contests})
 				for _, c := range ab.Contests {
 					if c.Kind != "" {

@@ -6,11 +6,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/canvass/canvass/audit"
 	"github.com/canvass/canvass/office"
+	"github.com/canvass/canvass/server"
 )
 
 // TestAuditPublicSnapshots: the public audit page is a static snapshot
@@ -19,34 +21,9 @@ import (
 // report.csv is what AuditReport renders; rebuild gives the same
 // pointer and files.
 func TestAuditPublicSnapshots(t *testing.T) {
-	e := newEnv(t)
-	p := newAuditPeople(e)
-	var el office.Election
-	e.must(p.official.client, 201, "POST", "/api/v1/elections", map[string]string{"name": "State General", "date": "2026-11-03"}, &el)
+	e, p, a := pollingAudit(t)
+	base, pub := "/api/v1/audits/"+a, "/public/audits/"+a
 	js := counties[:2]
-	alice, bob := 0, 0
-	for _, c := range js {
-		for _, v := range countyCVRs(c) {
-			switch {
-			case len(v["Governor"]) == 0:
-			case v["Governor"][0] == "Alice":
-				alice++
-			default:
-				bob++
-			}
-		}
-	}
-	setup := map[string]any{"election": el.ID, "name": "Public RLA", "type": "ballot-polling", "math": "bravo", "risk_limit": 0.1, "sampler": "arlo",
-		"contests": []map[string]any{{"name": "Governor", "targeted": true, "jurisdictions": js,
-			"reported": json.RawMessage(fmt.Sprintf(`{"Alice":%d,"Bob":%d}`, alice, bob))}}}
-	var created struct{ ID string }
-	e.must(p.aa1.client, 201, "POST", "/api/v1/audits", setup, &created)
-	a, base, pub := created.ID, "/api/v1/audits/"+created.ID, "/public/audits/"+created.ID
-	for _, c := range js {
-		if code := e.auditUpload(p.aa1.client, a, c, "manifest", "arlo", "manifest.csv", countyManifest(c), nil); code != 200 {
-			t.Fatalf("manifest %s: %d", c, code)
-		}
-	}
 	// Nothing is public before the seed.
 	if code, _, _ := e.get(http.DefaultClient, pub+"/"); code != 404 {
 		t.Fatalf("the audit page before the seed: %d, want 404", code)
@@ -89,6 +66,9 @@ func TestAuditPublicSnapshots(t *testing.T) {
 	if !strings.Contains(v2, `href="round-1-sample.csv"`) || !strings.Contains(v2, fmt.Sprintf("%d draws", rv.Count)) {
 		t.Fatalf("the page after the draw lacks the sample: %s", v2)
 	}
+	if !strings.Contains(v2, "Progress: <strong>0</strong> of ") || !strings.Contains(v2, "0 of 0 audit boards signed off") {
+		t.Errorf("the page after the draw shows no progress counts")
+	}
 	_, _, sample := e.get(p.observer.client, base+"/rounds/1/sample")
 	if _, _, got := e.get(http.DefaultClient, pub+"/round-1-sample.csv"); !bytes.Equal(got, sample) || len(sample) == 0 {
 		t.Fatalf("round-1-sample.csv differs from the API's sample")
@@ -130,7 +110,7 @@ func TestAuditPublicSnapshots(t *testing.T) {
 	var cv office.CloseView
 	e.must(p.aa1.client, 200, "POST", base+"/rounds/1/close", nil, &cv)
 	v3, _ := page(pub+"/", 3)
-	for _, want := range append([]string{"zz-not-in-the-box", "Round 1 (closed)", "not-found", "Risk and decision"}, boards...) {
+	for _, want := range append([]string{"zz-not-in-the-box", "Round 1 (closed)", "not-found", "Risk and decision", "2 of 2 audit boards signed off"}, boards...) {
 		if !strings.Contains(v3, want) {
 			t.Errorf("the page after the close lacks %q", want)
 		}
@@ -212,4 +192,66 @@ func TestAuditPublicSnapshots(t *testing.T) {
 	}
 }
 
+// pollingAudit sets up a ballot-polling audit of Governor in two counties
+// with its manifests uploaded, ready for the seed.
+func pollingAudit(t testing.TB) (*env, *auditPeople, string) {
+	e := newEnv(t)
+	p := newAuditPeople(e)
+	var el office.Election
+	e.must(p.official.client, 201, "POST", "/api/v1/elections", map[string]string{"name": "State General", "date": "2026-11-03"}, &el)
+	js := counties[:2]
+	alice, bob := 0, 0
+	for _, c := range js {
+		for _, v := range countyCVRs(c) {
+			switch {
+			case len(v["Governor"]) == 0:
+			case v["Governor"][0] == "Alice":
+				alice++
+			default:
+				bob++
+			}
+		}
+	}
+	setup := map[string]any{"election": el.ID, "name": "Public RLA", "type": "ballot-polling", "math": "bravo", "risk_limit": 0.1, "sampler": "arlo",
+		"contests": []map[string]any{{"name": "Governor", "targeted": true, "jurisdictions": js,
+			"reported": json.RawMessage(fmt.Sprintf(`{"Alice":%d,"Bob":%d}`, alice, bob))}}}
+	var created struct{ ID string }
+	e.must(p.aa1.client, 201, "POST", "/api/v1/audits", setup, &created)
+	a := created.ID
+	for _, c := range js {
+		if code := e.auditUpload(p.aa1.client, a, c, "manifest", "arlo", "manifest.csv", countyManifest(c), nil); code != 200 {
+			t.Fatalf("manifest %s: %d", c, code)
+		}
+	}
+	return e, p, a
+}
+
 const kindAuditCurrentForTest = "audit-current"
+
+// BenchmarkPublicAuditPage serves the current public audit page (after the
+// seed and the first draw) through the server's handler, in parallel, as
+// a refresh storm would: static bytes from memory, no database query.
+func BenchmarkPublicAuditPage(b *testing.B) {
+	e, p, a := pollingAudit(b)
+	var q requestView
+	e.must(p.aa1.client, 202, "POST", "/api/v1/audits/"+a+"/seed", map[string]any{"seed": testSeed, "rolled_by": []string{"Ann"}}, &q)
+	e.approve(p.aa1, q.ID, q.SignText)
+	e.approve(p.aa2, q.ID, q.SignText)
+	e.must(p.aa1.client, 201, "POST", "/api/v1/audits/"+a+"/rounds", map[string]any{"sample_size": map[string]any{"key": "0.9"}}, nil)
+	h := server.New(e.o)
+	path := "/public/audits/" + a + "/"
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			r := httptest.NewRequest("GET", path, nil)
+			r.Header.Set("Accept-Encoding", "gzip")
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			if w.Code != 200 || w.Header().Get("Content-Encoding") != "gzip" {
+				b.Errorf("%s: %d %v", path, w.Code, w.Header())
+				return
+			}
+		}
+	})
+}
