@@ -89,6 +89,10 @@ func (o *Office) afterAuditSeed(ctx context.Context, u *User, q *Request) error 
 // change committed and the previous snapshot current; the next change
 // publishes the whole state again.
 func (o *Office) publishAudit(ctx context.Context, u *User, id, trigger string, round int) error {
+	by := ""
+	if u != nil {
+		by = u.Name
+	}
 	files, err := o.renderAudit(ctx, id, trigger, round)
 	if err != nil {
 		return fmt.Errorf("the audit's public page was not published: %w", err)
@@ -97,7 +101,7 @@ func (o *Office) publishAudit(ctx context.Context, u *User, id, trigger string, 
 	if err != nil {
 		return err
 	}
-	if _, err := o.commit(ctx, ledger.Event{Type: "audit-publication", UserID: u.Name, Payload: map[string]any{
+	if _, err := o.commit(ctx, ledger.Event{Type: "audit-publication", UserID: by, Payload: map[string]any{
 		"audit": id, "version": int64(len(prev) + 1), "trigger": trigger, "round": int64(round), "files": filesVal(files)}}); err != nil {
 		return fmt.Errorf("the audit's public page was not published: %w", err)
 	}
@@ -215,6 +219,65 @@ func (o *Office) auditSnapshot(ctx context.Context, id, trigger string, round in
 		s.Boards[k] = r.Board
 	}
 	return s, nil
+}
+
+// dueAuditSnapshot is the snapshot audit a's public page should show
+// last, given its latest publication (nil: none): ok is false when that
+// one is it. Each snapshot renders the whole state, so publishing the due
+// one repairs any number of missed ones.
+func dueAuditSnapshot(a *Audit, last *AuditPublication) (trigger string, round int, ok bool) {
+	switch {
+	case a.Rounds > a.Closed:
+		trigger, round = "round-drawn", a.Rounds
+	case a.Rounds > 0:
+		trigger, round = "round-closed", a.Closed
+	case a.Seed != "":
+		trigger = "seed"
+	default:
+		return "", 0, false
+	}
+	if last != nil && last.Trigger == trigger && last.Round == round {
+		return "", 0, false
+	}
+	return trigger, round, true
+}
+
+// RepublishAudits publishes the due snapshot of every audit whose latest
+// one is behind its state: the change and its snapshot are two log
+// entries, so a crash between them (or a failed render) leaves the page
+// one change behind until this runs, at every service start.
+func (o *Office) RepublishAudits(ctx context.Context) error {
+	ctx, unlock := o.lock(ctx)
+	defer unlock()
+	return o.republishAudits(ctx)
+}
+
+// republishAudits is RepublishAudits for a caller holding the write lock.
+func (o *Office) republishAudits(ctx context.Context) error {
+	var audits []Audit
+	if err := listJSON(ctx, o.st, kindAudit, "", &audits); err != nil {
+		return err
+	}
+	for i := range audits {
+		var a Audit
+		if err := getJSON(ctx, o.st, kindAudit, audits[i].ID, &a); err != nil {
+			return err
+		}
+		pubs, err := o.AuditPublications(ctx, a.ID)
+		if err != nil {
+			return err
+		}
+		var last *AuditPublication
+		if len(pubs) > 0 {
+			last = &pubs[len(pubs)-1]
+		}
+		if trigger, round, ok := dueAuditSnapshot(&a, last); ok {
+			if err := o.publishAudit(ctx, nil, a.ID, trigger, round); err != nil {
+				return fmt.Errorf("audit %s: %w", a.ID, err)
+			}
+		}
+	}
+	return nil
 }
 
 // AuditPublicFile returns the file at path of version (0 = current) of

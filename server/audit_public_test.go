@@ -171,6 +171,13 @@ func TestAuditPublicSnapshots(t *testing.T) {
 	if err != nil || len(pubs) != 3 || pubs[0].Trigger != "seed" || pubs[1].Trigger != "round-drawn" || pubs[2].Trigger != "round-closed" || pubs[2].Round != 1 {
 		t.Fatalf("publications %+v %v", pubs, err)
 	}
+	// Nothing was missed, so a service start republishes nothing.
+	if err := e.o.ServiceStart(context.Background(), "test", strings.Repeat("ab", 32), ""); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := e.o.AuditPublications(context.Background(), a); len(again) != 3 {
+		t.Fatalf("a service start republished an up-to-date audit: %d publications", len(again))
+	}
 
 	// The log holds every snapshot: rebuilding gives the same pointer
 	// and files.
