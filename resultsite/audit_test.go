@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/canvass/canvass/audit"
 	"github.com/canvass/canvass/rla"
@@ -153,4 +154,40 @@ func BenchmarkRenderAudit(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// FuzzRenderAudit: whatever names, comments, readings and board ids an
+// audit carries, the page is well-formed markup (html/template escapes
+// them) and every CSV is the report's own.
+func FuzzRenderAudit(f *testing.F) {
+	f.Add("Public RLA", "not in the box", "Alice", "bd-1", "Ann")
+	f.Add("<script>alert(1)</script>", "]]><!--", "&amp;", `"'><`, "\x00\xff")
+	f.Fuzz(func(t *testing.T, name, comment, reading, board, person string) {
+		// The office takes these strings from JSON and validates names as
+		// UTF-8; C0 controls, which XML (the strict check here) refuses
+		// and browsers show as nothing, are left out of the check.
+		for _, x := range []string{name, comment, reading, board, person} {
+			if !utf8.ValidString(x) || strings.ContainsFunc(x, func(r rune) bool { return r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0xFFFE || r == 0xFFFF }) {
+				t.Skip()
+			}
+		}
+		s := auditFixture()
+		s.Report.Settings.Name = name
+		s.Report.Ballots[0].Contests[0].Comment = comment
+		s.Report.Ballots[1].Contests[0].BoardReading = reading
+		for k := range s.Boards {
+			s.Boards[k] = board
+		}
+		s.Seed.RolledBy = []string{person}
+		out, err := RenderAudit(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkWellFormed(t, out["index.html"])
+		var b bytes.Buffer
+		s.Report.WriteCSV("sampled-ballots", &b)
+		if !bytes.Equal(out["sampled-ballots.csv"], b.Bytes()) {
+			t.Fatal("sampled-ballots.csv differs from the report's")
+		}
+	})
 }
