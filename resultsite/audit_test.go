@@ -167,7 +167,9 @@ func FuzzRenderAudit(f *testing.F) {
 		// UTF-8; C0 controls, which XML (the strict check here) refuses
 		// and browsers show as nothing, are left out of the check.
 		for _, x := range []string{name, comment, reading, board, person} {
-			if !utf8.ValidString(x) || strings.ContainsFunc(x, func(r rune) bool { return r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0xFFFE || r == 0xFFFF }) {
+			if !utf8.ValidString(x) || strings.ContainsFunc(x, func(r rune) bool {
+				return r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0xFFFE || r == 0xFFFF
+			}) {
 				t.Skip()
 			}
 		}
