@@ -35,7 +35,7 @@ func TestPublicAuditPage(t *testing.T) {
 	}
 	files, err := resultsite.RenderAudit(resultsite.AuditSnapshot{AuditID: "a-1", Election: "e-1", Jurisdiction: "State", Version: 3,
 		PublishedAt: time.Date(2026, 11, 10, 17, 4, 0, 0, time.UTC), Trigger: "round-drawn", TriggerRound: 2, Report: rep,
-		Seed: resultsite.AuditSeed{Seed: "01234567890123456789", RolledBy: []string{"Ann Roller"}, Witnesses: []string{"Wes Watcher"}, Request: "rq-1", Signers: []string{"aa1", "aa2"}},
+		Seed:   resultsite.AuditSeed{Seed: "01234567890123456789", RolledBy: []string{"Ann Roller"}, Witnesses: []string{"Wes Watcher"}, Request: "rq-1", Signers: []string{"aa1", "aa2"}},
 		Rounds: []resultsite.AuditRound{{Round: 1, Ballots: 1, Read: 1, Boards: 1, SignedOff: 1, SampleCSV: []byte("x\n")}, {Round: 2, Ballots: 9, Boards: 1, SampleCSV: []byte("y\n")}},
 		Boards: map[audit.BallotKey]string{k: "bd-0001"}})
 	if err != nil {
