@@ -104,16 +104,12 @@ const auditHTML = `<!DOCTYPE html>
 <p>{{if .Result.Done}}Every targeted contest is decided.{{else}}Another round is needed: {{.Result.NextSize}} draws.{{end}}</p>
 {{- if .Readings}}
 <details>
-<summary>Every board reading of round {{.Round}} ({{len .Readings}} ballots)</summary>
+<summary>Every board reading of round {{.Round}} ({{.Readings}} ballots)</summary>
 <div class="scroll" tabindex="0" role="region" aria-label="Round {{.Round}}: board readings">
 <table class="wide">
 <thead><tr><th scope="col">Tickets</th><th scope="col">Ballot</th><th scope="col">Board</th><th scope="col">Contest</th><th scope="col">CVR</th><th scope="col">Board reading</th><th scope="col">Discrepancy</th></tr></thead>
 <tbody>
-{{- range .Readings}}{{$b := .}}
-{{- range .Contests}}
-<tr><td>{{$b.Tickets}}</td><td>{{$b.Jurisdiction}}, {{$b.Location}}{{if $b.Container}}<span class="what">container {{$b.Container}}</span>{{end}}{{if $b.Phantom}}<span class="what">phantom (no CVR)</span>{{end}}</td><td>{{$b.Board}}</td><td>{{.Contest}}</td><td>{{.CVRReading}}</td><td>{{.BoardReading}}{{if .Comment}}<span class="what">{{.Comment}}</span>{{end}}</td><td{{if .Kind}} class="disc"{{end}}>{{if .Kind}}{{.Kind}}{{else}}none{{end}}</td></tr>
-{{- end}}
-{{- end}}
+{{- .ReadingRows}}
 </tbody>
 </table>
 </div>

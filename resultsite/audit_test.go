@@ -193,3 +193,27 @@ func FuzzRenderAudit(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkRenderAudit5000 renders the snapshot of a closed round of 5,000
+// ballots with three contests each: the page and files a close publishes.
+func BenchmarkRenderAudit5000(b *testing.B) {
+	s := auditFixture()
+	s.Report.Ballots = nil
+	for i := range 5000 {
+		k := audit.BallotKey{Jurisdiction: "county-a", Tabulator: "T1", Batch: "B" + itoa(i/100), Position: i % 100}
+		ab := audit.AuditedBallot{BallotKey: k, Tickets: []string{"0." + itoa(1000000+i)}, Round: 1}
+		for _, c := range []string{"Governor", "Measure", "Mayor"} {
+			ab.Contests = append(ab.Contests, audit.AuditedContest{Contest: c, CVRReading: "Alice", BoardReading: "Alice"})
+		}
+		s.Report.Ballots = append(s.Report.Ballots, ab)
+		s.Boards[k] = "bd-" + itoa(i%50)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		out, err := RenderAudit(s)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(len(out["index.html"])), "page-bytes")
+	}
+}
