@@ -21,7 +21,13 @@ import (
 // report.csv is what AuditReport renders; rebuild gives the same
 // pointer and files.
 func TestAuditPublicSnapshots(t *testing.T) {
-	e, p, a := pollingAudit(t)
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) { testAuditPublicSnapshots(t, open) })
+	}
+}
+
+func testAuditPublicSnapshots(t *testing.T, open opener) {
+	e, p, a := pollingAudit(t, open)
 	base, pub := "/api/v1/audits/"+a, "/public/audits/"+a
 	js := counties[:2]
 	// Nothing is public before the seed.
@@ -185,7 +191,7 @@ func TestAuditPublicSnapshots(t *testing.T) {
 	if !bytes.Contains(before, []byte(kindAuditCurrentForTest)) {
 		t.Fatal("the dump has no audit pointer")
 	}
-	st2 := openSQLite(t)
+	st2 := open(t)
 	defer st2.Close()
 	e.srv.Close()
 	if err := e.o.Close(); err != nil {
@@ -201,8 +207,8 @@ func TestAuditPublicSnapshots(t *testing.T) {
 
 // pollingAudit sets up a ballot-polling audit of Governor in two counties
 // with its manifests uploaded, ready for the seed.
-func pollingAudit(t testing.TB) (*env, *auditPeople, string) {
-	e := newEnv(t)
+func pollingAudit(t testing.TB, open opener) (*env, *auditPeople, string) {
+	e := newEnvOn(t, open)
 	p := newAuditPeople(e)
 	var el office.Election
 	e.must(p.official.client, 201, "POST", "/api/v1/elections", map[string]string{"name": "State General", "date": "2026-11-03"}, &el)
@@ -239,7 +245,7 @@ const kindAuditCurrentForTest = "audit-current"
 // seed and the first draw) through the server's handler, in parallel, as
 // a refresh storm would: static bytes from memory, no database query.
 func BenchmarkPublicAuditPage(b *testing.B) {
-	e, p, a := pollingAudit(b)
+	e, p, a := pollingAudit(b, openSQLite)
 	var q requestView
 	e.must(p.aa1.client, 202, "POST", "/api/v1/audits/"+a+"/seed", map[string]any{"seed": testSeed, "rolled_by": []string{"Ann"}}, &q)
 	e.approve(p.aa1, q.ID, q.SignText)
