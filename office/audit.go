@@ -765,6 +765,9 @@ func (o *Office) DrawRound(ctx context.Context, u *User, id string, size SampleS
 		"audit": id, "round": int64(rd.Number), "skip": int64(rd.Skip), "count": int64(rd.Count), "sample": fileVal(f)}}); err != nil {
 		return nil, err
 	}
+	if err := o.publishAudit(ctx, u, id, "round-drawn", rd.Number); err != nil {
+		return nil, err
+	}
 	return &RoundView{Round: rd.Number, Skip: rd.Skip, Count: rd.Count}, nil
 }
 
@@ -1439,6 +1442,9 @@ func (o *Office) CloseRound(ctx context.Context, u *User, id string, n int) (*Cl
 		return nil, auditError(err)
 	}
 	if err := o.commitClose(ctx, u, a, def, n, res); err != nil {
+		return nil, err
+	}
+	if err := o.publishAudit(ctx, u, id, "round-closed", n); err != nil {
 		return nil, err
 	}
 	return closeView(res), nil

@@ -273,6 +273,8 @@ func (o *Office) ServiceStart(ctx context.Context, version, binarySHA256, addr s
 	}
 	ctx, unlock := o.lock(ctx)
 	defer unlock()
-	_, err := o.commit(ctx, ledger.Event{Type: "service-start", Payload: p})
-	return err
+	if _, err := o.commit(ctx, ledger.Event{Type: "service-start", Payload: p}); err != nil {
+		return err
+	}
+	return o.republishAudits(ctx)
 }

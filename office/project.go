@@ -88,6 +88,8 @@ func project(ctx context.Context, r reader, e ledger.Event) ([]store.Record, err
 		return []store.Record{rec(kindRequest, q.ID, q.Jurisdiction, q)}, p.err
 	case "request-executed":
 		return projectExecuted(ctx, r, e, p, at)
+	case "audit-publication":
+		return projectAuditPublication(ctx, r, e, p, at)
 	case "request-refused":
 		if p.str("reason") != "cannot-execute" {
 			return nil, p.err // a refused signature changes nothing

@@ -336,6 +336,17 @@ func (o *Office) execute(ctx context.Context, u *User, q *Request, signature str
 		var x undoAction
 		json.Unmarshal([]byte(q.Action), &x)
 		o.forgetAssignments(x.Audit)
+		if err == nil {
+			err = o.publishAudit(ctx, u, x.Audit, "round-undone", x.Round)
+		}
+	}
+	if err == nil && q.Kind == KindAuditFullHandCount {
+		var x handCountAction
+		json.Unmarshal([]byte(q.Action), &x)
+		err = o.publishAudit(ctx, u, x.Audit, "full-hand-count", 0)
+	}
+	if err == nil && q.Kind == KindAuditSeed {
+		err = o.afterAuditSeed(ctx, u, q)
 	}
 	if q.Kind == KindPublication {
 		var a publicationAction

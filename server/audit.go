@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/canvass/canvass/audit"
 	"github.com/canvass/canvass/office"
@@ -56,7 +55,7 @@ func (s *Server) mountAudits() {
 		{"POST /api/v1/audits/{a}/rounds/{r}/boards/{b}/sign-off", s.authed(s.signOff)},
 		{"POST /api/v1/audits/{a}/rounds/{r}/boards/{b}/reopen", s.authed(s.reopen)},
 		{"POST /api/v1/audits/{a}/rounds/{r}/close", s.authed(s.closeRound)},
-		{"GET /public/audits/{a}/{file}", s.publicAudit},
+		{"GET /public/audits/{a}/{path...}", s.publicAuditSnapshot},
 	} {
 		s.mux.HandleFunc(r.pattern, r.h)
 		s.patterns = append(s.patterns, r.pattern)
@@ -251,55 +250,4 @@ func (s *Server) closeRound(w http.ResponseWriter, r *http.Request, u *office.Us
 		return
 	}
 	writeJSON(w, http.StatusOK, v)
-}
-
-// publicAudit serves the public audit report: report.json whole,
-// report.csv (the rounds table: risk, discrepancies and decision per
-// contest and round) and <table>.csv for every table of audit.CSVTables.
-func (s *Server) publicAudit(w http.ResponseWriter, r *http.Request) {
-	file := r.PathValue("file")
-	rep, err := s.o.AuditReport(r.Context(), r.PathValue("a"))
-	if err != nil {
-		var oe *office.Error
-		if errors.As(err, &oe) && oe.Status == http.StatusNotFound {
-			writeError(w, err)
-			return
-		}
-		if errors.As(err, &oe) {
-			writeError(w, &office.Error{Status: http.StatusNotFound, Msg: "the audit has no report yet: " + oe.Msg})
-			return
-		}
-		writeError(w, err)
-		return
-	}
-	var b bytes.Buffer
-	switch {
-	case file == "report.json":
-		err = rep.WriteJSON(&b)
-		w.Header().Set("Content-Type", "application/json")
-	case file == "report.csv":
-		err = rep.WriteCSV("rounds", &b)
-		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	case strings.HasSuffix(file, ".csv"):
-		t := strings.TrimSuffix(file, ".csv")
-		known := false
-		for _, x := range audit.CSVTables {
-			known = known || x == t
-		}
-		if !known {
-			writeError(w, &office.Error{Status: http.StatusNotFound, Msg: "tables are " + strings.Join(audit.CSVTables, ", ")})
-			return
-		}
-		err = rep.WriteCSV(t, &b)
-		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	default:
-		writeError(w, &office.Error{Status: http.StatusNotFound, Msg: "report.json, report.csv or <table>.csv"})
-		return
-	}
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	w.Header().Set("Cache-Control", "no-cache")
-	w.Write(b.Bytes())
 }
