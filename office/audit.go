@@ -364,6 +364,9 @@ func (o *Office) UploadAuditFile(ctx context.Context, u *User, id, j, kind, form
 	v := &UploadValidation{Jurisdiction: j, Kind: kind, Format: format, File: f, Complete: complete}
 	if m := in.Jurisdictions[0].Manifest; m != nil {
 		v.Summary.Batches, v.Summary.Ballots = len(m.Batches), m.Ballots()
+	} else if m := in.Jurisdictions[0].Colorado; m != nil {
+		v.Summary.Batches, v.Summary.Ballots = len(m.Batches), m.Ballots()
+		v.Summary.CountyID = sub.Jurisdictions[0].CountyID
 	}
 	if complete && def.Type == audit.BallotComparison {
 		prep, err := audit.Prepare(&sub, in)
