@@ -615,3 +615,259 @@ func testAuditColoradoComparison(t *testing.T, open opener) {
 	}
 	t.Fatal("the Colorado audit did not finish in 4 rounds")
 }
+
+// lostFirst returns a reader that reads the ballots truly except the
+// first one drawn in county whose contest has choices want: that ballot
+// is not found (every contest).
+func lostFirst(el *tcElection, county, contest string, want []string, lost *string) func(string, string) map[string]audit.Reading {
+	return func(c, key string) map[string]audit.Reading {
+		rd := readTruly(el)(c, key)
+		if (*lost == "" && c == county && slices.Equal(el.votes[c][key][contest], want)) || *lost == c+"/"+key {
+			*lost = c + "/" + key
+			for name := range rd {
+				rd[name] = audit.Reading{Status: audit.StatusNotFound, Comment: "not in its batch"}
+			}
+		}
+		return rd
+	}
+}
+
+var tcCounties = []tcCounty{{"North", 0, 1, 3}, {"South", 0, 2, 2}}
+
+// TestAuditALPHAComparison is an ALPHA-CLCA ballot-comparison audit:
+// Governor (both counties) and Council (vote-for-2, North) targeted,
+// Approve (approval, both) opportunistic. A board misreads one Council
+// ballot (a one-vote overstatement) and a South ballot is not found (a
+// two-vote overstatement of every contest on it). Every risk is
+// `canvass rla risk`'s ALPHA on the overstatements, in draw order, that
+// the test computes from its own readings, and rla.ALPHAComparisonRisk's.
+func TestAuditALPHAComparison(t *testing.T) {
+	e, p, elID := newTypesEnv(t, openSQLite)
+	el := tcGenerate(11, tcCounties, []tcContest{
+		{"Governor", audit.Plurality, []string{"Alice", "Bob"}, 1, true, []string{"North", "South"}},
+		{"Council", audit.VoteForN, []string{"Ann", "Ben", "Cy"}, 2, true, []string{"North"}},
+		{"Approve", audit.Approval, []string{"Park", "Lake", "Hill"}, 1, false, []string{"North", "South"}},
+	})
+	const risk = 0.05
+	setup := map[string]any{"name": "ALPHA-CLCA", "type": "ballot-comparison", "math": "alpha-comparison", "risk_limit": risk, "sampler": "arlo",
+		"contests": el.setupContests(false)}
+	m := newTypesAudit(t, e, p, elID, el, setup, "arlo", true)
+	lost, planted := "", ""
+	lose := lostFirst(el, "South", "Governor", []string{"Alice"}, &lost)
+	read := func(county, key string) map[string]audit.Reading {
+		rd := lose(county, key)
+		if planted == "" && county == "North" && slices.Equal(el.votes[county][key]["Council"], []string{"Ann", "Ben"}) {
+			planted = county + "/" + key
+			rd["Council"] = audit.Reading{Choices: []string{"Ann"}}
+		}
+		return rd
+	}
+	prev := map[string]office.ContestClose{}
+	size := map[string]any{}
+	for round := 1; round <= 4; round++ {
+		_, cv := m.round(t, size, read)
+		if lost == "" || planted == "" {
+			t.Fatalf("round 1 drew no ballot to lose (%q) or to misread (%q)", lost, planted)
+		}
+		risks, sizes := map[string]rla.Risk{}, map[string]rla.SizeReport{}
+		for _, c := range el.contests {
+			n := m.countComparison(el, c.name)
+			risks[c.name], sizes[c.name] = rlaAnswer(t, el.rlaRequest("alpha-comparison", risk, c.name, map[string]any{"overstatements": n.overstatements, "with_replacement": true}))
+			direct, err := rla.ALPHAComparisonRisk(risk, el.rlaContest(c.name), n.overstatements, &rla.ALPHAOptions{WithReplacement: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := cv.Contests[c.name]
+			d := got.Discrepancies
+			if got.Risk != risks[c.name].Risk || got.Risk != direct.Risk || d.O1 != n.d.O1 || d.O2 != n.d.O2 || d.U1 != n.d.U1 || d.U2 != n.d.U2 || d.NotFound != n.notFound {
+				t.Fatalf("round %d %s: %+v; the test counts %+v (%d not found), rla risk %v, rla.ALPHAComparisonRisk %v", round, c.name, got, n.d, n.notFound, risks[c.name].Risk, direct.Risk)
+			}
+			t.Logf("round %d %s: %d draws %+v %d not found: risk %v %s", round, c.name, len(n.overstatements), n.d, n.notFound, got.Risk, got.Decision)
+		}
+		if round == 1 && (cv.Contests["Council"].Discrepancies.O1 == 0 || cv.Contests["Governor"].Discrepancies.NotFound == 0 || cv.Contests["Approve"].Discrepancies.NotFound == 0) {
+			t.Fatalf("round 1 does not count the planted discrepancies: %+v", cv.Contests)
+		}
+		checkDecisions(t, round, el, cv, prev, risks, sizes)
+		prev = cv.Contests
+		if cv.Done {
+			for _, c := range el.contests {
+				if c.targeted && cv.Contests[c.name].Decision != audit.Confirmed {
+					t.Fatalf("%s ended %s", c.name, cv.Contests[c.name].Decision)
+				}
+			}
+			return
+		}
+	}
+	t.Fatal("the ALPHA-CLCA audit did not finish in 4 rounds")
+}
+
+// pollingDraws is the test's own reading of every draw of a polling
+// contest: the votes per candidate, the not-found count, and the draws in
+// order as `canvass rla risk` takes them for ALPHA (nil not found, ""
+// no vote) and as rla.ALPHAPollingRisk takes them.
+type pollingDraws struct {
+	votes    map[string]int
+	n        int
+	notFound int
+	names    []*string
+	indices  []int
+}
+
+func (m *miniAudit) countPolling(el *tcElection, contest string) *pollingDraws {
+	c := el.contest(contest)
+	out := &pollingDraws{votes: map[string]int{}}
+	m.each(func(county, key string, rd map[string]audit.Reading) {
+		if !slices.Contains(c.counties, county) {
+			return
+		}
+		r := rd[contest]
+		out.n++
+		switch {
+		case r.Status == audit.StatusNotFound:
+			out.notFound++
+			out.names = append(out.names, nil)
+			out.indices = append(out.indices, rla.NotFound)
+		case len(r.Choices) == 0:
+			s := ""
+			out.names = append(out.names, &s)
+			out.indices = append(out.indices, rla.NoVote)
+		default:
+			for _, ch := range r.Choices {
+				out.votes[ch]++
+			}
+			s := r.Choices[0]
+			out.names = append(out.names, &s)
+			out.indices = append(out.indices, slices.Index(c.cands, s))
+		}
+	})
+	return out
+}
+
+func (d *pollingDraws) sample(cands []string) rla.Counts {
+	var out rla.Counts
+	for _, c := range cands {
+		out = append(out, rla.CandidateVotes{Name: c, Votes: d.votes[c]})
+	}
+	return out
+}
+
+// TestAuditALPHAPolling is an ALPHA ballot-polling audit of a statewide
+// contest (targeted) and a one-county contest (opportunistic), with a
+// ballot not found in round 1; every risk is `canvass rla risk`'s ALPHA
+// on the test's own draws in order and rla.ALPHAPollingRisk's. ALPHA
+// polling of a vote-for-2 or an approval contest is refused at setup with
+// the contest's field.
+func TestAuditALPHAPolling(t *testing.T) {
+	e, p, elID := newTypesEnv(t, openSQLite)
+	el := tcGenerate(13, tcCounties, []tcContest{
+		{"Governor", audit.Plurality, []string{"Alice", "Bob"}, 1, true, []string{"North", "South"}},
+		{"Sheriff", audit.Plurality, []string{"Sol", "Tim"}, 1, false, []string{"South"}},
+	})
+	const risk = 0.1
+	setup := map[string]any{"name": "ALPHA polling", "type": "ballot-polling", "math": "alpha", "risk_limit": risk, "sampler": "arlo",
+		"contests": el.setupContests(true)}
+	for _, kind := range []string{audit.VoteForN, audit.Approval} {
+		multi := tcContest{"Council", kind, []string{"Ann", "Ben", "Cy"}, 2, true, []string{"North"}}
+		if kind == audit.Approval {
+			multi.winners = 1
+		}
+		bad := &tcElection{counties: el.counties, contests: []tcContest{el.contests[0], multi}, votes: el.votes, keys: el.keys}
+		for k, v := range el.votes["North"] {
+			v["Council"] = []string{"Ann", "Ben"}
+			if k == "1/1/1" {
+				v["Council"] = []string{"Cy"}
+			}
+		}
+		body := map[string]any{"election": elID, "name": "ALPHA " + kind, "type": "ballot-polling", "math": "alpha", "risk_limit": risk, "sampler": "arlo",
+			"contests": bad.setupContests(true)}
+		e.refused("ALPHA polling of a "+kind+" contest", p.aa1.client, "POST", "/api/v1/audits", body, 400, "contests[1].kind")
+		for _, v := range el.votes["North"] {
+			delete(v, "Council")
+		}
+	}
+	m := newTypesAudit(t, e, p, elID, el, setup, "arlo", false)
+	lost := ""
+	read := lostFirst(el, "South", "Governor", []string{"Alice"}, &lost)
+	prev := map[string]office.ContestClose{}
+	size := map[string]any{"draws": 30}
+	for round := 1; round <= 5; round++ {
+		_, cv := m.round(t, size, read)
+		size = map[string]any{}
+		if lost == "" {
+			t.Fatal("round 1 drew no South Alice ballot to lose")
+		}
+		risks, sizes := map[string]rla.Risk{}, map[string]rla.SizeReport{}
+		for _, c := range el.contests {
+			d := m.countPolling(el, c.name)
+			risks[c.name], sizes[c.name] = rlaAnswer(t, el.rlaRequest("alpha", risk, c.name, map[string]any{"draws": d.names, "with_replacement": true}))
+			direct, err := rla.ALPHAPollingRisk(risk, el.rlaContest(c.name), d.indices, &rla.ALPHAOptions{WithReplacement: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := cv.Contests[c.name]
+			if got.Risk != risks[c.name].Risk || got.Risk != direct.Risk || got.Discrepancies.NotFound != d.notFound {
+				t.Fatalf("round %d %s: %+v; rla risk %v, rla.ALPHAPollingRisk %v on the test's %d draws (%d not found)", round, c.name, got, risks[c.name].Risk, direct.Risk, d.n, d.notFound)
+			}
+			t.Logf("round %d %s: %d draws %v, %d not found: risk %v %s", round, c.name, d.n, d.votes, d.notFound, got.Risk, got.Decision)
+		}
+		if cv.Contests["Governor"].Discrepancies.NotFound == 0 {
+			t.Fatal("the lost ballot is not counted")
+		}
+		checkDecisions(t, round, el, cv, prev, risks, sizes)
+		prev = cv.Contests
+		if cv.Done {
+			if cv.Contests["Governor"].Decision != audit.Confirmed {
+				t.Fatalf("Governor ended %s", cv.Contests["Governor"].Decision)
+			}
+			return
+		}
+	}
+	t.Fatal("the ALPHA polling audit did not finish in 5 rounds")
+}
+
+// TestAuditBRAVOMultiVote is a BRAVO ballot-polling audit with a
+// plurality contest and a vote-for-2 contest targeted and an approval
+// contest opportunistic; a ballot is not found. Every risk is `canvass
+// rla risk`'s BRAVO on the votes the test counts.
+func TestAuditBRAVOMultiVote(t *testing.T) {
+	e, p, elID := newTypesEnv(t, openSQLite)
+	el := tcGenerate(17, tcCounties, []tcContest{
+		{"Governor", audit.Plurality, []string{"Alice", "Bob"}, 1, true, []string{"North", "South"}},
+		{"Council", audit.VoteForN, []string{"Ann", "Ben", "Cy"}, 2, true, []string{"North"}},
+		{"Approve", audit.Approval, []string{"Park", "Lake", "Hill"}, 1, false, []string{"North", "South"}},
+	})
+	const risk = 0.1
+	setup := map[string]any{"name": "BRAVO multi-vote", "type": "ballot-polling", "math": "bravo", "risk_limit": risk, "sampler": "arlo",
+		"contests": el.setupContests(true)}
+	m := newTypesAudit(t, e, p, elID, el, setup, "arlo", false)
+	lost := ""
+	read := lostFirst(el, "North", "Council", []string{"Ann", "Ben"}, &lost)
+	prev := map[string]office.ContestClose{}
+	size := map[string]any{"draws": 40}
+	for round := 1; round <= 5; round++ {
+		_, cv := m.round(t, size, read)
+		size = map[string]any{}
+		if lost == "" {
+			t.Fatal("round 1 drew no Ann and Ben ballot to lose")
+		}
+		risks, sizes := map[string]rla.Risk{}, map[string]rla.SizeReport{}
+		for _, c := range el.contests {
+			d := m.countPolling(el, c.name)
+			risks[c.name], sizes[c.name] = rlaAnswer(t, el.rlaRequest("bravo", risk, c.name, map[string]any{"sample": d.sample(c.cands), "sample_size": d.n, "not_found": d.notFound}))
+			got := cv.Contests[c.name]
+			if got.Risk != risks[c.name].Risk || got.Discrepancies.NotFound != d.notFound {
+				t.Fatalf("round %d %s: %+v; rla risk %v on the test's %d draws %v (%d not found)", round, c.name, got, risks[c.name].Risk, d.n, d.votes, d.notFound)
+			}
+			t.Logf("round %d %s: %d draws %v, %d not found: risk %v %s", round, c.name, d.n, d.votes, d.notFound, got.Risk, got.Decision)
+		}
+		if cv.Contests["Council"].Discrepancies.NotFound == 0 || cv.Contests["Approve"].Discrepancies.NotFound == 0 {
+			t.Fatal("the lost ballot is not counted")
+		}
+		checkDecisions(t, round, el, cv, prev, risks, sizes)
+		prev = cv.Contests
+		if cv.Done {
+			return
+		}
+	}
+	t.Fatal("the BRAVO audit did not finish in 5 rounds")
+}
