@@ -871,3 +871,151 @@ func TestAuditBRAVOMultiVote(t *testing.T) {
 	}
 	t.Fatal("the BRAVO audit did not finish in 5 rounds")
 }
+
+// TestAuditPollingEscalation is a BRAVO polling audit whose boards read
+// every Alice ballot as Bob and every Bob ballot as Alice: the sample
+// contradicts the reported winner, rla's BRAVO sizes reach the ballots
+// and Governor goes to a full hand count; the audit is done, no round
+// can follow, and the report says so.
+func TestAuditPollingEscalation(t *testing.T) {
+	e, p, elID := newTypesEnv(t, openSQLite)
+	el := tcGenerate(19, tcCounties, []tcContest{
+		{"Governor", audit.Plurality, []string{"Alice", "Bob"}, 1, true, []string{"North", "South"}},
+	})
+	const risk = 0.1
+	// The reported result is narrower than the ballots (Alice 51% to
+	// 46%): a sample for Bob then puts every BRAVO size past the ballots.
+	reported := rla.Counts{{Name: "Alice", Votes: 255}, {Name: "Bob", Votes: 230}}
+	contests := el.setupContests(true)
+	contests[0]["reported"] = reported
+	setup := map[string]any{"name": "BRAVO escalation", "type": "ballot-polling", "math": "bravo", "risk_limit": risk, "sampler": "arlo",
+		"contests": contests}
+	m := newTypesAudit(t, e, p, elID, el, setup, "arlo", false)
+	swap := map[string]string{"Alice": "Bob", "Bob": "Alice"}
+	_, cv := m.round(t, map[string]any{"draws": 40}, func(county, key string) map[string]audit.Reading {
+		rd := readTruly(el)(county, key)
+		if g := rd["Governor"]; len(g.Choices) == 1 {
+			rd["Governor"] = audit.Reading{Choices: []string{swap[g.Choices[0]]}}
+		}
+		return rd
+	})
+	d := m.countPolling(el, "Governor")
+	req := el.rlaRequest("bravo", risk, "Governor", map[string]any{"sample": d.sample([]string{"Alice", "Bob"}), "sample_size": d.n, "not_found": d.notFound})
+	req["tally"] = reported
+	want, wantSize := rlaAnswer(t, req)
+	got := cv.Contests["Governor"]
+	if !(d.votes["Bob"] > d.votes["Alice"]) || got.Risk != want.Risk || want.Confirmed || !(want.FullHandCount || wantSize.BRAVO.FullHandCount) {
+		t.Fatalf("sample %v: close %+v; rla risk %+v, sizes %+v: the test needs rla to ask a full hand count", d.votes, got, want, wantSize.BRAVO)
+	}
+	if got.Decision != audit.FullHandCount || !cv.Done || cv.NextSize != 0 || got.NextSize != 0 {
+		t.Fatalf("escalation: %+v", cv)
+	}
+	var st office.AuditView
+	e.must(p.observer.client, 200, "GET", m.base, nil, &st)
+	if !st.Done {
+		t.Fatalf("the audit is not done after the full hand count decision: %+v", st.Audit)
+	}
+	e.refused("a round after a full hand count", p.aa1.client, "POST", m.base+"/rounds", map[string]any{"sample_size": map[string]any{"draws": 10}}, 409, "round")
+	code, _, csv := e.get(p.observer.client, "/public/audits/"+m.id+"/report.csv")
+	if code != 200 || !slices.ContainsFunc(sampleRows(t, csv), func(r []string) bool { return slices.Contains(r, audit.FullHandCount) }) {
+		t.Fatalf("report.csv does not show the full hand count: %d %s", code, csv)
+	}
+}
+
+// TestAuditWithoutReplacement draws two rounds without replacement, with
+// Arlo's sampler (SuperSimple) and with Colorado's (Kaplan–Markov): each
+// round is the library's draw (`canvass rla sample --without-replacement
+// --skip`), no ballot is drawn twice across the rounds, and the close
+// counts each ballot once.
+func TestAuditWithoutReplacement(t *testing.T) {
+	for _, sampler := range []string{"arlo", "corla"} {
+		t.Run(sampler, func(t *testing.T) {
+			e, p, elID := newTypesEnv(t, openSQLite)
+			counties := tcCounties
+			format, math := "arlo", "supersimple"
+			if sampler == "corla" {
+				counties = []tcCounty{{"North", 3, 1, 3}, {"South", 5, 2, 2}}
+				format, math = "colorado", "corla"
+			}
+			el := tcGenerate(23, counties, []tcContest{
+				{"Governor", audit.Plurality, []string{"Alice", "Bob"}, 1, true, []string{"North", "South"}},
+			})
+			const risk = 0.05
+			setup := map[string]any{"name": "Without replacement", "type": "ballot-comparison", "math": math, "risk_limit": risk, "sampler": sampler,
+				"without_replacement": true, "contests": el.setupContests(false)}
+			if sampler == "corla" {
+				setup["jurisdictions"] = []map[string]any{{"name": "North", "county_id": 3}, {"name": "South", "county_id": 5}}
+			}
+			m := newTypesAudit(t, e, p, elID, el, setup, format, true)
+			var js []draw.Jurisdiction
+			var ms []*manifest.Colorado
+			for _, c := range el.counties {
+				if sampler == "arlo" {
+					am, err := manifest.ReadArlo(c.name+".csv", bytes.NewReader(el.arloManifest(c.name)))
+					if err != nil {
+						t.Fatal(err)
+					}
+					js = append(js, draw.Jurisdiction{Name: c.name, Manifest: am})
+				} else {
+					cm, err := manifest.ReadColorado(c.name+".csv", bytes.NewReader(el.coloradoManifest(c.name)))
+					if err != nil {
+						t.Fatal(err)
+					}
+					ms = append(ms, cm)
+				}
+			}
+			seen := map[string]bool{}
+			for round, n := range []int{10, 60} {
+				before := len(m.rows)
+				rv, cv := m.round(t, map[string]any{"draws": n}, readTruly(el))
+				req := draw.Request{Seed: testSeed, Skip: before, Count: n, WithoutReplacement: true}
+				var want bytes.Buffer
+				if sampler == "arlo" {
+					s, err := draw.Arlo(req, js)
+					if err != nil {
+						t.Fatal(err)
+					}
+					draw.WriteCSV(&want, s)
+				} else {
+					state, err := manifest.NewStatewide(ms...)
+					if err != nil {
+						t.Fatal(err)
+					}
+					s, err := draw.CorlaManifest(req, state)
+					if err != nil {
+						t.Fatal(err)
+					}
+					rows := draw.CorlaAsArlo(s.Collect())
+					for i := range rows {
+						rows[i].Jurisdiction = map[string]string{"3": "North", "5": "South"}[rows[i].Jurisdiction]
+					}
+					draw.WriteCSV(&want, draw.FromSlice(draw.ArloColumns, rows))
+				}
+				_, _, got := e.get(p.observer.client, fmt.Sprintf("%s/rounds/%d/sample", m.base, rv.Round))
+				if !bytes.Equal(got, want.Bytes()) {
+					t.Fatalf("round %d sample:\n%s\nwant the library's draw without replacement:\n%s", round+1, got, want.Bytes())
+				}
+				for _, r := range m.rows[before:] {
+					k := r[1] + "/" + r[2] + "/" + r[3] + "/" + r[4]
+					if seen[k] || r[5] != "1" {
+						t.Fatalf("round %d draws %s again (times sampled %s)", round+1, k, r[5])
+					}
+					seen[k] = true
+				}
+				c := m.countComparison(el, "Governor")
+				method := map[string]string{"arlo": "supersimple", "corla": "corla"}[sampler]
+				wantRisk, _ := rlaAnswer(t, el.rlaRequest(method, risk, "Governor", map[string]any{"discrepancies": map[string]int{"sample_size": c.d.SampleSize}}))
+				g := cv.Contests["Governor"]
+				if c.d.SampleSize != before+n || g.Risk != wantRisk.Risk {
+					t.Fatalf("round %d: %+v; rla risk %v on %d ballots", round+1, g, wantRisk.Risk, c.d.SampleSize)
+				}
+				if round == 0 && cv.Done {
+					t.Fatalf("round 1 of 10 draws confirmed (%+v); the test needs a second round", g)
+				}
+			}
+			if len(seen) != 70 {
+				t.Fatalf("%d distinct ballots in 70 draws", len(seen))
+			}
+		})
+	}
+}
