@@ -500,6 +500,17 @@ func testAuditColoradoComparison(t *testing.T, open opener) {
 	}
 	bad["jurisdictions"] = []map[string]any{{"name": "Adams", "county_id": 1}, {"name": "Boulder"}}
 	e.refused("a corla audit without a county number", p.aa1.client, "POST", "/api/v1/audits", bad, 400, "jurisdictions[1].county_id")
+	// A county's manifest whose rows carry another county's number is
+	// refused at upload, row by row, even before its CVRs are in.
+	var other struct{ ID string }
+	e.must(p.aa1.client, 201, "POST", "/api/v1/audits", bad2(setup, elID), &other)
+	e.unchanged("a manifest with another county's rows", func() {
+		var ae apiError
+		code := e.auditUpload(p.aa1.client, other.ID, "Adams", "manifest", "colorado", "adams.csv", el.coloradoManifest("Boulder"), &ae)
+		if code != 422 || ae.Field != "file" || !strings.Contains(ae.Error, "row 2") || !strings.Contains(ae.Error, "CountyID 7") {
+			t.Errorf("Boulder's manifest uploaded as Adams's: %d %+v, want 422 naming the file, row 2 and the county", code, ae)
+		}
+	})
 	m := newTypesAudit(t, e, p, elID, el, setup, "colorado", true)
 	// A corla audit reads Colorado manifests only: an Arlo one is a 400
 	// naming the format (checked before the seed, which is already in).
@@ -1018,4 +1029,13 @@ func TestAuditWithoutReplacement(t *testing.T) {
 			}
 		})
 	}
+}
+
+// bad2 is setup as a request body for election elID.
+func bad2(setup map[string]any, elID string) map[string]any {
+	body := map[string]any{"election": elID}
+	for k, v := range setup {
+		body[k] = v
+	}
+	return body
 }
