@@ -662,6 +662,24 @@ func TestAuditALPHAComparison(t *testing.T) {
 	const risk = 0.05
 	setup := map[string]any{"name": "ALPHA-CLCA", "type": "ballot-comparison", "math": "alpha-comparison", "risk_limit": risk, "sampler": "arlo",
 		"contests": el.setupContests(false)}
+	// Council defined as a plurality contest while the CVRs allow two
+	// votes would count every full ballot as an overvote: the CVR upload
+	// that completes the county is refused and changes nothing.
+	wrong := bad2(setup, elID)
+	wrong["contests"] = []map[string]any{{"name": "Governor", "targeted": true, "jurisdictions": []string{"North", "South"}},
+		{"name": "Council", "targeted": true, "jurisdictions": []string{"North"}}}
+	var w struct{ ID string }
+	e.must(p.aa1.client, 201, "POST", "/api/v1/audits", wrong, &w)
+	if code := e.auditUpload(p.aa1.client, w.ID, "North", "manifest", "arlo", "manifest.csv", el.arloManifest("North"), nil); code != 200 {
+		t.Fatalf("manifest: %d", code)
+	}
+	e.unchanged("CVRs allowing more votes than the audit", func() {
+		var ae apiError
+		code := e.auditUpload(p.aa1.client, w.ID, "North", "cvrs", "dominion-csv", "cvr.csv", el.dominionCSV("North", false), &ae)
+		if code != 422 || !strings.Contains(ae.Error, `contest "Council" allows 2 votes in the election's CVRs but 1 in the audit`) {
+			t.Errorf("a vote-for-2 contest audited as plurality: %d %+v", code, ae)
+		}
+	})
 	m := newTypesAudit(t, e, p, elID, el, setup, "arlo", true)
 	lost, planted := "", ""
 	lose := lostFirst(el, "South", "Governor", []string{"Alice"}, &lost)
@@ -850,11 +868,30 @@ func TestAuditBRAVOMultiVote(t *testing.T) {
 	const risk = 0.1
 	setup := map[string]any{"name": "BRAVO multi-vote", "type": "ballot-polling", "math": "bravo", "risk_limit": risk, "sampler": "arlo",
 		"contests": el.setupContests(true)}
+	// What the core cannot audit is refused at setup with the field.
+	for _, tc := range []struct {
+		contest map[string]any
+		field   string
+	}{
+		{map[string]any{"kind": "irv"}, "contests[1].kind"},
+		{map[string]any{"kind": "vote-for-n", "winners": 2, "votes_allowed": 1}, "contests[1].votes_allowed"},
+		{map[string]any{"kind": "approval", "votes_allowed": 2}, "contests[1].votes_allowed"},
+		{map[string]any{"kind": "plurality", "winners": 2}, "contests[1]"},
+		{map[string]any{"kind": "vote-for-n", "winners": -1}, "contests[1]"},
+	} {
+		body := bad2(setup, elID)
+		c := map[string]any{"name": "Council", "targeted": true, "jurisdictions": []string{"North"}, "reported": el.tally("Council")}
+		for k, v := range tc.contest {
+			c[k] = v
+		}
+		body["contests"] = []map[string]any{el.setupContests(true)[0], c}
+		e.refused(fmt.Sprintf("polling contest %v", tc.contest), p.aa1.client, "POST", "/api/v1/audits", body, 400, tc.field)
+	}
 	m := newTypesAudit(t, e, p, elID, el, setup, "arlo", false)
 	lost := ""
 	read := lostFirst(el, "North", "Council", []string{"Ann", "Ben"}, &lost)
 	prev := map[string]office.ContestClose{}
-	size := map[string]any{"draws": 40}
+	size := map[string]any{"draws": 100}
 	for round := 1; round <= 5; round++ {
 		_, cv := m.round(t, size, read)
 		size = map[string]any{}
