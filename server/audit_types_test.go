@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	mrand "math/rand/v2"
 	"slices"
@@ -437,11 +438,14 @@ func checkDecisions(t *testing.T, round int, el *tcElection, cv office.CloseView
 				t.Fatalf("round %d %s: rla asks a full hand count, decision %s", round, c.name, got.Decision)
 			}
 		default:
-			if got.Decision != audit.AnotherRound || got.NextSize != max(size, 1) {
+			// rla's size as `canvass rla size` prints it: at most the
+			// contest's ballots.
+			n := el.ballots(c.name)
+			size = min(max(size, 1), n)
+			if got.Decision != audit.AnotherRound || got.NextSize != size {
 				t.Fatalf("round %d %s: decision %s next %d; rla size %d", round, c.name, got.Decision, got.NextSize, size)
 			}
-			n := el.ballots(c.name)
-			next = max(next, (max(size, 1)*el.total()+n-1)/n)
+			next = max(next, (size*el.total()+n-1)/n)
 		}
 	}
 	if cv.NextSize != next || cv.Done != (next == 0) {
@@ -693,8 +697,29 @@ func TestAuditALPHAComparison(t *testing.T) {
 	}
 	prev := map[string]office.ContestClose{}
 	size := map[string]any{}
+	// Round 1's size is `canvass rla size` for each targeted contest with
+	// the audit's draws (with replacement), scaled to both counties.
+	first := 0
+	for _, c := range el.contests {
+		if c.targeted {
+			raw, _ := json.Marshal(el.rlaRequest("alpha-comparison", risk, c.name, map[string]any{"with_replacement": true}))
+			req, err := rla.DecodeRequest(raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sz, err := req.Size()
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := el.ballots(c.name)
+			first = max(first, (min(sz.Size.Size, n)*el.total()+n-1)/n)
+		}
+	}
 	for round := 1; round <= 4; round++ {
-		_, cv := m.round(t, size, read)
+		rv, cv := m.round(t, size, read)
+		if round == 1 && rv.Count != first {
+			t.Fatalf("round 1 draws %d; rla size with replacement, scaled: %d", rv.Count, first)
+		}
 		if lost == "" || planted == "" {
 			t.Fatalf("round 1 drew no ballot to lose (%q) or to misread (%q)", lost, planted)
 		}
