@@ -102,6 +102,12 @@ func Prepare(def *Definition, in *Inputs) (*Audit, error) {
 			for _, cand := range ec.Candidates {
 				c.candidates = append(c.candidates, cand.Name)
 			}
+			// Marks beyond the votes allowed are an overvote: a definition
+			// allowing fewer votes than the CVRs would silently drop
+			// every full ballot from the tally.
+			if ec.VoteFor > 0 && c.def.Kind != IRV && ec.VoteFor != c.votesAllowed() {
+				return nil, fmt.Errorf("%w: contest %q allows %d votes in the election's CVRs but %d in the audit (kind %q); give the kind, winners and votes_allowed the CVRs have", ErrInvalid, c.def.Name, ec.VoteFor, c.votesAllowed(), c.def.Kind)
+			}
 		}
 	} else {
 		for _, c := range a.contests {

@@ -440,17 +440,26 @@ type discrepancyJSON struct {
 func (a *Audit) comparisonRequest(tally rla.Counts, ballots int64, winners, votesAllowed int, s *comparisonState) map[string]any {
 	req := map[string]any{"method": a.def.Math, "risk_limit": a.def.RiskLimit, "ballots": ballots, "tally": rla.Counts(tally),
 		"winners": winners, "votes_allowed": votesAllowed}
+	a.withReplacement(req)
 	if s.n == 0 {
 		return req
 	}
 	if a.def.Math == "alpha-comparison" {
 		req["overstatements"] = s.overstatements
-		req["with_replacement"] = !a.def.WithoutReplacement
 		return req
 	}
 	req["discrepancies"] = discrepancyJSON{s.n, s.d.O1, s.d.O2, s.d.U1, s.d.U2}
 	req["not_found"] = s.d.NotFound + s.d.Phantoms
 	return req
+}
+
+// withReplacement tells an ALPHA request how the audit draws, for its
+// sizes (round 1's included) as for its risks: rla's ALPHA defaults to
+// without replacement, the audit to with.
+func (a *Audit) withReplacement(req map[string]any) {
+	if a.def.Math == "alpha" || a.def.Math == "alpha-comparison" {
+		req["with_replacement"] = !a.def.WithoutReplacement
+	}
 }
 
 // measured is what an rla request answered.
@@ -600,10 +609,10 @@ func (a *Audit) measurePolling(c *contest, cr *ContestRound, ci int, visit func(
 	}
 	req := map[string]any{"method": a.def.Math, "risk_limit": a.def.RiskLimit, "ballots": c.ballots, "tally": rla.Counts(c.rc.Tally),
 		"winners": c.rc.Winners, "votes_allowed": c.rc.VotesAllowed}
+	a.withReplacement(req)
 	if cr.SampleSize > 0 {
 		if a.def.Math == "alpha" {
 			req["draws"] = order
-			req["with_replacement"] = !a.def.WithoutReplacement
 		} else {
 			req["sample"] = cr.SampleVotes
 			req["sample_size"] = cr.SampleSize
@@ -633,7 +642,9 @@ func (a *Audit) decide(cr *ContestRound, m measured, prev *RoundResult, res *Rou
 	case m.risk.FullHandCount || m.fullSize:
 		cr.Decision, cr.DecidedIn = FullHandCount, res.Round
 	default:
-		cr.Decision, cr.NextSize = AnotherRound, max(m.size, 1)
+		// Capped at the contest's ballots, as round 1's options are and
+		// as `canvass rla size` prints it.
+		cr.Decision, cr.NextSize = AnotherRound, min(max(m.size, 1), int(cr.Ballots))
 	}
 }
 
@@ -743,6 +754,7 @@ func (a *Audit) FirstRoundSizes() ([]SizeOption, error) {
 		default:
 			req := map[string]any{"method": a.def.Math, "risk_limit": a.def.RiskLimit, "ballots": c.ballots, "tally": rla.Counts(c.rc.Tally),
 				"winners": c.rc.Winners, "votes_allowed": c.rc.VotesAllowed}
+			a.withReplacement(req)
 			sz, err := a.firstSize(req)
 			if err != nil {
 				return nil, err

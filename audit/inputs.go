@@ -169,9 +169,11 @@ func (a *Audit) loadJurisdiction(cfg JurisdictionConfig, in *JurisdictionInput, 
 			return j
 		}
 		j.colorado = in.Colorado
+		for _, e := range CheckColorado(cfg, in.Colorado) {
+			add(e)
+		}
 		for _, b := range in.Colorado.Batches {
 			if b.CountyID != cfg.CountyID {
-				add(&InputError{Jurisdiction: j.name, Source: b.Path, Row: b.Row, Msg: fmt.Sprintf("CountyID %d is not this jurisdiction's county %d", b.CountyID, cfg.CountyID)})
 				continue
 			}
 			k := batchKey{strconv.FormatInt(b.ScannerID, 10), b.BatchID}
@@ -225,6 +227,20 @@ func (a *Audit) loadJurisdiction(cfg JurisdictionConfig, in *JurisdictionInput, 
 		}
 	}
 	return j
+}
+
+// CheckColorado reports every row of a county's ColoradoRLA manifest that
+// carries another county's number. Prepare refuses such rows too; the
+// office checks a manifest with it as soon as it is uploaded, before there
+// are CVRs to prepare the county with.
+func CheckColorado(cfg JurisdictionConfig, m *manifest.Colorado) InputErrors {
+	var errs InputErrors
+	for _, b := range m.Batches {
+		if b.CountyID != cfg.CountyID && len(errs) < maxInputErrors {
+			errs = append(errs, &InputError{Jurisdiction: cfg.Name, Source: b.Path, Row: b.Row, Msg: fmt.Sprintf("CountyID %d is not this jurisdiction's county %d", b.CountyID, cfg.CountyID)})
+		}
+	}
+	return errs
 }
 
 // loadTallies reads the batch tallies of one jurisdiction into its batches.

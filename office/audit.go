@@ -372,9 +372,19 @@ func (o *Office) UploadAuditFile(ctx context.Context, u *User, id, j, kind, form
 	if err != nil {
 		return nil, err
 	}
+	if m := in.Jurisdictions[0].Colorado; m != nil {
+		// Without CVRs yet the county is not prepared below; a manifest
+		// of another county's rows is still refused now, not at the draw.
+		if errs := audit.CheckColorado(sub.Jurisdictions[0], m); len(errs) > 0 {
+			return nil, auditError(errs)
+		}
+	}
 	v := &UploadValidation{Jurisdiction: j, Kind: kind, Format: format, File: f, Complete: complete}
 	if m := in.Jurisdictions[0].Manifest; m != nil {
 		v.Summary.Batches, v.Summary.Ballots = len(m.Batches), m.Ballots()
+	} else if m := in.Jurisdictions[0].Colorado; m != nil {
+		v.Summary.Batches, v.Summary.Ballots = len(m.Batches), m.Ballots()
+		v.Summary.CountyID = sub.Jurisdictions[0].CountyID
 	}
 	if complete && def.Type == audit.BallotComparison {
 		prep, err := audit.Prepare(&sub, in)
