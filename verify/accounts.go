@@ -3,6 +3,7 @@ package verify
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -23,6 +24,9 @@ type accountChange struct {
 	disabled bool
 	expires  time.Time
 	request  string
+	// roles are the account's roles from a users or user-change request
+	// (nil for the other kinds).
+	roles []string
 }
 
 // accounts is the history of every account, in log order.
@@ -44,14 +48,15 @@ func accountHistory(ev *Evidence, events []ledger.Event) accounts {
 		switch q.Kind {
 		case "users":
 			var a struct {
-				Name      string `json:"name"`
-				ExpiresIn string `json:"expires_in"`
-				Expires   string `json:"expires"`
+				Name      string   `json:"name"`
+				Roles     []string `json:"roles"`
+				ExpiresIn string   `json:"expires_in"`
+				Expires   string   `json:"expires"`
 			}
 			if json.Unmarshal([]byte(q.Action), &a) != nil || a.Name == "" {
 				continue
 			}
-			c := accountChange{entry: at, kind: "created", request: q.ID}
+			c := accountChange{entry: at, kind: "created", request: q.ID, roles: a.Roles}
 			switch {
 			case a.Expires != "":
 				t, err := time.Parse(time.RFC3339, a.Expires)
@@ -73,13 +78,14 @@ func accountHistory(ev *Evidence, events []ledger.Event) accounts {
 			var a struct {
 				Name  string `json:"name"`
 				After struct {
-					Disabled bool `json:"disabled"`
+					Disabled bool     `json:"disabled"`
+					Roles    []string `json:"roles"`
 				} `json:"after"`
 			}
 			if json.Unmarshal([]byte(q.Action), &a) != nil || a.Name == "" {
 				continue
 			}
-			h[a.Name] = append(h[a.Name], accountChange{entry: at, kind: "changed", disabled: a.After.Disabled, request: q.ID})
+			h[a.Name] = append(h[a.Name], accountChange{entry: at, kind: "changed", disabled: a.After.Disabled, request: q.ID, roles: a.After.Roles})
 		case "user-reset":
 			var a struct {
 				Name string `json:"name"`
@@ -141,4 +147,19 @@ func (h accounts) keyAt(signer string, at uint64, when time.Time) (key, why stri
 		return "", fmt.Sprintf("is an emergency account (request %s) that expired at %s, before entry %d (%s)", created, expires.UTC().Format(time.RFC3339), at, when.UTC().Format(time.RFC3339))
 	}
 	return enrolled.key, ""
+}
+
+// hasRoleAt reports whether name's account had role when entry at was
+// logged, by the last users or user-change request executed before it.
+func (h accounts) hasRoleAt(name, role string, at uint64) bool {
+	var roles []string
+	for _, c := range h[name] {
+		if c.entry >= at {
+			break
+		}
+		if c.kind == "created" || c.kind == "changed" {
+			roles = c.roles
+		}
+	}
+	return slices.Contains(roles, role)
 }

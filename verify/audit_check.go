@@ -26,9 +26,10 @@ func checkAudits(rep *Report, pkg fs.FS, ev *Evidence) {
 		return
 	}
 	read := func(sum string) ([]byte, error) { return fs.ReadFile(pkg, FilePath(sum)) }
+	hist := accountHistory(ev, nil)
 	for i := range ev.Audits {
 		a := &ev.Audits[i]
-		res := checkAudit(a, read)
+		res := checkAudit(a, read, hist)
 		if res.notChecked != "" {
 			rep.add(ClaimAudit, NotChecked, "audit %s (entry %d): %s", a.ID, a.Entry, res.notChecked)
 			continue
@@ -101,15 +102,11 @@ func (s *boardState) reopenedBefore(at uint64) bool {
 // board's members before sign-off), then every round's sample is drawn
 // again and every closed round's result computed again, and both must be
 // the committed files byte for byte.
-func checkAudit(a *Audit, read ReadFile) *auditCheck {
+func checkAudit(a *Audit, read ReadFile, hist accounts) *auditCheck {
 	c := &auditCheck{}
 	def, err := audit.DecodeDefinition(a.Definition)
 	if err != nil {
 		c.bad("the definition: %v", err)
-		return c
-	}
-	if def.Type == audit.BatchComparison {
-		c.notChecked = "a batch-comparison audit: the log records no batch tallies yet, so its rounds cannot be re-derived"
 		return c
 	}
 
@@ -178,6 +175,22 @@ func checkAudit(a *Audit, read ReadFile) *auditCheck {
 			c.bad("%s's manifest (entry %d): %v", jc.Name, m.Entry, err)
 			continue
 		}
+		if def.Type == audit.BatchComparison {
+			u := current[jc.Name+"/batch-tallies"]
+			if u == nil {
+				c.bad("%s has no batch tallies committed before the seed", jc.Name)
+				continue
+			}
+			data, err := readCommitted(read, u.File)
+			if err != nil {
+				c.bad("%s's batch tallies: %v", jc.Name, err)
+				continue
+			}
+			if ji.Tallies, err = audit.ReadBatchTallies(jc.Name+"/"+u.File.Name, data, def, jc.Name); err != nil {
+				c.bad("%s's batch tallies (entry %d): %v", jc.Name, u.Entry, err)
+				continue
+			}
+		}
 		if def.Type == audit.BallotComparison {
 			u := current[jc.Name+"/cvrs"]
 			if u == nil {
@@ -217,6 +230,10 @@ func checkAudit(a *Audit, read ReadFile) *auditCheck {
 	prep, err := audit.Prepare(def, in)
 	if err != nil {
 		c.bad("the committed manifests and CVRs do not make an audit: %v", err)
+		return c
+	}
+	if def.Type == audit.BatchComparison {
+		checkBatchRounds(c, a, def, prep, seed, read, hist)
 		return c
 	}
 
@@ -540,9 +557,10 @@ func resultDiff(got []byte, want *audit.RoundResult) string {
 // written.
 func AuditReportFiles(ev *Evidence, read ReadFile) (map[string][]byte, error) {
 	out := map[string][]byte{}
+	hist := accountHistory(ev, nil)
 	for i := range ev.Audits {
 		a := &ev.Audits[i]
-		c := checkAudit(a, read)
+		c := checkAudit(a, read, hist)
 		if c.notChecked != "" || len(c.problems) > 0 || c.report == nil {
 			continue
 		}
