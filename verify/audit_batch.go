@@ -133,6 +133,10 @@ type batchEvent struct {
 
 // checkBatchRounds re-derives the rounds of batch-comparison audit a.
 func checkBatchRounds(c *auditCheck, a *Audit, def *audit.Definition, prep *audit.Audit, seed *AuditSeed, read ReadFile, hist accounts) {
+	if p := checkUndos(a); p != "" {
+		c.bad("%s", p)
+		return
+	}
 	live, voided := liveRounds(a)
 	// Boards of each jurisdiction and round, not set aside by an undo.
 	var boards []*AuditBoard
@@ -427,4 +431,66 @@ func checkBatchRounds(c *auditCheck, a *Audit, def *audit.Definition, prep *audi
 	sheets, undone := len(a.BatchSheets), len(a.Rounds)-len(live)
 	c.summary = fmt.Sprintf("batch comparison, seed %s; %d rounds drawn again from it (%d undone), %d tally sheet revisions and %d finalizations checked, %d results computed again with MACRO; %s; audit %s",
 		seed.Seed, len(rounds), undone, sheets, len(a.BatchFinals), len(results), strings.Join(decisions, "; "), state)
+}
+
+// liveAudit is a without what executed undo requests set aside: the
+// undone rounds and the boards, readings and reopenings of those rounds
+// logged before their undo.
+func liveAudit(a *Audit) *Audit {
+	live, voided := liveRounds(a)
+	x := *a
+	x.Rounds = live
+	x.Boards, x.Readings, x.Reopenings = nil, nil, nil
+	for _, b := range a.Boards {
+		if !voided(b.Round, b.Entry) {
+			x.Boards = append(x.Boards, b)
+		}
+	}
+	for _, r := range a.Readings {
+		if !voided(r.Round, r.Entry) {
+			x.Readings = append(x.Readings, r)
+		}
+	}
+	for _, r := range a.Reopenings {
+		if !voided(r.Round, r.Executed) {
+			x.Reopenings = append(x.Reopenings, r)
+		}
+	}
+	return &x
+}
+
+// checkUndos checks every executed undo against the rounds before it, as
+// the office allows one: the round was the last one drawn, and open or
+// closed as the request said.
+func checkUndos(a *Audit) string {
+	for _, d := range a.Decisions {
+		if d.Kind != "audit-round-undo" {
+			continue
+		}
+		var x struct {
+			Round  int  `json:"round"`
+			Closed bool `json:"closed"`
+		}
+		json.Unmarshal(d.Action, &x)
+		var undone *AuditRound
+		last := 0
+		for k := range a.Rounds {
+			r := &a.Rounds[k]
+			if r.Entry < d.Executed && (r.Undone == nil || *r.Undone >= d.Executed) && r.Sample.SHA256 != "" {
+				last = max(last, r.Round)
+			}
+			if r.Undone != nil && *r.Undone == d.Executed {
+				undone = r
+			}
+		}
+		switch {
+		case undone == nil:
+			return fmt.Sprintf("request %s (executed at entry %d) undid round %d, which was not drawn", d.Request, d.Executed, x.Round)
+		case x.Round != last:
+			return fmt.Sprintf("request %s (executed at entry %d) undid round %d, which was not the last round (%d)", d.Request, d.Executed, x.Round, last)
+		case (undone.Closed != nil && undone.Closed.Entry < d.Executed) != x.Closed:
+			return fmt.Sprintf("request %s (executed at entry %d) undid round %d as closed=%v; the round was not", d.Request, d.Executed, x.Round, x.Closed)
+		}
+	}
+	return ""
 }

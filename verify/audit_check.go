@@ -237,6 +237,14 @@ func checkAudit(a *Audit, read ReadFile, hist accounts) *auditCheck {
 		return c
 	}
 
+	// What an executed undo set aside is no longer part of the audit
+	// (the log keeps it); the round is drawn again after it.
+	if p := checkUndos(a); p != "" {
+		c.bad("%s", p)
+		return c
+	}
+	a = liveAudit(a)
+
 	// Boards, sign-offs and readings follow the workflow.
 	boards := map[string]*boardState{}
 	for i := range a.Boards {
@@ -305,7 +313,7 @@ func checkAudit(a *Audit, read ReadFile, hist accounts) *auditCheck {
 				c.bad("round %d was drawn at entry %d while round %d was open", r.Round, r.Entry, i)
 				return c
 			}
-			if results[i-1].Done {
+			if auditDone(def, results[i-1], declaredBefore(a, r.Entry)) {
 				c.bad("round %d was drawn at entry %d after round %d decided every targeted contest", r.Round, r.Entry, i)
 				return c
 			}
@@ -386,7 +394,7 @@ func checkAudit(a *Audit, read ReadFile, hist accounts) *auditCheck {
 			c.bad("round %d's published result (entry %d) is not what the boards' readings and the CVRs give: %s", r.Round, r.Closed.Entry, resultDiff(gotRes, res))
 			return c
 		}
-		if outcome := map[bool]string{true: "done", false: "another-round"}[res.Done]; r.Closed.Outcome != outcome {
+		if outcome := map[bool]string{true: "done", false: "another-round"}[auditDone(def, res, declaredBefore(a, r.Closed.Entry))]; r.Closed.Outcome != outcome {
 			c.bad("round %d's close says %q; its result says %q", r.Round, r.Closed.Outcome, outcome)
 		}
 		results = append(results, res)
@@ -414,7 +422,8 @@ func checkAudit(a *Audit, read ReadFile, hist accounts) *auditCheck {
 	rep.Settings.Seed = seed.Seed
 	c.report = rep
 	state := "open"
-	if n := len(results); n > 0 && results[n-1].Done {
+	rep.Decisions = reportDecisions(a)
+	if n := len(results); n > 0 && auditDone(def, results[n-1], declaredBefore(a, ^uint64(0))) {
 		state = "done"
 	}
 	c.summary = fmt.Sprintf("%d manifests and CVR files committed before the seed %s (entry %d, rolled by %s, approved by %s); %d rounds drawn again identically, %d closed results recomputed from %d board readings identically; %s. The audit is %s",

@@ -158,3 +158,15 @@ func (x *Office) UndoRound(a *AuditRun, n int, reason string) *office.RequestVie
 	}
 	return x.approve(q, "aa1", "pat")
 }
+
+// FullHandCount sends contests of a to a full hand count by a two-person
+// request (aa1, then pat).
+func (x *Office) FullHandCount(a *AuditRun, contests []string, reason string) *office.RequestView {
+	t := x.t
+	t.Helper()
+	q, err := x.O.RequestFullHandCount(x.ctx, x.people["aa1"].user, a.ID, contests, reason)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return x.approve(q, "aa1", "pat")
+}
