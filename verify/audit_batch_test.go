@@ -36,6 +36,7 @@ func TestAuditBatch(t *testing.T) {
 		t.Fatalf("audit claim %+v", c)
 	}
 	t.Log(c.Detail)
+	followsSchema(t, orig)
 	au := readEvidence(t, orig).Audits[0]
 	if len(au.BatchSheets) == 0 || len(au.BatchSheets) != 2*len(au.BatchFinals) {
 		t.Fatalf("%d sheets, %d finalizations", len(au.BatchSheets), len(au.BatchFinals))

@@ -1,6 +1,7 @@
 package verify_test
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -8,7 +9,26 @@ import (
 
 	"github.com/canvass/canvass/verify"
 	"github.com/canvass/canvass/verify/verifytest"
+	"github.com/santhosh-tekuri/jsonschema/v6"
 )
+
+// followsSchema checks a package's evidence.json against
+// docs/evidence.schema.json.
+func followsSchema(t *testing.T, pkg string) {
+	t.Helper()
+	sch, err := jsonschema.NewCompiler().Compile("../docs/evidence.schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := os.ReadFile(filepath.Join(pkg, verify.EvidenceName))
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sch.Validate(doc); err != nil {
+		t.Fatalf("evidence.json does not follow docs/evidence.schema.json: %v", err)
+	}
+}
 
 // reportHas reports whether audit id's exported report.json mentions s.
 func reportHas(t *testing.T, pkg, id, s string) bool {
@@ -44,6 +64,10 @@ func TestAuditDecisions(t *testing.T) {
 		if !reportHas(t, pkg, a.ID, q.ID) || !reportHas(t, pkg, a.ID, "undo-round") {
 			t.Error("the report does not show the undo")
 		}
+		followsSchema(t, pkg)
+		if au := readEvidence(t, pkg).Audits[0]; len(au.Decisions) != 1 || au.Rounds[0].Undone == nil || au.Rounds[1].Undone != nil {
+			t.Errorf("decisions %+v, rounds %+v", au.Decisions, au.Rounds)
+		}
 
 		// The insider appends, with the log key, an executed undo of a
 		// round 2 that was never drawn (and so cannot be undone).
@@ -74,6 +98,51 @@ func TestAuditDecisions(t *testing.T) {
 		entries = appendEntry(t, entries, lg.Checkpoint.Origin, executed)
 		relog(t, x, forged, entries)
 		if c := claimOf(t, run(t, forged, verify.Options{}), verify.ClaimAudit); !strings.Contains(c.Detail, "undid round 2, which was not drawn") {
+			t.Errorf("detail %q", c.Detail)
+		}
+	})
+
+	t.Run("batch: a batch unfinalized and recounted", func(t *testing.T) {
+		x := verifytest.New(t)
+		x.Setup()
+		var q string
+		x.RunBatchAudit(verifytest.BatchOptions{BeforeClose: func(a *verifytest.AuditRun, n int) {
+			if n == 1 {
+				q = x.RecountFirstBatch(a, n).ID
+			}
+		}})
+		pkg := x.Export()
+		rep := run(t, pkg, verify.Options{})
+		if c := rep.Claim(verify.ClaimAudit); !rep.OK() || c.Status != verify.OK {
+			t.Fatalf("audit claim %+v", c)
+		}
+		au := readEvidence(t, pkg).Audits[0]
+		if len(au.Decisions) != 1 || au.Decisions[0].Request != q || au.Decisions[0].Kind != "audit-batch-unfinalize" {
+			t.Errorf("decisions %+v", au.Decisions)
+		}
+		// The recount's sheet, moved before the unfinalizing with the
+		// log key, changes a finalized batch.
+		lg, _ := packageEntries(t, pkg)
+		var sheet, unfin int
+		for i, e := range lg.Entries {
+			s := string(e)
+			if strings.Contains(s, `"Type":"audit-batch-sheet"`) && strings.Contains(s, "recounted after the seal check") {
+				sheet = i
+			}
+			if strings.Contains(s, `"Type":"request-executed"`) && strings.Contains(s, q) {
+				unfin = i
+			}
+		}
+		if sheet == 0 || unfin == 0 || sheet < unfin {
+			t.Fatalf("sheet at %d, unfinalizing at %d", sheet, unfin)
+		}
+		entries := append([][]byte{}, lg.Entries[:unfin]...)
+		entries = append(entries, lg.Entries[sheet], lg.Entries[unfin])
+		entries = append(entries, lg.Entries[unfin+1:sheet]...)
+		entries = append(entries, lg.Entries[sheet+1:]...)
+		forged := copyDir(t, pkg)
+		relog(t, x, forged, renumber(t, entries, lg.Checkpoint.Origin))
+		if c := claimOf(t, run(t, forged, verify.Options{}), verify.ClaimAudit); !strings.Contains(c.Detail, "after the batch was finalized") {
 			t.Errorf("detail %q", c.Detail)
 		}
 	})

@@ -170,3 +170,29 @@ func (x *Office) FullHandCount(a *AuditRun, contests []string, reason string) *o
 	}
 	return x.approve(q, "aa1", "pat")
 }
+
+// RecountFirstBatch unfinalizes the first batch of round n by a
+// two-person request (aa1, then pat), changes its first sheet (same
+// counts, with a reason) and finalizes it again.
+func (x *Office) RecountFirstBatch(a *AuditRun, n int) *office.RequestView {
+	t := x.t
+	t.Helper()
+	aa1 := x.people["aa1"].user
+	list, err := x.O.RoundBatches(x.ctx, aa1, a.ID, n)
+	if err != nil || len(list) == 0 {
+		t.Fatalf("round %d batches: %v", n, err)
+	}
+	b := list[0]
+	q, err := x.O.RequestUnfinalize(x.ctx, aa1, a.ID, n, b.Batch, "a seal was broken; recount")
+	if err != nil {
+		t.Fatal(err)
+	}
+	q = x.approve(q, "aa1", "pat")
+	if _, err := x.O.PutSheet(x.ctx, aa1, a.ID, n, b.Batch, "Sheet 1", b.Sheets[0].Contests, "recounted after the seal check"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := x.O.FinalizeBatch(x.ctx, aa1, a.ID, n, b.Batch, false, ""); err != nil {
+		t.Fatal(err)
+	}
+	return q
+}
