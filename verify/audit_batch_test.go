@@ -1,6 +1,8 @@
 package verify_test
 
 import (
+	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -37,6 +39,18 @@ func TestAuditBatch(t *testing.T) {
 	}
 	t.Log(c.Detail)
 	followsSchema(t, orig)
+	// The report re-derived from the log is the one the office serves.
+	served, err := x.O.AuditReport(context.Background(), a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := served.WriteJSON(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if exported, err := os.ReadFile(filepath.Join(orig, verify.AuditReportDir(a.ID), "report.json")); err != nil || !bytes.Equal(exported, buf.Bytes()) {
+		t.Errorf("the exported report.json (%v) is not the office's report", err)
+	}
 	au := readEvidence(t, orig).Audits[0]
 	if len(au.BatchSheets) == 0 || len(au.BatchSheets) != 2*len(au.BatchFinals) {
 		t.Fatalf("%d sheets, %d finalizations", len(au.BatchSheets), len(au.BatchFinals))

@@ -2,6 +2,7 @@ package verify_test
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +12,23 @@ import (
 	"github.com/canvass/canvass/verify/verifytest"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
+
+// officeReportMatches checks that the report exported (re-derived from
+// the log) is the one the office serves.
+func officeReportMatches(t *testing.T, x *verifytest.Office, pkg, id string) {
+	t.Helper()
+	served, err := x.O.AuditReport(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := served.WriteJSON(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if exported, err := os.ReadFile(filepath.Join(pkg, verify.AuditReportDir(id), "report.json")); err != nil || !bytes.Equal(exported, buf.Bytes()) {
+		t.Errorf("the exported report.json (%v) is not the office's report", err)
+	}
+}
 
 // followsSchema checks a package's evidence.json against
 // docs/evidence.schema.json.
@@ -65,6 +83,7 @@ func TestAuditDecisions(t *testing.T) {
 			t.Error("the report does not show the undo")
 		}
 		followsSchema(t, pkg)
+		officeReportMatches(t, x, pkg, a.ID)
 		if au := readEvidence(t, pkg).Audits[0]; len(au.Decisions) != 1 || au.Rounds[0].Undone == nil || au.Rounds[1].Undone != nil {
 			t.Errorf("decisions %+v, rounds %+v", au.Decisions, au.Rounds)
 		}
@@ -161,6 +180,7 @@ func TestAuditDecisions(t *testing.T) {
 		if !reportHas(t, pkg, a.ID, q.ID) || !reportHas(t, pkg, a.ID, "full-hand-count") {
 			t.Error("the report does not show the declaration")
 		}
+		officeReportMatches(t, x, pkg, a.ID)
 	})
 
 	t.Run("ballot comparison: round 1 undone and drawn again", func(t *testing.T) {
@@ -174,5 +194,22 @@ func TestAuditDecisions(t *testing.T) {
 		if c := rep.Claim(verify.ClaimAudit); !rep.OK() || c.Status != verify.OK || !reportHas(t, pkg, a.ID, "undo-round") {
 			t.Fatalf("audit claim %+v", c)
 		}
+		officeReportMatches(t, x, pkg, a.ID)
+	})
+
+	t.Run("ballot comparison: full hand count declared after round 1", func(t *testing.T) {
+		x := verifytest.New(t)
+		x.Setup()
+		a := x.RunAudit(verifytest.AuditOptions{Plant: 2, Rounds: 1})
+		if a.Results[0].Done {
+			t.Fatal("round 1 ended the audit despite the planted overstatements")
+		}
+		x.FullHandCount(a, []string{"Governor"}, "the state counts the contest by hand")
+		pkg := x.Export()
+		rep := run(t, pkg, verify.Options{})
+		if c := rep.Claim(verify.ClaimAudit); !rep.OK() || c.Status != verify.OK || !strings.Contains(c.Detail, "The audit is done") || !reportHas(t, pkg, a.ID, "full-hand-count") {
+			t.Fatalf("audit claim %+v", c)
+		}
+		officeReportMatches(t, x, pkg, a.ID)
 	})
 }
