@@ -41,6 +41,14 @@ type Audit struct {
 	Readings []AuditReading `json:"readings"`
 	// Reopenings are the executed requests reopening a signed-off board.
 	Reopenings []AuditReopening `json:"reopenings"`
+	// BatchSheets are every revision of every tally sheet of a
+	// batch-comparison audit, in log order; BatchFinals every
+	// finalization of a batch's hand count.
+	BatchSheets []AuditBatchSheet `json:"batch_sheets,omitempty"`
+	BatchFinals []AuditBatchFinal `json:"batch_finalizations,omitempty"`
+	// Decisions are the executed two-person decisions on the audit:
+	// unfinalizing a batch, undoing a round, declaring a full hand count.
+	Decisions []AuditDecision `json:"decisions,omitempty"`
 	// Report lists the audit report files of the package, under
 	// audits/<id>/; claim 4 derives them again byte for byte.
 	Report []string `json:"report"`
@@ -81,6 +89,50 @@ type AuditRound struct {
 	Sample FileRef `json:"sample"`
 	// Closed is absent while the round is open.
 	Closed *AuditClose `json:"closed,omitempty"`
+	// Undone is the entry of the executed request that undid the round
+	// (its draw, boards, readings and tallies set aside; the round is
+	// drawn again after it).
+	Undone *uint64 `json:"undone,omitempty"`
+}
+
+// AuditBatchSheet is an audit-batch-sheet event: one revision of a tally
+// sheet of a batch's hand count.
+type AuditBatchSheet struct {
+	Entry        uint64 `json:"entry"`
+	By           string `json:"by"`
+	Round        int    `json:"round"`
+	Jurisdiction string `json:"jurisdiction"`
+	Batch        string `json:"batch"`
+	Sheet        string `json:"sheet"`
+	// Contests is contest to choice to count, as logged.
+	Contests json.RawMessage `json:"contests"`
+	Reason   string          `json:"reason,omitempty"`
+}
+
+// AuditBatchFinal is an audit-batch-finalized event.
+type AuditBatchFinal struct {
+	Entry        uint64          `json:"entry"`
+	By           string          `json:"by"`
+	Round        int             `json:"round"`
+	Jurisdiction string          `json:"jurisdiction"`
+	Batch        string          `json:"batch"`
+	Sheets       int             `json:"sheets"`
+	Tallies      json.RawMessage `json:"tallies"`
+	Status       string          `json:"status,omitempty"`
+	Comment      string          `json:"comment,omitempty"`
+}
+
+// AuditDecision is an executed audit-batch-unfinalize, audit-round-undo
+// or audit-full-hand-count request.
+type AuditDecision struct {
+	Kind        string   `json:"kind"`
+	Request     string   `json:"request"`
+	RequestedBy string   `json:"requested_by"`
+	Requested   uint64   `json:"requested"`
+	Executed    uint64   `json:"executed"`
+	Signers     []string `json:"signers"`
+	// Action is the request's action as logged.
+	Action json.RawMessage `json:"action"`
 }
 
 // AuditClose is the close of a round: the committed result and, read
@@ -181,8 +233,8 @@ func deriveAudits(events []ledger.Event, election string, read ReadFile, commit 
 	out := []Audit{}
 	byID := map[string]int{}
 	type reqInfo struct {
-		kind, action string
-		entry        uint64
+		kind, action, by string
+		entry            uint64
 	}
 	reqs := map[string]reqInfo{}
 	revisions := map[string]int{} // audit + "\x00" + ballot
@@ -192,7 +244,7 @@ func deriveAudits(events []ledger.Event, election string, read ReadFile, commit 
 		p := e.Payload
 		switch e.Type {
 		case "request-created":
-			reqs[str(p["request"])] = reqInfo{kind: str(p["kind"]), action: str(p["action"]), entry: idx}
+			reqs[str(p["request"])] = reqInfo{kind: str(p["kind"]), action: str(p["action"]), by: e.UserID, entry: idx}
 			continue
 		case "request-executed":
 			id := str(p["request"])
@@ -233,6 +285,31 @@ func deriveAudits(events []ledger.Event, election string, read ReadFile, commit 
 				}
 				if ai, ok := byID[x.Audit]; ok {
 					out[ai].Reopenings = append(out[ai].Reopenings, AuditReopening{Request: id, Executed: idx, Round: x.Round, Board: x.Board, Reason: x.Reason})
+				}
+			case "audit-batch-unfinalize", "audit-round-undo", "audit-full-hand-count":
+				var x struct {
+					Audit string `json:"audit"`
+					Round int    `json:"round"`
+				}
+				if json.Unmarshal([]byte(q.action), &x) != nil {
+					continue
+				}
+				ai, ok := byID[x.Audit]
+				if !ok {
+					continue
+				}
+				a := &out[ai]
+				a.Decisions = append(a.Decisions, AuditDecision{Kind: q.kind, Request: id, RequestedBy: q.by, Requested: q.entry, Executed: idx,
+					Signers: strs(p["signers"]), Action: json.RawMessage(q.action)})
+				if q.kind == "audit-round-undo" {
+					// The last live drawing of the round is set aside.
+					for k := len(a.Rounds) - 1; k >= 0; k-- {
+						if a.Rounds[k].Round == x.Round && a.Rounds[k].Undone == nil {
+							u := idx
+							a.Rounds[k].Undone = &u
+							break
+						}
+					}
 				}
 			}
 			continue
@@ -287,7 +364,7 @@ func deriveAudits(events []ledger.Event, election string, read ReadFile, commit 
 			// own, so that claim 4 reports it.
 			found := false
 			for k := range a.Rounds {
-				if a.Rounds[k].Round == n && a.Rounds[k].Closed == nil {
+				if a.Rounds[k].Round == n && a.Rounds[k].Closed == nil && a.Rounds[k].Undone == nil {
 					a.Rounds[k].Closed = c
 					found = true
 					break
@@ -306,6 +383,20 @@ func deriveAudits(events []ledger.Event, election string, read ReadFile, commit 
 					a.Boards[k].SignOffs = append(a.Boards[k].SignOffs, AuditSignOff{Account: e.UserID, Entry: idx})
 				}
 			}
+		case "audit-batch-sheet":
+			c := json.RawMessage(str(p["contests"]))
+			if !json.Valid(c) {
+				return nil, fmt.Errorf("audit %s (entry %d): a tally sheet that is not JSON", id, idx)
+			}
+			a.BatchSheets = append(a.BatchSheets, AuditBatchSheet{Entry: idx, By: e.UserID, Round: num(p["round"]), Jurisdiction: str(p["jurisdiction"]),
+				Batch: str(p["batch"]), Sheet: str(p["sheet"]), Contests: c, Reason: str(p["reason"])})
+		case "audit-batch-finalized":
+			t := json.RawMessage(str(p["tallies"]))
+			if !json.Valid(t) {
+				return nil, fmt.Errorf("audit %s (entry %d): finalized tallies that are not JSON", id, idx)
+			}
+			a.BatchFinals = append(a.BatchFinals, AuditBatchFinal{Entry: idx, By: e.UserID, Round: num(p["round"]), Jurisdiction: str(p["jurisdiction"]),
+				Batch: str(p["batch"]), Sheets: num(p["sheets"]), Tallies: t, Status: str(p["status"]), Comment: str(p["comment"])})
 		case "audit-reading":
 			ballot, readings := json.RawMessage(str(p["ballot"])), json.RawMessage(str(p["readings"]))
 			if !json.Valid(ballot) || !json.Valid(readings) {

@@ -26,9 +26,10 @@ func checkAudits(rep *Report, pkg fs.FS, ev *Evidence) {
 		return
 	}
 	read := func(sum string) ([]byte, error) { return fs.ReadFile(pkg, FilePath(sum)) }
+	hist := accountHistory(ev, nil)
 	for i := range ev.Audits {
 		a := &ev.Audits[i]
-		res := checkAudit(a, read)
+		res := checkAudit(a, read, hist)
 		if res.notChecked != "" {
 			rep.add(ClaimAudit, NotChecked, "audit %s (entry %d): %s", a.ID, a.Entry, res.notChecked)
 			continue
@@ -101,15 +102,11 @@ func (s *boardState) reopenedBefore(at uint64) bool {
 // board's members before sign-off), then every round's sample is drawn
 // again and every closed round's result computed again, and both must be
 // the committed files byte for byte.
-func checkAudit(a *Audit, read ReadFile) *auditCheck {
+func checkAudit(a *Audit, read ReadFile, hist accounts) *auditCheck {
 	c := &auditCheck{}
 	def, err := audit.DecodeDefinition(a.Definition)
 	if err != nil {
 		c.bad("the definition: %v", err)
-		return c
-	}
-	if def.Type == audit.BatchComparison {
-		c.notChecked = "a batch-comparison audit: the log records no batch tallies yet, so its rounds cannot be re-derived"
 		return c
 	}
 
@@ -178,6 +175,22 @@ func checkAudit(a *Audit, read ReadFile) *auditCheck {
 			c.bad("%s's manifest (entry %d): %v", jc.Name, m.Entry, err)
 			continue
 		}
+		if def.Type == audit.BatchComparison {
+			u := current[jc.Name+"/batch-tallies"]
+			if u == nil {
+				c.bad("%s has no batch tallies committed before the seed", jc.Name)
+				continue
+			}
+			data, err := readCommitted(read, u.File)
+			if err != nil {
+				c.bad("%s's batch tallies: %v", jc.Name, err)
+				continue
+			}
+			if ji.Tallies, err = audit.ReadBatchTallies(jc.Name+"/"+u.File.Name, data, def, jc.Name); err != nil {
+				c.bad("%s's batch tallies (entry %d): %v", jc.Name, u.Entry, err)
+				continue
+			}
+		}
 		if def.Type == audit.BallotComparison {
 			u := current[jc.Name+"/cvrs"]
 			if u == nil {
@@ -219,6 +232,18 @@ func checkAudit(a *Audit, read ReadFile) *auditCheck {
 		c.bad("the committed manifests and CVRs do not make an audit: %v", err)
 		return c
 	}
+	if def.Type == audit.BatchComparison {
+		checkBatchRounds(c, a, def, prep, seed, read, hist)
+		return c
+	}
+
+	// What an executed undo set aside is no longer part of the audit
+	// (the log keeps it); the round is drawn again after it.
+	if p := checkUndos(a); p != "" {
+		c.bad("%s", p)
+		return c
+	}
+	a = liveAudit(a)
 
 	// Boards, sign-offs and readings follow the workflow.
 	boards := map[string]*boardState{}
@@ -288,7 +313,7 @@ func checkAudit(a *Audit, read ReadFile) *auditCheck {
 				c.bad("round %d was drawn at entry %d while round %d was open", r.Round, r.Entry, i)
 				return c
 			}
-			if results[i-1].Done {
+			if auditDone(def, results[i-1], declaredBefore(a, r.Entry)) {
 				c.bad("round %d was drawn at entry %d after round %d decided every targeted contest", r.Round, r.Entry, i)
 				return c
 			}
@@ -369,7 +394,7 @@ func checkAudit(a *Audit, read ReadFile) *auditCheck {
 			c.bad("round %d's published result (entry %d) is not what the boards' readings and the CVRs give: %s", r.Round, r.Closed.Entry, resultDiff(gotRes, res))
 			return c
 		}
-		if outcome := map[bool]string{true: "done", false: "another-round"}[res.Done]; r.Closed.Outcome != outcome {
+		if outcome := map[bool]string{true: "done", false: "another-round"}[auditDone(def, res, declaredBefore(a, r.Closed.Entry))]; r.Closed.Outcome != outcome {
 			c.bad("round %d's close says %q; its result says %q", r.Round, r.Closed.Outcome, outcome)
 		}
 		results = append(results, res)
@@ -397,7 +422,8 @@ func checkAudit(a *Audit, read ReadFile) *auditCheck {
 	rep.Settings.Seed = seed.Seed
 	c.report = rep
 	state := "open"
-	if n := len(results); n > 0 && results[n-1].Done {
+	rep.Decisions = reportDecisions(a)
+	if n := len(results); n > 0 && auditDone(def, results[n-1], declaredBefore(a, ^uint64(0))) {
 		state = "done"
 	}
 	c.summary = fmt.Sprintf("%d manifests and CVR files committed before the seed %s (entry %d, rolled by %s, approved by %s); %d rounds drawn again identically, %d closed results recomputed from %d board readings identically; %s. The audit is %s",
@@ -540,9 +566,10 @@ func resultDiff(got []byte, want *audit.RoundResult) string {
 // written.
 func AuditReportFiles(ev *Evidence, read ReadFile) (map[string][]byte, error) {
 	out := map[string][]byte{}
+	hist := accountHistory(ev, nil)
 	for i := range ev.Audits {
 		a := &ev.Audits[i]
-		c := checkAudit(a, read)
+		c := checkAudit(a, read, hist)
 		if c.notChecked != "" || len(c.problems) > 0 || c.report == nil {
 			continue
 		}

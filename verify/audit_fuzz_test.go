@@ -45,7 +45,7 @@ func FuzzAuditRecord(f *testing.F) {
 		if len(audits) != 1 {
 			t.Fatalf("%d audits", len(audits))
 		}
-		c := checkAudit(&audits[0], read)
+		c := checkAudit(&audits[0], read, nil)
 		if c.notChecked == "" && len(c.problems) == 0 {
 			t.Fatalf("a record whose files cannot be read passes: %s", c.summary)
 		}

@@ -23,6 +23,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/canvass/canvass/auth"
 	"github.com/canvass/canvass/ledger"
@@ -261,7 +262,7 @@ func Package(ctx context.Context, pkg fs.FS, opts Options) (*Report, error) {
 	rep.Claims = append(rep.Claims, audits.Claims...)
 
 	// 5. Two-person control.
-	checkTwoPerson(rep, cp.Origin, derived)
+	checkTwoPerson(rep, cp.Origin, derived, events)
 
 	// 6. Software.
 	checkSoftware(rep, derived, events)
@@ -460,9 +461,18 @@ func checkTabulations(rep *Report, pkg fs.FS, ev *Evidence, workers int) {
 // checkTwoPerson: every executed request carries two valid signatures, by
 // two distinct people, on the request's sign text, with keys enrolled (by
 // an initial admin account or an executed users request) before they
-// signed.
-func checkTwoPerson(rep *Report, origin string, ev *Evidence) {
+// signed, by accounts that were then enabled, not expired and whose key no
+// reset had revoked. The first signer must still be so when the request
+// executes, with the same key, as the office requires.
+func checkTwoPerson(rep *Report, origin string, ev *Evidence, events []ledger.Event) {
 	var problems []string
+	hist := accountHistory(ev, events)
+	when := func(at uint64) time.Time {
+		if at < uint64(len(events)) {
+			return events[at].TimeStamp
+		}
+		return time.Time{}
+	}
 	executed := 0
 	for _, q := range ev.Requests {
 		if q.Executed == nil {
@@ -506,7 +516,16 @@ func checkTwoPerson(rep *Report, origin string, ev *Evidence) {
 		var keys []string
 		ok := true
 		for i, signer := range q.Signers {
-			key, why := enrolledKey(ev.People, signer, at[i])
+			key, why := hist.keyAt(signer, at[i], when(at[i]))
+			if why == "" && i == 0 {
+				// The first approval still vouches at execution only if
+				// the account may still sign with the same key.
+				if k, w := hist.keyAt(signer, *q.Executed, when(*q.Executed)); w != "" {
+					why = "signed at entry " + fmt.Sprint(at[0]) + " but, when the request executed, " + w
+				} else if k != key {
+					why = fmt.Sprintf("signed at entry %d with a key no longer enrolled when the request executed", at[0])
+				}
+			}
 			if why != "" {
 				bad("signer %s %s", signer, why)
 				ok = false
@@ -539,23 +558,7 @@ func checkTwoPerson(rep *Report, origin string, ev *Evidence) {
 		rep.add(ClaimTwoPerson, Fail, "%s", summarize(problems))
 		return
 	}
-	rep.add(ClaimTwoPerson, OK, "%d executed requests (%d publications) each carry two valid signatures by distinct people enrolled before they signed", executed, len(ev.Publications))
-}
-
-// enrolledKey returns signer's signing key as enrolled before entry at,
-// or why there is none.
-func enrolledKey(people []Person, signer string, at uint64) (key, why string) {
-	for i := len(people) - 1; i >= 0; i-- {
-		p := people[i]
-		if p.Name != signer || p.Entry >= at {
-			continue
-		}
-		if p.Admitted == "" {
-			return "", fmt.Sprintf("enrolled at entry %d without being an initial administrator or created by an executed users request", p.Entry)
-		}
-		return p.SigningKey, ""
-	}
-	return "", fmt.Sprintf("had no enrolled key before entry %d", at)
+	rep.add(ClaimTwoPerson, OK, "%d executed requests (%d publications) each carry two valid signatures by distinct people enrolled before they signed, with enabled, unexpired accounts and unrevoked keys", executed, len(ev.Publications))
 }
 
 // checkSoftware: every process that wrote to the log logged its binary at

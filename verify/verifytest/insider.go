@@ -35,3 +35,10 @@ func (x *Office) Password(name string) string {
 	x.t.Helper()
 	return x.people[name].pw
 }
+
+// Approve has a and then b sign request q through the office, as two
+// people each holding their own key.
+func (x *Office) Approve(q *office.RequestView, a, b string) *office.RequestView {
+	x.t.Helper()
+	return x.approve(q, a, b)
+}
