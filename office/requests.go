@@ -207,6 +207,13 @@ func (o *Office) sign(ctx context.Context, u *User, id string, verify func(q *Re
 	if q.Status != "pending" {
 		return nil, conflict("id", "request %s is %s; only pending requests can be signed", id, q.Status)
 	}
+	// The caller's account as it is now, under the lock: it may have been
+	// disabled, reset, expired or changed since the session was checked.
+	if fresh, err := o.user(ctx, u.Name); err != nil || fresh.Status != "active" || fresh.Disabled || fresh.expired(o.now()) || fresh.SigningKey != u.SigningKey {
+		return nil, o.refuse(ctx, u, id, "not-allowed", "your account is not active (disabled, reset or expired) or changed since you signed in; the refusal is logged")
+	} else {
+		u = fresh
+	}
 	if !Allowed(u, requestKinds[q.Kind], q.Jurisdiction) {
 		return nil, o.refuse(ctx, u, id, "not-allowed", "your roles or jurisdiction do not allow approving a "+q.Kind+" request; the refusal is logged")
 	}

@@ -110,3 +110,34 @@ func TestInsiderAccountState(t *testing.T) {
 		})
 	}
 }
+
+// TestStaleAccountCannotSign: the office re-reads the signer's account
+// under its write lock, so an approval by a person disabled after their
+// session was checked (a *User loaded before the change) is refused.
+func TestStaleAccountCannotSign(t *testing.T) {
+	ctx := context.Background()
+	x := verifytest.New(t)
+	x.PublishMinneapolis()
+	tab := readEvidence(t, x.Export()).Tabulations[0]
+	stalePat := x.User("pat")
+	off := true
+	q, err := x.O.RequestUserChange(ctx, x.User("ada"), "pat", office.UserChange{Disabled: &off})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x.Approve(q, "ada", "bob")
+	olga := x.User("olga")
+	p, err := x.O.RequestPublication(ctx, olga, x.Election, tab.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, err = x.O.Sign(ctx, olga, p.ID, x.SignAs("olga", p.SignText)); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := x.O.Sign(ctx, stalePat, p.ID, x.SignAs("pat", p.SignText)); err == nil {
+		t.Fatalf("a disabled person's approval through a stale account was accepted: %+v", v)
+	}
+	if v, err := x.O.Request(ctx, olga, p.ID); err != nil || v.Status != "pending" {
+		t.Fatalf("the publication after the refused approval: %+v, %v; want pending", v, err)
+	}
+}
