@@ -62,7 +62,13 @@ var ErrMalformedHash = errors.New("auth: malformed argon2id password hash")
 //
 // with salt and hash in unpadded standard base64.
 func HashPassword(password string) (phc string, err error) {
-	p := DefaultArgon2
+	return HashPasswordWith(DefaultArgon2, password)
+}
+
+// HashPasswordWith is HashPassword with the parameters p, for a caller
+// that has its own cost (canvass demo's throwaway accounts); the PHC
+// string records them, so VerifyPassword needs nothing more.
+func HashPasswordWith(p Argon2Params, password string) (phc string, err error) {
 	salt := make([]byte, p.SaltLen)
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("auth: reading random salt: %w", err)

@@ -53,6 +53,7 @@ var DefaultLimits = Limits{JSONBody: 64 << 10, Upload: 1 << 30, ZipRatio: 200, Z
 // use: state changes are validated one at a time and committed in groups
 // (commit.go), reads are not serialized.
 type Office struct {
+	argon2 auth.Argon2Params
 	dir    string
 	st     *viewStore
 	blobs  *blobs.Store
@@ -103,6 +104,10 @@ type Options struct {
 	Limits *Limits
 	// Now replaces the clock (tests).
 	Now func() time.Time
+	// Argon2 is the cost of new password hashes; nil means
+	// auth.DefaultArgon2. Only the demo, whose passwords are printed,
+	// sets a lower one.
+	Argon2 *auth.Argon2Params
 }
 
 // Open opens the office in dir with the database st, and applies to st
@@ -130,12 +135,15 @@ func Open(ctx context.Context, dir string, st store.Store, opts Options) (*Offic
 		return nil, err
 	}
 	o := &Office{dir: dir, log: l, st: &viewStore{Store: st, ov: &overlay{}}, blobs: bs, sealer: sealer,
-		limits: DefaultLimits, origin: l.Origin(), vkey: l.VKey(), now: time.Now, stopped: make(chan struct{})}
+		argon2: auth.DefaultArgon2, limits: DefaultLimits, origin: l.Origin(), vkey: l.VKey(), now: time.Now, stopped: make(chan struct{})}
 	o.qcond = sync.NewCond(&o.qmu)
 	o.size.Store(l.Size())
 	o.next = l.Size()
 	if opts.Limits != nil {
 		o.limits = *opts.Limits
+	}
+	if opts.Argon2 != nil {
+		o.argon2 = *opts.Argon2
 	}
 	if opts.Now != nil {
 		o.now = opts.Now

@@ -139,7 +139,7 @@ func (o *Office) Enroll(ctx context.Context, name, code, password, signingKey st
 		}
 		s.PendingWebAuthn = nil
 	}
-	phc, err := auth.HashPassword(password)
+	phc, err := auth.HashPasswordWith(o.argon2, password)
 	if err != nil {
 		return "", err
 	}
