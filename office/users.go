@@ -249,6 +249,53 @@ type Session struct {
 	User  *User
 }
 
+// checkPassword is the first step of every sign-in, under the write
+// lock: the account, its secrets, the throttle and the password. reason
+// is "" when the password is right; otherwise it is the login-failure
+// reason: "unknown-user" or "disabled" (no password to check; s is nil,
+// and a dummy hash keeps the attempt as slow as a real one), "locked",
+// or "bad-credentials" (s is set, for the caller to count the failure).
+func (o *Office) checkPassword(ctx context.Context, name, password string, now time.Time) (u *User, s *secret, reason string, err error) {
+	if u, err = o.user(ctx, name); err != nil {
+		return nil, nil, "", err
+	}
+	if u != nil {
+		if s, err = o.secret(ctx, name); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return nil, nil, "", err
+		}
+	}
+	if u == nil || s == nil || s.PasswordHash == "" {
+		auth.VerifyPassword(dummyHash(), password)
+		if u == nil {
+			return nil, nil, "unknown-user", nil
+		}
+		return u, nil, "disabled", nil
+	}
+	if err := s.Throttle.Check(now); err != nil {
+		return u, s, "locked", nil
+	}
+	ok, err := auth.VerifyPassword(s.PasswordHash, password)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	if !ok {
+		return u, s, "bad-credentials", nil
+	}
+	return u, s, "", nil
+}
+
+// signInRefusal says why u may not sign in at now ("disabled" or
+// "expired"), or "" if they may: every way of signing in asks it.
+func (u *User) signInRefusal(now time.Time) string {
+	switch {
+	case u.Status != "active" || u.Disabled:
+		return "disabled"
+	case u.expired(now):
+		return "expired"
+	}
+	return ""
+}
+
 // Login checks a password and a TOTP code and opens a session. Every
 // failure is logged as a login-failure event and answered the same way.
 func (o *Office) Login(ctx context.Context, name, password, totp, addr string) (*Session, error) {
@@ -273,40 +320,19 @@ func (o *Office) Login(ctx context.Context, name, password, totp, addr string) (
 	if len(name) > 256 || len(password) > auth.MaxPasswordBytes || len(totp) > 16 {
 		return fail("bad-credentials")
 	}
-	u, err := o.user(ctx, name)
-	if err != nil {
-		return nil, err
-	}
-	var s *secret
-	if u != nil {
-		if s, err = o.secret(ctx, name); err != nil && !errors.Is(err, store.ErrNotFound) {
-			return nil, err
-		}
-	}
-	if u == nil || s == nil || s.PasswordHash == "" {
-		auth.VerifyPassword(dummyHash(), password)
-		if u == nil {
-			return fail("unknown-user")
-		}
-		return fail("disabled")
-	}
 	now := o.now()
-	if err := s.Throttle.Check(now); err != nil {
-		return fail("locked")
-	}
-	ok, err := auth.VerifyPassword(s.PasswordHash, password)
+	u, s, reason, err := o.checkPassword(ctx, name, password, now)
 	if err != nil {
 		return nil, err
 	}
-	reason := ""
+	if s == nil || reason == "locked" {
+		return fail(reason)
+	}
 	var step int64
-	if !ok {
-		reason = "bad-credentials"
-	} else if u.Status != "active" || u.Disabled {
-		reason = "disabled"
-	} else if u.expired(now) {
-		reason = "expired"
-	} else {
+	if reason == "" {
+		reason = u.signInRefusal(now)
+	}
+	if reason == "" {
 		seed, err := o.sealer.Open(s.TOTPSealed, []byte(name))
 		if err != nil {
 			return nil, err

@@ -120,31 +120,18 @@ func (o *Office) LoginWebAuthnBegin(ctx context.Context, name, password, addr st
 	if len(name) > 256 || len(password) > auth.MaxPasswordBytes {
 		return decoy("bad-credentials")
 	}
-	u, err := o.user(ctx, name)
+	now := o.now()
+	u, s, reason, err := o.checkPassword(ctx, name, password, now)
 	if err != nil {
 		return nil, err
 	}
-	var s *secret
-	if u != nil {
-		if s, err = o.secret(ctx, name); err != nil && !errors.Is(err, store.ErrNotFound) {
-			return nil, err
-		}
+	if s == nil {
+		return decoy(reason)
 	}
-	if u == nil || s == nil || s.PasswordHash == "" {
-		auth.VerifyPassword(dummyHash(), password)
-		if u == nil {
-			return decoy("unknown-user")
-		}
-		return decoy("disabled")
-	}
-	now := o.now()
-	if err := s.Throttle.Check(now); err != nil {
+	if reason == "locked" {
 		return nil, o.loginFailure(ctx, name, "locked", addr)
 	}
-	ok, err := auth.VerifyPassword(s.PasswordHash, password)
-	if err != nil {
-		return nil, err
-	}
+	ok := reason == ""
 	hasKey := u.WebAuthn != nil && len(s.WebAuthnHandle) > 0
 	switch {
 	case !ok:
@@ -160,12 +147,12 @@ func (o *Office) LoginWebAuthnBegin(ctx context.Context, name, password, addr st
 		}
 		opts, _, err := loginOptions(rp, name, u.WebAuthn.CredentialID, s.WebAuthnHandle)
 		return opts, err
-	case u.Status != "active":
+	case u.signInRefusal(now) != "":
 		s.Throttle.Fail(now)
 		if err := o.putSecret(ctx, name, s); err != nil {
 			return nil, err
 		}
-		return decoy("disabled")
+		return decoy(u.signInRefusal(now))
 	case !hasKey:
 		// The password is right but there is no security key to ask
 		// for: the attempt fails at the finish step, where it is logged.
@@ -242,11 +229,14 @@ func (o *Office) LoginWebAuthnFinish(ctx context.Context, name string, response 
 		}
 		return fail("bad-second-factor")
 	}
-	if u.Status != "active" || u.WebAuthn == nil {
+	if why := u.signInRefusal(now); why != "" || u.WebAuthn == nil {
 		if err := o.putSecret(ctx, name, s); err != nil {
 			return nil, err
 		}
-		return fail("disabled")
+		if why == "" {
+			why = "disabled"
+		}
+		return fail(why)
 	}
 	cred, err := rp.FinishLogin(webauthnUser(u, s), c.Session, response)
 	if err != nil {

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"slices"
@@ -296,9 +297,28 @@ func TestWebAuthnSignIn(t *testing.T) {
 		t.Errorf("bad input logged %d events", n-mark)
 	}
 
-	// Lockout is shared with /login: five wrong passwords at begin lock
-	// the account for both.
-	for range 5 {
+	// A disabled account cannot sign in with its security key either: the
+	// right password gets decoy options, and the attempt is logged.
+	var dq requestView
+	e.must(ada.client, 202, "PATCH", "/api/v1/users/pat", map[string]any{"disabled": true}, &dq)
+	e.approve(ada, dq.ID, dq.SignText)
+	if c, v := e.approveWebAuthn(bob, dq.ID, e.assertion(bob, bobKey, dq.ID)); c != 200 || v.Status != "done" {
+		t.Fatalf("disabling pat: %d %+v", c, v)
+	}
+	mark = len(e.events())
+	patOpts, _ := e.beginOptions("pat", pat.pw)
+	for _, c := range patOpts.PublicKey.AllowCredentials {
+		if c.ID == base64.RawURLEncoding.EncodeToString(patKey.CredentialID()) {
+			t.Fatalf("a disabled account's right password got options naming its security key")
+		}
+	}
+	if got := e.loginEvents(mark); !slices.Equal(got, []string{"failure pat disabled"}) {
+		t.Fatalf("events of a disabled account's attempt %q", got)
+	}
+
+	// Lockout is shared with /login: five failures at begin lock the
+	// account for both (the disabled attempt above was the first).
+	for range 4 {
 		e.beginOptions("pat", "wrong password here")
 	}
 	if code := e.do(e.client(), "POST", "/api/v1/login/webauthn/begin", map[string]string{"user": "pat", "password": pat.pw}, nil); code != 429 {
