@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -208,4 +209,64 @@ func (r *Report) WriteCSV(table string, w io.Writer) error {
 		return err
 	}
 	return cw.Error()
+}
+
+// ForJurisdiction is the report as one jurisdiction needs it: its own
+// uploads, the contests it takes part in, the rounds' results for those
+// contests (risks stay the whole audit's: a contest's risk is measured
+// over every jurisdiction), and only its own sampled ballots or batches.
+// It returns nil if the audit has no jurisdiction j.
+func (r *Report) ForJurisdiction(j string) *Report {
+	out := &Report{Settings: r.Settings, Decisions: r.Decisions}
+	out.Settings.Jurisdictions = nil
+	for _, s := range r.Settings.Jurisdictions {
+		if s.Name == j {
+			out.Settings.Jurisdictions = append(out.Settings.Jurisdictions, s)
+			out.Settings.Ballots = s.Ballots
+		}
+	}
+	if len(out.Settings.Jurisdictions) == 0 {
+		return nil
+	}
+	mine := map[string]bool{}
+	for _, c := range r.Contests {
+		if slices.Contains(c.Jurisdictions, j) {
+			mine[c.Name] = true
+			out.Contests = append(out.Contests, c)
+		}
+	}
+	for _, rd := range r.Rounds {
+		if rd.Result != nil {
+			res := *rd.Result
+			res.Contests, res.Ballots, res.Batches = nil, nil, nil
+			for _, c := range rd.Result.Contests {
+				if mine[c.Contest] {
+					res.Contests = append(res.Contests, c)
+				}
+			}
+			for _, b := range rd.Result.Ballots {
+				if b.Jurisdiction == j {
+					res.Ballots = append(res.Ballots, b)
+				}
+			}
+			for _, b := range rd.Result.Batches {
+				if b.Jurisdiction == j {
+					res.Batches = append(res.Batches, b)
+				}
+			}
+			rd.Result = &res
+		}
+		out.Rounds = append(out.Rounds, rd)
+	}
+	for _, b := range r.Ballots {
+		if b.Jurisdiction == j {
+			out.Ballots = append(out.Ballots, b)
+		}
+	}
+	for _, b := range r.Batches {
+		if b.Jurisdiction == j {
+			out.Batches = append(out.Batches, b)
+		}
+	}
+	return out
 }

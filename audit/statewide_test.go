@@ -3,6 +3,7 @@ package audit
 import (
 	"bytes"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/canvass/canvass/election"
@@ -288,6 +289,46 @@ func testStatewide(t *testing.T, math string) {
 	}
 	if n != planted[math] {
 		t.Fatalf("report lists %d two-vote overstatements, want %d", n, planted[math])
+	}
+
+	// Each jurisdiction's report holds its own ballots only, the contests
+	// it takes part in, and the audit's risks for them; together the
+	// jurisdictions' ballots are the report's.
+	total := 0
+	for _, js := range rep.Settings.Jurisdictions {
+		jr := rep.ForJurisdiction(js.Name)
+		if jr == nil || len(jr.Settings.Jurisdictions) != 1 || jr.Settings.Ballots != js.Ballots {
+			t.Fatalf("report for %s: %+v", js.Name, jr)
+		}
+		for _, ab := range jr.Ballots {
+			if ab.Jurisdiction != js.Name {
+				t.Fatalf("report for %s lists a ballot of %s", js.Name, ab.Jurisdiction)
+			}
+		}
+		total += len(jr.Ballots)
+		for _, c := range jr.Contests {
+			if !slices.Contains(c.Jurisdictions, js.Name) {
+				t.Fatalf("report for %s lists contest %s of %v", js.Name, c.Name, c.Jurisdictions)
+			}
+		}
+		for i, rd := range jr.Rounds {
+			for _, cr := range rd.Result.Contests {
+				if k := slices.IndexFunc(rep.Rounds[i].Result.Contests, func(x ContestRound) bool { return x.Contest == cr.Contest }); k < 0 || rep.Rounds[i].Result.Contests[k].Risk != cr.Risk {
+					t.Fatalf("report for %s, round %d, %s: risk %v differs from the audit's", js.Name, rd.Round, cr.Contest, cr.Risk)
+				}
+			}
+			for _, ab := range rd.Result.Ballots {
+				if ab.Jurisdiction != js.Name {
+					t.Fatalf("report for %s, round %d, lists a ballot of %s", js.Name, rd.Round, ab.Jurisdiction)
+				}
+			}
+		}
+	}
+	if total != len(rep.Ballots) {
+		t.Fatalf("the jurisdictions' reports list %d ballots, the report %d", total, len(rep.Ballots))
+	}
+	if rep.ForJurisdiction("no such county") != nil {
+		t.Fatal("a report for a jurisdiction the audit does not have")
 	}
 }
 

@@ -78,13 +78,29 @@ const (
 	AuditReportCSV = "report.csv"
 )
 
+// AuditJurisdictionPrefix starts the names of the i-th jurisdiction's
+// own report files in a snapshot ("jurisdiction-1-county-a-report.json"):
+// the index keeps names unique, the name (letters, digits, '.', '-' and
+// '_' kept, anything else '_') keeps them readable.
+func AuditJurisdictionPrefix(i int, name string) string {
+	safe := strings.Map(func(r rune) rune {
+		if r < 128 && (r == '.' || r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return r
+		}
+		return '_'
+	}, name)
+	return "jurisdiction-" + strconv.Itoa(i+1) + "-" + safe + "-"
+}
+
 // AuditSampleFile is the name of round n's sample CSV in a snapshot.
 func AuditSampleFile(n int) string { return "round-" + strconv.Itoa(n) + "-sample.csv" }
 
 // RenderAudit returns the static files of one audit snapshot:
 // "index.html", "style.css", "report.json", "report.csv", "<table>.csv"
-// for every table of audit.CSVTables and "round-N-sample.csv" for every
-// round with a sample. It is pure: the same AuditSnapshot always gives
+// for every table of audit.CSVTables, each jurisdiction's own report
+// (AuditJurisdictionPrefix: report.json, and its sampled-ballots and
+// discrepancies or its sampled-batches table) and "round-N-sample.csv"
+// for every round with a sample. It is pure: the same AuditSnapshot always gives
 // the same bytes.
 func RenderAudit(s AuditSnapshot) (map[string][]byte, error) {
 	bad := func(format string, args ...any) error {
@@ -137,6 +153,28 @@ func RenderAudit(s AuditSnapshot) (map[string][]byte, error) {
 			add(AuditReportCSV, "Rounds: risk, discrepancies and decision per contest and round (CSV)", data)
 		}
 		add(t+".csv", "Report table: "+t+" (CSV)", data)
+	}
+	// Each jurisdiction's own report: its ballots (or batches) and
+	// discrepancies, and the audit's risks for its contests.
+	for i, js := range s.Report.Settings.Jurisdictions {
+		jr := s.Report.ForJurisdiction(js.Name)
+		prefix := AuditJurisdictionPrefix(i, js.Name)
+		b.Reset()
+		if err := jr.WriteJSON(&b); err != nil {
+			return nil, err
+		}
+		add(prefix+"report.json", js.Name+": the jurisdiction's report (JSON)", bytes.Clone(b.Bytes()))
+		tables := []string{"sampled-ballots", "discrepancies"}
+		if len(jr.Batches) > 0 {
+			tables = []string{"sampled-batches"}
+		}
+		for _, t := range tables {
+			b.Reset()
+			if err := jr.WriteCSV(t, &b); err != nil {
+				return nil, err
+			}
+			add(prefix+t+".csv", js.Name+": "+t+" (CSV)", bytes.Clone(b.Bytes()))
+		}
 	}
 	for _, r := range s.Rounds {
 		if r.SampleCSV != nil {

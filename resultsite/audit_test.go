@@ -53,8 +53,18 @@ func TestRenderAudit(t *testing.T) {
 		names = append(names, n)
 	}
 	slices.Sort(names)
-	want := []string{"assertions.csv", "contests.csv", "discrepancies.csv", "index.html", "jurisdictions.csv", "report.csv", "report.json",
+	want := []string{"assertions.csv", "contests.csv", "decisions.csv", "discrepancies.csv", "index.html", "jurisdictions.csv", "report.csv", "report.json",
 		"round-1-sample.csv", "round-2-sample.csv", "rounds.csv", "sampled-ballots.csv", "sampled-batches.csv", "settings.csv", "style.css"}
+	for i, js := range s.Report.Settings.Jurisdictions {
+		p := AuditJurisdictionPrefix(i, js.Name)
+		want = append(want, p+"report.json", p+"sampled-ballots.csv", p+"discrepancies.csv")
+		var b bytes.Buffer
+		s.Report.ForJurisdiction(js.Name).WriteJSON(&b)
+		if !bytes.Equal(out[p+"report.json"], b.Bytes()) {
+			t.Errorf("%sreport.json differs from Report.ForJurisdiction", p)
+		}
+	}
+	slices.Sort(want)
 	if !slices.Equal(names, want) {
 		t.Fatalf("files %v, want %v", names, want)
 	}
@@ -215,5 +225,21 @@ func BenchmarkRenderAudit5000(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.ReportMetric(float64(len(out["index.html"])), "page-bytes")
+	}
+}
+
+func TestAuditJurisdictionPrefix(t *testing.T) {
+	for _, c := range []struct {
+		i    int
+		name string
+		want string
+	}{
+		{0, "county-a", "jurisdiction-1-county-a-"},
+		{9, "Saint Louis/Co. é", "jurisdiction-10-Saint_Louis_Co.__-"},
+		{1, "../x", "jurisdiction-2-.._x-"},
+	} {
+		if got := AuditJurisdictionPrefix(c.i, c.name); got != c.want {
+			t.Errorf("AuditJurisdictionPrefix(%d, %q) = %q, want %q", c.i, c.name, got, c.want)
+		}
 	}
 }
