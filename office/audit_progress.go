@@ -96,7 +96,8 @@ type CountyProgress struct {
 	BoardList []AuditBoard `json:"board_list,omitempty"`
 	// Sampled counts the distinct ballots the latest round asks the county
 	// to read (those no earlier round drew; batches, for a batch audit);
-	// Entered those with a reading, Remaining the rest.
+	// Entered those with a reading (batches: finalized), Remaining the
+	// rest.
 	Sampled   int `json:"sampled"`
 	Entered   int `json:"entered"`
 	Remaining int `json:"remaining"`
@@ -323,6 +324,18 @@ func (o *Office) progress(ctx context.Context, a *Audit, def *audit.Definition, 
 				}
 			}
 			cp.Sampled = len(batches)
+			// A batch is entered once its tally sheets are finalized.
+			for batch := range batches {
+				var b AuditBatch
+				if err := getJSON(ctx, o.st, kindAuditBatch, batchRecID(a.ID, j, batch), &b); err == nil {
+					if b.Finalized {
+						cp.Entered++
+					}
+				} else if !errors.Is(err, store.ErrNotFound) {
+					return nil, err
+				}
+			}
+			cp.Remaining = cp.Sampled - cp.Entered
 		case asg != nil:
 			for _, b := range asg.ballots[j] {
 				cp.Sampled++

@@ -446,10 +446,28 @@ func testAuditBatch(t *testing.T, e *env) {
 			t.Errorf("close before finalizing: %d, want 409", code)
 		}
 	})
+	// Progress counts finalized batches as entered.
+	batchProgress := func() (sampled, entered, remaining int) {
+		var pr office.AuditProgress
+		e.must(p.aa1.client, 200, "GET", r.base+"/progress", nil, &pr)
+		return pr.Totals.Sampled, pr.Totals.Entered, pr.Totals.Remaining
+	}
+	distinct := map[string]bool{}
 	for _, v := range list {
+		distinct[v.Jurisdiction+"/"+v.Name] = true
+	}
+	if s, en, rem := batchProgress(); s != len(distinct) || en != 0 || rem != s {
+		t.Fatalf("progress before finalizing: sampled %d, entered %d, remaining %d; want %d, 0, %d", s, en, rem, len(distinct), len(distinct))
+	}
+	for i, v := range list {
 		who := p.aa1
 		if v.Jurisdiction == "county-a" {
 			who = r.aaA
+		}
+		if i == 1 {
+			if s, en, rem := batchProgress(); en != 1 || rem != s-1 {
+				t.Fatalf("progress after one finalized batch: sampled %d, entered %d, remaining %d", s, en, rem)
+			}
 		}
 		var bv office.BatchView
 		e.must(who.client, 200, "POST", fmt.Sprintf("%s/rounds/1/batches/%s/finalize", r.base, v.Tickets[len(v.Tickets)-1]), nil, &bv)
