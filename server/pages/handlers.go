@@ -169,6 +169,10 @@ type electionData struct {
 	Format      string
 	Selected    []string
 	CanUpload   bool
+	// CanRequestMode and CanWithdraw offer the two-person requests to
+	// switch to official mode and to withdraw a file.
+	CanRequestMode bool
+	CanWithdraw    bool
 	// Rules are the rules in force per contest; RulesChange the request a
 	// count just became (rules.go).
 	Rules       []RulesInForce
@@ -185,7 +189,9 @@ func (p *Pages) electionView(r *http.Request, u *office.User) (*view, error) {
 	if err != nil {
 		return v, err
 	}
-	d := &electionData{Election: e, Formats: cvr.Formats(), CanUpload: office.Allowed(u, office.ActUpload, e.Jurisdiction)}
+	d := &electionData{Election: e, Formats: cvr.Formats(), CanUpload: office.Allowed(u, office.ActUpload, e.Jurisdiction),
+		CanRequestMode: e.Mode != "official" && office.Allowed(u, office.ActRequestMode, e.Jurisdiction),
+		CanWithdraw:    office.Allowed(u, office.ActRequestWithdrawal, e.Jurisdiction)}
 	v.Title, v.Data = e.Name, d
 	if d.Files, err = p.o.Files(ctx, u, id); err != nil {
 		return v, err
@@ -343,6 +349,38 @@ func (p *Pages) publish(w http.ResponseWriter, r *http.Request, u *office.User) 
 		return
 	}
 	q, err := p.o.RequestPublication(r.Context(), u, r.PathValue("e"), r.PostForm.Get("tabulation"))
+	if err != nil {
+		p.fail(w, "error", v, err)
+		return
+	}
+	http.Redirect(w, r, "/requests/"+q.ID, http.StatusSeeOther)
+}
+
+// requestMode asks for the switch of an election to official mode: a
+// two-person request, co-signed on its page.
+func (p *Pages) requestMode(w http.ResponseWriter, r *http.Request, u *office.User) {
+	v := &view{Title: "Official mode", User: u}
+	if err := p.parseForm(w, r); err != nil {
+		p.fail(w, "error", v, err)
+		return
+	}
+	q, err := p.o.RequestOfficialMode(r.Context(), u, r.PathValue("e"))
+	if err != nil {
+		p.fail(w, "error", v, err)
+		return
+	}
+	http.Redirect(w, r, "/requests/"+q.ID, http.StatusSeeOther)
+}
+
+// requestWithdrawal asks for an uploaded file's withdrawal: a two-person
+// request, co-signed on its page.
+func (p *Pages) requestWithdrawal(w http.ResponseWriter, r *http.Request, u *office.User) {
+	v := &view{Title: "Withdraw a file", User: u}
+	if err := p.parseForm(w, r); err != nil {
+		p.fail(w, "error", v, err)
+		return
+	}
+	q, err := p.o.RequestWithdrawal(r.Context(), u, r.PathValue("e"), r.PostForm.Get("file"))
 	if err != nil {
 		p.fail(w, "error", v, err)
 		return
