@@ -263,21 +263,27 @@ func (o *Office) roundBatches(ctx context.Context, a *Audit, def *audit.Definiti
 type BatchView struct {
 	// Batch is the batch's first ticket number; any of Tickets names it
 	// in the batch routes.
-	Batch        string       `json:"batch"`
-	Tickets      []string     `json:"ticket_numbers"`
-	Jurisdiction string       `json:"jurisdiction"`
-	Name         string       `json:"name"`
-	Container    string       `json:"container,omitempty"`
-	Ballots      int          `json:"ballots"`
-	Contests     []string     `json:"contests"`
-	Sheets       []TallySheet `json:"sheets"`
-	Finalized    bool         `json:"finalized"`
-	FinalizedBy  string       `json:"finalized_by,omitempty"`
-	FinalizedAt  string       `json:"finalized_at,omitempty"`
+	Batch        string   `json:"batch"`
+	Tickets      []string `json:"ticket_numbers"`
+	Jurisdiction string   `json:"jurisdiction"`
+	Name         string   `json:"name"`
+	Container    string   `json:"container,omitempty"`
+	Ballots      int      `json:"ballots"`
+	Contests     []string `json:"contests"`
+	// Choices are each contest's choice names, in the definition's
+	// order (names only: the count is blind), for entry forms.
+	Choices     map[string][]string `json:"choices"`
+	Sheets      []TallySheet        `json:"sheets"`
+	Finalized   bool                `json:"finalized"`
+	FinalizedBy string              `json:"finalized_by,omitempty"`
+	FinalizedAt string              `json:"finalized_at,omitempty"`
 	// Tallies is the finalized hand count.
 	Tallies  map[string]ChoiceCounts `json:"tallies,omitempty"`
 	NotFound bool                    `json:"not_found,omitempty"`
 	Comment  string                  `json:"comment,omitempty"`
+	// Unfinalized counts executed unfinalizing requests: a changed
+	// sheet then needs a reason.
+	Unfinalized int `json:"unfinalized,omitempty"`
 }
 
 // mayEnterBatches checks that u may enter or read hand tallies of
@@ -526,7 +532,10 @@ func (o *Office) PutSheet(ctx context.Context, u *User, id string, n int, ticket
 func (o *Office) batchView(ctx context.Context, a *Audit, def *audit.Definition, d *drawnBatch) (*BatchView, error) {
 	j := d.sb.Jurisdiction
 	v := &BatchView{Batch: d.tickets[0], Tickets: d.tickets, Jurisdiction: j, Name: d.sb.Batch, Container: d.sb.Container,
-		Ballots: d.sb.Ballots, Contests: contestsOf(def, j), Sheets: []TallySheet{}}
+		Ballots: d.sb.Ballots, Contests: contestsOf(def, j), Choices: map[string][]string{}, Sheets: []TallySheet{}}
+	for _, c := range jurisdictionContests(def, j) {
+		v.Choices[c.Name] = choiceNames(c)
+	}
 	var b AuditBatch
 	if err := getJSON(ctx, o.st, kindAuditBatch, batchRecID(a.ID, j, d.sb.Batch), &b); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
@@ -535,7 +544,7 @@ func (o *Office) batchView(ctx context.Context, a *Audit, def *audit.Definition,
 		return nil, err
 	}
 	v.Sheets, v.Finalized, v.FinalizedBy, v.FinalizedAt, v.Tallies = b.Sheets, b.Finalized, b.FinalizedBy, b.FinalizedAt, b.Tallies
-	v.NotFound, v.Comment = b.NotFound, b.Comment
+	v.NotFound, v.Comment, v.Unfinalized = b.NotFound, b.Comment, b.Unfinalized
 	return v, nil
 }
 

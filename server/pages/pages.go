@@ -96,6 +96,7 @@ func Mount(mux *http.ServeMux, o *office.Office, cookie string) *Pages {
 		mux.HandleFunc(r, handlers[r])
 	}
 	p.mountAudits(mux)
+	p.mountAuditBatches(mux)
 	p.mountUsers(mux)
 	return p
 }
