@@ -208,6 +208,9 @@ func (o *Office) auditSnapshot(ctx context.Context, id, trigger string, round in
 	if err := listAllReadings(ctx, o.st, id, &readings); err != nil {
 		return nil, err
 	}
+	if s.ReadingHistoryCSV, err = o.readingHistoryCSV(ctx, a, readings); err != nil {
+		return nil, err
+	}
 	for _, r := range readings {
 		if r.Round > a.Closed {
 			continue // never a reading of an open round

@@ -42,6 +42,10 @@ type AuditSnapshot struct {
 	// the page shows, by ballot; a ballot missing here shows no board.
 	Boards          map[audit.BallotKey]string
 	SoftwareVersion string
+	// ReadingHistoryCSV, when set, is every revision of each corrected
+	// reading of a closed round (office: who, when, why), published as
+	// "reading-history.csv".
+	ReadingHistoryCSV []byte
 }
 
 // AuditSeed is the public seed ceremony: the dice roll, who rolled and
@@ -76,6 +80,8 @@ const (
 	// AuditReportCSV is the rounds table (audit.Report.WriteCSV("rounds")),
 	// the public contract of issue 9.
 	AuditReportCSV = "report.csv"
+	// AuditReadingHistory lists the revisions of corrected readings.
+	AuditReadingHistory = "reading-history.csv"
 )
 
 // AuditJurisdictionPrefix starts the names of the i-th jurisdiction's
@@ -175,6 +181,9 @@ func RenderAudit(s AuditSnapshot) (map[string][]byte, error) {
 			}
 			add(prefix+t+".csv", js.Name+": "+t+" (CSV)", bytes.Clone(b.Bytes()))
 		}
+	}
+	if s.ReadingHistoryCSV != nil {
+		add(AuditReadingHistory, "Every revision of each corrected reading: board, who entered it, when and why (CSV)", s.ReadingHistoryCSV)
 	}
 	for _, r := range s.Rounds {
 		if r.SampleCSV != nil {

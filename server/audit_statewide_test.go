@@ -669,6 +669,15 @@ func testStatewideAuditAPI(t *testing.T, open opener) {
 	}
 	e.refused("a round after the audit is done", p.aa1.client, "POST", base+"/rounds", map[string]any{"sample_size": map[string]any{}}, 409, "round")
 
+	// The corrected reading keeps its history on the public page: both
+	// revisions, the second with its reason and author.
+	code, _, hist := e.get(http.DefaultClient, "/public/audits/"+a+"/reading-history.csv")
+	rows, err := csv.NewReader(bytes.NewReader(hist)).ReadAll()
+	if code != 200 || err != nil || len(rows) != 3 || rows[1][3] != "1" || rows[2][3] != "2" || rows[2][6] != "Governor re-read: Alice" ||
+		rows[1][1] != rows[2][1] || !strings.Contains(rows[1][7], `"status":"blank"`) || !strings.Contains(rows[2][7], "Alice") || rows[2][4] == "" {
+		t.Fatalf("reading-history.csv: %d %v\n%s", code, err, hist)
+	}
+
 	// The public report agrees: seed, rounds, IRV assertions, the
 	// planted discrepancies with both readings.
 	code, _, js := e.get(http.DefaultClient, "/public/audits/"+a+"/report.json")
