@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/canvass/canvass/ledger"
@@ -61,7 +62,7 @@ func (o *Office) readingHistoryCSV(ctx context.Context, a *Audit, readings []Aud
 		if x.round != y.round {
 			return x.round - y.round
 		}
-		return bytes.Compare([]byte(x.ballot), []byte(y.ballot))
+		return strings.Compare(x.ballot, y.ballot)
 	})
 	var b bytes.Buffer
 	w := csv.NewWriter(&b)

@@ -209,11 +209,14 @@ func (o *Office) sign(ctx context.Context, u *User, id string, verify func(q *Re
 	}
 	// The caller's account as it is now, under the lock: it may have been
 	// disabled, reset, expired or changed since the session was checked.
-	if fresh, err := o.user(ctx, u.Name); err != nil || fresh.Status != "active" || fresh.Disabled || fresh.expired(o.now()) || fresh.SigningKey != u.SigningKey {
-		return nil, o.refuse(ctx, u, id, "not-allowed", "your account is not active (disabled, reset or expired) or changed since you signed in; the refusal is logged")
-	} else {
-		u = fresh
+	fresh, err := o.user(ctx, u.Name)
+	if err != nil {
+		return nil, err
 	}
+	if fresh == nil || fresh.signInRefusal(o.now()) != "" || fresh.SigningKey != u.SigningKey {
+		return nil, o.refuse(ctx, u, id, "not-allowed", "your account is not active (disabled, reset or expired) or changed since you signed in; the refusal is logged")
+	}
+	u = fresh
 	if !Allowed(u, requestKinds[q.Kind], q.Jurisdiction) {
 		return nil, o.refuse(ctx, u, id, "not-allowed", "your roles or jurisdiction do not allow approving a "+q.Kind+" request; the refusal is logged")
 	}

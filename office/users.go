@@ -400,7 +400,7 @@ func (o *Office) Authenticate(ctx context.Context, token string) (*User, error) 
 	if err != nil {
 		return nil, err
 	}
-	if u == nil || u.Status != "active" || u.Disabled || u.expired(now) {
+	if u == nil || u.signInRefusal(now) != "" {
 		// Disabled, reset or expired since the session began: it ends now.
 		o.st.DeleteSession(ctx, hash)
 		return nil, errUnauthenticated
