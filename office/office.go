@@ -54,13 +54,16 @@ var DefaultLimits = Limits{JSONBody: 64 << 10, Upload: 1 << 30, ZipRatio: 200, Z
 // (commit.go), reads are not serialized.
 type Office struct {
 	argon2 auth.Argon2Params
-	dir    string
-	st     *viewStore
-	blobs  *blobs.Store
-	sealer *auth.Sealer
-	limits Limits
-	origin string
-	vkey   string
+	// decoyKey keys the decoy credential ids of security-key sign-in
+	// (webauthn_login.go): the seal key, read once at Open.
+	decoyKey []byte
+	dir      string
+	st       *viewStore
+	blobs    *blobs.Store
+	sealer   *auth.Sealer
+	limits   Limits
+	origin   string
+	vkey     string
 
 	// writeMu is the write lock (take it with lock): it serializes
 	// validation and the queuing of changes, so that every change is
@@ -134,7 +137,7 @@ func Open(ctx context.Context, dir string, st store.Store, opts Options) (*Offic
 		l.Close()
 		return nil, err
 	}
-	o := &Office{dir: dir, log: l, st: &viewStore{Store: st, ov: &overlay{}}, blobs: bs, sealer: sealer,
+	o := &Office{decoyKey: sealKey, dir: dir, log: l, st: &viewStore{Store: st, ov: &overlay{}}, blobs: bs, sealer: sealer,
 		argon2: auth.DefaultArgon2, limits: DefaultLimits, origin: l.Origin(), vkey: l.VKey(), now: time.Now, stopped: make(chan struct{})}
 	o.qcond = sync.NewCond(&o.qmu)
 	o.size.Store(l.Size())

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"path/filepath"
 	"time"
 
 	"github.com/canvass/canvass/auth"
@@ -73,15 +72,11 @@ func (o *Office) loginFailure(ctx context.Context, name, reason, addr string) er
 // decoyCredential returns a credential id for name that is stable across
 // calls and restarts but means nothing: HMAC-SHA-256 of the name under a
 // key derived from the office's seal key, which never leaves DIR/keys/.
-func (o *Office) decoyCredential(name string) ([]byte, error) {
-	k, err := readSealKey(filepath.Join(o.dir, keysDir, sealKeyFile))
-	if err != nil {
-		return nil, err
-	}
-	m := hmac.New(sha256.New, k)
+func (o *Office) decoyCredential(name string) []byte {
+	m := hmac.New(sha256.New, o.decoyKey)
 	m.Write([]byte("canvass webauthn decoy credential v1\x00"))
 	m.Write([]byte(name))
-	return m.Sum(nil), nil
+	return m.Sum(nil)
 }
 
 // loginOptions returns assertion options for name's credential (or a
@@ -110,10 +105,7 @@ func (o *Office) LoginWebAuthnBegin(ctx context.Context, name, password, addr st
 		if err := o.loginFailure(ctx, name, reason, addr); !errors.Is(err, errUnauthenticated) {
 			return nil, err
 		}
-		id, err := o.decoyCredential(name)
-		if err != nil {
-			return nil, err
-		}
+		id := o.decoyCredential(name)
 		opts, _, err := loginOptions(rp, name, id, id)
 		return opts, err
 	}
@@ -156,10 +148,7 @@ func (o *Office) LoginWebAuthnBegin(ctx context.Context, name, password, addr st
 	case !hasKey:
 		// The password is right but there is no security key to ask
 		// for: the attempt fails at the finish step, where it is logged.
-		id, err := o.decoyCredential(name)
-		if err != nil {
-			return nil, err
-		}
+		id := o.decoyCredential(name)
 		opts, _, err := loginOptions(rp, name, id, id)
 		return opts, err
 	}
